@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+// The subcommands of the `stampede` binary. Each lives in its own <name>_command.cpp, registers
+// itself on the application and, when it runs, stores the process exit code in `exit_code`.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace stampede::cli {
+
+/// Process exit codes, the contract with CI pipelines.
+namespace exit_code {
+inline constexpr int ok = 0;
+inline constexpr int runtime_failure = 1;
+inline constexpr int usage_error = 2;  ///< bad flags or a bad campaign file
+inline constexpr int threshold_failed = 99;
+}  // namespace exit_code
+
+/// The command line as typed, stored with each run. Set once by main().
+std::string& invocation();
+
+void register_run_command(CLI::App& app, int& exit_code);
+void register_validate_command(CLI::App& app, int& exit_code);
+void register_runs_command(CLI::App& app, int& exit_code);
+void register_show_command(CLI::App& app, int& exit_code);
+void register_target_command(CLI::App& app, int& exit_code);
+void register_doctor_command(CLI::App& app, int& exit_code);
+
+}  // namespace stampede::cli

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+// stampede: load testing that tells the truth. The subcommands live in src/cli/*_command.cpp.
+#include <exception>
+#include <iostream>
+
+#include "cli/commands.hpp"
+
+std::string& stampede::cli::invocation() {
+  static std::string text;
+  return text;
+}
+
+int main(int argc, char** argv) {
+  using namespace stampede::cli;
+  for (int i = 0; i < argc; ++i) {
+    invocation() += (i == 0 ? "stampede" : " " + std::string(argv[i]));
+  }
+  CLI::App app{"stampede: load testing for HTTP services, from one machine to a fleet", "stampede"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "stampede 0.1.0");
+  int exit = exit_code::ok;
+  register_run_command(app, exit);
+  register_validate_command(app, exit);
+  register_runs_command(app, exit);
+  register_show_command(app, exit);
+  register_target_command(app, exit);
+  register_doctor_command(app, exit);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? exit_code::ok : exit_code::usage_error;
+  } catch (const std::exception& e) {
+    std::cerr << "stampede: " << e.what() << "\n";
+    return exit_code::runtime_failure;
+  }
+  return exit;
+}

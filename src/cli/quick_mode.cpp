@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/quick_mode.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "core/duration_text.hpp"
+#include "net/url.hpp"
+#include "scenario/campaign_parser.hpp"
+
+namespace stampede::cli {
+namespace {
+
+std::chrono::nanoseconds duration_flag(const std::string& flag, const std::string& text) {
+  auto d = core::parse_duration(text);
+  if (!d || d->count() <= 0) {
+    throw std::invalid_argument(
+        fmt::format("{}: expected a duration like 30s or 2m, got '{}'", flag, text));
+  }
+  return *d;
+}
+
+std::vector<std::uint64_t> parse_steps(const std::string& text) {
+  std::vector<std::uint64_t> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const auto colon = text.find(':', pos);
+    const auto part =
+        text.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
+    if (part.empty() || ec != std::errc{} || end != part.data() + part.size() || n == 0) {
+      throw std::invalid_argument(
+          fmt::format("-u: expected user counts like 10:20:30, got '{}'", text));
+    }
+    out.push_back(n);
+    if (colon == std::string::npos) {
+      break;
+    }
+    pos = colon + 1;
+  }
+  return out;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return s;
+}
+
+}  // namespace
+
+scenario::campaign make_quick_campaign(const quick_options& q) {
+  std::string error;
+  const auto url = net::parse_url(q.url, &error);
+  if (!url) {
+    throw std::invalid_argument(fmt::format("--url: {}", error));
+  }
+  if (q.connections == 0) {
+    throw std::invalid_argument("-c: needs at least one connection");
+  }
+  scenario::campaign c;
+  c.name = "quick";
+  c.target = url->origin();
+  c.source_file = "(command line)";
+  if (q.timeout) {
+    c.defaults_.request_timeout = duration_flag("--timeout", *q.timeout);
+  }
+  if (q.connect_timeout) {
+    c.defaults_.connect_timeout = duration_flag("--connect-timeout", *q.connect_timeout);
+  }
+  c.defaults_.insecure = q.insecure;
+
+  scenario::request_step step;
+  step.method = q.method;
+  std::transform(step.method.begin(), step.method.end(), step.method.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+  step.path = scenario::template_string(url->path);
+  const auto query = url->path.find('?');
+  step.name = step.method + " " + url->path.substr(0, query);
+  for (const auto& h : q.headers) {
+    const auto colon = h.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      throw std::invalid_argument(fmt::format("-H: expected 'Name: value', got '{}'", h));
+    }
+    auto value = h.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    step.headers.push_back({h.substr(0, colon), scenario::template_string(value)});
+  }
+  if (q.body) {
+    step.body = scenario::template_string(*q.body);
+  }
+  c.scenarios.push_back({"quick", 1, {step}});
+
+  scenario::phase p;
+  p.name = "quick";
+  const auto length = q.duration ? duration_flag("-d", *q.duration) : std::chrono::seconds(10);
+  if (q.rate) {
+    if (*q.rate <= 0) {
+      throw std::invalid_argument("--rate: must be greater than zero");
+    }
+    if (q.user_steps || q.requests) {
+      throw std::invalid_argument("--rate: cannot be combined with -u or -n");
+    }
+    p.length = length;
+    p.model = scenario::throughput_model{*q.rate, q.connections};
+  } else if (q.user_steps) {
+    if (q.requests) {
+      throw std::invalid_argument("-u: cannot be combined with -n");
+    }
+    scenario::steps_model s;
+    s.users = parse_steps(*q.user_steps);
+    s.step_duration = length;
+    p.length = length * static_cast<std::int64_t>(s.users.size());
+    p.model = s;
+  } else {
+    scenario::closed_model closed;
+    closed.users = q.connections;
+    if (q.requests) {
+      if (*q.requests == 0) {
+        throw std::invalid_argument("-n: needs at least one request");
+      }
+      closed.iterations = *q.requests;
+      // -n alone runs until the requests are done; -d then only caps the time.
+      p.length = q.duration ? length : std::chrono::hours(24);
+    } else {
+      p.length = length;
+    }
+    p.model = closed;
+  }
+  c.phases.push_back(p);
+  for (std::size_t i = 0; i < q.thresholds.size(); ++i) {
+    try {
+      c.thresholds.push_back(scenario::parse_threshold(q.thresholds[i]));
+    } catch (const std::exception& e) {
+      throw std::invalid_argument(fmt::format("--threshold: {}", e.what()));
+    }
+  }
+
+  // What is stored with the run, so `stampede show` can say what was asked.
+  std::string text = fmt::format("# stampede run --url {}\ntarget: {}\n", q.url, c.target);
+  text += fmt::format("phases:\n  - name: quick\n    # connections: {}", q.connections);
+  if (q.requests) {
+    text += fmt::format(", requests: {}", *q.requests);
+  }
+  if (q.rate) {
+    text += fmt::format(", rate: {}", *q.rate);
+  }
+  if (q.user_steps) {
+    text += fmt::format(", users: {}", *q.user_steps);
+  }
+  text +=
+      fmt::format("\n    duration: {}\nscenarios:\n  - name: quick\n    flow:\n      - {}: {}\n",
+                  core::format_duration(p.length), lower(step.method), url->path);
+  c.source_text = text;
+  return c;
+}
+
+}  // namespace stampede::cli

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+// `stampede run`: a campaign file, or quick mode flags like wrk's.
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "cli/quick_mode.hpp"
+#include "engine/run_controller.hpp"
+#include "engine/run_plan.hpp"
+#include "scenario/campaign_parser.hpp"
+
+namespace stampede::cli {
+namespace {
+
+struct run_flags {
+  std::string file;
+  quick_options quick;
+  std::optional<unsigned> threads;
+  std::string bind;
+  std::string db = "stampede.db";
+  bool no_db = false;
+  std::string summary_json;
+  bool quiet = false;
+};
+
+int run(const run_flags& f, const std::string& command) {
+  scenario::campaign campaign;
+  try {
+    if (!f.file.empty()) {
+      if (!f.quick.url.empty()) {
+        std::cerr << "stampede run: give either a campaign FILE or --url, not both\n";
+        return exit_code::usage_error;
+      }
+      campaign = scenario::load_campaign_file(f.file);
+      for (const auto& t : f.quick.thresholds) {
+        campaign.thresholds.push_back(scenario::parse_threshold(t));
+      }
+    } else if (!f.quick.url.empty()) {
+      campaign = make_quick_campaign(f.quick);
+    } else {
+      std::cerr << "stampede run: give a campaign FILE or --url (see stampede run --help)\n";
+      return exit_code::usage_error;
+    }
+  } catch (const scenario::campaign_error& e) {
+    std::cerr << "stampede: " << e.what() << "\n";
+    return exit_code::usage_error;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "stampede run: " << e.what() << "\n";
+    return exit_code::usage_error;
+  }
+
+  engine::run_options options;
+  options.threads = f.threads.value_or(0);
+  options.bind = f.bind;
+  std::shared_ptr<const engine::run_plan> plan;
+  try {
+    plan = engine::run_plan::build(std::move(campaign), options);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "stampede run: " << e.what() << "\n";
+    return exit_code::usage_error;
+  } catch (const std::exception& e) {
+    std::cerr << "stampede: " << e.what() << "\n";
+    return exit_code::runtime_failure;
+  }
+
+  engine::run_settings settings;
+  settings.db_path = f.no_db ? "" : f.db;
+  settings.summary_json = f.summary_json;
+  settings.command_line = command;
+  settings.progress = !f.quiet;
+  return engine::execute_run(plan, settings).exit_code;
+}
+
+}  // namespace
+
+void register_run_command(CLI::App& app, int& exit) {
+  auto flags = std::make_shared<run_flags>();
+  auto* cmd = app.add_subcommand("run", "Run a campaign file, or a quick test against one URL");
+  cmd->footer(
+      "Examples:\n"
+      "  stampede run examples/quickstart.yaml\n"
+      "  stampede run --url http://127.0.0.1:8080/ -c 100 -d 30s\n"
+      "  stampede run --url http://127.0.0.1:8080/ --rate 2000 -c 50 -d 1m\n"
+      "  stampede run --url http://127.0.0.1:8080/ -u 10:20:30 -d 10s\n"
+      "\nExit codes: 0 ok, 99 a threshold failed, 2 usage or campaign error, 1 runtime failure");
+  cmd->add_option("file", flags->file, "Campaign file (YAML)");
+  cmd->add_option("--url", flags->quick.url, "Quick mode: the URL to load");
+  cmd->add_option("-c,--connections", flags->quick.connections,
+                  "Quick mode: concurrent users, one connection each (default 10)");
+  cmd->add_option("-n,--requests", flags->quick.requests, "Quick mode: total requests, then stop");
+  cmd->add_option("-d,--duration", flags->quick.duration,
+                  "Quick mode: how long (default 10s); with -u, each step's length");
+  cmd->add_option("--rate", flags->quick.rate,
+                  "Quick mode: constant throughput in requests/s over -c connections; latency "
+                  "counts from each request's intended send time");
+  cmd->add_option("-u,--users", flags->quick.user_steps,
+                  "Quick mode: user steps, e.g. 10:20:30 runs 10, then 20, then 30 users");
+  cmd->add_option("-m,--method", flags->quick.method, "Quick mode: HTTP method (default GET)");
+  cmd->add_option("-H,--header", flags->quick.headers, "Quick mode: header 'Name: value'");
+  cmd->add_option("--body", flags->quick.body, "Quick mode: request body");
+  cmd->add_option("--timeout", flags->quick.timeout, "Quick mode: request timeout (default 30s)");
+  cmd->add_option("--connect-timeout", flags->quick.connect_timeout,
+                  "Quick mode: connect timeout (default 10s)");
+  cmd->add_flag("-k,--insecure", flags->quick.insecure,
+                "Quick mode: do not verify TLS certificates");
+  cmd->add_option("--threshold", flags->quick.thresholds,
+                  "Fail (exit 99) unless this holds, e.g. 'http.latency.p95 < 200ms'");
+  cmd->add_option("-t,--threads", flags->threads, "Worker threads (default: number of cores)");
+  cmd->add_option("--bind", flags->bind,
+                  "Source addresses rotated across connections, e.g. 127.0.0.2-127.0.0.9");
+  cmd->add_option("--db", flags->db, "Results database (default ./stampede.db)");
+  cmd->add_flag("--no-db", flags->no_db, "Do not store the run");
+  cmd->add_option("--summary-json", flags->summary_json, "Write the summary as JSON to FILE");
+  cmd->add_flag("-q,--quiet", flags->quiet, "No live progress line");
+  cmd->callback([flags, &exit] { exit = run(*flags, invocation()); });
+}
+
+}  // namespace stampede::cli

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "engine/progress_line.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "metrics/summary_report.hpp"
+
+namespace stampede::engine {
+
+std::string format_progress(const progress_state& p, bool with_bar) {
+  std::string out = fmt::format("{:<10}", p.phase);
+  if (p.total_s > 0) {
+    const double done = std::clamp(p.elapsed_s / p.total_s, 0.0, 1.0);
+    if (with_bar) {
+      constexpr int width = 20;
+      const int filled = static_cast<int>(done * width);
+      out += " [" + std::string(static_cast<std::size_t>(filled), '=') +
+             (filled < width ? ">" : "") +
+             std::string(static_cast<std::size_t>(std::max(0, width - filled - 1)), ' ') + "]";
+    }
+    out += fmt::format(" {:3.0f}% {:.0f}s/{:.0f}s", done * 100, p.elapsed_s, p.total_s);
+  } else {
+    out += fmt::format(" {:.0f}s", p.elapsed_s);
+  }
+  out += fmt::format("  users {}  rps {}  p50 {}  p99 {}  reqs {}  failed {}", p.users,
+                     metrics::group_digits(static_cast<std::uint64_t>(p.rps)),
+                     p.p50_ms ? metrics::format_ms(*p.p50_ms) : "-",
+                     p.p99_ms ? metrics::format_ms(*p.p99_ms) : "-",
+                     metrics::group_digits(p.requests), metrics::group_digits(p.failed));
+  return out;
+}
+
+}  // namespace stampede::engine

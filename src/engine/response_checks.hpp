@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// Evaluates checks and captures on one response. The body is parsed as JSON at most once,
+// and only when a check or capture asks for a JSON path.
+#pragma once
+
+#include <optional>
+#include <regex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/common/session.hpp"
+#include "scenario/campaign.hpp"
+
+namespace stampede::engine {
+
+class response_checks {
+ public:
+  explicit response_checks(const protocol::response& resp) : resp_(resp) {}
+
+  /// True when the check holds; otherwise `failure` says what was seen instead.
+  bool passes(const scenario::check& check, const scenario::variable_source& vars,
+              std::string& failure);
+  /// The captured value, or nullopt when the response does not have it.
+  std::optional<std::string> capture(const scenario::capture& cap, const std::regex* regex);
+
+ private:
+  const std::string* header(std::string_view name) const;
+  const nlohmann::json* json();
+
+  const protocol::response& resp_;
+  bool json_parsed_ = false;
+  nlohmann::json json_;
+};
+
+}  // namespace stampede::engine

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "engine/run_plan.hpp"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+#include <boost/system/system_error.hpp>
+
+namespace stampede::engine {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+void set_header(std::vector<compiled_header>& headers, const std::string& name,
+                const scenario::template_string& value) {
+  for (auto& h : headers) {
+    if (iequals(h.name, name)) {
+      h.value = value;
+      return;
+    }
+  }
+  headers.push_back({name, value});
+}
+
+class compiler {
+ public:
+  compiler(const scenario::campaign& c, metrics::metric_layout& layout)
+      : campaign_(c), layout_(layout) {}
+
+  std::vector<compiled_step> flow(const std::vector<scenario::step>& steps,
+                                  const std::string& scenario_name) {
+    std::vector<compiled_step> out;
+    for (const auto& step : steps) {
+      if (const auto* r = std::get_if<scenario::request_step>(&step)) {
+        out.emplace_back(request(*r, scenario_name));
+      } else if (const auto* t = std::get_if<scenario::think_step>(&step)) {
+        out.emplace_back(compiled_think{t->min, t->max});
+      } else {
+        const auto& l = std::get<scenario::loop_step>(step);
+        out.emplace_back(compiled_loop{l.count, flow(l.flow, scenario_name)});
+      }
+    }
+    return out;
+  }
+
+ private:
+  compiled_request request(const scenario::request_step& r, const std::string& scenario_name) {
+    compiled_request out;
+    out.spec = &r;
+    auto [it, inserted] = step_slots_.try_emplace(r.name, layout_.steps.size());
+    if (inserted) {
+      layout_.steps.push_back(r.name);
+    }
+    out.metric_index = it->second;
+    set_header(out.headers, "User-Agent", scenario::template_string("stampede/0.1"));
+    for (const auto& h : campaign_.defaults_.headers) {
+      set_header(out.headers, h.name, h.value);
+    }
+    for (const auto& h : r.headers) {
+      set_header(out.headers, h.name, h.value);
+    }
+    if (r.body_is_json &&
+        std::none_of(out.headers.begin(), out.headers.end(),
+                     [](const compiled_header& h) { return iequals(h.name, "content-type"); })) {
+      out.headers.push_back({"Content-Type", scenario::template_string("application/json")});
+    }
+    out.timeout = r.timeout.value_or(campaign_.defaults_.request_timeout);
+    for (const auto& check : r.checks) {
+      out.checks.push_back({&check, layout_.checks.size()});
+      layout_.checks.push_back(fmt::format("{}: {}", scenario_name, check.description));
+      if (check.what == scenario::check::kind::header) {
+        out.keep_headers = true;
+      } else if (check.what != scenario::check::kind::status) {
+        out.keep_body = true;
+      }
+    }
+    for (const auto& cap : r.captures) {
+      compiled_capture cc{&cap, nullptr};
+      if (cap.from == scenario::capture::kind::regex) {
+        cc.regex = std::make_shared<const std::regex>(cap.expression, std::regex::ECMAScript);
+      }
+      out.captures.push_back(std::move(cc));
+      if (cap.from == scenario::capture::kind::header) {
+        out.keep_headers = true;
+      } else {
+        out.keep_body = true;
+      }
+    }
+    return out;
+  }
+
+  const scenario::campaign& campaign_;
+  metrics::metric_layout& layout_;
+  std::map<std::string, std::size_t> step_slots_;
+};
+
+std::chrono::nanoseconds phase_length(const scenario::phase& p) {
+  if (const auto* s = std::get_if<scenario::steps_model>(&p.model)) {
+    return s->step_duration * static_cast<std::int64_t>(s->users.size());
+  }
+  return p.length;
+}
+
+}  // namespace
+
+std::shared_ptr<const run_plan> run_plan::build(scenario::campaign c, const run_options& options) {
+  auto plan = std::make_shared<run_plan>();
+  plan->campaign = std::move(c);
+  const auto& campaign = plan->campaign;
+
+  std::string error;
+  auto target = net::parse_url(campaign.target, &error);
+  if (!target) {
+    throw std::runtime_error(fmt::format("invalid target '{}': {}", campaign.target, error));
+  }
+  plan->target = *target;
+  plan->connect.tls = target->tls();
+  plan->connect.insecure = campaign.defaults_.insecure;
+  plan->connect.server_name = target->host;
+  try {
+    plan->connect.endpoints = net::resolve(target->host, target->port);
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error(
+        fmt::format("cannot resolve host '{}': {}", target->host, e.code().message()));
+  }
+  if (plan->connect.endpoints.empty()) {
+    throw std::runtime_error(fmt::format("host '{}' has no addresses", target->host));
+  }
+  if (!options.bind.empty()) {
+    plan->connect.bind_addresses = net::parse_bind_addresses(options.bind);
+  }
+
+  if (options.threads > 0) {
+    plan->threads = options.threads;
+  } else if (campaign.threads) {
+    plan->threads = *campaign.threads;
+  } else {
+    plan->threads = std::max(1u, std::thread::hardware_concurrency());
+  }
+
+  compiler comp(campaign, plan->layout);
+  for (std::size_t i = 0; i < campaign.scenarios.size(); ++i) {
+    const auto& s = campaign.scenarios[i];
+    plan->layout.scenarios.push_back(s.name);
+    plan->scenarios.push_back({s.name, s.weight, i, comp.flow(s.flow, s.name)});
+  }
+
+  std::chrono::nanoseconds at{};
+  for (const auto& p : campaign.phases) {
+    phase_plan pp;
+    pp.name = p.name;
+    pp.start = at;
+    pp.length = phase_length(p);
+    pp.model = p.model;
+    if (const auto* closed = std::get_if<scenario::closed_model>(&p.model)) {
+      pp.ends_by_iterations = closed->iterations.has_value();
+    }
+    at += pp.length;
+    plan->phases.push_back(std::move(pp));
+  }
+  plan->total_length = at;
+  return plan;
+}
+
+}  // namespace stampede::engine

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+// A campaign compiled for running: steps flattened with their metric slots, headers merged,
+// phases placed on the run's timeline, the target resolved. Built once, then read-only and
+// shared by every worker.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <regex>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "metrics/metric_set.hpp"
+#include "net/connector.hpp"
+#include "net/url.hpp"
+#include "scenario/campaign.hpp"
+
+namespace stampede::engine {
+
+struct compiled_header {
+  std::string name;
+  scenario::template_string value;
+};
+
+struct compiled_check {
+  const scenario::check* spec = nullptr;
+  std::size_t index = 0;  ///< into metric_layout::checks
+};
+
+struct compiled_capture {
+  const scenario::capture* spec = nullptr;
+  std::shared_ptr<const std::regex> regex;  ///< compiled once, for regex captures
+};
+
+struct compiled_request {
+  const scenario::request_step* spec = nullptr;
+  std::size_t metric_index = 0;          ///< into metric_layout::steps
+  std::vector<compiled_header> headers;  ///< defaults, then the step's (later names win)
+  std::chrono::nanoseconds timeout{};
+  bool keep_headers = false;
+  bool keep_body = false;
+  std::vector<compiled_check> checks;
+  std::vector<compiled_capture> captures;
+};
+
+struct compiled_think {
+  std::chrono::nanoseconds min{};
+  std::chrono::nanoseconds max{};
+};
+
+struct compiled_loop;
+using compiled_step = std::variant<compiled_request, compiled_think, compiled_loop>;
+
+struct compiled_loop {
+  std::uint32_t count = 1;
+  std::vector<compiled_step> flow;
+};
+
+struct compiled_scenario {
+  std::string name;
+  std::uint32_t weight = 1;
+  std::size_t index = 0;  ///< into metric_layout::scenarios
+  std::vector<compiled_step> flow;
+};
+
+struct phase_plan {
+  std::string name;
+  std::chrono::nanoseconds start{};  ///< offset from the run start
+  std::chrono::nanoseconds length{};
+  scenario::workload model;
+  /// Quick mode -n: the phase ends when this many iterations ran (length is then a cap).
+  bool ends_by_iterations = false;
+};
+
+/// Settings that come from the command line rather than the campaign.
+struct run_options {
+  unsigned threads = 0;  ///< 0 = campaign's, else the number of cores
+  std::string bind;      ///< --bind source addresses
+};
+
+struct run_plan {
+  scenario::campaign campaign;
+  net::url target;
+  net::connect_settings connect;
+  unsigned threads = 1;
+  metrics::metric_layout layout;
+  std::vector<compiled_scenario> scenarios;
+  std::vector<phase_plan> phases;
+  std::chrono::nanoseconds total_length{};  ///< sum of the phases' lengths
+
+  /// Compiles `c`. Resolves the target host (once, here). Throws std::runtime_error with a
+  /// message fit for the user ("cannot resolve host 'x': ...").
+  static std::shared_ptr<const run_plan> build(scenario::campaign c, const run_options& options);
+};
+
+}  // namespace stampede::engine

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// One simulated user: its connection (session), its variables and the buffers it reuses for
+// every request, so that steady-state requests allocate nothing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/intrusive/list_hook.hpp>
+
+#include "protocol/common/session.hpp"
+#include "scenario/template_string.hpp"
+
+namespace stampede::engine {
+
+/// Per-user variables: CSV feeder columns and captured values, read by {{name}} templates.
+/// A flat vector: users hold a handful of variables, and a scan beats hashing at that size.
+class user_variables final : public scenario::variable_source {
+ public:
+  const std::string* find(std::string_view name) const override {
+    for (const auto& [k, v] : values_) {
+      if (k == name) {
+        return &v;
+      }
+    }
+    return nullptr;
+  }
+  void set(std::string_view name, std::string value) {
+    for (auto& [k, v] : values_) {
+      if (k == name) {
+        v = std::move(value);
+        return;
+      }
+    }
+    values_.emplace_back(std::string(name), std::move(value));
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> values_;
+};
+
+using auto_unlink_hook =
+    boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+
+/// Thread-safety: none; a user lives on one worker's io_context. Linked into the worker's list
+/// of live users (unlinks itself when destroyed) so a stop can wake and close every one.
+struct virtual_user : auto_unlink_hook {
+  virtual_user(boost::asio::io_context& ctx, std::uint64_t user_id,
+               std::shared_ptr<protocol::session> s)
+      : id(user_id), session(std::move(s)), timer(ctx) {}
+  ~virtual_user() {
+    if (session) {
+      session->close();
+    }
+  }
+  virtual_user(const virtual_user&) = delete;
+  virtual_user& operator=(const virtual_user&) = delete;
+
+  std::uint64_t id;
+  std::shared_ptr<protocol::session> session;
+  boost::asio::steady_timer timer;  ///< think times, pacing, schedule waits
+  user_variables variables;
+
+  // Reused across requests.
+  protocol::response response;
+  protocol::exchange_result result;
+  std::string target_buffer;
+  std::string body_buffer;
+  std::vector<std::string> header_buffers;
+  std::vector<protocol::header_view> header_views;
+};
+
+}  // namespace stampede::engine

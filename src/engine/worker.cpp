@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "engine/worker.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "engine/response_checks.hpp"
+
+namespace stampede::engine {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+constexpr auto graceful_stop_period = 5s;
+/// A scheduled send that leaves later than this is counted as a late start.
+constexpr auto late_start_tolerance = 1ms;
+constexpr auto unlimited = std::numeric_limits<std::uint64_t>::max();
+
+std::uint64_t to_us(std::chrono::nanoseconds d) {
+  return d.count() <= 0 ? 0 : static_cast<std::uint64_t>(d.count() / 1000);
+}
+
+}  // namespace
+
+struct worker::phase_state {
+  std::size_t index = 0;
+  const phase_plan* plan = nullptr;
+  clock::time_point start{};
+  clock::time_point end{};
+  bool limited = false;  ///< quick mode -n: iterations_left bounds the phase
+  std::uint64_t iterations_left = 0;
+  std::uint64_t users = 0;        ///< users (closed), connections (throughput) of this worker
+  std::uint64_t cap = unlimited;  ///< open model: concurrent iterations of this worker
+  std::uint64_t active_iterations = 0;
+  std::unique_ptr<rate_schedule> schedule;
+  std::unique_ptr<slice_dispatcher> dispatcher;
+  std::vector<std::unique_ptr<virtual_user>> idle;  ///< open model: users between iterations
+  std::unique_ptr<asio::steady_timer> timer;
+};
+
+worker::worker(std::uint32_t index, std::uint32_t count, std::shared_ptr<const run_plan> plan,
+               report_sink sink)
+    : index_(index),
+      count_(count),
+      plan_(std::move(plan)),
+      sink_(std::move(sink)),
+      connector_(plan_->connect),
+      make_session_(make_session_factory(*plan_)),
+      current_(plan_->layout),
+      main_timer_(ctx_),
+      idle_timer_(ctx_),
+      report_timer_(ctx_),
+      rng_(std::random_device{}() ^ (static_cast<std::uint64_t>(index) << 32)),
+      scenario_credit_(plan_->scenarios.size(), 0) {
+  if (const auto& data = plan_->campaign.data) {
+    // This worker's partition of the rows; every worker reads all rows when there are fewer
+    // rows than workers.
+    for (std::size_t r = index_; r < data->rows.size(); r += count_) {
+      data_rows_.push_back(r);
+    }
+    if (data_rows_.empty()) {
+      for (std::size_t r = 0; r < data->rows.size(); ++r) {
+        data_rows_.push_back(r);
+      }
+    }
+  }
+}
+
+worker::~worker() {
+  stop(true);
+  join();
+}
+
+void worker::start(clock::time_point run_start) {
+  run_start_ = run_start;
+  asio::co_spawn(ctx_, main_loop(), asio::detached);
+  asio::co_spawn(ctx_, reporter(), asio::detached);
+  thread_ = std::thread([this] { ctx_.run(); });
+}
+
+void worker::stop(bool abort) {
+  asio::post(ctx_, [this, abort] { begin_stop(abort); });
+}
+
+void worker::join() {
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void worker::begin_stop(bool abort) {
+  if (finished_) {
+    return;
+  }
+  if (!stopping_) {
+    stopping_ = true;
+    main_timer_.cancel();
+    for (auto& vu : live_users_) {
+      vu.timer.cancel();
+    }
+    for (auto& ph : phases_) {
+      ph->timer->cancel();
+      ph->idle.clear();
+    }
+  }
+  if (abort && !aborting_) {
+    aborting_ = true;
+    close_all_sessions();
+    idle_timer_.cancel();
+  }
+}
+
+void worker::close_all_sessions() {
+  for (auto& vu : live_users_) {
+    vu.session->close();
+  }
+}
+
+void worker::spawn(asio::awaitable<void> user) {
+  // Counted when spawned, not when first resumed, so a phase that ends when its users are done
+  // never sees zero before they started.
+  ++running_;
+  asio::co_spawn(ctx_, std::move(user), [this](std::exception_ptr failure) {
+    if (failure) {
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        metrics().record_error(metrics::error_class::other, e.what());
+      } catch (...) {
+        metrics().record_error(metrics::error_class::other, "unknown failure in a user");
+      }
+    }
+    if (--running_ == 0) {
+      idle_timer_.cancel();
+    }
+  });
+}
+
+bool worker::active(const phase_state& ph) const {
+  return !stopping_ && clock::now() < ph.end;
+}
+
+std::unique_ptr<virtual_user> worker::make_user(std::uint64_t id) {
+  auto vu = std::make_unique<virtual_user>(ctx_, id, make_session_(ctx_, connector_));
+  live_users_.push_back(*vu);
+  assign_data_row(*vu);
+  return vu;
+}
+
+void worker::assign_data_row(virtual_user& vu) {
+  const auto& data = plan_->campaign.data;
+  if (!data || data_rows_.empty()) {
+    return;
+  }
+  std::size_t row = 0;
+  if (data->random_order) {
+    row = data_rows_[std::uniform_int_distribution<std::size_t>(0, data_rows_.size() - 1)(rng_)];
+  } else {
+    row = data_rows_[next_data_row_++ % data_rows_.size()];
+  }
+  const auto& values = data->rows[row];
+  for (std::size_t c = 0; c < data->columns.size() && c < values.size(); ++c) {
+    vu.variables.set(data->columns[c], values[c]);
+  }
+}
+
+const compiled_scenario& worker::pick_scenario() {
+  // Smooth weighted round-robin: exact proportions over every sum-of-weights iterations, with
+  // the scenarios interleaved rather than bunched.
+  const auto& scenarios = plan_->scenarios;
+  if (scenarios.size() == 1) {
+    return scenarios.front();
+  }
+  std::int64_t total = 0;
+  std::size_t best = 0;
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    scenario_credit_[i] += scenarios[i].weight;
+    total += scenarios[i].weight;
+    if (scenario_credit_[i] > scenario_credit_[best]) {
+      best = i;
+    }
+  }
+  scenario_credit_[best] -= total;
+  return scenarios[best];
+}
+
+asio::awaitable<bool> worker::sleep_until(virtual_user& vu, clock::time_point when,
+                                          phase_state& ph) {
+  if (!active(ph)) {
+    co_return false;
+  }
+  if (when > clock::now()) {
+    vu.timer.expires_at(std::min(when, ph.end));
+    co_await vu.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return active(ph) && clock::now() >= when;
+}
+
+asio::awaitable<void> worker::main_loop() {
+  for (std::size_t i = 0; i < plan_->phases.size() && !stopping_; ++i) {
+    const auto& pp = plan_->phases[i];
+    auto ph = std::make_unique<phase_state>();
+    ph->index = i;
+    ph->plan = &pp;
+    ph->start = run_start_ + pp.start;
+    ph->end = ph->start + pp.length;
+    ph->timer = std::make_unique<asio::steady_timer>(ctx_);
+    auto& phase = *ph;
+    phases_.push_back(std::move(ph));
+
+    main_timer_.expires_at(phase.start);
+    co_await main_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (stopping_) {
+      break;
+    }
+    current_phase_ = i;
+    start_phase(phase);
+    main_timer_.expires_at(phase.end);
+    if (phase.limited) {
+      // Ends when the iterations are done (users exit, running_ drops to zero) or at the cap.
+      while (running_ > 0 && !stopping_ && clock::now() < phase.end) {
+        idle_timer_.expires_at(phase.end);
+        co_await idle_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+    } else {
+      co_await main_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    phase.idle.clear();
+  }
+
+  // Drain: users see stopping_ and leave after the request they are in.
+  begin_stop(false);
+  if (running_ > 0 && !aborting_) {
+    idle_timer_.expires_after(graceful_stop_period);
+    co_await idle_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  if (running_ > 0) {
+    aborting_ = true;
+    close_all_sessions();
+    while (running_ > 0) {
+      idle_timer_.expires_after(1s);
+      co_await idle_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      close_all_sessions();
+    }
+  }
+  finished_ = true;
+  send_report(true);
+  report_timer_.cancel();
+}
+
+asio::awaitable<void> worker::reporter() {
+  while (!finished_) {
+    report_timer_.expires_at(run_start_ + std::chrono::seconds(interval_index_ + 1));
+    co_await report_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (finished_) {
+      break;
+    }
+    send_report(false);
+  }
+}
+
+void worker::send_report(bool final) {
+  interval_report report;
+  report.worker = index_;
+  report.index = interval_index_++;
+  report.final = final;
+  report.phase = current_phase_;
+  current_.active_users = active_users_;
+  std::uint64_t connected = 0;
+  for (auto& vu : live_users_) {
+    connected += vu.session->connected() ? 1 : 0;
+  }
+  current_.active_connections = connected;
+  report.metrics = std::exchange(current_, metrics::metric_set(plan_->layout));
+  sink_(std::move(report));
+}
+
+void worker::start_phase(phase_state& ph) {
+  const auto& model = ph.plan->model;
+  if (const auto* closed = std::get_if<scenario::closed_model>(&model)) {
+    const slice mine{index_, count_};
+    ph.users = mine.share_of(closed->users);
+    if (closed->iterations) {
+      ph.limited = true;
+      ph.iterations_left = mine.share_of(*closed->iterations);
+    }
+    for (std::uint64_t k = index_; k < closed->users; k += count_) {
+      spawn(closed_user(ph, k, closed->users));
+    }
+  } else if (const auto* steps = std::get_if<scenario::steps_model>(&model)) {
+    // Each step is a closed population that replaces the previous one at its boundary.
+    std::uint64_t most = 0;
+    for (auto n : steps->users) {
+      most = std::max(most, n);
+    }
+    for (std::uint64_t k = index_; k < most; k += count_) {
+      spawn(closed_user(ph, k, most));
+    }
+  } else if (const auto* open = std::get_if<scenario::open_model>(&model)) {
+    // With a cap smaller than the worker count, only the first `cap` workers take arrivals, so
+    // no worker is handed arrivals it may never start.
+    std::uint64_t participants = count_;
+    if (open->max_users) {
+      participants = std::min<std::uint64_t>(count_, *open->max_users);
+    }
+    if (index_ >= participants) {
+      return;
+    }
+    if (open->max_users) {
+      ph.cap = slice{index_, participants}.share_of(*open->max_users);
+    }
+    ph.schedule = std::make_unique<rate_schedule>(
+        open->arrival_rate, open->ramp_to.value_or(open->arrival_rate), ph.plan->length);
+    ph.dispatcher = std::make_unique<slice_dispatcher>(*ph.schedule, slice{index_, participants});
+    spawn(arrival_dispatcher(ph));
+  } else {
+    const auto& tp = std::get<scenario::throughput_model>(model);
+    const std::uint64_t participants = std::min<std::uint64_t>(count_, tp.connections);
+    if (index_ >= participants) {
+      return;
+    }
+    const slice mine{index_, participants};
+    ph.schedule = std::make_unique<rate_schedule>(tp.rate, tp.rate, ph.plan->length);
+    ph.dispatcher = std::make_unique<slice_dispatcher>(*ph.schedule, mine);
+    ph.users = mine.share_of(tp.connections);
+    for (std::uint64_t c = 0; c < ph.users; ++c) {
+      spawn(throughput_connection(ph, index_ + c * participants));
+    }
+  }
+}
+
+asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std::uint64_t n) {
+  auto vu = make_user(k);
+  const auto& model = ph.plan->model;
+  std::optional<std::chrono::nanoseconds> pace;
+  clock::time_point user_start = ph.start;
+  clock::time_point user_end = ph.end;
+  if (const auto* closed = std::get_if<scenario::closed_model>(&model)) {
+    pace = closed->pace;
+    if (closed->ramp) {
+      user_start += ramp_start(k, n, *closed->ramp);
+    }
+  } else if (const auto* steps = std::get_if<scenario::steps_model>(&model)) {
+    // User k takes part from the first step that has more than k users, to the end of the
+    // last consecutive step that still does.
+    std::size_t first = steps->users.size();
+    for (std::size_t s = 0; s < steps->users.size(); ++s) {
+      if (steps->users[s] > k) {
+        first = s;
+        break;
+      }
+    }
+    std::size_t last = first;
+    while (last + 1 < steps->users.size() && steps->users[last + 1] > k) {
+      ++last;
+    }
+    user_start = ph.start + steps->step_duration * static_cast<std::int64_t>(first);
+    user_end = ph.start + steps->step_duration * static_cast<std::int64_t>(last + 1);
+  }
+  if (co_await sleep_until(*vu, user_start, ph)) {
+    ++active_users_;
+    for (std::uint64_t i = 0; active(ph) && clock::now() < user_end; ++i) {
+      if (ph.limited) {
+        if (ph.iterations_left == 0) {
+          break;
+        }
+        --ph.iterations_left;
+      }
+      if (pace) {
+        const auto due = user_start + *pace * static_cast<std::int64_t>(i);
+        const auto now = clock::now();
+        if (due > now) {
+          if (!co_await sleep_until(*vu, due, ph)) {
+            break;
+          }
+        } else if (now - due > late_start_tolerance) {
+          ++metrics().late_starts;
+          metrics().schedule_lag.record(to_us(now - due));
+        }
+      }
+      co_await run_iteration(*vu, ph);
+    }
+    --active_users_;
+  }
+  vu.reset();
+}
+
+asio::awaitable<void> worker::throughput_connection(phase_state& ph, std::uint64_t k) {
+  auto vu = make_user(k);
+  ++active_users_;
+  while (active(ph)) {
+    if (!co_await run_iteration(*vu, ph) && !active(ph)) {
+      break;
+    }
+    if (ph.dispatcher && !ph.dispatcher->next_due()) {
+      break;  // schedule exhausted
+    }
+  }
+  --active_users_;
+  vu.reset();
+}
+
+asio::awaitable<void> worker::arrival_dispatcher(phase_state& ph) {
+  while (active(ph)) {
+    const auto next = ph.dispatcher->next_due();
+    if (!next) {
+      break;
+    }
+    const auto due_at = ph.start + *next;
+    if (due_at > clock::now()) {
+      ph.timer->expires_at(due_at);
+      co_await ph.timer->async_wait(asio::as_tuple(asio::use_awaitable));
+      if (!active(ph)) {
+        break;
+      }
+    }
+    const auto now = clock::now();
+    for (const auto due : ph.dispatcher->take_due(now - ph.start)) {
+      const auto lag = now - (ph.start + due);
+      if (lag > late_start_tolerance) {
+        ++metrics().late_starts;
+        metrics().schedule_lag.record(to_us(lag));
+      }
+      if (ph.active_iterations >= ph.cap) {
+        ++metrics().iterations_dropped;
+        continue;
+      }
+      std::unique_ptr<virtual_user> vu;
+      if (!ph.idle.empty()) {
+        vu = std::move(ph.idle.back());
+        ph.idle.pop_back();
+        assign_data_row(*vu);
+      } else {
+        vu = make_user(index_ + count_ * next_user_id_++);
+      }
+      spawn(open_iteration(ph, std::move(vu)));
+    }
+  }
+}
+
+asio::awaitable<void> worker::open_iteration(phase_state& ph, std::unique_ptr<virtual_user> vu) {
+  ++ph.active_iterations;
+  ++active_users_;
+  co_await run_iteration(*vu, ph);
+  --active_users_;
+  --ph.active_iterations;
+  if (active(ph)) {
+    ph.idle.push_back(std::move(vu));  // keeps its connection for the next arrival
+  }
+  vu.reset();
+}
+
+asio::awaitable<bool> worker::run_iteration(virtual_user& vu, phase_state& ph) {
+  const auto& sc = pick_scenario();
+  ++metrics().iterations_started;
+  ++metrics().scenario_started[sc.index];
+  const bool complete = co_await run_flow(vu, sc.flow, ph);
+  if (complete) {
+    ++metrics().iterations_completed;
+    ++metrics().scenario_completed[sc.index];
+  }
+  co_return complete;
+}
+
+asio::awaitable<bool> worker::run_flow(virtual_user& vu, const std::vector<compiled_step>& flow,
+                                       phase_state& ph) {
+  for (const auto& step : flow) {
+    if (!active(ph)) {
+      co_return false;
+    }
+    if (const auto* req = std::get_if<compiled_request>(&step)) {
+      if (!co_await run_request(vu, *req, ph)) {
+        co_return false;
+      }
+    } else if (const auto* think = std::get_if<compiled_think>(&step)) {
+      auto pause = think->min;
+      if (think->max > think->min) {
+        pause = std::chrono::nanoseconds(std::uniform_int_distribution<std::int64_t>(
+            think->min.count(), think->max.count())(rng_));
+      }
+      if (!co_await sleep_until(vu, clock::now() + pause, ph)) {
+        co_return false;
+      }
+    } else {
+      const auto& loop = std::get<compiled_loop>(step);
+      for (std::uint32_t i = 0; i < loop.count; ++i) {
+        if (!co_await run_flow(vu, loop.flow, ph)) {
+          co_return false;
+        }
+      }
+    }
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> worker::run_request(virtual_user& vu, const compiled_request& req,
+                                          phase_state& ph) {
+  // Constant throughput: each request takes the next send time of this worker's slice, and its
+  // latency counts from that time, so a stalled server cannot hide its stall.
+  std::optional<clock::time_point> intended;
+  if (std::holds_alternative<scenario::throughput_model>(ph.plan->model) && ph.dispatcher) {
+    const auto next = ph.dispatcher->take_next();
+    if (!next) {
+      co_return false;
+    }
+    intended = ph.start + *next;
+    if (!co_await sleep_until(vu, *intended, ph)) {
+      co_return false;
+    }
+    const auto lag = clock::now() - *intended;
+    if (lag > late_start_tolerance) {
+      ++metrics().late_starts;
+      metrics().schedule_lag.record(to_us(lag));
+    }
+  }
+
+  const auto& spec = *req.spec;
+  protocol::request out;
+  out.method = spec.method;
+  if (spec.path.is_literal()) {
+    out.target = spec.path.text();
+  } else {
+    vu.target_buffer.clear();
+    spec.path.render_to(vu.variables, vu.target_buffer);
+    out.target = vu.target_buffer;
+  }
+  vu.header_views.clear();
+  if (vu.header_buffers.size() < req.headers.size()) {
+    vu.header_buffers.resize(req.headers.size());
+  }
+  for (std::size_t i = 0; i < req.headers.size(); ++i) {
+    const auto& h = req.headers[i];
+    if (h.value.is_literal()) {
+      vu.header_views.push_back({h.name, h.value.text()});
+    } else {
+      vu.header_buffers[i].clear();
+      h.value.render_to(vu.variables, vu.header_buffers[i]);
+      vu.header_views.push_back({h.name, vu.header_buffers[i]});
+    }
+  }
+  out.headers = vu.header_views;
+  if (spec.body) {
+    if (spec.body->is_literal()) {
+      out.body = spec.body->text();
+    } else {
+      vu.body_buffer.clear();
+      spec.body->render_to(vu.variables, vu.body_buffer);
+      out.body = vu.body_buffer;
+    }
+  }
+  out.timeout = req.timeout;
+  out.keep_headers = req.keep_headers;
+  out.keep_body = req.keep_body;
+
+  co_await vu.session->exchange(out, vu.response, vu.result);
+  const auto& r = vu.result;
+  if (r.aborted) {
+    co_return false;
+  }
+  auto& m = metrics();
+  ++m.requests;
+  m.bytes_in += r.bytes_in;
+  m.bytes_out += r.bytes_out;
+  if (r.connected) {
+    ++m.connections_opened;
+    m.connect.record(to_us(r.connect_time));
+    if (r.tls_time.count() > 0) {
+      m.tls.record(to_us(r.tls_time));
+    }
+  }
+  if (r.failed) {
+    ++m.requests_failed;
+    m.record_error(r.error, r.message);
+    co_return true;
+  }
+  const auto latency = r.done_at - intended.value_or(r.sent_at);
+  m.latency.record(to_us(latency));
+  m.steps[req.metric_index].record(to_us(latency));
+  if (r.first_byte_at != clock::time_point{}) {
+    m.ttfb.record(to_us(r.first_byte_at - r.sent_at));
+  }
+  const int status = vu.response.status;
+  m.record_status(status);
+  if (status >= 400) {
+    ++m.requests_failed;
+    if (m.error_samples[static_cast<std::size_t>(metrics::error_class::http_status)].empty()) {
+      m.record_error(metrics::error_class::http_status, std::string(spec.method) + " " +
+                                                            std::string(out.target) + " -> " +
+                                                            std::to_string(status));
+    } else {
+      ++m.errors[static_cast<std::size_t>(metrics::error_class::http_status)];
+    }
+  }
+  if (!req.checks.empty() || !req.captures.empty()) {
+    response_checks checks(vu.response);
+    for (const auto& c : req.checks) {
+      std::string failure;
+      if (checks.passes(*c.spec, vu.variables, failure)) {
+        ++m.checks_passed;
+        ++m.check_passed[c.index];
+      } else {
+        ++m.checks_failed;
+        ++m.check_failed[c.index];
+        m.record_error(metrics::error_class::check_failed,
+                       plan_->layout.checks[c.index] + ": " + failure);
+      }
+    }
+    for (const auto& cap : req.captures) {
+      if (auto value = checks.capture(*cap.spec, cap.regex.get())) {
+        vu.variables.set(cap.spec->variable, std::move(*value));
+      }
+    }
+  }
+  co_return true;
+}
+
+}  // namespace stampede::engine

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+// One worker thread: its own io_context, its own users and connections, its own metrics.
+// Workers share nothing mutable; they hand a metric_set to the controller once a second.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/intrusive/list.hpp>
+
+#include "engine/interval_report.hpp"
+#include "engine/run_plan.hpp"
+#include "engine/schedule.hpp"
+#include "engine/session_registry.hpp"
+#include "engine/virtual_user.hpp"
+
+namespace stampede::engine {
+
+/// Thread-safety: construct, start(), stop() and join() from the owning thread; stop() may be
+/// called at any time and from any thread. Everything else runs on the worker's own thread.
+class worker {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  /// Worker `index` of `count` in the run: it runs that slice of every phase's users and events.
+  worker(std::uint32_t index, std::uint32_t count, std::shared_ptr<const run_plan> plan,
+         report_sink sink);
+  ~worker();
+  worker(const worker&) = delete;
+  worker& operator=(const worker&) = delete;
+
+  /// Starts the thread; the first phase begins at `run_start`.
+  void start(clock::time_point run_start);
+  /// Graceful: no new iterations, requests in flight get a grace period, then are cut.
+  /// Abort: connections are closed at once. Either way a final report follows.
+  void stop(bool abort);
+  void join();
+
+ private:
+  struct phase_state;
+
+  boost::asio::awaitable<void> main_loop();
+  boost::asio::awaitable<void> reporter();
+  void start_phase(phase_state& ph);
+  boost::asio::awaitable<void> closed_user(phase_state& ph, std::uint64_t k, std::uint64_t n);
+  boost::asio::awaitable<void> throughput_connection(phase_state& ph, std::uint64_t k);
+  boost::asio::awaitable<void> arrival_dispatcher(phase_state& ph);
+  boost::asio::awaitable<void> open_iteration(phase_state& ph, std::unique_ptr<virtual_user> vu);
+  boost::asio::awaitable<bool> run_iteration(virtual_user& vu, phase_state& ph);
+  boost::asio::awaitable<bool> run_flow(virtual_user& vu, const std::vector<compiled_step>& flow,
+                                        phase_state& ph);
+  boost::asio::awaitable<bool> run_request(virtual_user& vu, const compiled_request& req,
+                                           phase_state& ph);
+  /// Sleeps until `when`, or less when the phase ends or the worker stops. True when the user
+  /// should go on.
+  boost::asio::awaitable<bool> sleep_until(virtual_user& vu, clock::time_point when,
+                                           phase_state& ph);
+
+  std::unique_ptr<virtual_user> make_user(std::uint64_t id);
+  void assign_data_row(virtual_user& vu);
+  const compiled_scenario& pick_scenario();
+  bool active(const phase_state& ph) const;
+  void begin_stop(bool abort);
+  void close_all_sessions();
+  /// Runs a user coroutine, counted in running_ until it returns.
+  void spawn(boost::asio::awaitable<void> user);
+  void send_report(bool final);
+  metrics::metric_set& metrics() { return current_; }
+
+  std::uint32_t index_;
+  std::uint32_t count_;
+  std::shared_ptr<const run_plan> plan_;
+  report_sink sink_;
+  boost::asio::io_context ctx_{1};
+  std::thread thread_;
+  clock::time_point run_start_{};
+  net::connector connector_;
+  session_factory make_session_;
+
+  metrics::metric_set current_;
+  std::int64_t interval_index_ = 0;
+  std::size_t current_phase_ = 0;
+
+  std::vector<std::unique_ptr<phase_state>> phases_;
+  boost::intrusive::list<virtual_user, boost::intrusive::constant_time_size<false>> live_users_;
+  boost::asio::steady_timer main_timer_;
+  boost::asio::steady_timer idle_timer_;
+  boost::asio::steady_timer report_timer_;
+  std::uint64_t running_ = 0;       ///< user coroutines alive
+  std::uint64_t active_users_ = 0;  ///< users alive (closed) or iterations running (open)
+  std::uint64_t next_user_id_ = 0;
+  bool stopping_ = false;
+  bool aborting_ = false;
+  bool finished_ = false;
+
+  std::mt19937_64 rng_;
+  std::vector<std::int64_t> scenario_credit_;  ///< smooth weighted round-robin state
+  std::vector<std::size_t> data_rows_;         ///< this worker's CSV rows
+  std::size_t next_data_row_ = 0;
+};
+
+}  // namespace stampede::engine

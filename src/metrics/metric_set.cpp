@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "metrics/metric_set.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace stampede::metrics {
+namespace {
+
+void add_vectors(std::vector<std::uint64_t>& into, const std::vector<std::uint64_t>& from) {
+  if (into.size() < from.size()) {
+    into.resize(from.size());
+  }
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    into[i] += from[i];
+  }
+}
+
+}  // namespace
+
+metric_set::metric_set(const metric_layout& layout)
+    : scenario_started(layout.scenarios.size()),
+      scenario_completed(layout.scenarios.size()),
+      check_passed(layout.checks.size()),
+      check_failed(layout.checks.size()),
+      steps(layout.steps.size()) {}
+
+void metric_set::merge(const metric_set& other, gauges how) {
+  requests += other.requests;
+  requests_failed += other.requests_failed;
+  bytes_in += other.bytes_in;
+  bytes_out += other.bytes_out;
+  connections_opened += other.connections_opened;
+  iterations_started += other.iterations_started;
+  iterations_completed += other.iterations_completed;
+  iterations_dropped += other.iterations_dropped;
+  checks_passed += other.checks_passed;
+  checks_failed += other.checks_failed;
+  late_starts += other.late_starts;
+  for (std::size_t i = 0; i < status_codes.size(); ++i) {
+    status_codes[i] += other.status_codes[i];
+  }
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    errors[i] += other.errors[i];
+    if (error_samples[i].empty() && !other.error_samples[i].empty()) {
+      error_samples[i] = other.error_samples[i];
+    }
+  }
+  add_vectors(scenario_started, other.scenario_started);
+  add_vectors(scenario_completed, other.scenario_completed);
+  add_vectors(check_passed, other.check_passed);
+  add_vectors(check_failed, other.check_failed);
+  if (how == gauges::add) {
+    active_users += other.active_users;
+    active_connections += other.active_connections;
+  } else {
+    active_users = std::max(active_users, other.active_users);
+    active_connections = std::max(active_connections, other.active_connections);
+  }
+  latency.merge(other.latency);
+  connect.merge(other.connect);
+  tls.merge(other.tls);
+  ttfb.merge(other.ttfb);
+  schedule_lag.merge(other.schedule_lag);
+  if (steps.size() < other.steps.size()) {
+    steps.resize(other.steps.size());
+  }
+  for (std::size_t i = 0; i < other.steps.size(); ++i) {
+    steps[i].merge(other.steps[i]);
+  }
+}
+
+std::uint64_t metric_set::error_total() const {
+  std::uint64_t total = 0;
+  for (auto n : errors) {
+    total += n;
+  }
+  return total;
+}
+
+}  // namespace stampede::metrics

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+// Everything recorded over a span of time: by one worker in one second, merged across workers,
+// or accumulated over a whole run. Merging is exact (counts add, histograms merge bucket-wise).
+//
+// Thread-safety: none. Each worker thread owns the set it records into and hands it over whole
+// at each interval boundary; the controller merges what it receives on its own thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "metrics/error_class.hpp"
+#include "metrics/histogram.hpp"
+
+namespace stampede::metrics {
+
+/// The names a run's metric sets are laid out by, fixed before the run starts: per-scenario
+/// iteration counters, per-step latency histograms and per-check counters are indexed by
+/// position in these lists.
+struct metric_layout {
+  std::vector<std::string> scenarios;
+  std::vector<std::string> steps;   ///< distinct request step names
+  std::vector<std::string> checks;  ///< check descriptions, e.g. "slow: status == 200"
+};
+
+/// HTTP status codes are counted in a flat array; anything outside [0, 600) lands in slot 0.
+inline constexpr std::size_t status_code_slots = 600;
+
+struct metric_set {
+  explicit metric_set(const metric_layout& layout);
+  metric_set() = default;
+
+  // Counters: events within the span.
+  std::uint64_t requests = 0;         ///< requests finished, with a response or a failure
+  std::uint64_t requests_failed = 0;  ///< subset of requests: no response, or status >= 400
+  std::uint64_t bytes_in = 0;         ///< response bytes read, headers included
+  std::uint64_t bytes_out = 0;        ///< request bytes written
+  std::uint64_t connections_opened = 0;
+  std::uint64_t iterations_started = 0;
+  std::uint64_t iterations_completed = 0;  ///< subset of started that ran every step
+  std::uint64_t iterations_dropped = 0;    ///< open model: could not start (max_users reached)
+  std::uint64_t checks_passed = 0;
+  std::uint64_t checks_failed = 0;
+  std::uint64_t late_starts = 0;  ///< scheduled sends that left more than 1 ms late
+  std::array<std::uint64_t, status_code_slots> status_codes{};
+  std::array<std::uint64_t, error_class_count> errors{};
+  std::array<std::string, error_class_count> error_samples;  ///< first message of each class
+
+  std::vector<std::uint64_t> scenario_started;    ///< by metric_layout::scenarios
+  std::vector<std::uint64_t> scenario_completed;  ///< by metric_layout::scenarios
+  std::vector<std::uint64_t> check_passed;        ///< by metric_layout::checks
+  std::vector<std::uint64_t> check_failed;        ///< by metric_layout::checks
+
+  // Gauges: sampled at the end of the span. Merging sets of the same interval adds them
+  // (workers' users add up); accumulating a run keeps the peak.
+  std::uint64_t active_users = 0;
+  std::uint64_t active_connections = 0;
+
+  // Histograms, all in microseconds.
+  histogram latency;       ///< request sent (or intended send, for constant throughput) to done
+  histogram connect;       ///< TCP connect
+  histogram tls;           ///< TLS handshake
+  histogram ttfb;          ///< request sent to first response byte
+  histogram schedule_lag;  ///< how late scheduled sends left (constant throughput, pace)
+  std::vector<histogram> steps;  ///< latency by metric_layout::steps
+
+  void record_error(error_class e, std::string_view message) {
+    const auto i = static_cast<std::size_t>(e);
+    ++errors[i];
+    if (error_samples[i].empty()) {
+      error_samples[i].assign(message);
+    }
+  }
+  void record_status(int code) {
+    ++status_codes[code >= 0 && code < static_cast<int>(status_code_slots) ? code : 0];
+  }
+
+  enum class gauges { add, keep_peak };
+  /// Adds `other` into this set. Both must come from the same layout.
+  void merge(const metric_set& other, gauges how);
+
+  std::uint64_t error_total() const;
+};
+
+}  // namespace stampede::metrics

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "metrics/summary.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace stampede::metrics {
+namespace {
+
+double us_to_ms(double us) {
+  return us / 1000.0;
+}
+
+}  // namespace
+
+latency_stats latency_stats::from(const histogram& h) {
+  latency_stats s;
+  s.count = h.count();
+  if (s.count == 0) {
+    return s;
+  }
+  s.min = us_to_ms(static_cast<double>(h.min()));
+  s.mean = us_to_ms(h.mean());
+  s.p50 = us_to_ms(static_cast<double>(h.value_at_percentile(50)));
+  s.p90 = us_to_ms(static_cast<double>(h.value_at_percentile(90)));
+  s.p95 = us_to_ms(static_cast<double>(h.value_at_percentile(95)));
+  s.p99 = us_to_ms(static_cast<double>(h.value_at_percentile(99)));
+  s.p999 = us_to_ms(static_cast<double>(h.value_at_percentile(99.9)));
+  s.max = us_to_ms(static_cast<double>(h.max()));
+  return s;
+}
+
+std::optional<double> latency_stats::get(std::string_view stat) const {
+  if (count == 0) {
+    return std::nullopt;
+  }
+  if (stat == "min")
+    return min;
+  if (stat == "mean" || stat == "avg")
+    return mean;
+  if (stat == "p50" || stat == "med")
+    return p50;
+  if (stat == "p90")
+    return p90;
+  if (stat == "p95")
+    return p95;
+  if (stat == "p99")
+    return p99;
+  if (stat == "p999")
+    return p999;
+  if (stat == "max")
+    return max;
+  return std::nullopt;
+}
+
+summary summary::build(const metric_set& totals, const metric_layout& layout, double duration_s) {
+  summary s;
+  s.duration_s = duration_s;
+  s.requests_total = totals.requests;
+  s.requests_failed = totals.requests_failed;
+  s.requests_ok = totals.requests - totals.requests_failed;
+  s.rps = duration_s > 0 ? static_cast<double>(totals.requests) / duration_s : 0;
+  s.latency = latency_stats::from(totals.latency);
+  s.ttfb = latency_stats::from(totals.ttfb);
+  s.connect = latency_stats::from(totals.connect);
+  s.tls = latency_stats::from(totals.tls);
+  s.schedule_lag = latency_stats::from(totals.schedule_lag);
+  for (std::size_t code = 0; code < totals.status_codes.size(); ++code) {
+    if (totals.status_codes[code] != 0) {
+      s.status_codes[static_cast<int>(code)] = totals.status_codes[code];
+    }
+  }
+  for (std::size_t i = 0; i < error_class_count; ++i) {
+    if (totals.errors[i] != 0) {
+      s.errors[std::string(error_class_names[i])] = {totals.errors[i], totals.error_samples[i]};
+    }
+  }
+  s.bytes_in = totals.bytes_in;
+  s.bytes_out = totals.bytes_out;
+  s.connections_opened = totals.connections_opened;
+  s.peak_users = totals.active_users;
+  s.peak_connections = totals.active_connections;
+  s.iterations_started = totals.iterations_started;
+  s.iterations_completed = totals.iterations_completed;
+  s.iterations_dropped = totals.iterations_dropped;
+  s.late_starts = totals.late_starts;
+  s.checks_passed = totals.checks_passed;
+  s.checks_failed = totals.checks_failed;
+  for (std::size_t i = 0; i < layout.scenarios.size(); ++i) {
+    s.scenarios.push_back(
+        {layout.scenarios[i], totals.scenario_started.at(i), totals.scenario_completed.at(i)});
+  }
+  for (std::size_t i = 0; i < layout.steps.size(); ++i) {
+    s.steps.push_back({layout.steps[i], latency_stats::from(totals.steps.at(i))});
+  }
+  for (std::size_t i = 0; i < layout.checks.size(); ++i) {
+    s.checks.push_back({layout.checks[i], totals.check_passed.at(i), totals.check_failed.at(i)});
+  }
+  return s;
+}
+
+std::optional<double> summary::metric(std::string_view name) const {
+  auto stat_of = [&](std::string_view prefix,
+                     const latency_stats& stats) -> std::optional<std::optional<double>> {
+    if (name.substr(0, prefix.size()) == prefix) {
+      return stats.get(name.substr(prefix.size()));
+    }
+    return std::nullopt;
+  };
+  if (auto v = stat_of("http.latency.", latency))
+    return *v;
+  if (auto v = stat_of("http.ttfb.", ttfb))
+    return *v;
+  if (auto v = stat_of("http.connect.", connect))
+    return *v;
+  if (name == "http.error_rate") {
+    if (requests_total == 0)
+      return std::nullopt;
+    return static_cast<double>(requests_failed) / static_cast<double>(requests_total);
+  }
+  if (name == "checks.rate") {
+    const auto total = checks_passed + checks_failed;
+    if (total == 0)
+      return std::nullopt;
+    return static_cast<double>(checks_passed) / static_cast<double>(total);
+  }
+  if (name == "http.requests")
+    return static_cast<double>(requests_total);
+  if (name == "http.rps")
+    return rps;
+  if (name == "iterations.dropped")
+    return static_cast<double>(iterations_dropped);
+  return std::nullopt;
+}
+
+bool summary::thresholds_ok() const {
+  for (const auto& t : thresholds) {
+    if (!t.ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+nlohmann::json stats_json(const latency_stats& s) {
+  return {{"count", s.count}, {"min", s.min}, {"mean", s.mean}, {"p50", s.p50}, {"p90", s.p90},
+          {"p95", s.p95},     {"p99", s.p99}, {"p999", s.p999}, {"max", s.max}};
+}
+
+latency_stats stats_from(const nlohmann::json& j) {
+  latency_stats s;
+  if (!j.is_object()) {
+    return s;
+  }
+  s.count = j.value("count", std::uint64_t{0});
+  s.min = j.value("min", 0.0);
+  s.mean = j.value("mean", 0.0);
+  s.p50 = j.value("p50", 0.0);
+  s.p90 = j.value("p90", 0.0);
+  s.p95 = j.value("p95", 0.0);
+  s.p99 = j.value("p99", 0.0);
+  s.p999 = j.value("p999", 0.0);
+  s.max = j.value("max", 0.0);
+  return s;
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const summary& s) {
+  nlohmann::json codes = nlohmann::json::object();
+  for (const auto& [code, n] : s.status_codes) {
+    codes[std::to_string(code)] = n;
+  }
+  nlohmann::json errors = nlohmann::json::object();
+  nlohmann::json samples = nlohmann::json::object();
+  for (const auto& [cls, e] : s.errors) {
+    errors[cls] = e.count;
+    samples[cls] = e.sample;
+  }
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const auto& sc : s.scenarios) {
+    scenarios.push_back({{"name", sc.name}, {"started", sc.started}, {"completed", sc.completed}});
+  }
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& st : s.steps) {
+    steps.push_back({{"name", st.name}, {"latency_ms", stats_json(st.latency)}});
+  }
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& c : s.checks) {
+    checks.push_back({{"check", c.description}, {"passed", c.passed}, {"failed", c.failed}});
+  }
+  nlohmann::json thresholds = nlohmann::json::array();
+  for (const auto& t : s.thresholds) {
+    nlohmann::json tj = {{"expression", t.expression}, {"ok", t.ok}};
+    tj["actual"] = t.actual ? nlohmann::json(*t.actual) : nlohmann::json(nullptr);
+    thresholds.push_back(std::move(tj));
+  }
+  j = {
+      {"name", s.name},
+      {"status", s.status},
+      {"started_at_ms", s.started_at_ms},
+      {"duration_s", s.duration_s},
+      {"requests",
+       {{"total", s.requests_total},
+        {"ok", s.requests_ok},
+        {"failed", s.requests_failed},
+        {"rps", s.rps}}},
+      {"latency_ms", stats_json(s.latency)},
+      {"ttfb_ms", stats_json(s.ttfb)},
+      {"connect_ms", stats_json(s.connect)},
+      {"tls_ms", stats_json(s.tls)},
+      {"schedule_lag_ms", stats_json(s.schedule_lag)},
+      {"late_starts", s.late_starts},
+      {"status_codes", codes},
+      {"errors", errors},
+      {"error_samples", samples},
+      {"bytes", {{"in", s.bytes_in}, {"out", s.bytes_out}}},
+      {"connections", {{"opened", s.connections_opened}, {"peak", s.peak_connections}}},
+      {"users", {{"peak", s.peak_users}}},
+      {"iterations",
+       {{"started", s.iterations_started},
+        {"completed", s.iterations_completed},
+        {"dropped", s.iterations_dropped}}},
+      {"checks_total", {{"passed", s.checks_passed}, {"failed", s.checks_failed}}},
+      {"scenarios", scenarios},
+      {"steps", steps},
+      {"checks", checks},
+      {"thresholds", thresholds},
+  };
+}
+
+void from_json(const nlohmann::json& j, summary& s) {
+  s = summary{};
+  s.name = j.value("name", "");
+  s.status = j.value("status", "completed");
+  s.started_at_ms = j.value("started_at_ms", std::int64_t{0});
+  s.duration_s = j.value("duration_s", 0.0);
+  if (const auto& r = j.value("requests", nlohmann::json::object()); r.is_object()) {
+    s.requests_total = r.value("total", std::uint64_t{0});
+    s.requests_ok = r.value("ok", std::uint64_t{0});
+    s.requests_failed = r.value("failed", std::uint64_t{0});
+    s.rps = r.value("rps", 0.0);
+  }
+  s.latency = stats_from(j.value("latency_ms", nlohmann::json()));
+  s.ttfb = stats_from(j.value("ttfb_ms", nlohmann::json()));
+  s.connect = stats_from(j.value("connect_ms", nlohmann::json()));
+  s.tls = stats_from(j.value("tls_ms", nlohmann::json()));
+  s.schedule_lag = stats_from(j.value("schedule_lag_ms", nlohmann::json()));
+  s.late_starts = j.value("late_starts", std::uint64_t{0});
+  for (const auto& [code, n] : j.value("status_codes", nlohmann::json::object()).items()) {
+    s.status_codes[std::stoi(code)] = n.get<std::uint64_t>();
+  }
+  const auto samples = j.value("error_samples", nlohmann::json::object());
+  for (const auto& [cls, n] : j.value("errors", nlohmann::json::object()).items()) {
+    s.errors[cls] = {n.get<std::uint64_t>(), samples.value(cls, "")};
+  }
+  const auto bytes = j.value("bytes", nlohmann::json::object());
+  s.bytes_in = bytes.value("in", std::uint64_t{0});
+  s.bytes_out = bytes.value("out", std::uint64_t{0});
+  const auto conns = j.value("connections", nlohmann::json::object());
+  s.connections_opened = conns.value("opened", std::uint64_t{0});
+  s.peak_connections = conns.value("peak", std::uint64_t{0});
+  s.peak_users = j.value("users", nlohmann::json::object()).value("peak", std::uint64_t{0});
+  const auto it = j.value("iterations", nlohmann::json::object());
+  s.iterations_started = it.value("started", std::uint64_t{0});
+  s.iterations_completed = it.value("completed", std::uint64_t{0});
+  s.iterations_dropped = it.value("dropped", std::uint64_t{0});
+  const auto ct = j.value("checks_total", nlohmann::json::object());
+  s.checks_passed = ct.value("passed", std::uint64_t{0});
+  s.checks_failed = ct.value("failed", std::uint64_t{0});
+  for (const auto& sc : j.value("scenarios", nlohmann::json::array())) {
+    s.scenarios.push_back({sc.value("name", ""), sc.value("started", std::uint64_t{0}),
+                           sc.value("completed", std::uint64_t{0})});
+  }
+  for (const auto& st : j.value("steps", nlohmann::json::array())) {
+    s.steps.push_back({st.value("name", ""), stats_from(st.value("latency_ms", nlohmann::json()))});
+  }
+  for (const auto& c : j.value("checks", nlohmann::json::array())) {
+    s.checks.push_back({c.value("check", ""), c.value("passed", std::uint64_t{0}),
+                        c.value("failed", std::uint64_t{0})});
+  }
+  for (const auto& t : j.value("thresholds", nlohmann::json::array())) {
+    threshold_result r{t.value("expression", ""), t.value("ok", false), std::nullopt};
+    if (t.contains("actual") && t["actual"].is_number()) {
+      r.actual = t["actual"].get<double>();
+    }
+    s.thresholds.push_back(std::move(r));
+  }
+}
+
+}  // namespace stampede::metrics

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+// The end-of-run summary: built from the run's accumulated metric_set, printed for people,
+// written as JSON (--summary-json, the results database) and read back (stampede show).
+// The JSON schema is documented in docs/summary-json.md; its keys are a public contract.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "metrics/metric_set.hpp"
+
+namespace stampede::metrics {
+
+/// Percentiles of one histogram, in milliseconds.
+struct latency_stats {
+  std::uint64_t count = 0;
+  double min = 0, mean = 0, p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0;
+
+  static latency_stats from(const histogram& h);
+  /// "p95" -> value; nullopt for an unknown statistic.
+  std::optional<double> get(std::string_view stat) const;
+};
+
+struct threshold_result {
+  std::string expression;
+  bool ok = false;
+  std::optional<double> actual;  ///< nullopt when the metric had no data
+};
+
+struct error_summary {
+  std::uint64_t count = 0;
+  std::string sample;
+};
+
+struct scenario_summary {
+  std::string name;
+  std::uint64_t started = 0;
+  std::uint64_t completed = 0;
+};
+
+struct step_summary {
+  std::string name;
+  latency_stats latency;
+};
+
+struct check_summary {
+  std::string description;
+  std::uint64_t passed = 0;
+  std::uint64_t failed = 0;
+};
+
+struct summary {
+  std::string name;
+  std::string status = "completed";  ///< completed, interrupted, aborted, failed
+  std::int64_t started_at_ms = 0;    ///< unix time
+  double duration_s = 0;
+
+  std::uint64_t requests_total = 0;
+  std::uint64_t requests_ok = 0;
+  std::uint64_t requests_failed = 0;
+  double rps = 0;
+
+  latency_stats latency, ttfb, connect, tls, schedule_lag;
+  std::map<int, std::uint64_t> status_codes;
+  std::map<std::string, error_summary> errors;  ///< by error class name; only non-zero
+
+  std::uint64_t bytes_in = 0, bytes_out = 0;
+  std::uint64_t connections_opened = 0;
+  std::uint64_t peak_users = 0, peak_connections = 0;
+  std::uint64_t iterations_started = 0, iterations_completed = 0, iterations_dropped = 0;
+  std::uint64_t late_starts = 0;
+  std::uint64_t checks_passed = 0, checks_failed = 0;
+
+  std::vector<scenario_summary> scenarios;
+  std::vector<step_summary> steps;
+  std::vector<check_summary> checks;
+  std::vector<threshold_result> thresholds;
+
+  static summary build(const metric_set& totals, const metric_layout& layout, double duration_s);
+
+  /// Value of a threshold metric such as "http.latency.p95" (ms), "http.error_rate" (ratio),
+  /// "checks.rate", "http.requests", "http.rps", "iterations.dropped". nullopt when the metric
+  /// is unknown or has no data (a latency percentile of zero requests).
+  std::optional<double> metric(std::string_view name) const;
+
+  bool thresholds_ok() const;
+};
+
+void to_json(nlohmann::json& j, const summary& s);
+void from_json(const nlohmann::json& j, summary& s);
+
+}  // namespace stampede::metrics

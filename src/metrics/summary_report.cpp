@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "metrics/summary_report.hpp"
+
+#include <fmt/format.h>
+
+namespace stampede::metrics {
+namespace {
+
+struct marks {
+  std::string ok, fail;
+};
+
+marks make_marks(bool color) {
+  if (color) {
+    return {"\033[32m✓\033[0m", "\033[31m✗\033[0m"};
+  }
+  return {"✓", "✗"};
+}
+
+std::string latency_line(const char* label, const latency_stats& s) {
+  if (s.count == 0) {
+    return fmt::format("  {:<13}-\n", label);
+  }
+  return fmt::format("  {:<13}min {}  mean {}  p50 {}  p90 {}  p95 {}  p99 {}  p99.9 {}  max {}\n",
+                     label, format_ms(s.min), format_ms(s.mean), format_ms(s.p50), format_ms(s.p90),
+                     format_ms(s.p95), format_ms(s.p99), format_ms(s.p999), format_ms(s.max));
+}
+
+std::string threshold_value(const std::string& expression, double v) {
+  // Latency thresholds are in milliseconds, rates are ratios, counts are counts.
+  if (expression.find("latency") != std::string::npos ||
+      expression.find("ttfb") != std::string::npos ||
+      expression.find("connect") != std::string::npos) {
+    return format_ms(v);
+  }
+  if (expression.find("rate") != std::string::npos && v <= 1.0) {
+    return fmt::format("{:.2f}%", v * 100);
+  }
+  return fmt::format("{:.6g}", v);
+}
+
+}  // namespace
+
+std::string group_digits(std::uint64_t n) {
+  auto digits = std::to_string(n);
+  std::string out;
+  const auto lead = digits.size() % 3;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i != 0 && (i - lead) % 3 == 0) {
+      out.push_back(',');
+    }
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string format_bytes(std::uint64_t n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", n) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+std::string format_ms(double ms) {
+  if (ms < 1.0) {
+    return fmt::format("{:.0f}us", ms * 1000);
+  }
+  if (ms < 1000.0) {
+    return fmt::format("{:.2f}ms", ms);
+  }
+  return fmt::format("{:.2f}s", ms / 1000);
+}
+
+std::string format_summary(const summary& s, bool color) {
+  const auto m = make_marks(color);
+  std::string out;
+  out += fmt::format("\nstampede: {} {} after {:.1f}s\n\n", s.name.empty() ? "run" : s.name,
+                     s.status, s.duration_s);
+  out += fmt::format("  {:<13}{} total, {} ok, {} failed, {:.1f}/s\n", "requests",
+                     group_digits(s.requests_total), group_digits(s.requests_ok),
+                     group_digits(s.requests_failed), s.rps);
+  out += latency_line("latency", s.latency);
+  out += latency_line("ttfb", s.ttfb);
+  if (s.connect.count > 0) {
+    out += latency_line("connect", s.connect);
+  }
+  if (s.tls.count > 0) {
+    out += latency_line("tls", s.tls);
+  }
+  if (s.late_starts > 0) {
+    out += fmt::format("  {:<13}{} sends left late (> 1ms), lag p99 {} max {}\n", "schedule",
+                       group_digits(s.late_starts), format_ms(s.schedule_lag.p99),
+                       format_ms(s.schedule_lag.max));
+  }
+  out += fmt::format("  {:<13}{} started, {} completed", "iterations",
+                     group_digits(s.iterations_started), group_digits(s.iterations_completed));
+  if (s.iterations_dropped > 0) {
+    out += fmt::format(", {} dropped (max_users reached)", group_digits(s.iterations_dropped));
+  }
+  out += "\n";
+  if (s.scenarios.size() > 1) {
+    for (const auto& sc : s.scenarios) {
+      out += fmt::format("    {:<24} {} started, {} completed\n", sc.name, group_digits(sc.started),
+                         group_digits(sc.completed));
+    }
+  }
+  out += fmt::format("  {:<13}{} peak users, {} peak connections, {} opened\n", "concurrency",
+                     group_digits(s.peak_users), group_digits(s.peak_connections),
+                     group_digits(s.connections_opened));
+  if (!s.status_codes.empty()) {
+    std::string codes;
+    for (const auto& [code, n] : s.status_codes) {
+      codes += fmt::format("{}{}: {}", codes.empty() ? "" : ", ", code, group_digits(n));
+    }
+    out += fmt::format("  {:<13}{}\n", "status", codes);
+  }
+  if (s.errors.empty()) {
+    out += fmt::format("  {:<13}none\n", "errors");
+  } else {
+    out += fmt::format("  {:<13}\n", "errors");
+    for (const auto& [cls, e] : s.errors) {
+      out += fmt::format("    {:<17}{:>10}  e.g. {}\n", cls, group_digits(e.count), e.sample);
+    }
+  }
+  out += fmt::format("  {:<13}{} in, {} out\n", "data", format_bytes(s.bytes_in),
+                     format_bytes(s.bytes_out));
+  if (!s.checks.empty()) {
+    const auto total = s.checks_passed + s.checks_failed;
+    out += fmt::format(
+        "  {:<13}{:.2f}% passed ({} of {})\n", "checks",
+        total ? 100.0 * static_cast<double>(s.checks_passed) / static_cast<double>(total) : 0.0,
+        group_digits(s.checks_passed), group_digits(total));
+    for (const auto& c : s.checks) {
+      out += fmt::format("    {} {:<40} {} passed, {} failed\n", c.failed ? m.fail : m.ok,
+                         c.description, group_digits(c.passed), group_digits(c.failed));
+    }
+  }
+  if (s.steps.size() > 1) {
+    out += fmt::format("  {:<13}\n", "steps");
+    for (const auto& st : s.steps) {
+      if (st.latency.count == 0) {
+        out += fmt::format("    {:<32} -\n", st.name);
+        continue;
+      }
+      out += fmt::format("    {:<32} {:>9}  p50 {}  p95 {}  p99 {}  max {}\n", st.name,
+                         group_digits(st.latency.count), format_ms(st.latency.p50),
+                         format_ms(st.latency.p95), format_ms(st.latency.p99),
+                         format_ms(st.latency.max));
+    }
+  }
+  if (!s.thresholds.empty()) {
+    out += fmt::format("  {:<13}\n", "thresholds");
+    for (const auto& t : s.thresholds) {
+      out += fmt::format(
+          "    {} {:<40} {}\n", t.ok ? m.ok : m.fail, t.expression,
+          t.actual ? "actual " + threshold_value(t.expression, *t.actual) : std::string("no data"));
+    }
+  }
+  return out;
+}
+
+}  // namespace stampede::metrics

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+// The parts of a target URL stampede needs: scheme, host, port and path.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace stampede::net {
+
+struct url {
+  std::string scheme;  ///< "http" or "https"
+  std::string host;    ///< without brackets for IPv6 literals
+  std::uint16_t port = 0;
+  std::string path;  ///< origin-form path with query; "/" when absent
+
+  bool tls() const { return scheme == "https"; }
+  /// host[:port] as sent in the Host header (port omitted when it is the scheme's default).
+  std::string host_header() const;
+  /// scheme://host:port, for messages.
+  std::string origin() const;
+};
+
+/// Parses http:// and https:// URLs. Returns nullopt and sets `error` when malformed.
+std::optional<url> parse_url(std::string_view text, std::string* error = nullptr);
+
+}  // namespace stampede::net

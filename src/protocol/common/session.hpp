@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+// The one interface every protocol implements. The scenario engine drives sessions through it
+// and never includes a protocol header: HTTP/1.1 today, HTTP/2 and WebSocket behind the same
+// calls later.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "metrics/error_class.hpp"
+
+namespace stampede::protocol {
+
+struct header_view {
+  std::string_view name;
+  std::string_view value;
+};
+
+/// A request, fully rendered. Views must stay valid until exchange() completes.
+struct request {
+  std::string_view method;               ///< "GET"
+  std::string_view target;               ///< origin-form: "/delay?ms=20"
+  std::span<const header_view> headers;  ///< besides Host and Content-Length, which are added
+  std::string_view body;
+  std::chrono::nanoseconds timeout{};  ///< for the whole exchange once connected
+  bool keep_headers = false;           ///< fill response::headers (checks, captures)
+  bool keep_body = false;              ///< fill response::body (checks, captures)
+};
+
+struct response {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< only when keep_headers
+  std::string body;                                          ///< only when keep_body
+
+  void clear() {
+    status = 0;
+    headers.clear();
+    body.clear();
+  }
+};
+
+/// What happened during one exchange. Failures are data: `failed` with a class and a message.
+struct exchange_result {
+  using clock = std::chrono::steady_clock;
+
+  bool failed = false;
+  bool aborted = false;  ///< cut short by close(): neither a success nor a failure
+  metrics::error_class error = metrics::error_class::other;
+  std::string message;  ///< only on failure
+
+  bool connected = false;  ///< a new connection was opened for this exchange
+  std::chrono::nanoseconds connect_time{};
+  std::chrono::nanoseconds tls_time{};
+  clock::time_point sent_at{};        ///< first request byte handed to the kernel
+  clock::time_point first_byte_at{};  ///< first response byte read
+  clock::time_point done_at{};
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+
+  void clear() { *this = exchange_result{}; }
+};
+
+/// One client connection (or, for multiplexing protocols, one logical session).
+///
+/// Thread-safety: none; a session lives on its worker's io_context. exchange() calls must not
+/// overlap. A session reconnects by itself when its connection was closed.
+class session {
+ public:
+  virtual ~session() = default;
+
+  /// Sends `req` and reads the response. Never throws for network or protocol failures:
+  /// they are reported in `result`.
+  virtual boost::asio::awaitable<void> exchange(const request& req, response& resp,
+                                                exchange_result& result) = 0;
+
+  /// Closes the connection now; an exchange in flight ends with operation_aborted and is not
+  /// reported as a failure.
+  virtual void close() noexcept = 0;
+
+  /// True while a connection is open.
+  virtual bool connected() const noexcept = 0;
+};
+
+}  // namespace stampede::protocol

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// HTTP/1.1 client session: one keep-alive connection, reopened when the server closes it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "net/connector.hpp"
+#include "protocol/common/session.hpp"
+#include "protocol/http1/response_parser.hpp"
+
+namespace stampede::protocol::http1 {
+
+/// Thread-safety: none; lives on one worker's io_context. Create with std::make_shared: the
+/// deadline watchdog keeps the session alive while it sleeps.
+class http1_session final : public session, public std::enable_shared_from_this<http1_session> {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  http1_session(boost::asio::io_context& ctx, net::connector& connector, std::string host_header,
+                std::chrono::nanoseconds connect_timeout);
+  ~http1_session() override;
+
+  boost::asio::awaitable<void> exchange(const request& req, response& resp,
+                                        exchange_result& result) override;
+  void close() noexcept override;
+  bool connected() const noexcept override;
+
+ private:
+  boost::asio::awaitable<bool> open_connection(exchange_result& result);
+  void serialize(const request& req);
+  void fail(exchange_result& result, metrics::error_class error, std::string message);
+  /// Sets the deadline of the operation in flight. Arming is a store; the watchdog timer is only
+  /// re-armed when it wakes, so a request costs no timer system call.
+  void arm(clock::time_point deadline);
+  void disarm() { deadline_ = clock::time_point::max(); }
+  boost::asio::awaitable<void> watchdog(std::shared_ptr<http1_session> self);
+
+  boost::asio::io_context& ctx_;
+  net::connector& connector_;
+  std::string host_header_;
+  std::chrono::nanoseconds connect_timeout_;
+  std::unique_ptr<net::stream> stream_;
+  boost::asio::steady_timer timer_;
+  clock::time_point deadline_ = clock::time_point::max();
+  bool watchdog_running_ = false;
+  bool timed_out_ = false;  ///< the watchdog closed the connection
+  bool closing_ = false;    ///< close() was called: stop, report nothing
+  std::string write_buffer_;
+  std::vector<char> read_buffer_;
+  std::size_t read_begin_ = 0;  ///< unconsumed bytes are [read_begin_, read_end_)
+  std::size_t read_end_ = 0;
+  response_parser parser_;
+};
+
+}  // namespace stampede::protocol::http1

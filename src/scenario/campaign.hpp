@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// The campaign model: what a campaign file (or quick-mode flags) asks stampede to do.
+//
+// This is plain data, produced by campaign_parser.hpp (YAML) or by the CLI's quick mode, checked
+// once, then handed to the engine. Nothing here knows about sockets or threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "scenario/template_string.hpp"
+
+namespace stampede::scenario {
+
+using duration = std::chrono::nanoseconds;
+
+/// Where a value came from, for error messages ("quickstart.yaml:12: phases[0].users: ...").
+struct source_position {
+  int line = 0;  ///< 1-based; 0 when unknown (quick mode)
+  int column = 0;
+};
+
+/// A header whose value may use {{variables}}.
+struct header_field {
+  std::string name;
+  template_string value;
+};
+
+/// A check on a response; a failed check is counted (error class `check_failed`) but does not
+/// stop the virtual user.
+struct check {
+  enum class kind {
+    status,         ///< status code equals `expected` (e.g. "200")
+    header,         ///< header `subject` exists, and equals `expected` when given
+    body_contains,  ///< body contains `expected`
+    json_path,      ///< JSON path `subject` exists in the body, and equals `expected` when given
+  };
+  kind what = kind::status;
+  std::string subject;
+  std::optional<template_string> expected;
+  std::string description;  ///< as written in the file, for reports ("status == 200")
+};
+
+/// A value taken from a response into a per-user variable, used later as {{variable}}.
+struct capture {
+  enum class kind {
+    json_path,  ///< `expression` is a JSON path like $.token or $.items[0].id
+    header,     ///< `expression` is a header name (case-insensitive)
+    regex,      ///< `expression` is an ECMAScript regex on the body; group 1 (or the match)
+  };
+  kind from = kind::json_path;
+  std::string expression;
+  std::string variable;
+};
+
+/// One HTTP request.
+struct request_step {
+  std::string name;      ///< metric name of the step; defaults to "METHOD path"
+  std::string method;    ///< upper case: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS
+  template_string path;  ///< origin-form path with query, e.g. /delay?ms=20
+  std::vector<header_field> headers;
+  std::optional<template_string> body;  ///< raw body, or the serialised `json:` value
+  bool body_is_json = false;            ///< adds Content-Type: application/json when not set
+  std::vector<check> checks;
+  std::vector<capture> captures;
+  std::optional<duration> timeout;  ///< overrides defaults.request_timeout
+  source_position position;
+};
+
+/// Pause the virtual user: fixed when min == max, else uniformly random in [min, max].
+struct think_step {
+  duration min{};
+  duration max{};
+};
+
+struct loop_step;
+
+using step = std::variant<request_step, think_step, loop_step>;
+
+/// Repeat `flow` `count` times.
+struct loop_step {
+  std::uint32_t count = 1;
+  std::vector<step> flow;
+};
+
+struct scenario {
+  std::string name;
+  std::uint32_t weight = 1;  ///< relative share of iterations
+  std::vector<step> flow;
+};
+
+/// Closed model: a fixed population of users, each iterating back-to-back or at a pace.
+struct closed_model {
+  std::uint64_t users = 1;
+  std::optional<duration> ramp;  ///< users start linearly over this time
+  std::optional<duration> pace;  ///< when set, each iteration starts `pace` after the last
+  std::optional<std::uint64_t> iterations;  ///< total iterations (quick mode -n); unset = time
+};
+
+/// Open model: new iterations arrive at a rate, whatever the server does.
+struct open_model {
+  double arrival_rate = 1;                 ///< iterations per second at the start
+  std::optional<double> ramp_to;           ///< linear change to this rate by the end of the phase
+  std::optional<std::uint64_t> max_users;  ///< concurrent iterations cap; beyond it: dropped
+};
+
+/// Constant throughput: `rate` requests per second over `connections` connections; latency is
+/// measured from each request's intended send time (coordinated-omission correction).
+struct throughput_model {
+  double rate = 1;
+  std::uint64_t connections = 1;
+};
+
+/// Steps: 10, then 20, then 30 users (quick mode -u 10:20:30); each step lasts
+/// `step_duration`.
+struct steps_model {
+  std::vector<std::uint64_t> users;
+  duration step_duration{};
+};
+
+using workload = std::variant<closed_model, open_model, throughput_model, steps_model>;
+
+struct phase {
+  std::string name;
+  duration length{};  ///< for steps_model: users.size() * step_duration
+  workload model;
+  source_position position;
+};
+
+/// A CSV data feeder: each virtual user takes the next row; columns become variables.
+struct data_feeder {
+  std::string file;                  ///< as resolved against the campaign's directory
+  std::vector<std::string> columns;  ///< from the header row
+  std::vector<std::vector<std::string>> rows;
+  bool random_order = false;  ///< `order: random`; default sequential
+};
+
+/// "http.latency.p95 < 200ms", parsed.
+struct threshold {
+  std::string expression;  ///< as written
+  std::string metric;      ///< e.g. "http.latency.p95", "http.error_rate", "checks.rate"
+  enum class comparison { less, less_equal, greater, greater_equal, equal } op = comparison::less;
+  double value = 0;  ///< in the metric's unit: milliseconds for latency, a ratio for rates
+  source_position position;
+};
+
+struct defaults {
+  std::vector<header_field> headers;
+  duration connect_timeout = std::chrono::seconds(10);
+  duration request_timeout = std::chrono::seconds(30);
+  bool insecure = false;  ///< skip TLS certificate verification
+};
+
+struct campaign {
+  std::string name;    ///< from `name:` or the file name
+  std::string target;  ///< base URL: http://host:port or https://host:port
+  defaults defaults_;
+  std::vector<phase> phases;
+  std::vector<scenario> scenarios;
+  std::vector<threshold> thresholds;
+  std::optional<data_feeder> data;
+  std::optional<std::uint32_t> threads;  ///< worker threads; unset = cores
+  std::string source_text;               ///< the file as read, stored with the run
+  std::string source_file;               ///< path as given, for messages
+};
+
+}  // namespace stampede::scenario

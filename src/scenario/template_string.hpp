@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+// A string with {{variable}} placeholders, split once at load time so rendering is a copy loop.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stampede::scenario {
+
+/// Looks up a variable by name; returns nullptr when the user has no such variable.
+/// Implemented by the virtual user's variable store.
+class variable_source {
+ public:
+  virtual const std::string* find(std::string_view name) const = 0;
+
+ protected:
+  ~variable_source() = default;
+};
+
+/// `/users/{{id}}?page={{ page }}` compiled into literal and variable segments.
+///
+/// Thread-safety: immutable after construction; render() may run on many threads at once.
+class template_string {
+ public:
+  template_string() = default;
+  /// Parses `text`. An unterminated "{{" is kept as literal text.
+  explicit template_string(std::string_view text);
+
+  /// The text as written.
+  const std::string& text() const { return text_; }
+  /// True when there is nothing to substitute: render() would return text().
+  bool is_literal() const { return variables_.empty(); }
+  /// Names of the variables used, in order of appearance (duplicates kept).
+  const std::vector<std::string>& variables() const { return variables_; }
+
+  /// Appends the rendered text to `out`. A variable the source does not know is left as written
+  /// ("{{name}}"), so the mistake is visible in what the server receives.
+  void render_to(const variable_source& vars, std::string& out) const;
+  std::string render(const variable_source& vars) const;
+
+ private:
+  struct segment {
+    bool is_variable = false;
+    std::string value;  ///< literal text, or the variable name
+  };
+  std::string text_;
+  std::vector<segment> segments_;
+  std::vector<std::string> variables_;
+};
+
+}  // namespace stampede::scenario

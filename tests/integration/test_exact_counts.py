@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Counts stampede reports equal what the target saw, and keep-alive reuses connections."""
+from harness import check, main, run, target, write
+
+
+def test_request_count_equals_target_and_connections_are_reused(workdir):
+    with target() as t:
+        r = run(["run", "--url", t.url + "/", "-c", "10", "-n", "2000", "-t", "2", "-q"], workdir)
+        check(r.returncode == 0, "run failed", r)
+        stats = t.stats()
+        s = r.summary
+        check(s["requests"]["total"] == 2000, "requests.total", s["requests"])
+        check(stats["requests"] == 2000, "target requests %d" % stats["requests"])
+        check(s["requests"]["ok"] == 2000 and s["requests"]["failed"] == 0, "ok/failed", s)
+        check(s["status_codes"] == {"200": 2000}, "status codes", s["status_codes"])
+        check(stats["connections_accepted"] == 10,
+              "keep-alive: accepted %d connections for -c 10" % stats["connections_accepted"])
+        check(s["latency_ms"]["count"] == 2000, "one latency sample per request", s["latency_ms"])
+
+
+def test_timed_campaign_counts_match_target_exactly(workdir):
+    with target() as t:
+        path = write(workdir, "c.yaml", """
+target: %s
+phases:
+  - name: steady
+    duration: 2s
+    users: 5
+scenarios:
+  - name: mixed
+    flow:
+      - get: /
+      - get: /delay?ms=5
+      - get: /status?code=404
+""" % t.url)
+        r = run(["run", path, "-q"], workdir)
+        check(r.returncode == 0, "run failed", r)
+        stats = t.stats()
+        s = r.summary
+        check(s["requests"]["total"] == stats["requests"],
+              "stampede %d vs target %d" % (s["requests"]["total"], stats["requests"]))
+        check(s["requests"]["total"] > 50, "too few requests", s["requests"])
+        codes = s["status_codes"]
+        check(codes.get("404", 0) == s["requests"]["failed"], "404s are the failures", s)
+        check(s["errors"].get("http_status", 0) == codes.get("404", 0), "http_status errors", s)
+        check(stats["connections_accepted"] == 5, "5 users, 5 connections", stats)
+        steps = {st["name"]: st["latency_ms"]["count"] for st in s["steps"]}
+        check(set(steps) == {"GET /", "GET /delay", "GET /status"}, "step names", steps)
+        check(sum(steps.values()) == s["requests"]["total"], "steps add up", steps)
+
+
+def test_quick_mode_steps_and_rate(workdir):
+    with target() as t:
+        r = run(["run", "--url", t.url + "/", "-u", "1:3", "-d", "1s", "-q"], workdir)
+        check(r.returncode == 0, "steps run failed", r)
+        check(r.summary["users"]["peak"] == 3, "peak users of -u 1:3", r.summary["users"])
+        check(r.summary["requests"]["total"] == t.stats()["requests"], "steps counts", r.summary)
+        t.reset()
+        r = run(["run", "--url", t.url + "/", "--rate", "200", "-c", "4", "-d", "2s", "-q"],
+                workdir)
+        check(r.returncode == 0, "rate run failed", r)
+        total = r.summary["requests"]["total"]
+        check(total == 400, "200/s for 2s is exactly 400 requests, got %d" % total, r.summary)
+        check(t.stats()["requests"] == 400, "target saw 400", t.stats())
+
+
+if __name__ == "__main__":
+    main([test_request_count_equals_target_and_connections_are_reused,
+          test_timed_campaign_counts_match_target_exactly,
+          test_quick_mode_steps_and_rate])
