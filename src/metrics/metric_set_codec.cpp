@@ -105,14 +105,16 @@ std::optional<metric_set> decode(const encoded_metric_set& e, const metric_layou
       }
       std::copy(values.begin(), values.end(), into.begin());
     }
-    for (const auto& [code, n] : j.value("status_codes", nlohmann::json::object()).items()) {
+    const auto status_codes_json = j.value("status_codes", nlohmann::json::object());
+    for (const auto& [code, n] : status_codes_json.items()) {
       const auto slot = static_cast<std::size_t>(std::stoul(code));
       if (slot >= m.status_codes.size()) {
         return std::nullopt;
       }
       m.status_codes[slot] = n.get<std::uint64_t>();
     }
-    for (const auto& [cls, v] : j.value("errors", nlohmann::json::object()).items()) {
+    const auto errors_json = j.value("errors", nlohmann::json::object());
+    for (const auto& [cls, v] : errors_json.items()) {
       const auto e_class = error_class_from_name(cls);
       if (!e_class) {
         return std::nullopt;

@@ -248,11 +248,13 @@ void from_json(const nlohmann::json& j, summary& s) {
   s.tls = stats_from(j.value("tls_ms", nlohmann::json()));
   s.schedule_lag = stats_from(j.value("schedule_lag_ms", nlohmann::json()));
   s.late_starts = j.value("late_starts", std::uint64_t{0});
-  for (const auto& [code, n] : j.value("status_codes", nlohmann::json::object()).items()) {
+  const auto status_codes_json = j.value("status_codes", nlohmann::json::object());
+  for (const auto& [code, n] : status_codes_json.items()) {
     s.status_codes[std::stoi(code)] = n.get<std::uint64_t>();
   }
   const auto samples = j.value("error_samples", nlohmann::json::object());
-  for (const auto& [cls, n] : j.value("errors", nlohmann::json::object()).items()) {
+  const auto errors_json = j.value("errors", nlohmann::json::object());
+  for (const auto& [cls, n] : errors_json.items()) {
     s.errors[cls] = {n.get<std::uint64_t>(), samples.value(cls, "")};
   }
   const auto bytes = j.value("bytes", nlohmann::json::object());

@@ -44,9 +44,8 @@ std::string threshold_value(const std::string& expression, double v) {
 std::string group_digits(std::uint64_t n) {
   auto digits = std::to_string(n);
   std::string out;
-  const auto lead = digits.size() % 3;
   for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (i - lead) % 3 == 0) {
+    if (i != 0 && (digits.size() - i) % 3 == 0) {
       out.push_back(',');
     }
     out.push_back(digits[i]);

@@ -81,12 +81,15 @@ void http1_session::arm(clock::time_point deadline) {
   if (!watchdog_running_) {
     watchdog_running_ = true;
     asio::co_spawn(ctx_, watchdog(shared_from_this()), asio::detached);
+  } else if (deadline < timer_expiry_) {
+    timer_.cancel();  // sleeping past the new deadline: wake up and re-arm earlier
   }
 }
 
 asio::awaitable<void> http1_session::watchdog(std::shared_ptr<http1_session> self) {
   while (!closing_ && deadline_ != clock::time_point::max()) {
-    timer_.expires_at(deadline_);
+    timer_expiry_ = deadline_;
+    timer_.expires_at(timer_expiry_);
     co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     if (closing_ || deadline_ == clock::time_point::max()) {
       break;

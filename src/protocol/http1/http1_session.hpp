@@ -48,6 +48,7 @@ class http1_session final : public session, public std::enable_shared_from_this<
   std::unique_ptr<net::stream> stream_;
   boost::asio::steady_timer timer_;
   clock::time_point deadline_ = clock::time_point::max();
+  clock::time_point timer_expiry_ = clock::time_point::max();  ///< when the watchdog wakes
   bool watchdog_running_ = false;
   bool timed_out_ = false;  ///< the watchdog closed the connection
   bool closing_ = false;    ///< close() was called: stop, report nothing

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "metrics/summary.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include "metrics/metric_set_codec.hpp"
+#include "metrics/summary_report.hpp"
+
+namespace stampede::metrics {
+namespace {
+
+metric_layout layout() {
+  metric_layout l;
+  l.scenarios = {"browse", "buy"};
+  l.steps = {"GET /", "POST /cart"};
+  l.checks = {"browse: status == 200"};
+  return l;
+}
+
+metric_set sample(std::uint64_t base) {
+  metric_set m(layout());
+  for (std::uint64_t i = 1; i <= 50; ++i) {
+    m.latency.record(base * i);
+    m.steps[i % 2].record(base * i);
+  }
+  m.requests = 50;
+  m.requests_failed = 3;
+  m.record_status(200);
+  m.record_status(503);
+  m.record_error(error_class::refused, "connect to 127.0.0.1:1: Connection refused");
+  m.record_error(error_class::refused, "second message is not kept");
+  m.scenario_started = {10, 5};
+  m.scenario_completed = {9, 5};
+  m.check_passed = {7};
+  m.check_failed = {1};
+  m.checks_passed = 7;
+  m.checks_failed = 1;
+  m.active_users = 4;
+  return m;
+}
+
+TEST(MetricSet, MergeOfIntervalsAddsCountersAndKeepsFirstSample) {
+  auto a = sample(1000);
+  auto b = sample(3000);
+  b.error_samples[0] = "other";
+  a.merge(b, metric_set::gauges::add);
+  EXPECT_EQ(a.requests, 100u);
+  EXPECT_EQ(a.latency.count(), 100u);
+  EXPECT_EQ(a.status_codes[503], 2u);
+  EXPECT_EQ(a.errors[0], 4u);
+  EXPECT_EQ(a.error_samples[0], "connect to 127.0.0.1:1: Connection refused");
+  EXPECT_EQ(a.scenario_started[1], 10u);
+  EXPECT_EQ(a.active_users, 8u);
+  auto c = sample(1000);
+  c.merge(sample(1000), metric_set::gauges::keep_peak);
+  EXPECT_EQ(c.active_users, 4u);
+}
+
+TEST(MetricSetCodec, RoundTripIsExact) {
+  const auto m = sample(1234);
+  const auto e = encode(m);
+  auto back = decode(e, layout());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->requests, m.requests);
+  EXPECT_EQ(back->status_codes, m.status_codes);
+  EXPECT_EQ(back->errors, m.errors);
+  EXPECT_EQ(back->error_samples, m.error_samples);
+  EXPECT_EQ(back->scenario_completed, m.scenario_completed);
+  EXPECT_EQ(back->check_failed, m.check_failed);
+  EXPECT_EQ(back->latency.count(), m.latency.count());
+  EXPECT_EQ(back->latency.value_at_percentile(99), m.latency.value_at_percentile(99));
+  EXPECT_EQ(back->steps[1].count(), m.steps[1].count());
+  auto broken = e;
+  broken.histograms[0].second = "garbage";
+  EXPECT_FALSE(decode(broken, layout()));
+  broken = e;
+  broken.counters["errors"]["no_such_class"] = {{"count", 1}};
+  EXPECT_FALSE(decode(broken, layout()));
+}
+
+TEST(Summary, BuildsTheContractKeysAndSurvivesJson) {
+  auto s = summary::build(sample(1000), layout(), 5.0);
+  EXPECT_EQ(s.requests_total, 50u);
+  EXPECT_EQ(s.requests_ok, 47u);
+  EXPECT_DOUBLE_EQ(s.rps, 10.0);
+  EXPECT_DOUBLE_EQ(s.latency.max, 50.0);
+  EXPECT_DOUBLE_EQ(s.latency.min, 1.0);
+  EXPECT_EQ(s.status_codes.at(503), 1u);
+  EXPECT_EQ(s.errors.at("refused").count, 2u);
+  EXPECT_EQ(*s.metric("http.error_rate"), 3.0 / 50.0);
+  EXPECT_EQ(s.metric("checks.rate"), 7.0 / 8.0);
+  EXPECT_FALSE(s.metric("no.such.metric"));
+  s.thresholds.push_back({"http.latency.p95 < 1ms", false, 47.5});
+
+  const nlohmann::json j = s;
+  for (const auto* key : {"requests", "status_codes", "errors", "latency_ms", "duration_s",
+                          "thresholds"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  for (const auto* key : {"min", "mean", "p50", "p90", "p95", "p99", "p999", "max"}) {
+    EXPECT_TRUE(j["latency_ms"].contains(key)) << key;
+  }
+  EXPECT_EQ(j["requests"]["failed"], 3);
+  EXPECT_EQ(j["status_codes"]["200"], 1);
+  EXPECT_EQ(j["thresholds"][0]["ok"], false);
+
+  const auto back = j.get<summary>();
+  EXPECT_EQ(nlohmann::json(back), j);
+  const auto text = format_summary(back, false);
+  EXPECT_NE(text.find("50 total, 47 ok, 3 failed, 10.0/s"), std::string::npos) << text;
+  EXPECT_NE(text.find("✗ http.latency.p95 < 1ms"), std::string::npos) << text;
+  EXPECT_NE(text.find("e.g. connect to 127.0.0.1:1: Connection refused"), std::string::npos);
+}
+
+TEST(SummaryReport, FormatsNumbers) {
+  EXPECT_EQ(group_digits(0), "0");
+  EXPECT_EQ(group_digits(1234567), "1,234,567");
+  EXPECT_EQ(group_digits(999), "999");
+  EXPECT_EQ(format_bytes(512), "512 B");
+  EXPECT_EQ(format_bytes(1536), "1.5 KiB");
+  EXPECT_EQ(format_ms(0.25), "250us");
+  EXPECT_EQ(format_ms(12.345), "12.35ms");
+  EXPECT_EQ(format_ms(1500), "1.50s");
+}
+
+}  // namespace
+}  // namespace stampede::metrics
