@@ -229,8 +229,7 @@ std::optional<histogram> histogram::decode(std::string_view in) {
       h.counts_[i++] = c;
     }
   }
-  if (counted != h.total_ || (h.total_ > 0 && (h.min_ > h.max_ ||
-                                                h.max_ > highest_trackable))) {
+  if (counted != h.total_ || (h.total_ > 0 && (h.min_ > h.max_ || h.max_ > highest_trackable))) {
     return std::nullopt;
   }
   return h;
@@ -262,11 +261,16 @@ std::optional<histogram> histogram::decode_base64(std::string_view text) {
   }
   std::string bytes;
   auto value_of = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
+    if (c >= 'A' && c <= 'Z')
+      return c - 'A';
+    if (c >= 'a' && c <= 'z')
+      return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+      return c - '0' + 52;
+    if (c == '+')
+      return 62;
+    if (c == '/')
+      return 63;
     return -1;
   };
   for (std::size_t i = 0; i < text.size(); i += 4) {
@@ -285,8 +289,10 @@ std::optional<histogram> histogram::decode_base64(std::string_view text) {
     }
     const std::uint32_t chunk = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
     bytes.push_back(static_cast<char>((chunk >> 16) & 0xff));
-    if (pad < 2) bytes.push_back(static_cast<char>((chunk >> 8) & 0xff));
-    if (pad < 1) bytes.push_back(static_cast<char>(chunk & 0xff));
+    if (pad < 2)
+      bytes.push_back(static_cast<char>((chunk >> 8) & 0xff));
+    if (pad < 1)
+      bytes.push_back(static_cast<char>(chunk & 0xff));
   }
   return decode(bytes);
 }

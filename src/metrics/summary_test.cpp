@@ -95,8 +95,8 @@ TEST(Summary, BuildsTheContractKeysAndSurvivesJson) {
   s.thresholds.push_back({"http.latency.p95 < 1ms", false, 47.5});
 
   const nlohmann::json j = s;
-  for (const auto* key : {"requests", "status_codes", "errors", "latency_ms", "duration_s",
-                          "thresholds"}) {
+  for (const auto* key :
+       {"requests", "status_codes", "errors", "latency_ms", "duration_s", "thresholds"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   for (const auto* key : {"min", "mean", "p50", "p90", "p95", "p99", "p999", "max"}) {
