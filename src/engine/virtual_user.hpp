@@ -58,6 +58,19 @@ struct virtual_user : auto_unlink_hook {
     if (session) {
       session->close();
     }
+    if (counted_connection && open_connections != nullptr) {
+      --*open_connections;
+    }
+  }
+
+  /// Keeps the worker's count of open connections in step with this user's session; called
+  /// after each exchange, so counting costs nothing per idle connection.
+  void track_connection() {
+    const bool now = session->connected();
+    if (now != counted_connection && open_connections != nullptr) {
+      now ? ++*open_connections : --*open_connections;
+      counted_connection = now;
+    }
   }
   virtual_user(const virtual_user&) = delete;
   virtual_user& operator=(const virtual_user&) = delete;
@@ -66,6 +79,8 @@ struct virtual_user : auto_unlink_hook {
   std::shared_ptr<protocol::session> session;
   boost::asio::steady_timer timer;  ///< think times, pacing, schedule waits
   user_variables variables;
+  std::uint64_t* open_connections = nullptr;  ///< the worker's gauge
+  bool counted_connection = false;
 
   // Reused across requests.
   protocol::response response;

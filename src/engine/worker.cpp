@@ -150,6 +150,7 @@ bool worker::active(const phase_state& ph) const {
 std::unique_ptr<virtual_user> worker::make_user(std::uint64_t id) {
   auto vu = std::make_unique<virtual_user>(ctx_, id, make_session_(ctx_, connector_));
   live_users_.push_back(*vu);
+  vu->open_connections = &open_connections_;
   assign_data_row(*vu);
   return vu;
 }
@@ -272,14 +273,16 @@ void worker::send_report(bool final) {
   report.index = interval_index_++;
   report.final = final;
   report.phase = current_phase_;
-  current_.active_users = active_users_;
-  std::uint64_t connected = 0;
-  for (auto& vu : live_users_) {
-    connected += vu.session->connected() ? 1 : 0;
-  }
-  current_.active_connections = connected;
+  sample_gauges();
   report.metrics = std::exchange(current_, metrics::metric_set(plan_->layout));
   sink_(std::move(report));
+}
+
+void worker::sample_gauges() {
+  // Gauges report the most seen in the interval, so a run shorter than a second still shows
+  // its users and connections.
+  current_.active_users = std::max(current_.active_users, active_users_);
+  current_.active_connections = std::max(current_.active_connections, open_connections_);
 }
 
 void worker::start_phase(phase_state& ph) {
@@ -560,6 +563,8 @@ asio::awaitable<bool> worker::run_request(virtual_user& vu, const compiled_reque
   out.keep_body = req.keep_body;
 
   co_await vu.session->exchange(out, vu.response, vu.result);
+  vu.track_connection();
+  sample_gauges();
   const auto& r = vu.result;
   if (r.aborted) {
     co_return false;

@@ -72,6 +72,7 @@ class worker {
   /// Runs a user coroutine, counted in running_ until it returns.
   void spawn(boost::asio::awaitable<void> user);
   void send_report(bool final);
+  void sample_gauges();
   metrics::metric_set& metrics() { return current_; }
 
   std::uint32_t index_;
@@ -95,6 +96,7 @@ class worker {
   boost::asio::steady_timer report_timer_;
   std::uint64_t running_ = 0;       ///< user coroutines alive
   std::uint64_t active_users_ = 0;  ///< users alive (closed) or iterations running (open)
+  std::uint64_t open_connections_ = 0;
   std::uint64_t next_user_id_ = 0;
   bool stopping_ = false;
   bool aborting_ = false;

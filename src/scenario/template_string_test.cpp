@@ -10,8 +10,8 @@ namespace {
 
 class map_source final : public variable_source {
  public:
-  explicit map_source(std::map<std::string, std::string, std::less<>> values)
-      : values_(std::move(values)) {}
+  map_source(std::initializer_list<std::pair<const std::string, std::string>> values)
+      : values_(values) {}
   const std::string* find(std::string_view name) const override {
     auto it = values_.find(name);
     return it == values_.end() ? nullptr : &it->second;
