@@ -120,7 +120,7 @@ std::string format_summary(const summary& s, bool color) {
   if (s.errors.empty()) {
     out += fmt::format("  {:<13}none\n", "errors");
   } else {
-    out += fmt::format("  {:<13}\n", "errors");
+    out += "  errors\n";
     for (const auto& [cls, e] : s.errors) {
       out += fmt::format("    {:<17}{:>10}  e.g. {}\n", cls, group_digits(e.count), e.sample);
     }
@@ -139,7 +139,7 @@ std::string format_summary(const summary& s, bool color) {
     }
   }
   if (s.steps.size() > 1) {
-    out += fmt::format("  {:<13}\n", "steps");
+    out += "  steps\n";
     for (const auto& st : s.steps) {
       if (st.latency.count == 0) {
         out += fmt::format("    {:<32} -\n", st.name);
@@ -152,7 +152,7 @@ std::string format_summary(const summary& s, bool color) {
     }
   }
   if (!s.thresholds.empty()) {
-    out += fmt::format("  {:<13}\n", "thresholds");
+    out += "  thresholds\n";
     for (const auto& t : s.thresholds) {
       out += fmt::format(
           "    {} {:<40} {}\n", t.ok ? m.ok : m.fail, t.expression,
