@@ -6,6 +6,11 @@
 #                                  under the label `unit`
 #   *_bench.cpp                 -> one Google Benchmark binary `<NAME>_bench`
 # Includes start from src/ (`#include "metrics/histogram.hpp"`).
+# Every unit test binary, so a sanitizer build can build just those: `--target unit_tests`.
+if(NOT TARGET unit_tests)
+  add_custom_target(unit_tests)
+endif()
+
 function(stampede_add_component name)
   cmake_parse_arguments(ARG "" "" "DEPS;TEST_DEPS" ${ARGN})
   file(GLOB all_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp
@@ -40,6 +45,7 @@ function(stampede_add_component name)
     add_executable(${name}_test ${test_sources})
     target_link_libraries(${name}_test PRIVATE ${target} ${ARG_TEST_DEPS} GTest::gtest GTest::gmock
                                                GTest::gtest_main)
+    add_dependencies(unit_tests ${name}_test)
     add_test(NAME unit.${name} COMMAND ${name}_test)
     set_tests_properties(unit.${name} PROPERTIES LABELS unit TIMEOUT 300)
   endif()

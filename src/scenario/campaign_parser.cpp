@@ -268,7 +268,7 @@ class campaign_reader {
       r_.fail(root, "phases",
               "missing: a list of load phases, e.g. - {name: steady, duration: 30s, users: 10}");
     }
-    const auto& phases = root["phases"];
+    const YAML::Node phases = root["phases"];
     r_.expect_list(phases, "phases", true);
     std::set<std::string> phase_names;
     for (std::size_t i = 0; i < phases.size(); ++i) {
@@ -281,7 +281,7 @@ class campaign_reader {
     if (!root["scenarios"]) {
       r_.fail(root, "scenarios", "missing: a list of scenarios, each with a flow of steps");
     }
-    const auto& scenarios = root["scenarios"];
+    const YAML::Node scenarios = root["scenarios"];
     r_.expect_list(scenarios, "scenarios", true);
     std::set<std::string> scenario_names;
     for (std::size_t i = 0; i < scenarios.size(); ++i) {
@@ -292,7 +292,7 @@ class campaign_reader {
       }
     }
     if (root["thresholds"]) {
-      const auto& ths = root["thresholds"];
+      const YAML::Node ths = root["thresholds"];
       r_.expect_list(ths, "thresholds", false);
       for (std::size_t i = 0; i < ths.size(); ++i) {
         const auto field = index_path("thresholds", i);
@@ -401,7 +401,7 @@ class campaign_reader {
                 "a steps phase lasts steps x step_duration; use step_duration");
       }
       steps_model s;
-      const auto& list = required("steps", "user counts, e.g. steps: [10, 20, 30]");
+      const YAML::Node list = required("steps", "user counts, e.g. steps: [10, 20, 30]");
       r_.expect_list(list, field + ".steps", true);
       for (std::size_t i = 0; i < list.size(); ++i) {
         s.users.push_back(r_.positive_int(list[i], index_path(field + ".steps", i)));
@@ -487,8 +487,8 @@ class campaign_reader {
               "a step is exactly one of get/post/put/patch/delete/head/options, think or loop; "
               "put request options under the method (e.g. get: {url: /x, headers: ...})");
     }
-    const auto key = n.begin()->first.Scalar();
-    const auto& value = n.begin()->second;
+    const std::string key = n.begin()->first.Scalar();
+    const YAML::Node value = n.begin()->second;
     const auto sub = field + "." + key;
     if (key == "think") {
       return think(value, sub);
@@ -569,21 +569,21 @@ class campaign_reader {
         r.timeout = r_.length(n["timeout"], field + ".timeout", false);
       }
       if (n["checks"]) {
-        const auto& list = n["checks"];
+        const YAML::Node list = n["checks"];
         r_.expect_list(list, field + ".checks", false);
         for (std::size_t i = 0; i < list.size(); ++i) {
           r.checks.push_back(check_of(list[i], index_path(field + ".checks", i)));
         }
       }
       if (n["capture"]) {
-        const auto& list = n["capture"];
+        const YAML::Node list = n["capture"];
         r_.expect_list(list, field + ".capture", false);
         for (std::size_t i = 0; i < list.size(); ++i) {
           r.captures.push_back(capture_of(list[i], index_path(field + ".capture", i)));
         }
       }
     }
-    const auto& at = n.IsScalar() ? n : n["url"];
+    const YAML::Node at = n.IsScalar() ? n : n["url"];
     const auto url_field = n.IsScalar() ? field : field + ".url";
     if (url.empty() || url.front() != '/') {
       r_.fail(at, url_field, "expected a path starting with '/', got '" + url + "'");
