@@ -102,6 +102,28 @@ class compiler {
   std::map<std::string, std::size_t> step_slots_;
 };
 
+/// Points literal requests' header views at their final storage. Runs after the plan is built:
+/// strings move while vectors grow, so views taken earlier could dangle.
+void bind_literal_views(std::vector<compiled_step>& flow) {
+  for (auto& step : flow) {
+    if (auto* req = std::get_if<compiled_request>(&step)) {
+      req->literal_headers =
+          std::all_of(req->headers.begin(), req->headers.end(),
+                      [](const compiled_header& h) { return h.value.is_literal(); });
+      req->header_views.clear();
+      if (req->literal_headers) {
+        for (const auto& h : req->headers) {
+          req->header_views.push_back({h.name, h.value.text()});
+        }
+      }
+      req->literal = req->literal_headers && req->spec->path.is_literal() &&
+                     (!req->spec->body || req->spec->body->is_literal());
+    } else if (auto* loop = std::get_if<compiled_loop>(&step)) {
+      bind_literal_views(loop->flow);
+    }
+  }
+}
+
 std::chrono::nanoseconds phase_length(const scenario::phase& p) {
   if (const auto* s = std::get_if<scenario::steps_model>(&p.model)) {
     return s->step_duration * static_cast<std::int64_t>(s->users.size());
@@ -167,6 +189,9 @@ std::shared_ptr<const run_plan> run_plan::build(scenario::campaign c, const run_
     plan->phases.push_back(std::move(pp));
   }
   plan->total_length = at;
+  for (auto& s : plan->scenarios) {
+    bind_literal_views(s.flow);
+  }
   return plan;
 }
 

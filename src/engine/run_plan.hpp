@@ -15,6 +15,7 @@
 #include "metrics/metric_set.hpp"
 #include "net/connector.hpp"
 #include "net/url.hpp"
+#include "protocol/common/session.hpp"
 #include "scenario/campaign.hpp"
 
 namespace stampede::engine {
@@ -43,6 +44,12 @@ struct compiled_request {
   bool keep_body = false;
   std::vector<compiled_check> checks;
   std::vector<compiled_capture> captures;
+  /// When no header needs rendering: the headers as views into this plan, built once the plan
+  /// stops moving, so a request costs no header copying.
+  bool literal_headers = false;
+  std::vector<protocol::header_view> header_views;
+  /// Path, headers and body are all literal: the whole request is the same every time.
+  bool literal = false;
 };
 
 struct compiled_think {

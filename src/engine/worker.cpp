@@ -534,21 +534,26 @@ asio::awaitable<bool> worker::run_request(virtual_user& vu, const compiled_reque
     spec.path.render_to(vu.variables, vu.target_buffer);
     out.target = vu.target_buffer;
   }
-  vu.header_views.clear();
-  if (vu.header_buffers.size() < req.headers.size()) {
-    vu.header_buffers.resize(req.headers.size());
-  }
-  for (std::size_t i = 0; i < req.headers.size(); ++i) {
-    const auto& h = req.headers[i];
-    if (h.value.is_literal()) {
-      vu.header_views.push_back({h.name, h.value.text()});
-    } else {
-      vu.header_buffers[i].clear();
-      h.value.render_to(vu.variables, vu.header_buffers[i]);
-      vu.header_views.push_back({h.name, vu.header_buffers[i]});
+  if (req.literal_headers) {
+    out.headers = req.header_views;
+  } else {
+    vu.header_views.clear();
+    if (vu.header_buffers.size() < req.headers.size()) {
+      vu.header_buffers.resize(req.headers.size());
     }
+    for (std::size_t i = 0; i < req.headers.size(); ++i) {
+      const auto& h = req.headers[i];
+      if (h.value.is_literal()) {
+        vu.header_views.push_back({h.name, h.value.text()});
+      } else {
+        vu.header_buffers[i].clear();
+        h.value.render_to(vu.variables, vu.header_buffers[i]);
+        vu.header_views.push_back({h.name, vu.header_buffers[i]});
+      }
+    }
+    out.headers = vu.header_views;
   }
-  out.headers = vu.header_views;
+  out.cache_key = req.literal ? &req : nullptr;
   if (spec.body) {
     if (spec.body->is_literal()) {
       out.body = spec.body->text();

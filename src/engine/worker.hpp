@@ -79,7 +79,9 @@ class worker {
   std::uint32_t count_;
   std::shared_ptr<const run_plan> plan_;
   report_sink sink_;
-  boost::asio::io_context ctx_{1};
+  /// Sockets are only touched on this thread, so per-descriptor locking is off; posts from
+  /// other threads (stop, reports) still go through the locked scheduler queue.
+  boost::asio::io_context ctx_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::thread thread_;
   clock::time_point run_start_{};
   net::connector connector_;

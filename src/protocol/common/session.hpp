@@ -32,6 +32,9 @@ struct request {
   std::chrono::nanoseconds timeout{};  ///< for the whole exchange once connected
   bool keep_headers = false;           ///< fill response::headers (checks, captures)
   bool keep_body = false;              ///< fill response::body (checks, captures)
+  /// Non-null when every view above points to storage that stays unchanged for the run: the
+  /// same key then means the same bytes, and a session may reuse its encoding of the request.
+  const void* cache_key = nullptr;
 };
 
 struct response {

@@ -153,6 +153,10 @@ asio::awaitable<bool> http1_session::open_connection(exchange_result& result) {
 }
 
 void http1_session::serialize(const request& req) {
+  if (req.cache_key != nullptr && req.cache_key == write_buffer_key_) {
+    return;  // the same unchanging request as last time: its bytes are already here
+  }
+  write_buffer_key_ = req.cache_key;
   auto& out = write_buffer_;
   out.clear();
   out.append(req.method).append(" ").append(req.target).append(" HTTP/1.1\r\nHost: ");

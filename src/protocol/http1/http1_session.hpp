@@ -53,6 +53,7 @@ class http1_session final : public session, public std::enable_shared_from_this<
   bool timed_out_ = false;  ///< the watchdog closed the connection
   bool closing_ = false;    ///< close() was called: stop, report nothing
   std::string write_buffer_;
+  const void* write_buffer_key_ = nullptr;  ///< request::cache_key of what write_buffer_ holds
   std::vector<char> read_buffer_;
   std::size_t read_begin_ = 0;  ///< unconsumed bytes are [read_begin_, read_end_)
   std::size_t read_end_ = 0;

@@ -2,6 +2,7 @@
 #include "protocol/http1/response_parser.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace stampede::protocol::http1 {
 namespace {
@@ -36,11 +37,22 @@ bool has_token(std::string_view value, std::string_view token) noexcept {
   return false;
 }
 
+/// RFC 9110 tchar, as a table: header names are checked byte by byte on every response.
+constexpr auto token_chars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c)
+    t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c)
+    t[c] = true;
+  for (int c = '0'; c <= '9'; ++c)
+    t[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~"))
+    t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
 bool is_token_char(char c) noexcept {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-    return true;
-  }
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  return token_chars[static_cast<unsigned char>(c)];
 }
 
 bool parse_decimal(std::string_view s, std::uint64_t& out) noexcept {
