@@ -301,6 +301,11 @@ struct target_server::shard {
         continue;
       }
       reported = false;
+      boost::system::error_code peer_ec;
+      const auto peer = socket.remote_endpoint(peer_ec);
+      if (!peer_ec) {
+        stats->note_remote(peer.address().to_string());
+      }
       stats->connections_accepted.fetch_add(1, std::memory_order_relaxed);
       stats->connections_open.fetch_add(1, std::memory_order_relaxed);
       asio::co_spawn(

@@ -13,6 +13,8 @@ void target_stats::reset() {
   for (auto& c : by_endpoint) {
     c = 0;
   }
+  std::lock_guard lock(remotes_mutex_);
+  remotes_.clear();
 }
 
 std::string target_stats::to_json() const {
@@ -22,7 +24,13 @@ std::string target_stats::to_json() const {
       by_path[std::string(endpoint_paths[i])] = n;
     }
   }
+  std::size_t remotes = 0;
+  {
+    std::lock_guard lock(remotes_mutex_);
+    remotes = remotes_.size();
+  }
   return nlohmann::json{{"requests", requests.load()},
+                        {"remote_addresses", remotes},
                         {"connections_accepted", connections_accepted.load()},
                         {"connections_open", connections_open.load()},
                         {"bytes_in", bytes_in.load()},

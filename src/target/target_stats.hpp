@@ -5,6 +5,8 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -29,9 +31,19 @@ struct target_stats {
     requests.fetch_add(1, std::memory_order_relaxed);
     by_endpoint[static_cast<std::size_t>(e)].fetch_add(1, std::memory_order_relaxed);
   }
+  /// Records a connection's source address (once per connection, not per request), so tests
+  /// can see that source-address rotation (--bind) reached the server.
+  void note_remote(const std::string& address) {
+    std::lock_guard lock(remotes_mutex_);
+    remotes_.insert(address);
+  }
   /// Zeroes everything but connections_open, which describes the present.
   void reset();
   std::string to_json() const;
+
+ private:
+  mutable std::mutex remotes_mutex_;
+  std::set<std::string> remotes_;
 };
 
 }  // namespace stampede::target

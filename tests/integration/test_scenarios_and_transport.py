@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Scenario features end to end (checks, captures, CSV feeder, weights, loops), source-address
+rotation, TLS, and the per-second intervals stored in the database."""
+import os
+import sqlite3
+import subprocess
+import time
+
+import harness
+from harness import check, main, run, target, write
+
+
+def test_checks_captures_feeder_and_weights(workdir):
+    with target() as t:
+        write(workdir, "users.csv", "user,code\nalice,200\nbob,200\ncarol,201\n")
+        path = write(workdir, "c.yaml", """
+target: %s
+data: {file: users.csv}
+phases:
+  - {name: closed, duration: 2s, users: 6}
+scenarios:
+  - name: capture
+    weight: 3
+    flow:
+      - get:
+          url: /json
+          capture:
+            - {json: $.token, as: token}
+            - {header: Content-Type, as: ctype}
+      - post:
+          url: /echo
+          headers: {Content-Type: "text/{{token}}"}
+          body: "user={{user}} token={{token}}"
+          checks:
+            - {status: 200}
+            - {header: content-type, equals: "text/abc123"}
+            - {body_contains: "token=abc123"}
+  - name: looped
+    weight: 1
+    flow:
+      - loop:
+          count: 2
+          flow:
+            - get:
+                url: /status?code={{code}}
+                checks:
+                  - {status: 200}
+""" % t.url)
+        r = run(["run", path, "-q", "-t", "2"], workdir)
+        check(r.returncode == 0, "run failed", r)
+        s = r.summary
+        checks = {c["check"]: c for c in s["checks"]}
+        for name in ("capture: status == 200", "capture: header content-type == text/abc123",
+                     "capture: body contains 'token=abc123'"):
+            check(checks[name]["failed"] == 0 and checks[name]["passed"] > 10, name, checks)
+        # carol's code is 201: her looped status checks fail, the others pass.
+        looped = checks["looped: status == 200"]
+        check(looped["failed"] > 0 and looped["passed"] > 0, "feeder rows reach templates", looped)
+        check(s["status_codes"].get("201", 0) == looped["failed"], "201s are carol's", s)
+        check(s["errors"]["check_failed"] == looped["failed"], "check_failed class", s["errors"])
+        check("got status 201" in s["error_samples"]["check_failed"], "sample", s)
+        sc = {x["name"]: x for x in s["scenarios"]}
+        ratio = sc["capture"]["started"] / max(1, sc["looped"]["started"])
+        check(2.5 <= ratio <= 3.5, "weights 3:1, got %.2f" % ratio, sc)
+        check(s["requests"]["total"] == t.stats()["requests"], "counts exact", s["requests"])
+
+
+def test_bind_rotates_source_addresses(workdir):
+    with target() as t:
+        r = run(["run", "--url", t.url + "/", "-c", "8", "-n", "400", "-q",
+                 "--bind", "127.0.0.2-127.0.0.5"], workdir)
+        check(r.returncode == 0, "run failed", r)
+        stats = t.stats()
+        # Four source addresses from --bind, plus 127.0.0.1 for the /stats request itself.
+        check(stats["remote_addresses"] == 5, "remote addresses", stats)
+        check(stats["requests"] == 400, "requests", stats)
+    r = run(["run", "--url", "http://127.0.0.1:1/", "-n", "1", "--bind", "not-an-ip"], workdir)
+    check(r.returncode == 2 and "--bind" in r.stderr, "bad --bind is a usage error", r)
+
+
+def test_tls_with_sni_and_insecure(workdir):
+    key = os.path.join(workdir, "key.pem")
+    cert = os.path.join(workdir, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "1", "-subj", "/CN=localhost"],
+                   check=True, capture_output=True)
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port,
+                               "-cert", cert, "-key", key, "-www", "-quiet"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        url = "https://localhost:%d/" % port
+        r = run(["run", "--url", url, "-c", "1", "-n", "5", "-k", "-q", "-t", "1"], workdir)
+        check(r.returncode == 0, "run failed", r)
+        s = r.summary
+        check(s["requests"]["ok"] == 5, "five answers over TLS", s)
+        check(s["tls_ms"]["count"] >= 1, "TLS handshakes timed", s["tls_ms"])
+        # Without -k the self-signed certificate is rejected, and counted as a TLS error.
+        r = run(["run", "--url", url, "-c", "1", "-n", "3", "-q", "-t", "1"], workdir)
+        check(r.returncode == 0, "run failed", r)
+        check(r.summary["errors"].get("tls") == 3, "verification failures", r.summary)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def test_intervals_are_stored_per_second(workdir):
+    with target() as t:
+        db = os.path.join(workdir, "stampede.db")
+        r = run(["run", "--url", t.url + "/", "-c", "4", "-d", "3s", "-q"], workdir)
+        check(r.returncode == 0, "run failed", r)
+        con = sqlite3.connect(db)
+        rows = con.execute("SELECT idx, metrics_json FROM intervals WHERE run_id = 1 "
+                           "ORDER BY idx").fetchall()
+        check(len(rows) >= 3, "one interval per second", rows)
+        import json
+        total = sum(json.loads(m)["requests"] for _, m in rows)
+        check(total == r.summary["requests"]["total"], "intervals add up to the total",
+              (total, r.summary["requests"]))
+        hist = con.execute("SELECT COUNT(*) FROM interval_histograms WHERE run_id = 1 AND "
+                           "name = 'latency'").fetchone()[0]
+        check(hist == len(rows), "a latency histogram per interval", hist)
+        status, text = con.execute("SELECT status, campaign_text FROM runs WHERE id = 1").fetchone()
+        check(status == "completed" and "target:" in text, "run row", (status, text))
+
+
+if __name__ == "__main__":
+    main([test_checks_captures_feeder_and_weights, test_bind_rotates_source_addresses,
+          test_tls_with_sni_and_insecure, test_intervals_are_stored_per_second])
