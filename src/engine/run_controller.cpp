@@ -168,6 +168,10 @@ void controller::complete_interval(std::int64_t index, pending& p) {
   ps.elapsed_s = static_cast<double>(index + 1);
   ps.total_s =
       phase.ends_by_iterations ? 0 : std::chrono::duration<double>(plan_->total_length).count();
+  if (ps.total_s > 0) {
+    // The last interval may end after the plan, while requests in flight finish.
+    ps.elapsed_s = std::min(ps.elapsed_s, ps.total_s);
+  }
   ps.users = p.merged.active_users;
   ps.rps = static_cast<double>(p.merged.requests);
   if (!p.merged.latency.empty()) {
