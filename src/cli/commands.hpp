@@ -26,5 +26,8 @@ void register_runs_command(CLI::App& app, int& exit_code);
 void register_show_command(CLI::App& app, int& exit_code);
 void register_target_command(CLI::App& app, int& exit_code);
 void register_doctor_command(CLI::App& app, int& exit_code);
+void register_controller_command(CLI::App& app, int& exit_code);
+void register_campaign_command(CLI::App& app, int& exit_code);
+void register_ping_command(CLI::App& app, int& exit_code);
 
 }  // namespace stampede::cli

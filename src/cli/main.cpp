@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   register_show_command(app, exit);
   register_target_command(app, exit);
   register_doctor_command(app, exit);
+  register_controller_command(app, exit);
+  register_campaign_command(app, exit);
+  register_ping_command(app, exit);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -240,7 +240,8 @@ nlohmann::json to_json(const YAML::Node& n) {
 
 class campaign_reader {
  public:
-  campaign_reader(const reader& r, std::string base_dir) : r_(r), base_dir_(std::move(base_dir)) {}
+  campaign_reader(const reader& r, std::string base_dir, bool load_data)
+      : r_(r), base_dir_(std::move(base_dir)), load_data_(load_data) {}
 
   campaign read(const YAML::Node& root) {
     campaign c;
@@ -702,6 +703,11 @@ class campaign_reader {
     }
     const auto name = r_.text(n["file"], "data.file");
     const auto path = std::filesystem::path(base_dir_) / name;
+    if (!load_data_) {
+      data_feeder unread;
+      unread.file = name;
+      return unread;
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       r_.fail(n["file"], "data.file", "cannot read '" + path.string() + "'");
@@ -722,6 +728,7 @@ class campaign_reader {
 
   const reader& r_;
   std::string base_dir_;
+  bool load_data_;
 };
 
 }  // namespace
@@ -734,7 +741,7 @@ campaign_error::campaign_error(std::string file, int line, std::string field, st
       message_(std::move(message)) {}
 
 campaign parse_campaign(std::string_view yaml_text, const std::string& file_name,
-                        const std::string& base_dir) {
+                        const std::string& base_dir, bool load_data) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml_text));
@@ -742,7 +749,7 @@ campaign parse_campaign(std::string_view yaml_text, const std::string& file_name
     throw campaign_error(file_name, e.mark.line + 1, "(syntax)", e.msg);
   }
   reader r(file_name);
-  campaign_reader cr(r, base_dir);
+  campaign_reader cr(r, base_dir, load_data);
   auto c = cr.read(root);
   c.source_text = std::string(yaml_text);
   c.source_file = file_name;

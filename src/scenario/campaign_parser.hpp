@@ -34,8 +34,10 @@ class campaign_error : public std::runtime_error {
 campaign load_campaign_file(const std::string& path);
 
 /// Parses campaign text; `file_name` is used in errors, `base_dir` to find data files.
+/// With `load_data` false a CSV feeder is checked for its fields but its file is not read
+/// (a controller stores campaigns whose data files live where they will run).
 campaign parse_campaign(std::string_view yaml_text, const std::string& file_name,
-                        const std::string& base_dir);
+                        const std::string& base_dir, bool load_data = true);
 
 /// "http.latency.p95 < 200ms" -> threshold. Throws std::invalid_argument with a message that
 /// says what is wrong.

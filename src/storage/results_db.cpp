@@ -39,6 +39,15 @@ constexpr const char* migrations[] = {
       FOREIGN KEY (run_id, idx) REFERENCES intervals(run_id, idx) ON DELETE CASCADE
     );
     )sql",
+    R"sql(
+    CREATE TABLE campaigns (
+      name TEXT PRIMARY KEY,
+      text TEXT NOT NULL,
+      source_file TEXT NOT NULL,
+      created_at_ms INTEGER NOT NULL,
+      updated_at_ms INTEGER NOT NULL
+    );
+    )sql",
 };
 
 /// A prepared statement, finalized on scope exit.
@@ -323,6 +332,81 @@ std::vector<interval_record> results_db::intervals(std::int64_t run_id) const {
     }
   }
   return out;
+}
+
+bool results_db::add_campaign(const campaign_row& c) {
+  statement s(db_,
+              "INSERT OR IGNORE INTO campaigns (name, text, source_file, created_at_ms, "
+              "updated_at_ms) VALUES (?, ?, ?, ?, ?)");
+  s.bind(1, c.name);
+  s.bind(2, c.text);
+  s.bind(3, c.source_file);
+  s.bind(4, c.created_at_ms);
+  s.bind(5, c.updated_at_ms);
+  if (s.step() != SQLITE_DONE) {
+    fail("storing a campaign");
+  }
+  return sqlite3_changes(db_) == 1;
+}
+
+bool results_db::update_campaign(const campaign_row& c) {
+  statement s(db_,
+              "UPDATE campaigns SET text = ?, source_file = ?, updated_at_ms = ? WHERE name = ?");
+  s.bind(1, c.text);
+  s.bind(2, c.source_file);
+  s.bind(3, c.updated_at_ms);
+  s.bind(4, c.name);
+  if (s.step() != SQLITE_DONE) {
+    fail("updating a campaign");
+  }
+  return sqlite3_changes(db_) == 1;
+}
+
+namespace {
+
+campaign_row read_campaign(const statement& s) {
+  return {s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4)};
+}
+
+}  // namespace
+
+std::vector<campaign_row> results_db::list_campaigns() const {
+  statement s(db_,
+              "SELECT name, text, source_file, created_at_ms, updated_at_ms FROM campaigns "
+              "ORDER BY name");
+  std::vector<campaign_row> out;
+  int rc = 0;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back(read_campaign(s));
+  }
+  if (rc != SQLITE_DONE) {
+    fail("listing campaigns");
+  }
+  return out;
+}
+
+std::optional<campaign_row> results_db::find_campaign(const std::string& name) const {
+  statement s(db_,
+              "SELECT name, text, source_file, created_at_ms, updated_at_ms FROM campaigns "
+              "WHERE name = ?");
+  s.bind(1, name);
+  const int rc = s.step();
+  if (rc == SQLITE_ROW) {
+    return read_campaign(s);
+  }
+  if (rc != SQLITE_DONE) {
+    fail("reading a campaign");
+  }
+  return std::nullopt;
+}
+
+bool results_db::remove_campaign(const std::string& name) {
+  statement s(db_, "DELETE FROM campaigns WHERE name = ?");
+  s.bind(1, name);
+  if (s.step() != SQLITE_DONE) {
+    fail("removing a campaign");
+  }
+  return sqlite3_changes(db_) == 1;
 }
 
 }  // namespace stampede::storage

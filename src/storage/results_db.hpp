@@ -40,6 +40,15 @@ struct interval_record {
   std::vector<std::pair<std::string, std::string>> histograms;  ///< name -> encoded bytes
 };
 
+/// A campaign kept by a controller, under a unique name.
+struct campaign_row {
+  std::string name;
+  std::string text;         ///< the YAML as written
+  std::string source_file;  ///< where it was read from, for messages
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+};
+
 /// Thread-safety: none; one connection used from one thread. Several processes may share the
 /// file (WAL mode, busy timeout).
 class results_db {
@@ -63,6 +72,15 @@ class results_db {
   std::optional<run_record> find_run(std::int64_t id) const;
   /// Ordered by index.
   std::vector<interval_record> intervals(std::int64_t run_id) const;
+
+  /// False when the name is taken.
+  bool add_campaign(const campaign_row& c);
+  /// Replaces text and source of an existing campaign; false when there is none.
+  bool update_campaign(const campaign_row& c);
+  std::vector<campaign_row> list_campaigns() const;  ///< by name
+  std::optional<campaign_row> find_campaign(const std::string& name) const;
+  /// False when there is no such campaign.
+  bool remove_campaign(const std::string& name);
 
   const std::string& path() const { return path_; }
   /// The schema version after migrations.

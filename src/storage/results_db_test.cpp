@@ -27,7 +27,7 @@ class ResultsDb : public ::testing::Test {
 
 TEST_F(ResultsDb, RunRoundTripAndNewestFirst) {
   results_db db(path_);
-  EXPECT_EQ(db.schema_version(), 1);
+  EXPECT_EQ(db.schema_version(), 2);
   run_record r;
   r.name = "quickstart";
   r.command = "stampede run quickstart.yaml";
@@ -91,10 +91,30 @@ TEST_F(ResultsDb, ReopenedFileKeepsEverything) {
     db.add_interval({id, 0, 0, "{}", {}});
   }
   results_db again(path_);
-  EXPECT_EQ(again.schema_version(), 1);
+  EXPECT_EQ(again.schema_version(), 2);
   ASSERT_TRUE(again.find_run(id));
   EXPECT_EQ(again.find_run(id)->name, "kept");
   EXPECT_EQ(again.intervals(id).size(), 1u);
+}
+
+TEST_F(ResultsDb, CampaignsByUniqueName) {
+  results_db db(path_);
+  EXPECT_TRUE(db.add_campaign({"shop", "target: a", "shop.yaml", 1, 1}));
+  EXPECT_FALSE(db.add_campaign({"shop", "target: b", "other.yaml", 2, 2}));
+  EXPECT_TRUE(db.add_campaign({"api", "target: c", "api.yaml", 3, 3}));
+  EXPECT_TRUE(db.update_campaign({"shop", "target: d", "shop2.yaml", 0, 9}));
+  EXPECT_FALSE(db.update_campaign({"nope", "x", "x", 0, 9}));
+  const auto all = db.list_campaigns();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].name, "api");
+  const auto shop = db.find_campaign("shop");
+  ASSERT_TRUE(shop);
+  EXPECT_EQ(shop->text, "target: d");
+  EXPECT_EQ(shop->created_at_ms, 1);
+  EXPECT_EQ(shop->updated_at_ms, 9);
+  EXPECT_TRUE(db.remove_campaign("shop"));
+  EXPECT_FALSE(db.remove_campaign("shop"));
+  EXPECT_FALSE(db.find_campaign("shop"));
 }
 
 TEST_F(ResultsDb, UnwritablePathNamesTheFile) {

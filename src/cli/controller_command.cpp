@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// `stampede controller`: the control-plane daemon.
+#include <pthread.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "control/controller_server.hpp"
+
+namespace stampede::cli {
+namespace {
+
+int serve(const control::controller_options& options) {
+  // Signals go to one waiting thread, which shuts the server down; gRPC's threads inherit the
+  // blocked mask and never see them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::unique_ptr<control::controller_server> server;
+  try {
+    server = std::make_unique<control::controller_server>(options);
+  } catch (const std::exception& e) {
+    std::cerr << "stampede controller: " << e.what() << "\n";
+    return exit_code::runtime_failure;
+  }
+  const auto host = options.listen.substr(0, options.listen.rfind(':'));
+  const auto dir = std::filesystem::absolute(options.data_dir);
+  std::cout << fmt::format(
+                   "stampede controller listening on {}:{} (data: {})\n"
+                   "  clients and agents need: --controller {}:{} --token-file {} --ca {}\n",
+                   host, server->port(), dir.string(), host, server->port(),
+                   (dir / "token").string(), (dir / "ca.pem").string())
+            << std::flush;
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    server->shutdown();
+  });
+  server->wait();
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  return exit_code::ok;
+}
+
+}  // namespace
+
+void register_controller_command(CLI::App& app, int& exit) {
+  auto options = std::make_shared<control::controller_options>();
+  auto* cmd = app.add_subcommand(
+      "controller",
+      "Run the controller: keeps campaigns and runs in its database and steers agents over an "
+      "authenticated TLS channel");
+  cmd->add_option("--listen", options->listen,
+                  "HOST:PORT to listen on (default 127.0.0.1:7700; port 0 picks a free one)");
+  cmd->add_option("--data", options->data_dir,
+                  "Data directory: CA, certificate, token and database, created on first start "
+                  "(default ./stampede-controller)");
+  cmd->callback([options, &exit] { exit = serve(*options); });
+}
+
+}  // namespace stampede::cli

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "control/control_client.hpp"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
+
+#include "control/credentials.hpp"
+
+namespace stampede::control {
+namespace {
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+}  // namespace
+
+void client_settings::complete_from_environment() {
+  auto fill = [](std::string& field, const char* env) {
+    if (field.empty()) {
+      if (const char* v = std::getenv(env)) {
+        field = v;
+      }
+    }
+  };
+  fill(controller, "STAMPEDE_CONTROLLER");
+  fill(token_file, "STAMPEDE_TOKEN_FILE");
+  fill(ca_file, "STAMPEDE_CA");
+  if (controller.empty()) {
+    throw std::invalid_argument(
+        "no controller: give --controller HOST:PORT or set STAMPEDE_CONTROLLER");
+  }
+  if (token_file.empty()) {
+    throw std::invalid_argument(
+        "no token: give --token-file FILE (the controller's DATA/token) or set "
+        "STAMPEDE_TOKEN_FILE");
+  }
+  if (ca_file.empty()) {
+    throw std::invalid_argument(
+        "no CA: give --ca FILE (the controller's DATA/ca.pem) or set STAMPEDE_CA");
+  }
+}
+
+control_client::control_client(const client_settings& settings)
+    : controller_(settings.controller), token_(trim(read_file(settings.token_file))) {
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = read_file(settings.ca_file);
+  grpc::ChannelArguments args;
+  // Verify the certificate's fixed name, not the address dialled: only this controller's CA
+  // signs it, and the controller may sit behind NAT or a Kubernetes service.
+  args.SetSslTargetNameOverride(controller_tls_name);
+  stub_ =
+      v1::Control::NewStub(grpc::CreateCustomChannel(controller_, grpc::SslCredentials(tls), args));
+}
+
+std::unique_ptr<grpc::ClientContext> control_client::context() const {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata("authorization", "Bearer " + token_);
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return ctx;
+}
+
+void control_client::check(const grpc::Status& status) const {
+  if (status.ok()) {
+    return;
+  }
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      throw call_error(status.error_code(), fmt::format("cannot reach the controller at {}: {}",
+                                                        controller_, status.error_message()));
+    case grpc::StatusCode::UNAUTHENTICATED:
+      throw call_error(
+          status.error_code(),
+          fmt::format("the controller at {} refused the token (check --token-file)", controller_));
+    default:
+      throw call_error(status.error_code(), status.error_message());
+  }
+}
+
+v1::PingReply control_client::ping() {
+  v1::PingReply reply;
+  check(stub_->Ping(context().get(), v1::PingRequest{}, &reply));
+  return reply;
+}
+
+v1::Campaign control_client::add_campaign(const std::string& name, const std::string& text,
+                                          const std::string& source, bool update) {
+  v1::PutCampaignRequest req;
+  req.set_name(name);
+  req.set_text(text);
+  req.set_source_file(source);
+  v1::CampaignReply reply;
+  auto ctx = context();
+  check(update ? stub_->UpdateCampaign(ctx.get(), req, &reply)
+               : stub_->AddCampaign(ctx.get(), req, &reply));
+  return reply.campaign();
+}
+
+std::vector<v1::Campaign> control_client::list_campaigns() {
+  v1::ListCampaignsReply reply;
+  check(stub_->ListCampaigns(context().get(), v1::ListCampaignsRequest{}, &reply));
+  return {reply.campaigns().begin(), reply.campaigns().end()};
+}
+
+v1::Campaign control_client::get_campaign(const std::string& name) {
+  v1::CampaignName req;
+  req.set_name(name);
+  v1::CampaignReply reply;
+  check(stub_->GetCampaign(context().get(), req, &reply));
+  return reply.campaign();
+}
+
+void control_client::remove_campaign(const std::string& name) {
+  v1::CampaignName req;
+  req.set_name(name);
+  v1::RemoveCampaignReply reply;
+  check(stub_->RemoveCampaign(context().get(), req, &reply));
+}
+
+}  // namespace stampede::control

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// The controller's gRPC service: authenticates every call by token, keeps campaigns in the
+// controller's database.
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "stampede/control/v1/control.grpc.pb.h"
+#include "storage/results_db.hpp"
+
+namespace stampede::control {
+
+inline constexpr const char* stampede_version = "0.1.0";
+inline constexpr std::uint32_t protocol_version = 1;
+
+/// Thread-safety: gRPC calls handlers on several threads; the database is used under a mutex.
+class control_service final : public v1::Control::Service {
+ public:
+  control_service(std::string token, storage::results_db& db) : token_(std::move(token)), db_(db) {}
+
+  grpc::Status Ping(grpc::ServerContext* ctx, const v1::PingRequest* req,
+                    v1::PingReply* reply) override;
+  grpc::Status AddCampaign(grpc::ServerContext* ctx, const v1::PutCampaignRequest* req,
+                           v1::CampaignReply* reply) override;
+  grpc::Status UpdateCampaign(grpc::ServerContext* ctx, const v1::PutCampaignRequest* req,
+                              v1::CampaignReply* reply) override;
+  grpc::Status ListCampaigns(grpc::ServerContext* ctx, const v1::ListCampaignsRequest* req,
+                             v1::ListCampaignsReply* reply) override;
+  grpc::Status GetCampaign(grpc::ServerContext* ctx, const v1::CampaignName* req,
+                           v1::CampaignReply* reply) override;
+  grpc::Status RemoveCampaign(grpc::ServerContext* ctx, const v1::CampaignName* req,
+                              v1::RemoveCampaignReply* reply) override;
+
+ private:
+  /// OK when the call carries "authorization: Bearer <token>"; otherwise UNAUTHENTICATED, and
+  /// the refusal is logged with the peer's address.
+  grpc::Status authenticate(grpc::ServerContext* ctx, const char* call) const;
+  grpc::Status put_campaign(const v1::PutCampaignRequest& req, bool update,
+                            v1::CampaignReply* reply);
+
+  std::string token_;
+  std::mutex mutex_;
+  storage::results_db& db_;
+};
+
+}  // namespace stampede::control

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// `stampede controller`: the daemon that keeps campaigns (and, later, runs and agents) in its
+// database and serves the control plane over TLS, token required on every call.
+#pragma once
+
+#include <memory>
+#include <string>
+
+namespace grpc {
+class Server;
+}
+
+namespace stampede::storage {
+class results_db;
+}
+
+namespace stampede::control {
+
+class control_service;
+
+struct controller_options {
+  std::string listen = "127.0.0.1:7700";  ///< HOST:PORT; port 0 picks a free one
+  std::string data_dir = "stampede-controller";
+};
+
+/// Thread-safety: shutdown() may be called from any thread; the rest from the owner's.
+class controller_server {
+ public:
+  /// Creates the data directory's credentials and database if missing, binds and starts
+  /// serving. Throws std::runtime_error with a message fit for the user.
+  explicit controller_server(const controller_options& options);
+  ~controller_server();
+
+  /// The bound port (the real one when asked for port 0).
+  int port() const { return port_; }
+  /// Blocks until shutdown().
+  void wait();
+  void shutdown();
+
+ private:
+  std::unique_ptr<storage::results_db> db_;
+  std::unique_ptr<control_service> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace stampede::control
