@@ -29,5 +29,7 @@ void register_doctor_command(CLI::App& app, int& exit_code);
 void register_controller_command(CLI::App& app, int& exit_code);
 void register_campaign_command(CLI::App& app, int& exit_code);
 void register_ping_command(CLI::App& app, int& exit_code);
+void register_agent_command(CLI::App& app, int& exit_code);
+void register_agents_command(CLI::App& app, int& exit_code);
 
 }  // namespace stampede::cli

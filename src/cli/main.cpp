@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   register_controller_command(app, exit);
   register_campaign_command(app, exit);
   register_ping_command(app, exit);
+  register_agent_command(app, exit);
+  register_agents_command(app, exit);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

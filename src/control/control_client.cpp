@@ -46,17 +46,21 @@ void client_settings::complete_from_environment() {
   }
 }
 
-control_client::control_client(const client_settings& settings)
-    : controller_(settings.controller), token_(trim(read_file(settings.token_file))) {
+std::shared_ptr<grpc::Channel> make_channel(const std::string& controller,
+                                            const std::string& ca_pem) {
   grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = read_file(settings.ca_file);
+  tls.pem_root_certs = ca_pem;
   grpc::ChannelArguments args;
   // Verify the certificate's fixed name, not the address dialled: only this controller's CA
   // signs it, and the controller may sit behind NAT or a Kubernetes service.
   args.SetSslTargetNameOverride(controller_tls_name);
-  stub_ =
-      v1::Control::NewStub(grpc::CreateCustomChannel(controller_, grpc::SslCredentials(tls), args));
+  return grpc::CreateCustomChannel(controller, grpc::SslCredentials(tls), args);
 }
+
+control_client::control_client(const client_settings& settings)
+    : controller_(settings.controller),
+      token_(trim(read_file(settings.token_file))),
+      stub_(v1::Control::NewStub(make_channel(controller_, read_file(settings.ca_file)))) {}
 
 std::unique_ptr<grpc::ClientContext> control_client::context() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -121,6 +125,12 @@ void control_client::remove_campaign(const std::string& name) {
   req.set_name(name);
   v1::RemoveCampaignReply reply;
   check(stub_->RemoveCampaign(context().get(), req, &reply));
+}
+
+v1::ListAgentsReply control_client::list_agents() {
+  v1::ListAgentsReply reply;
+  check(stub_->ListAgents(context().get(), v1::ListAgentsRequest{}, &reply));
+  return reply;
 }
 
 }  // namespace stampede::control

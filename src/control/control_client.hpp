@@ -33,6 +33,11 @@ class call_error : public std::runtime_error {
   grpc::StatusCode code_;
 };
 
+/// A TLS channel to `controller` (HOST:PORT), trusting only `ca_pem` and verifying the
+/// controller's fixed certificate name.
+std::shared_ptr<grpc::Channel> make_channel(const std::string& controller,
+                                            const std::string& ca_pem);
+
 class control_client {
  public:
   /// Reads the token and CA; throws std::runtime_error naming the file.
@@ -44,6 +49,7 @@ class control_client {
   std::vector<v1::Campaign> list_campaigns();
   v1::Campaign get_campaign(const std::string& name);
   void remove_campaign(const std::string& name);
+  v1::ListAgentsReply list_agents();
 
  private:
   /// A context with the token and a deadline.

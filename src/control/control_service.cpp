@@ -53,6 +53,20 @@ void describe(const storage::campaign_row& row, v1::Campaign* out) {
 
 }  // namespace
 
+control_service::control_service(std::string token, storage::results_db& db)
+    : token_(std::move(token)), db_(db) {
+  for (const auto& row : db_.list_agents()) {
+    agent_state a;
+    a.name = row.name;
+    a.cores = row.cores;
+    a.open_files = row.open_files;
+    a.version = row.version;
+    a.first_seen_ms = row.first_seen_ms;
+    a.last_heartbeat_ms = row.last_seen_ms;
+    agents_.remember(std::move(a));
+  }
+}
+
 grpc::Status control_service::authenticate(grpc::ServerContext* ctx, const char* call) const {
   const auto& metadata = ctx->client_metadata();
   const auto it = metadata.find("authorization");
@@ -75,7 +89,7 @@ grpc::Status control_service::Ping(grpc::ServerContext* ctx, const v1::PingReque
   std::lock_guard lock(mutex_);
   reply->set_version(stampede_version);
   reply->set_protocol_version(protocol_version);
-  reply->set_agents_registered(0);
+  reply->set_agents_registered(agents_.healthy_count(unix_ms()));
   reply->set_campaigns(static_cast<std::uint32_t>(db_.list_campaigns().size()));
   return grpc::Status::OK;
 }
@@ -164,6 +178,111 @@ grpc::Status control_service::RemoveCampaign(grpc::ServerContext* ctx, const v1:
   std::lock_guard lock(mutex_);
   if (!db_.remove_campaign(req->name())) {
     return {grpc::StatusCode::NOT_FOUND, fmt::format("no campaign named '{}'", req->name())};
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status control_service::AgentSession(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<v1::ControllerMessage, v1::AgentMessage>* stream) {
+  if (auto s = authenticate(ctx, "AgentSession"); !s.ok()) {
+    return s;
+  }
+  v1::AgentMessage in;
+  if (!stream->Read(&in) || !in.has_hello()) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "an agent session starts with a hello"};
+  }
+  const auto& hello = in.hello();
+  v1::ControllerMessage out;
+  if (hello.protocol_version() != protocol_version) {
+    const auto reason = fmt::format(
+        "version mismatch: this agent is stampede {} (protocol {}), the controller is stampede "
+        "{} (protocol {}); run the same version on both",
+        hello.version(), hello.protocol_version(), stampede_version, protocol_version);
+    std::cerr << fmt::format("stampede controller: refused agent '{}' from {}: {}\n", hello.name(),
+                             ctx->peer(), reason);
+    out.mutable_refusal()->set_reason(reason);
+    stream->Write(out);
+    return {grpc::StatusCode::FAILED_PRECONDITION, reason};
+  }
+  const std::string name = hello.name();
+  {
+    agent_state a;
+    a.name = name;
+    a.cores = hello.cores();
+    a.open_files = hello.open_files();
+    a.version = hello.version();
+    a.peer = ctx->peer();
+    std::lock_guard lock(mutex_);
+    const auto now = unix_ms();
+    if (auto refusal = agents_.connect(std::move(a), now)) {
+      out.mutable_refusal()->set_reason(*refusal);
+      stream->Write(out);
+      return {grpc::StatusCode::ALREADY_EXISTS, *refusal};
+    }
+    const auto* state = agents_.find(name);
+    try {
+      db_.upsert_agent(
+          {name, state->cores, state->open_files, state->version, state->first_seen_ms, now});
+    } catch (const std::exception& e) {
+      std::cerr << "stampede controller: " << e.what() << "\n";
+    }
+  }
+  std::cerr << fmt::format("stampede controller: agent '{}' connected from {}\n", name,
+                           ctx->peer());
+  out.mutable_welcome()->set_agent_name(name);
+  out.mutable_welcome()->set_controller_time_ms(unix_ms());
+  stream->Write(out);
+  while (stream->Read(&in)) {
+    if (!in.has_heartbeat()) {
+      continue;
+    }
+    const auto now = unix_ms();
+    {
+      std::lock_guard lock(mutex_);
+      agents_.heartbeat(name, now);
+    }
+    v1::ControllerMessage ack;
+    ack.mutable_ack()->set_agent_sent_at_ms(in.heartbeat().sent_at_ms());
+    ack.mutable_ack()->set_controller_time_ms(now);
+    if (!stream->Write(ack)) {
+      break;
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);
+    agents_.disconnect(name);
+    const auto* state = agents_.find(name);
+    try {
+      db_.upsert_agent(
+          {name, state->cores, state->open_files, state->version, state->first_seen_ms, unix_ms()});
+    } catch (const std::exception& e) {
+      std::cerr << "stampede controller: " << e.what() << "\n";
+    }
+  }
+  std::cerr << fmt::format("stampede controller: agent '{}' disconnected\n", name);
+  return grpc::Status::OK;
+}
+
+grpc::Status control_service::ListAgents(grpc::ServerContext* ctx, const v1::ListAgentsRequest*,
+                                         v1::ListAgentsReply* reply) {
+  if (auto s = authenticate(ctx, "ListAgents"); !s.ok()) {
+    return s;
+  }
+  std::lock_guard lock(mutex_);
+  const auto now = unix_ms();
+  reply->set_controller_time_ms(now);
+  for (const auto& a : agents_.list()) {
+    auto* info = reply->add_agents();
+    info->set_name(a.name);
+    info->set_cores(a.cores);
+    info->set_open_files(a.open_files);
+    info->set_version(a.version);
+    info->set_connected(a.healthy(now));
+    info->set_first_seen_ms(a.first_seen_ms);
+    info->set_last_heartbeat_ms(a.last_heartbeat_ms);
+    info->set_assignment(a.assignment);
+    info->set_peer(a.peer);
   }
   return grpc::Status::OK;
 }

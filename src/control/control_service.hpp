@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "control/agent_registry.hpp"
 #include "stampede/control/v1/control.grpc.pb.h"
 #include "storage/results_db.hpp"
 
@@ -17,7 +18,7 @@ inline constexpr std::uint32_t protocol_version = 1;
 /// Thread-safety: gRPC calls handlers on several threads; the database is used under a mutex.
 class control_service final : public v1::Control::Service {
  public:
-  control_service(std::string token, storage::results_db& db) : token_(std::move(token)), db_(db) {}
+  control_service(std::string token, storage::results_db& db);
 
   grpc::Status Ping(grpc::ServerContext* ctx, const v1::PingRequest* req,
                     v1::PingReply* reply) override;
@@ -31,6 +32,11 @@ class control_service final : public v1::Control::Service {
                            v1::CampaignReply* reply) override;
   grpc::Status RemoveCampaign(grpc::ServerContext* ctx, const v1::CampaignName* req,
                               v1::RemoveCampaignReply* reply) override;
+  grpc::Status AgentSession(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<v1::ControllerMessage, v1::AgentMessage>* stream) override;
+  grpc::Status ListAgents(grpc::ServerContext* ctx, const v1::ListAgentsRequest* req,
+                          v1::ListAgentsReply* reply) override;
 
  private:
   /// OK when the call carries "authorization: Bearer <token>"; otherwise UNAUTHENTICATED, and
@@ -40,8 +46,9 @@ class control_service final : public v1::Control::Service {
                             v1::CampaignReply* reply);
 
   std::string token_;
-  std::mutex mutex_;
+  std::mutex mutex_;  ///< guards db_ and agents_
   storage::results_db& db_;
+  agent_registry agents_;
 };
 
 }  // namespace stampede::control

@@ -48,6 +48,16 @@ constexpr const char* migrations[] = {
       updated_at_ms INTEGER NOT NULL
     );
     )sql",
+    R"sql(
+    CREATE TABLE agents (
+      name TEXT PRIMARY KEY,
+      cores INTEGER NOT NULL,
+      open_files INTEGER NOT NULL,
+      version TEXT NOT NULL,
+      first_seen_ms INTEGER NOT NULL,
+      last_seen_ms INTEGER NOT NULL
+    );
+    )sql",
 };
 
 /// A prepared statement, finalized on scope exit.
@@ -407,6 +417,35 @@ bool results_db::remove_campaign(const std::string& name) {
     fail("removing a campaign");
   }
   return sqlite3_changes(db_) == 1;
+}
+
+void results_db::upsert_agent(const agent_row& a) {
+  statement s(db_,
+              "INSERT INTO agents (name, cores, open_files, version, first_seen_ms, last_seen_ms) "
+              "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET cores = excluded.cores, "
+              "open_files = excluded.open_files, version = excluded.version, "
+              "last_seen_ms = excluded.last_seen_ms");
+  s.bind(1, a.name);
+  s.bind(2, static_cast<std::int64_t>(a.cores));
+  s.bind(3, static_cast<std::int64_t>(a.open_files));
+  s.bind(4, a.version);
+  s.bind(5, a.first_seen_ms);
+  s.bind(6, a.last_seen_ms);
+  if (s.step() != SQLITE_DONE) {
+    fail("storing an agent");
+  }
+}
+
+std::vector<agent_row> results_db::list_agents() const {
+  statement s(db_,
+              "SELECT name, cores, open_files, version, first_seen_ms, last_seen_ms FROM agents "
+              "ORDER BY name");
+  std::vector<agent_row> out;
+  while (s.step() == SQLITE_ROW) {
+    out.push_back({s.text(0), static_cast<std::uint32_t>(s.int64(1)),
+                   static_cast<std::uint64_t>(s.int64(2)), s.text(3), s.int64(4), s.int64(5)});
+  }
+  return out;
 }
 
 }  // namespace stampede::storage

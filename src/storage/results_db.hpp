@@ -49,6 +49,16 @@ struct campaign_row {
   std::int64_t updated_at_ms = 0;
 };
 
+/// An agent a controller has seen.
+struct agent_row {
+  std::string name;
+  std::uint32_t cores = 0;
+  std::uint64_t open_files = 0;
+  std::string version;
+  std::int64_t first_seen_ms = 0;
+  std::int64_t last_seen_ms = 0;
+};
+
 /// Thread-safety: none; one connection used from one thread. Several processes may share the
 /// file (WAL mode, busy timeout).
 class results_db {
@@ -81,6 +91,10 @@ class results_db {
   std::optional<campaign_row> find_campaign(const std::string& name) const;
   /// False when there is no such campaign.
   bool remove_campaign(const std::string& name);
+
+  /// Inserts or refreshes an agent (first_seen_ms is kept from the first time).
+  void upsert_agent(const agent_row& a);
+  std::vector<agent_row> list_agents() const;  ///< by name
 
   const std::string& path() const { return path_; }
   /// The schema version after migrations.

@@ -27,7 +27,7 @@ class ResultsDb : public ::testing::Test {
 
 TEST_F(ResultsDb, RunRoundTripAndNewestFirst) {
   results_db db(path_);
-  EXPECT_EQ(db.schema_version(), 2);
+  EXPECT_EQ(db.schema_version(), 3);
   run_record r;
   r.name = "quickstart";
   r.command = "stampede run quickstart.yaml";
@@ -91,7 +91,7 @@ TEST_F(ResultsDb, ReopenedFileKeepsEverything) {
     db.add_interval({id, 0, 0, "{}", {}});
   }
   results_db again(path_);
-  EXPECT_EQ(again.schema_version(), 2);
+  EXPECT_EQ(again.schema_version(), 3);
   ASSERT_TRUE(again.find_run(id));
   EXPECT_EQ(again.find_run(id)->name, "kept");
   EXPECT_EQ(again.intervals(id).size(), 1u);
@@ -115,6 +115,18 @@ TEST_F(ResultsDb, CampaignsByUniqueName) {
   EXPECT_TRUE(db.remove_campaign("shop"));
   EXPECT_FALSE(db.remove_campaign("shop"));
   EXPECT_FALSE(db.find_campaign("shop"));
+}
+
+TEST_F(ResultsDb, AgentsKeepTheirFirstSighting) {
+  results_db db(path_);
+  db.upsert_agent({"a1", 2, 20000, "0.1.0", 100, 100});
+  db.upsert_agent({"a1", 4, 20000, "0.1.1", 500, 900});
+  const auto agents = db.list_agents();
+  ASSERT_EQ(agents.size(), 1u);
+  EXPECT_EQ(agents[0].cores, 4u);
+  EXPECT_EQ(agents[0].version, "0.1.1");
+  EXPECT_EQ(agents[0].first_seen_ms, 100);
+  EXPECT_EQ(agents[0].last_seen_ms, 900);
 }
 
 TEST_F(ResultsDb, UnwritablePathNamesTheFile) {

@@ -123,6 +123,115 @@ def test_wrong_token_and_foreign_ca_are_refused(workdir):
     check("refused Ping" in err and "wrong token" in err, "refusals are logged", err)
 
 
+def agents_table(workdir, c):
+    r = cli(workdir, ["agents"] + c.flags())
+    check(r.returncode == 0, "agents", r)
+    rows = {}
+    for line in r.stdout.splitlines()[1:]:
+        fields = line.split()
+        rows[fields[0]] = fields[1]
+    return rows
+
+
+def wait_for(predicate, timeout=10.0):
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+def start_agent(c, name, *extra):
+    return subprocess.Popen([harness.STAMPEDE, "agent", "--name", name] + c.flags() + list(extra),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_agents_register_heartbeat_and_are_seen_lost(workdir):
+    import time
+    c = Controller(os.path.join(workdir, "ctl"))
+    agents = []
+    try:
+        agents = [start_agent(c, "a1"), start_agent(c, "a2"), start_agent(c, "a3")]
+        check(wait_for(lambda: agents_table(workdir, c) ==
+                       {"a1": "healthy", "a2": "healthy", "a3": "healthy"}),
+              "three healthy agents", agents_table(workdir, c))
+        r = cli(workdir, ["ping"] + c.flags())
+        check("3 agents registered" in r.stdout, "ping counts agents", r)
+
+        # kill -9: the connection drops, the agent is lost at once.
+        agents[0].kill()
+        agents[0].wait()
+        started = time.monotonic()
+        check(wait_for(lambda: agents_table(workdir, c).get("a1") == "lost", 3.0),
+              "a killed agent is seen lost within 3 s", agents_table(workdir, c))
+        # SIGSTOP: the connection stays, heartbeats stop; lost once they are 3 s old.
+        os.kill(agents[1].pid, signal.SIGSTOP)
+        check(wait_for(lambda: agents_table(workdir, c).get("a2") == "lost", 5.0),
+              "a paused agent is seen lost", agents_table(workdir, c))
+        os.kill(agents[1].pid, signal.SIGCONT)
+        check(wait_for(lambda: agents_table(workdir, c).get("a2") == "healthy", 5.0),
+              "a resumed agent is healthy again", agents_table(workdir, c))
+        check(agents_table(workdir, c)["a3"] == "healthy", "the others are unaffected")
+
+        # The same name twice is refused while the first is healthy.
+        dup = start_agent(c, "a3")
+        out, err = dup.communicate(timeout=20)
+        check(dup.returncode == 1 and "already connected" in err, "duplicate name", err)
+        # An agent of another protocol version is refused with a clear message.
+        skew = start_agent(c, "old", "--protocol-version", "99")
+        out, err = skew.communicate(timeout=20)
+        check(skew.returncode == 1 and "version mismatch" in err, "version skew", err)
+        # A wrong token ends the agent with a clear message.
+        bad = write(workdir, "bad-token", "1" * 64)
+        wrong = subprocess.run([harness.STAMPEDE, "agent", "--name", "w"] + c.flags(token=bad),
+                               capture_output=True, text=True, timeout=20)
+        check(wrong.returncode == 1 and "refused the token" in wrong.stderr, "bad token",
+              wrong.stderr)
+    finally:
+        for a in agents:
+            if a.poll() is None:
+                os.kill(a.pid, signal.SIGCONT)
+                a.terminate()
+                a.wait(timeout=10)
+        _, err = c.stop()
+    check("agent 'a1' connected" in err, "connections are logged", err)
+
+    # Agents seen are kept: after a restart they are listed as lost until they return.
+    c = Controller(os.path.join(workdir, "ctl"))
+    try:
+        rows = agents_table(workdir, c)
+        check(rows.get("a1") == "lost" and rows.get("a3") == "lost", "remembered agents", rows)
+    finally:
+        c.stop()
+
+
+def test_agent_reconnects_after_a_controller_restart(workdir):
+    data = os.path.join(workdir, "ctl")
+    c = Controller(data)
+    address = c.address
+    agent = start_agent(c, "steady")
+    try:
+        check(wait_for(lambda: agents_table(workdir, c).get("steady") == "healthy"), "up")
+        c.stop()
+        # Same port again, so the agent's address stays valid.
+        proc = subprocess.Popen(
+            [harness.STAMPEDE, "controller", "--listen", address, "--data", data],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc.stdout.readline()
+        c.proc = proc
+        check(wait_for(lambda: agents_table(workdir, c).get("steady") == "healthy", 10.0),
+              "the agent came back by itself", agents_table(workdir, c))
+    finally:
+        agent.terminate()
+        agent.wait(timeout=10)
+        c.stop()
+    check(agent.returncode == 0, "SIGTERM stops an agent cleanly")
+
+
 if __name__ == "__main__":
     main([test_campaigns_survive_a_restart, test_bad_campaigns_are_refused_with_their_line,
-          test_wrong_token_and_foreign_ca_are_refused])
+          test_wrong_token_and_foreign_ca_are_refused,
+          test_agents_register_heartbeat_and_are_seen_lost,
+          test_agent_reconnects_after_a_controller_restart])

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+// `stampede agent` (a load-generating agent) and `stampede agents` (what a controller sees).
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "control/agent_runner.hpp"
+
+namespace stampede::cli {
+namespace {
+
+std::string age(std::int64_t now_ms, std::int64_t then_ms) {
+  if (then_ms == 0) {
+    return "never";
+  }
+  const double s = static_cast<double>(now_ms - then_ms) / 1000.0;
+  return s < 120 ? fmt::format("{:.1f}s ago", s) : fmt::format("{:.0f}m ago", s / 60);
+}
+
+}  // namespace
+
+void register_agent_command(CLI::App& app, int& exit) {
+  auto options = std::make_shared<control::agent_options>();
+  auto* cmd = app.add_subcommand(
+      "agent",
+      "Run an agent: connects out to a controller, registers, heartbeats every second and runs "
+      "what it is assigned");
+  cmd->add_option("--controller", options->settings.controller,
+                  "Controller HOST:PORT (or STAMPEDE_CONTROLLER)");
+  cmd->add_option("--token-file", options->settings.token_file,
+                  "File holding the controller's token (or STAMPEDE_TOKEN_FILE)");
+  cmd->add_option("--ca", options->settings.ca_file,
+                  "The controller's CA certificate: the agent trusts no other (or STAMPEDE_CA)");
+  cmd->add_option("--name", options->name, "Name to register under (default HOSTNAME-PID)");
+  // For testing version-skew refusals; not part of the interface.
+  cmd->add_option("--protocol-version", options->protocol)->group("");
+  cmd->callback([options, &exit] {
+    try {
+      options->settings.complete_from_environment();
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "stampede agent: " << e.what() << "\n";
+      exit = exit_code::usage_error;
+      return;
+    }
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::unique_ptr<control::agent_runner> runner;
+    try {
+      runner = std::make_unique<control::agent_runner>(*options);
+    } catch (const std::exception& e) {
+      std::cerr << "stampede agent: " << e.what() << "\n";
+      exit = exit_code::runtime_failure;
+      return;
+    }
+    std::thread waiter([&] {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      runner->stop();
+    });
+    exit = runner->run();
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+  });
+}
+
+void register_agents_command(CLI::App& app, int& exit) {
+  auto settings = std::make_shared<control::client_settings>();
+  auto* cmd = app.add_subcommand("agents", "List the agents a controller knows, with their health");
+  cmd->add_option("--controller", settings->controller,
+                  "Controller HOST:PORT (or STAMPEDE_CONTROLLER)");
+  cmd->add_option("--token-file", settings->token_file,
+                  "File holding the controller's token (or STAMPEDE_TOKEN_FILE)");
+  cmd->add_option("--ca", settings->ca_file, "The controller's CA certificate (or STAMPEDE_CA)");
+  cmd->callback([settings, &exit] {
+    try {
+      settings->complete_from_environment();
+      control::control_client client(*settings);
+      const auto reply = client.list_agents();
+      if (reply.agents().empty()) {
+        std::cout << "no agents have registered\n";
+      } else {
+        std::cout << fmt::format("{:<24} {:<9} {:>14} {:>5} {:>10} {:<8} {}\n", "name", "health",
+                                 "heartbeat", "cores", "open files", "version", "assignment");
+      }
+      for (const auto& a : reply.agents()) {
+        std::cout << fmt::format("{:<24} {:<9} {:>14} {:>5} {:>10} {:<8} {}\n", a.name(),
+                                 a.connected() ? "healthy" : "lost",
+                                 age(reply.controller_time_ms(), a.last_heartbeat_ms()), a.cores(),
+                                 a.open_files(), a.version(),
+                                 a.assignment().empty() ? "idle" : a.assignment());
+      }
+      exit = exit_code::ok;
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "stampede: " << e.what() << "\n";
+      exit = exit_code::usage_error;
+    } catch (const std::exception& e) {
+      std::cerr << "stampede: " << e.what() << "\n";
+      exit = exit_code::runtime_failure;
+    }
+  });
+}
+
+}  // namespace stampede::cli
