@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `stampede target`: the built-in target server, for demos, calibration and tests.
-#include <pthread.h>
-#include <signal.h>
-
 #include <charconv>
 #include <iostream>
-#include <thread>
+#include <memory>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <boost/system/system_error.hpp>
@@ -16,7 +14,8 @@
 namespace stampede::cli {
 namespace {
 
-/// "127.0.0.1:8080", "[::1]:8080", ":8080" (all IPv4 interfaces); throws on anything else.
+/// "127.0.0.1:8080", "localhost:8080", "[::1]:8080", ":8080" (every IPv4 interface).
+/// Throws std::invalid_argument on anything else.
 target::target_options parse_listen(const std::string& text) {
   target::target_options o;
   const auto colon = text.rfind(':');
@@ -26,6 +25,8 @@ target::target_options parse_listen(const std::string& text) {
   auto host = text.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string::npos) {
+    throw std::invalid_argument("--listen: put an IPv6 address in brackets, as in [::1]:8080");
   }
   o.host = host.empty() ? "0.0.0.0" : host;
   const auto port = text.substr(colon + 1);
@@ -46,15 +47,8 @@ int serve(const std::string& listen, unsigned threads) {
     std::cerr << "stampede target: " << e.what() << "\n";
     return exit_code::usage_error;
   }
-  options.threads = std::max(1u, threads);
-
-  // Signals go to one waiting thread, which stops the server; the serving threads never see
-  // them (they inherit this mask).
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  options.threads = threads;
+  options.stop_on_signals = true;
 
   std::unique_ptr<target::target_server> server;
   try {
@@ -63,24 +57,15 @@ int serve(const std::string& listen, unsigned threads) {
     std::cerr << fmt::format("stampede target: cannot listen on {}: {}\n", listen,
                              e.code().message());
     return exit_code::runtime_failure;
-  } catch (const std::exception& e) {
-    std::cerr << fmt::format("stampede target: cannot listen on {}: {}\n", listen, e.what());
-    return exit_code::usage_error;
   }
-  const bool v6 = options.host.find(':') != std::string::npos;
-  std::cout << fmt::format("stampede target listening on {}{}{}:{} (threads: {})\n", v6 ? "[" : "",
-                           options.host, v6 ? "]" : "", server->port(), options.threads)
+  const auto& ep = server->endpoint();
+  const auto address = ep.address().to_string();
+  // Tests wait for this line (and read the port from it), so it goes out at once.
+  std::cout << fmt::format("stampede target listening on {}:{} (threads: {})\n",
+                           ep.address().is_v6() ? "[" + address + "]" : address, ep.port(),
+                           server->threads())
             << std::flush;
-
-  std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    server->stop();
-  });
   server->run();
-  // run() also returns if stop() came another way; wake the waiter so it can be joined.
-  pthread_kill(waiter.native_handle(), SIGTERM);
-  waiter.join();
   return exit_code::ok;
 }
 
@@ -94,11 +79,31 @@ void register_target_command(CLI::App& app, int& exit) {
   auto f = std::make_shared<flags>();
   auto* cmd = app.add_subcommand(
       "target",
-      "Run the built-in HTTP/1.1 target server: /, /delay?ms=N, /status?code=N, /bytes?n=N, "
-      "/echo, /json, /close, GET /stats, POST /stats/reset");
+      "Run the built-in HTTP/1.1 target server: a fast keep-alive server to demo stampede on, "
+      "benchmark it against, and check its counts with (GET /stats)");
+  cmd->footer(
+      "Endpoints:\n"
+      "  GET /              a small fixed body\n"
+      "  /delay?ms=N        answers after N ms (capped at 60000)\n"
+      "  /status?code=N     answers with status N (100..599)\n"
+      "  /bytes?n=N         N bytes of body (at most 64 MiB); add &chunked=1 for chunked encoding\n"
+      "  /echo              the request body back, with its Content-Type (any method)\n"
+      "  /json              a small JSON document, for checks and captures\n"
+      "  /close             closes the connection without answering\n"
+      "  GET /stats         counters as JSON: requests (/stats itself excluded),\n"
+      "                     connections_accepted, connections_open, requests_by_path, bytes\n"
+      "  POST /stats/reset  zeroes the counters\n"
+      "Prints 'stampede target listening on HOST:PORT (threads: N)' once listening; stops\n"
+      "cleanly on SIGINT or SIGTERM.\n"
+      "Example: stampede target --listen 127.0.0.1:0 --threads 2");
   cmd->add_option("--listen", f->listen,
-                  "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
-  cmd->add_option("--threads", f->threads, "Serving threads (default 1)");
+                  "HOST:PORT to listen on; [::1]:PORT for IPv6, :PORT for every interface, port 0 "
+                  "for any free port (the line printed at start shows which)")
+      ->capture_default_str();
+  cmd->add_option("--threads", f->threads,
+                  "Serving threads, each with its own event loop and listening socket")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1024u));
   cmd->callback([f, &exit] { exit = serve(f->listen, f->threads); });
 }
 

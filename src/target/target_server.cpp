@@ -1,37 +1,75 @@
 // SPDX-License-Identifier: Apache-2.0
+// The built-in target's connections, endpoints and per-thread acceptors.
 #include "target/target_server.hpp"
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <array>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <csignal>
+#include <exception>
 #include <iostream>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <thread>
 
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/system/system_error.hpp>
 
-#include "target/request_reader.hpp"
+#include "target/detail/request_reader.hpp"
 
 namespace stampede::target {
 namespace {
 
 namespace asio = boost::asio;
+namespace http = boost::beast::http;
 using asio::ip::tcp;
+using boost::system::error_code;
 using namespace std::chrono_literals;
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 constexpr std::string_view root_body = "stampede target\n";
 constexpr std::string_view json_body =
     R"({"token":"abc123","user":{"id":42,"name":"stampede"},"items":[{"id":1},{"id":2},{"id":3}]})";
 constexpr std::uint64_t max_delay_ms = 60'000;
 constexpr std::uint64_t max_bytes = 64ULL * 1024 * 1024;
+/// After a request bigger than this, a connection gives its buffers back, so that a few large
+/// echoes do not leave every idle keep-alive connection holding megabytes.
+constexpr std::size_t kept_buffer_capacity = 1024 * 1024;
+/// How long a connection that was answered with an error keeps reading what the client still
+/// sends before it closes (see connection::linger).
+constexpr auto linger_time = 1s;
+constexpr auto accept_retry_pause = 100ms;
+
+/// The body of /bytes comes from this one block, written by reference, never copied.
+constexpr std::size_t filler_size = 64 * 1024;
+constexpr std::string_view full_chunk_head = "10000\r\n";
+static_assert(filler_size == 0x10000, "full_chunk_head is filler_size in hex");
+/// Pieces (filler blocks) gathered into one write: 1 MiB per system call.
+constexpr std::size_t pieces_per_write = 16;
+
+std::string_view filler() {
+  static const std::string block(filler_size, 'x');
+  return block;
+}
 
 /// The value of `name` in a query string ("ms=20&x=1"), or empty.
 std::string_view query_param(std::string_view query, std::string_view name) {
@@ -50,84 +88,82 @@ std::string_view query_param(std::string_view query, std::string_view name) {
   return {};
 }
 
-bool parse_number(std::string_view s, std::uint64_t& out) {
-  if (s.empty()) {
-    return false;
-  }
+std::optional<std::uint64_t> parse_number(std::string_view s) {
+  std::uint64_t out = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc{} && end == s.data() + s.size();
+  if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) {
+    return std::nullopt;
+  }
+  return out;
 }
 
-const char* reason(unsigned code) {
-  switch (code) {
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 204:
-      return "No Content";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 304:
-      return "Not Modified";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 413:
-      return "Payload Too Large";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
+std::string_view reason(unsigned code) {
+  const auto known = http::obsolete_reason(http::int_to_status(code));
+  if (http::int_to_status(code) != http::status::unknown) {
+    return {known.data(), known.size()};
+  }
+  switch (http::to_status_class(code)) {
+    case http::status_class::informational:
+      return "Informational";
+    case http::status_class::successful:
+      return "Success";
+    case http::status_class::redirection:
+      return "Redirection";
+    case http::status_class::client_error:
+      return "Client Error";
     default:
-      return "Status";
+      return "Server Error";
   }
 }
 
-/// One accepted connection: reads requests and answers them until either side closes.
+const boost::system::error_category& http_category() {
+  static const auto& category = make_error_code(http::error::end_of_stream).category();
+  return category;
+}
+
+/// How a response delimits its body.
+enum class framing { none, length, chunked };
+
+/// One accepted connection: reads requests and answers them until either side closes. Lives in
+/// the frame of its serving coroutine; everything it reuses from request to request is here.
 class connection {
  public:
   connection(tcp::socket socket, target_stats& stats)
       : socket_(std::move(socket)), timer_(socket_.get_executor()), stats_(stats) {}
 
   asio::awaitable<void> serve() {
-    boost::system::error_code ec;
+    error_code ec;
+    // Responses are small and written whole; Nagle would hold the next one back behind the
+    // client's delayed ACK.
     socket_.set_option(tcp::no_delay(true), ec);
     boost::beast::flat_buffer buffer;
     while (true) {
-      request_reader reader(target_, body_, content_type_);
-      auto [rec, n] = co_await boost::beast::http::async_read(socket_, buffer, reader,
-                                                              asio::as_tuple(asio::use_awaitable));
-      stats_.bytes_in.fetch_add(n, std::memory_order_relaxed);
-      if (rec) {
-        if (rec == boost::beast::http::error::body_limit) {
-          co_await answer(413, "text/plain", "body too large\n", false);
-        } else if (rec == boost::beast::http::error::header_limit) {
-          co_await answer(431, "text/plain", "headers too large\n", false);
+      detail::request_reader reader(request_);
+      auto [read_ec, n] = co_await http::async_read_header(socket_, buffer, reader, use_tuple);
+      std::uint64_t bytes_in = n;
+      if (!read_ec && !reader.is_done()) {
+        if (request_.expect_continue && request_.version >= 11 && !co_await send_continue()) {
+          break;
         }
+        std::tie(read_ec, n) = co_await http::async_read(socket_, buffer, reader, use_tuple);
+        bytes_in += n;
+      }
+      stats_.bytes_in.fetch_add(bytes_in, std::memory_order_relaxed);
+      if (read_ec) {
+        co_await reject(read_ec);
         break;
       }
       keep_alive_ = reader.keep_alive();
-      if (!co_await handle(reader.method())) {
+      head_only_ = request_.method == http::verb::head;
+      if (!co_await handle() || !keep_alive_) {
         break;
       }
-      if (!keep_alive_) {
-        break;
+      if (request_.body.capacity() > kept_buffer_capacity) {
+        request_.body.clear();
+        request_.body.shrink_to_fit();
+      }
+      if (buffer.capacity() > kept_buffer_capacity) {
+        buffer.shrink_to_fit();
       }
     }
     socket_.shutdown(tcp::socket::shutdown_send, ec);
@@ -135,209 +171,365 @@ class connection {
   }
 
  private:
-  /// Returns false when the connection must close.
-  asio::awaitable<bool> handle(boost::beast::http::verb method) {
-    using boost::beast::http::verb;
-    std::string_view target = target_;
+  /// Answers one request. Returns false when the connection must close.
+  asio::awaitable<bool> handle() {
+    using http::verb;
+    const std::string_view target = request_.target;
     const auto q = target.find('?');
     const auto path = target.substr(0, q);
     const auto query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+    const auto method = request_.method;
 
+    // The oracle's own endpoints are not counted: reading the counts must not change them.
     if (path == "/stats") {
-      if (method == verb::get) {
-        co_return co_await answer(200, "application/json", stats_.to_json(), keep_alive_);
+      if (method != verb::get && method != verb::head) {
+        co_return co_await answer(405, "text/plain", "use GET /stats\n");
       }
-      co_return co_await answer(405, "text/plain", "use GET /stats\n", keep_alive_);
+      const std::string document = stats_.to_json();
+      co_return co_await answer(200, "application/json", document);
     }
     if (path == "/stats/reset") {
-      if (method == verb::post) {
-        stats_.reset();
-        co_return co_await answer(200, "application/json", "{\"reset\":true}", keep_alive_);
+      if (method != verb::post) {
+        co_return co_await answer(405, "text/plain", "use POST /stats/reset\n");
       }
-      co_return co_await answer(405, "text/plain", "use POST /stats/reset\n", keep_alive_);
+      stats_.reset();
+      co_return co_await answer(200, "application/json", R"({"reset":true})");
     }
+
     if (path == "/") {
       stats_.count(endpoint::root);
-      co_return co_await answer(200, "text/plain", root_body, keep_alive_);
+      co_return co_await answer(200, "text/plain", root_body);
     }
     if (path == "/delay") {
       stats_.count(endpoint::delay);
-      std::uint64_t ms = 0;
-      if (!parse_number(query_param(query, "ms"), ms)) {
-        co_return co_await answer(400, "text/plain", "usage: /delay?ms=N\n", keep_alive_);
+      const auto ms = parse_number(query_param(query, "ms"));
+      if (!ms) {
+        co_return co_await answer(400, "text/plain", "usage: /delay?ms=N (capped at 60000)\n");
       }
-      timer_.expires_after(std::chrono::milliseconds(std::min(ms, max_delay_ms)));
-      co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-      co_return co_await answer(200, "text/plain", root_body, keep_alive_);
+      timer_.expires_after(std::chrono::milliseconds(std::min(*ms, max_delay_ms)));
+      co_await timer_.async_wait(use_tuple);
+      co_return co_await answer(200, "text/plain", root_body);
     }
     if (path == "/status") {
       stats_.count(endpoint::status);
-      std::uint64_t code = 0;
-      if (!parse_number(query_param(query, "code"), code) || code < 200 || code > 599) {
-        co_return co_await answer(400, "text/plain", "usage: /status?code=N (200..599)\n",
-                                  keep_alive_);
+      const auto code = parse_number(query_param(query, "code"));
+      if (!code || *code < 100 || *code > 599) {
+        co_return co_await answer(400, "text/plain", "usage: /status?code=N (100..599)\n");
       }
-      co_return co_await answer(static_cast<unsigned>(code), "text/plain", root_body, keep_alive_);
+      co_return co_await answer(static_cast<unsigned>(*code), "text/plain", root_body);
     }
     if (path == "/bytes") {
       stats_.count(endpoint::bytes);
-      std::uint64_t n = 0;
-      if (!parse_number(query_param(query, "n"), n) || n > max_bytes) {
-        co_return co_await answer(400, "text/plain", "usage: /bytes?n=N (at most 64 MiB)\n",
-                                  keep_alive_);
+      // Over the cap is an error rather than a silently shorter body, which would confuse a
+      // client that checks sizes.
+      const auto n = parse_number(query_param(query, "n"));
+      if (!n || *n > max_bytes) {
+        co_return co_await answer(400, "text/plain",
+                                  "usage: /bytes?n=N[&chunked=1] (N at most 67108864)\n");
       }
-      co_return co_await send_bytes(n, query_param(query, "chunked") == "1");
+      co_return co_await send_bytes(*n, query_param(query, "chunked") == "1");
     }
     if (path == "/echo") {
       stats_.count(endpoint::echo);
-      const std::string type = content_type_.empty() ? "application/octet-stream" : content_type_;
-      co_return co_await answer(200, type, body_, keep_alive_);
+      const std::string_view type = request_.content_type.empty()
+                                        ? std::string_view("application/octet-stream")
+                                        : std::string_view(request_.content_type);
+      co_return co_await answer(200, type, request_.body);
     }
     if (path == "/json") {
       stats_.count(endpoint::json);
-      co_return co_await answer(200, "application/json", json_body, keep_alive_);
+      co_return co_await answer(200, "application/json", json_body);
     }
     if (path == "/close") {
       stats_.count(endpoint::close);
       co_return false;
     }
     stats_.count(endpoint::other);
-    co_return co_await answer(404, "text/plain", "not found\n", keep_alive_);
+    co_return co_await answer(404, "text/plain", "not found\n");
   }
 
-  asio::awaitable<bool> answer(unsigned code, std::string_view type, std::string_view body,
-                               bool keep_alive) {
+  /// Formats a response head into out_.
+  void format_head(unsigned code, std::string_view type, framing f, std::uint64_t length) {
     out_.clear();
-    fmt::format_to(std::back_inserter(out_),
-                   "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}\r\n", code,
-                   reason(code), type, body.size(), keep_alive ? "" : "Connection: close\r\n");
-    out_.append(body);
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_),
-                                              asio::as_tuple(asio::use_awaitable));
-    stats_.bytes_out.fetch_add(n, std::memory_order_relaxed);
-    co_return !ec && keep_alive;
+    auto out = fmt::appender(out_);
+    fmt::format_to(out, "HTTP/1.1 {} {}\r\n", code, reason(code));
+    if (f != framing::none) {
+      fmt::format_to(out, "Content-Type: {}\r\n", type);
+    }
+    if (f == framing::length) {
+      fmt::format_to(out, "Content-Length: {}\r\n", length);
+    } else if (f == framing::chunked) {
+      fmt::format_to(out, "Transfer-Encoding: chunked\r\n");
+    }
+    if (!keep_alive_) {
+      fmt::format_to(out, "Connection: close\r\n");
+    } else if (request_.version == 10) {
+      fmt::format_to(out, "Connection: keep-alive\r\n");  // 1.0 closes unless told otherwise
+    }
+    fmt::format_to(out, "\r\n");
   }
 
+  /// Writes a whole response. Returns false when the connection must close.
+  asio::awaitable<bool> answer(unsigned code, std::string_view type, std::string_view body) {
+    if (code < 200) {
+      // An interim response: the client keeps waiting for a final one that never comes, so
+      // closing is what ends its wait.
+      keep_alive_ = false;
+      out_.clear();
+      fmt::format_to(fmt::appender(out_), "HTTP/1.1 {} {}\r\n\r\n", code, reason(code));
+      co_await write(asio::const_buffer(out_.data(), out_.size()));
+      co_return false;
+    }
+    if (code == 204 || code == 304) {
+      format_head(code, type, framing::none, 0);  // HTTP forbids a body and its length here
+      body = {};
+    } else {
+      format_head(code, type, framing::length, body.size());
+    }
+    if (head_only_) {
+      body = {};
+    }
+    const std::array<asio::const_buffer, 2> parts{asio::buffer(out_.data(), out_.size()),
+                                                  asio::buffer(body)};
+    co_return co_await write(parts) && keep_alive_;
+  }
+
+  /// /bytes: the head, then the filler block as often as needed, a megabyte per write.
   asio::awaitable<bool> send_bytes(std::uint64_t n, bool chunked) {
-    static const std::string filler(64 * 1024, 'x');
-    out_.clear();
-    fmt::format_to(std::back_inserter(out_), "HTTP/1.1 200 OK\r\nContent-Type: {}\r\n{}{}\r\n",
-                   "application/octet-stream",
-                   chunked ? std::string("Transfer-Encoding: chunked\r\n")
-                           : fmt::format("Content-Length: {}\r\n", n),
-                   keep_alive_ ? "" : "Connection: close\r\n");
-    auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(out_),
-                                                    asio::as_tuple(asio::use_awaitable));
-    std::uint64_t total = written;
-    std::uint64_t left = n;
-    while (!ec && left > 0) {
-      const auto piece = std::min<std::uint64_t>(left, filler.size());
-      if (chunked) {
-        const auto head = fmt::format("{:x}\r\n", piece);
-        std::array<asio::const_buffer, 3> parts{
-            asio::buffer(head), asio::buffer(filler.data(), piece), asio::buffer("\r\n", 2)};
-        std::tie(ec, written) =
-            co_await asio::async_write(socket_, parts, asio::as_tuple(asio::use_awaitable));
-      } else {
-        std::tie(ec, written) = co_await asio::async_write(
-            socket_, asio::buffer(filler.data(), piece), asio::as_tuple(asio::use_awaitable));
+    // HTTP/1.0 has no chunked encoding: a 1.0 client gets the same bytes with a length.
+    chunked = chunked && request_.version >= 11;
+    format_head(200, "application/octet-stream", chunked ? framing::chunked : framing::length, n);
+    const auto block = filler();
+    std::uint64_t left = head_only_ ? 0 : n;
+    bool first = true;
+    bool done = false;
+    while (!done) {
+      pieces_.clear();
+      if (first) {
+        pieces_.push_back(asio::buffer(out_.data(), out_.size()));
+        first = false;
       }
-      total += written;
-      left -= piece;
+      for (std::size_t i = 0; i < pieces_per_write && left > 0; ++i) {
+        const auto piece = static_cast<std::size_t>(std::min<std::uint64_t>(left, block.size()));
+        if (chunked) {
+          pieces_.push_back(chunk_head(piece));
+        }
+        pieces_.push_back(asio::buffer(block.data(), piece));
+        if (chunked) {
+          pieces_.push_back(asio::buffer(std::string_view("\r\n")));
+        }
+        left -= piece;
+      }
+      if (left == 0) {
+        if (chunked && !head_only_) {
+          pieces_.push_back(asio::buffer(std::string_view("0\r\n\r\n")));
+        }
+        done = true;
+      }
+      if (!co_await write(pieces_)) {
+        co_return false;
+      }
     }
-    if (!ec && chunked) {
-      std::tie(ec, written) = co_await asio::async_write(socket_, asio::buffer("0\r\n\r\n", 5),
-                                                         asio::as_tuple(asio::use_awaitable));
-      total += written;
+    co_return keep_alive_;
+  }
+
+  /// Every chunk but the last is a full filler block, so only the last needs its own head.
+  asio::const_buffer chunk_head(std::size_t size) {
+    if (size == filler_size) {
+      return asio::buffer(full_chunk_head);
     }
-    stats_.bytes_out.fetch_add(total, std::memory_order_relaxed);
-    co_return !ec && keep_alive_;
+    const auto r =
+        fmt::format_to_n(last_chunk_head_.data(), last_chunk_head_.size(), "{:x}\r\n", size);
+    return asio::buffer(last_chunk_head_.data(), r.size);
+  }
+
+  asio::awaitable<bool> send_continue() {
+    co_return co_await write(asio::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n")));
+  }
+
+  /// Counted before writing, so a client that has read a response finds its bytes counted.
+  template <class Buffers>
+  asio::awaitable<bool> write(const Buffers& buffers) {
+    stats_.bytes_out.fetch_add(asio::buffer_size(buffers), std::memory_order_relaxed);
+    auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
+    co_return !ec;
+  }
+
+  /// A request the parser refused gets 400, 413 or 431 and the connection closes; a peer that
+  /// went away or a broken socket gets nothing, since nobody is left to read it.
+  asio::awaitable<void> reject(const error_code& ec) {
+    if (ec.category() != http_category() || ec == http::error::end_of_stream ||
+        ec == http::error::partial_message) {
+      co_return;
+    }
+    stats_.count(endpoint::rejected);
+    keep_alive_ = false;
+    head_only_ = false;
+    if (ec == http::error::body_limit) {
+      co_await answer(413, "text/plain", "body larger than 64 MiB\n");
+    } else if (ec == http::error::header_limit) {
+      co_await answer(431, "text/plain", "headers larger than 64 KiB\n");
+    } else {
+      const auto text = fmt::format("bad request: {}\n", ec.message());
+      co_await answer(400, "text/plain", text);
+    }
+    co_await linger();
+  }
+
+  /// Closing with unread input makes the kernel reset the connection, which can destroy the
+  /// error answer before the client reads it (RFC 9112, section 9.6). So stop sending, then
+  /// read and drop what the client still sends, for a bounded time.
+  asio::awaitable<void> linger() {
+    using namespace asio::experimental::awaitable_operators;
+    error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    timer_.expires_after(linger_time);
+    co_await (discard_input() || timer_.async_wait(use_tuple));
+  }
+
+  asio::awaitable<void> discard_input() {
+    while (true) {
+      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(sink_), use_tuple);
+      if (ec) {
+        co_return;
+      }
+    }
   }
 
   tcp::socket socket_;
-  asio::steady_timer timer_;
+  asio::steady_timer timer_;  ///< /delay, and the linger deadline
   target_stats& stats_;
-  std::string target_;
-  std::string body_;
-  std::string content_type_;
-  std::string out_;
+  detail::request request_;
+  fmt::memory_buffer out_;                  ///< the response head
+  std::vector<asio::const_buffer> pieces_;  ///< one gathered write of /bytes
+  std::array<char, 24> last_chunk_head_{};  ///< "<hex size>\r\n" of a short last chunk
+  std::array<char, 512> sink_{};            ///< what linger() reads and drops
   bool keep_alive_ = true;
+  bool head_only_ = false;  ///< HEAD: the head of the answer, without its body
 };
 
-bool out_of_descriptors(const boost::system::error_code& ec) {
-  return ec == asio::error::no_descriptors || ec.value() == ENFILE || ec.value() == ENOBUFS ||
-         ec.value() == ENOMEM;
+asio::awaitable<void> serve_connection(tcp::socket socket, std::shared_ptr<target_stats> stats) {
+  connection c(std::move(socket), *stats);
+  co_await c.serve();
+  stats->connections_open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+/// Errors of one connection that gave up between its handshake and our accept: nothing is wrong
+/// with the listener, so accept the next one at once.
+bool client_gave_up(const error_code& ec) {
+  return ec == asio::error::connection_aborted || ec == asio::error::connection_reset ||
+         ec.value() == EPROTO || ec.value() == EPERM;
+}
+
+bool out_of_descriptors(const error_code& ec) {
+  return ec == asio::error::no_descriptors || ec.value() == ENFILE;
+}
+
+tcp::endpoint resolve(const std::string& host, std::uint16_t port) {
+  error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (!ec) {
+    return {address, port};
+  }
+  asio::io_context ctx;
+  tcp::resolver resolver(ctx);
+  // Throws when the name does not resolve; it never returns an empty list.
+  return resolver.resolve(host, std::to_string(port), tcp::resolver::passive).begin()->endpoint();
+}
+
+void listen(tcp::acceptor& acceptor, const tcp::endpoint& ep, bool share_port) {
+  acceptor.open(ep.protocol());
+  // Restarting the target must not wait for the last run's connections to leave TIME_WAIT.
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  if (share_port) {
+    const int one = 1;
+    if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+      throw boost::system::system_error(error_code(errno, boost::system::system_category()),
+                                        "SO_REUSEPORT");
+    }
+  }
+  acceptor.bind(ep);
+  acceptor.listen(asio::socket_base::max_listen_connections);
 }
 
 }  // namespace
 
-/// One thread's io_context and its own listening socket on the shared port (SO_REUSEPORT):
-/// the kernel spreads connections across threads, and no thread ever hands a socket to another.
+/// One serving thread: its loop, its listening socket and, on the first, the signal handlers.
 struct target_server::shard {
+  explicit shard(target_server& s) : server(s) {}
+
+  target_server& server;
   asio::io_context ctx{1};
   tcp::acceptor acceptor{ctx};
-  std::shared_ptr<target_stats> stats;
+  std::optional<asio::signal_set> signals;
 
   asio::awaitable<void> accept_loop() {
-    asio::steady_timer backoff(ctx);
-    bool reported = false;
-    while (acceptor.is_open()) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-      if (ec == asio::error::operation_aborted) {
-        co_return;
-      }
-      if (ec) {
-        // Out of file descriptors: say so once per burst and pause, instead of spinning on an
-        // accept that keeps failing.
-        if (out_of_descriptors(ec)) {
-          if (!reported) {
-            std::cerr << "stampede target: cannot accept: " << ec.message()
-                      << " (pausing accepts; see stampede doctor)\n";
-            reported = true;
-          }
-          backoff.expires_after(100ms);
-          co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+    asio::steady_timer pause(ctx);
+    auto& stats = *server.stats_;
+    while (true) {
+      auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+      if (!ec) {
+        if (server.accept_failure_reported_.load(std::memory_order_relaxed)) {
+          server.accept_failure_reported_.store(false, std::memory_order_relaxed);
         }
+        error_code peer_ec;
+        const auto peer = socket.remote_endpoint(peer_ec);
+        if (!peer_ec) {
+          stats.note_remote(peer.address());
+        }
+        stats.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+        stats.connections_open.fetch_add(1, std::memory_order_relaxed);
+        asio::co_spawn(ctx, serve_connection(std::move(socket), server.stats_), asio::detached);
         continue;
       }
-      reported = false;
-      boost::system::error_code peer_ec;
-      const auto peer = socket.remote_endpoint(peer_ec);
-      if (!peer_ec) {
-        stats->note_remote(peer.address().to_string());
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+        co_return;
       }
-      stats->connections_accepted.fetch_add(1, std::memory_order_relaxed);
-      stats->connections_open.fetch_add(1, std::memory_order_relaxed);
-      asio::co_spawn(
-          ctx,
-          [](tcp::socket s, std::shared_ptr<target_stats> st) -> asio::awaitable<void> {
-            connection c(std::move(s), *st);
-            co_await c.serve();
-            st->connections_open.fetch_sub(1, std::memory_order_relaxed);
-          }(std::move(socket), stats),
-          asio::detached);
+      if (client_gave_up(ec)) {
+        continue;
+      }
+      // Out of descriptors (EMFILE, ENFILE) or kernel memory: an accept retried at once fails
+      // again, so the loop would spin and flood the log. Say so once per burst, across all
+      // threads, and retry after a pause; the pending connections wait in the listen queue.
+      if (!server.accept_failure_reported_.exchange(true, std::memory_order_relaxed)) {
+        std::cerr << fmt::format(
+                         "stampede target: cannot accept connections: {}; retrying every {} ms{}\n",
+                         ec.message(), accept_retry_pause.count(),
+                         out_of_descriptors(ec) ? " (see stampede doctor to raise the limit)" : "")
+                  << std::flush;
+      }
+      pause.expires_after(accept_retry_pause);
+      co_await pause.async_wait(use_tuple);
     }
   }
 };
 
 target_server::target_server(const target_options& options)
     : stats_(std::make_shared<target_stats>()) {
-  const auto address = asio::ip::make_address(options.host);
-  std::uint16_t port = options.port;
-  for (unsigned i = 0; i < std::max(1u, options.threads); ++i) {
-    auto s = std::make_unique<shard>();
-    s->stats = stats_;
-    const tcp::endpoint ep(address, port);
-    s->acceptor.open(ep.protocol());
-    s->acceptor.set_option(tcp::acceptor::reuse_address(true));
-    const int one = 1;
-    ::setsockopt(s->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-    s->acceptor.bind(ep);
-    s->acceptor.listen(asio::socket_base::max_listen_connections);
-    port = s->acceptor.local_endpoint().port();  // the rest share the port the first got
+  const auto requested = resolve(options.host, options.port);
+  const unsigned threads = std::max(1u, options.threads);
+  const bool share_port = threads > 1;
+  if (share_port && requested.port() != 0) {
+    // With SO_REUSEPORT, binding a port that another target already listens on succeeds, and
+    // the two would silently split the traffic and both oracles' counts. A plain bind fails
+    // instead, so try one first. (The kernel never joins an existing group for port 0.)
+    asio::io_context probe_ctx;
+    tcp::acceptor probe(probe_ctx);
+    probe.open(requested.protocol());
+    probe.set_option(tcp::acceptor::reuse_address(true));
+    probe.bind(requested);
+  }
+  auto ep = requested;
+  for (unsigned i = 0; i < threads; ++i) {
+    auto s = std::make_unique<shard>(*this);
+    listen(s->acceptor, ep, share_port);
+    ep = s->acceptor.local_endpoint();  // the port the first one got, for the others to share
     shards_.push_back(std::move(s));
   }
-  port_ = port;
+  endpoint_ = ep;
+  if (options.stop_on_signals) {
+    shards_.front()->signals.emplace(shards_.front()->ctx, SIGINT, SIGTERM);
+  }
 }
 
 target_server::~target_server() {
@@ -348,13 +540,36 @@ void target_server::run() {
   for (auto& s : shards_) {
     asio::co_spawn(s->ctx, s->accept_loop(), asio::detached);
   }
-  std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < shards_.size(); ++i) {
-    threads.emplace_back([s = shards_[i].get()] { s->ctx.run(); });
+  if (auto& signals = shards_.front()->signals) {
+    signals->async_wait([this](const error_code& ec, int) {
+      if (!ec) {
+        stop();
+      }
+    });
   }
-  shards_.front()->ctx.run();
-  for (auto& t : threads) {
-    t.join();
+  // A loop that throws stops the others, so run() returns and rethrows instead of hanging.
+  std::mutex failure_mutex;
+  std::exception_ptr failure;
+  const auto run_one = [&](shard& s) {
+    try {
+      s.ctx.run();
+    } catch (...) {
+      {
+        const std::lock_guard lock(failure_mutex);
+        failure = failure ? failure : std::current_exception();
+      }
+      stop();
+    }
+  };
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 1; i < shards_.size(); ++i) {
+      threads.emplace_back([&run_one, s = shards_[i].get()] { run_one(*s); });
+    }
+    run_one(*shards_.front());
+  }
+  if (failure) {
+    std::rethrow_exception(failure);
   }
 }
 

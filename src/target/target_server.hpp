@@ -2,23 +2,35 @@
 // The built-in target: an HTTP/1.1 keep-alive server with endpoints made for load tests, and
 // the oracle (GET /stats) integration tests compare stampede's counts with.
 //
-//   /               a small fixed body
-//   /delay?ms=N     answers after N ms (at most 60000), without blocking its thread
-//   /status?code=N  answers with status N (100..599)
-//   /bytes?n=N      N bytes of body (at most 64 MiB); &chunked=1 sends them chunked
-//   /echo           the request body back, with its Content-Type
-//   /json           a JSON document, for checks and captures
-//   /close          closes the connection without answering
-//   GET /stats      counters as JSON; POST /stats/reset zeroes them
+//   GET /               a small fixed body
+//   /delay?ms=N         answers after N ms (capped at 60000), without blocking its thread
+//   /status?code=N      answers with status N (100..599; 400 otherwise)
+//   /bytes?n=N          N bytes of body (at most 64 MiB; 400 beyond); &chunked=1 sends them chunked
+//   /echo               the request body back (any method), with the request's Content-Type
+//   /json               a JSON document, for checks and captures
+//   /close              closes the connection without answering
+//   GET /stats          counters as JSON (see target_stats); POST /stats/reset zeroes them
+//   anything else       404
+//
+// Requests may carry up to 64 KiB of headers (431 beyond) and 64 MiB of body (413 beyond).
+// Keep-alive, Connection: close, HTTP/1.0, HEAD, pipelining and Expect: 100-continue work.
+//
+// Example (from target_server_test.cpp):
+//   target_options o;
+//   o.port = 0;                        // any free port
+//   target_server server(o);           // bound and listening from here on
+//   std::thread t([&] { server.run(); });
+//   ... talk to 127.0.0.1:server.port() ...
+//   server.stop();
+//   t.join();
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include "target/target_stats.hpp"
@@ -26,31 +38,52 @@
 namespace stampede::target {
 
 struct target_options {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 8080;  ///< 0 picks a free port; see target_server::port()
-  unsigned threads = 1;
+  std::string host = "127.0.0.1";  ///< an address ("::1", no brackets) or a name to resolve
+  std::uint16_t port = 8080;       ///< 0 picks a free port; see target_server::port()
+  unsigned threads = 1;            ///< serving threads, each with its own loop; 0 counts as 1
+  /// Stop run() on SIGINT and SIGTERM (the command line sets it; in-process users who own
+  /// their signals leave it off). The handlers are installed by the constructor.
+  bool stop_on_signals = false;
 };
 
-/// Thread-safety: construct and run() from one thread; stop() from any thread or a signal
-/// handler's thread; stats() from any thread.
+/// Each thread owns an io_context and its own listening socket on the shared port
+/// (SO_REUSEPORT): the kernel spreads new connections over the threads, and a connection lives
+/// on one thread from accept to close, so threads share nothing but the relaxed counters. One
+/// acceptor handing sockets to other threads would cost a cross-thread post per connection and
+/// serialise accepts. The price: the kernel spreads by hash, so a handful of connections may
+/// land unevenly.
+///
+/// Thread-safety: construct and run() on one thread; stop(), port(), endpoint() and stats()
+/// from any thread.
 class target_server {
  public:
-  /// Binds and listens (so a port-0 server knows its port before run()). Throws
-  /// boost::system::system_error when the address cannot be bound.
+  /// Binds and listens, so a port-0 server knows its port before run() and clients may connect
+  /// at once. Throws boost::system::system_error when the host does not resolve or the address
+  /// cannot be bound (also when another process already listens on the port).
   explicit target_server(const target_options& options);
   ~target_server();
+  target_server(const target_server&) = delete;
+  target_server& operator=(const target_server&) = delete;
 
-  std::uint16_t port() const { return port_; }
-  /// Serves until stop(); uses options.threads threads (the caller's among them).
+  std::uint16_t port() const { return endpoint_.port(); }
+  /// The bound address and port.
+  const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
+  unsigned threads() const { return static_cast<unsigned>(shards_.size()); }
+
+  /// Serves until stop() or, with stop_on_signals, SIGINT or SIGTERM. Uses threads() threads,
+  /// the caller's among them. Call it once; after stop() it returns at once.
   void run();
+  /// Stops serving: run() returns soon after, cutting open connections. Safe before run().
   void stop();
   const target_stats& stats() const { return *stats_; }
 
  private:
   struct shard;
-  std::vector<std::unique_ptr<shard>> shards_;
   std::shared_ptr<target_stats> stats_;
-  std::uint16_t port_ = 0;
+  std::vector<std::unique_ptr<shard>> shards_;
+  boost::asio::ip::tcp::endpoint endpoint_;
+  /// Set when a failing accept has been reported, cleared by the next accept that succeeds.
+  std::atomic<bool> accept_failure_reported_{false};
 };
 
 }  // namespace stampede::target

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+// The target's counters as the JSON document GET /stats answers with.
 #include "target/target_stats.hpp"
 
 #include <nlohmann/json.hpp>
@@ -6,36 +7,42 @@
 namespace stampede::target {
 
 void target_stats::reset() {
-  requests = 0;
-  connections_accepted = 0;
-  bytes_in = 0;
-  bytes_out = 0;
+  requests.store(0, std::memory_order_relaxed);
+  connections_accepted.store(0, std::memory_order_relaxed);
+  bytes_in.store(0, std::memory_order_relaxed);
+  bytes_out.store(0, std::memory_order_relaxed);
   for (auto& c : by_endpoint) {
-    c = 0;
+    c.store(0, std::memory_order_relaxed);
   }
-  std::lock_guard lock(remotes_mutex_);
+  const std::lock_guard lock(remotes_mutex_);
   remotes_.clear();
+}
+
+void target_stats::note_remote(const boost::asio::ip::address& address) {
+  const std::lock_guard lock(remotes_mutex_);
+  remotes_.insert(address);
 }
 
 std::string target_stats::to_json() const {
   nlohmann::json by_path = nlohmann::json::object();
   for (std::size_t i = 0; i < endpoint_paths.size(); ++i) {
-    if (const auto n = by_endpoint[i].load(); n != 0) {
+    if (const auto n = by_endpoint[i].load(std::memory_order_relaxed); n != 0) {
       by_path[std::string(endpoint_paths[i])] = n;
     }
   }
   std::size_t remotes = 0;
   {
-    std::lock_guard lock(remotes_mutex_);
+    const std::lock_guard lock(remotes_mutex_);
     remotes = remotes_.size();
   }
-  return nlohmann::json{{"requests", requests.load()},
-                        {"remote_addresses", remotes},
-                        {"connections_accepted", connections_accepted.load()},
-                        {"connections_open", connections_open.load()},
-                        {"bytes_in", bytes_in.load()},
-                        {"bytes_out", bytes_out.load()},
-                        {"requests_by_path", by_path}}
+  return nlohmann::json{
+      {"requests", requests.load(std::memory_order_relaxed)},
+      {"remote_addresses", remotes},
+      {"connections_accepted", connections_accepted.load(std::memory_order_relaxed)},
+      {"connections_open", connections_open.load(std::memory_order_relaxed)},
+      {"bytes_in", bytes_in.load(std::memory_order_relaxed)},
+      {"bytes_out", bytes_out.load(std::memory_order_relaxed)},
+      {"requests_by_path", by_path}}
       .dump();
 }
 

@@ -10,21 +10,40 @@
 #include <string>
 #include <string_view>
 
+#include <boost/asio/ip/address.hpp>
+
 namespace stampede::target {
 
-/// The endpoints counted separately in requests_by_path.
-enum class endpoint : std::uint8_t { root, delay, status, bytes, echo, json, close, other };
-inline constexpr std::array<std::string_view, 8> endpoint_paths = {
-    "/", "/delay", "/status", "/bytes", "/echo", "/json", "/close", "other"};
+/// The endpoints counted separately in requests_by_path. `other` is any unknown path (answered
+/// 404); `rejected` is a request the parser refused (answered 400, 413 or 431, then closed).
+enum class endpoint : std::uint8_t {
+  root,
+  delay,
+  status,
+  bytes,
+  echo,
+  json,
+  close,
+  other,
+  rejected
+};
+inline constexpr std::array<std::string_view, 9> endpoint_paths = {
+    "/", "/delay", "/status", "/bytes", "/echo", "/json", "/close", "other", "rejected"};
 
 /// Counters shared by every target thread. Relaxed atomics: each counter is exact once the
-/// traffic stops, which is when tests read them.
+/// traffic stops, which is when tests read them. A request is counted when it has been read,
+/// before it is answered, so a client that got its response always finds it counted.
+///
+/// Thread-safety: every member may be used from any thread.
 struct target_stats {
-  std::atomic<std::uint64_t> requests{0};  ///< requests received, /stats and /stats/reset excluded
+  /// Requests read, of every endpoint, including /close and rejected ones; /stats and
+  /// /stats/reset themselves are left out so that reading the oracle does not change it.
+  std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> connections_accepted{0};
+  /// Connections open now; not zeroed by reset(), since it describes the present.
   std::atomic<std::int64_t> connections_open{0};
-  std::atomic<std::uint64_t> bytes_in{0};
-  std::atomic<std::uint64_t> bytes_out{0};
+  std::atomic<std::uint64_t> bytes_in{0};   ///< request bytes parsed, /stats requests included
+  std::atomic<std::uint64_t> bytes_out{0};  ///< response bytes written or being written
   std::array<std::atomic<std::uint64_t>, endpoint_paths.size()> by_endpoint{};
 
   void count(endpoint e) {
@@ -32,18 +51,19 @@ struct target_stats {
     by_endpoint[static_cast<std::size_t>(e)].fetch_add(1, std::memory_order_relaxed);
   }
   /// Records a connection's source address (once per connection, not per request), so tests
-  /// can see that source-address rotation (--bind) reached the server.
-  void note_remote(const std::string& address) {
-    std::lock_guard lock(remotes_mutex_);
-    remotes_.insert(address);
-  }
-  /// Zeroes everything but connections_open, which describes the present.
+  /// can see that source-address rotation (--bind) reached the server. Takes a lock, which
+  /// only accepts pay; a set node is allocated only for an address not seen before.
+  void note_remote(const boost::asio::ip::address& address);
+  /// Zeroes everything but connections_open, and forgets the source addresses.
   void reset();
+  /// {"requests", "remote_addresses" (distinct source addresses), "connections_accepted",
+  /// "connections_open", "bytes_in", "bytes_out", "requests_by_path": {path: count}}; paths
+  /// never requested are left out.
   std::string to_json() const;
 
  private:
   mutable std::mutex remotes_mutex_;
-  std::set<std::string> remotes_;
+  std::set<boost::asio::ip::address> remotes_;
 };
 
 }  // namespace stampede::target
