@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/agent.hpp"
+#include "engine/interval_merger.hpp"
 #include "engine/progress_line.hpp"
 #include "engine/thresholds.hpp"
 #include "metrics/metric_set_codec.hpp"
@@ -43,23 +44,13 @@ constexpr std::int64_t plain_progress_every = 5;
 class controller {
  public:
   controller(std::shared_ptr<const run_plan> plan, const run_settings& settings)
-      : plan_(std::move(plan)),
-        settings_(settings),
-        totals_(plan_->layout),
-        tty_(::isatty(STDERR_FILENO) == 1) {}
+      : plan_(std::move(plan)), settings_(settings), tty_(::isatty(STDERR_FILENO) == 1) {}
 
   run_outcome run();
 
  private:
-  struct pending {
-    metrics::metric_set merged;
-    std::size_t phase = 0;
-    bool any = false;
-  };
-
   void on_report(interval_report r);
-  void flush_complete();
-  void complete_interval(std::int64_t index, pending& p);
+  void complete_interval(const completed_interval& c);
   void open_db();
   void handle_signal(int count);
   void finish_progress_line();
@@ -69,11 +60,7 @@ class controller {
   asio::io_context ctl_{1};
   std::unique_ptr<agent> agent_;
   std::uint32_t worker_count_ = 0;
-  std::vector<std::int64_t> next_index_;  ///< per worker: intervals below it are reported
-  std::vector<bool> finished_;
-  std::uint32_t finished_count_ = 0;
-  std::map<std::int64_t, pending> pending_;
-  metrics::metric_set totals_;
+  std::optional<interval_merger> merger_;
   std::optional<storage::results_db> db_;
   std::int64_t run_id_ = 0;
   std::string status_ = "completed";
@@ -109,43 +96,20 @@ void controller::finish_progress_line() {
 }
 
 void controller::on_report(interval_report r) {
-  auto& p = pending_[r.index];
-  if (!p.any) {
-    p.merged = metrics::metric_set(plan_->layout);
-    p.any = true;
+  for (const auto& c : merger_->add(std::move(r))) {
+    complete_interval(c);
   }
-  p.merged.merge(r.metrics, metrics::metric_set::gauges::add);
-  p.phase = std::max(p.phase, r.phase);
-  next_index_[r.worker] = r.index + 1;
-  if (r.final && !finished_[r.worker]) {
-    finished_[r.worker] = true;
-    ++finished_count_;
-  }
-  flush_complete();
-  if (finished_count_ == worker_count_) {
+  if (merger_->all_finished()) {
     ctl_.stop();
   }
 }
 
-void controller::flush_complete() {
-  while (!pending_.empty()) {
-    auto it = pending_.begin();
-    const auto index = it->first;
-    for (std::uint32_t w = 0; w < worker_count_; ++w) {
-      if (!finished_[w] && next_index_[w] <= index) {
-        return;
-      }
-    }
-    complete_interval(index, it->second);
-    pending_.erase(it);
-  }
-}
-
-void controller::complete_interval(std::int64_t index, pending& p) {
-  totals_.merge(p.merged, metrics::metric_set::gauges::keep_peak);
+void controller::complete_interval(const completed_interval& c) {
+  const auto index = c.index;
+  const auto& merged = c.merged;
   if (db_) {
     try {
-      auto encoded = metrics::encode(p.merged);
+      auto encoded = metrics::encode(merged);
       storage::interval_record rec;
       rec.run_id = run_id_;
       rec.index = index;
@@ -163,7 +127,7 @@ void controller::complete_interval(std::int64_t index, pending& p) {
     return;
   }
   progress_state ps;
-  const auto& phase = plan_->phases.at(std::min(p.phase, plan_->phases.size() - 1));
+  const auto& phase = plan_->phases.at(std::min(c.phase, plan_->phases.size() - 1));
   ps.phase = phase.name;
   ps.elapsed_s = static_cast<double>(index + 1);
   ps.total_s =
@@ -172,14 +136,14 @@ void controller::complete_interval(std::int64_t index, pending& p) {
     // The last interval may end after the plan, while requests in flight finish.
     ps.elapsed_s = std::min(ps.elapsed_s, ps.total_s);
   }
-  ps.users = p.merged.active_users;
-  ps.rps = static_cast<double>(p.merged.requests);
-  if (!p.merged.latency.empty()) {
-    ps.p50_ms = static_cast<double>(p.merged.latency.value_at_percentile(50)) / 1000.0;
-    ps.p99_ms = static_cast<double>(p.merged.latency.value_at_percentile(99)) / 1000.0;
+  ps.users = merged.active_users;
+  ps.rps = static_cast<double>(merged.requests);
+  if (!merged.latency.empty()) {
+    ps.p50_ms = static_cast<double>(merged.latency.value_at_percentile(50)) / 1000.0;
+    ps.p99_ms = static_cast<double>(merged.latency.value_at_percentile(99)) / 1000.0;
   }
-  ps.requests = totals_.requests;
-  ps.failed = totals_.requests_failed;
+  ps.requests = merger_->totals().requests;
+  ps.failed = merger_->totals().requests_failed;
   if (tty_) {
     std::cerr << "\r\033[K" << format_progress(ps, true) << std::flush;
     line_open_ = true;
@@ -204,8 +168,7 @@ void controller::handle_signal(int count) {
 run_outcome controller::run() {
   open_db();
   worker_count_ = plan_->threads;
-  next_index_.assign(worker_count_, 0);
-  finished_.assign(worker_count_, false);
+  merger_.emplace(plan_->layout, worker_count_);
 
   auto sink = [this](interval_report r) {
     asio::post(ctl_, [this, r = std::move(r)]() mutable { on_report(std::move(r)); });
@@ -264,10 +227,9 @@ run_outcome controller::run() {
   // Reports posted after the loop stopped (a failure path) are merged now.
   ctl_.restart();
   ctl_.poll();
-  for (auto& [index, p] : pending_) {
-    totals_.merge(p.merged, metrics::metric_set::gauges::keep_peak);
+  for (const auto& c : merger_->drain()) {
+    complete_interval(c);
   }
-  pending_.clear();
   finish_progress_line();
   if (failed) {
     status_ = "failed";
@@ -276,7 +238,8 @@ run_outcome controller::run() {
 
   const double duration_s = std::chrono::duration<double>(clock::now() - run_start).count();
   run_outcome outcome;
-  outcome.summary = metrics::summary::build(totals_, plan_->layout, std::max(0.0, duration_s));
+  outcome.summary =
+      metrics::summary::build(merger_->totals(), plan_->layout, std::max(0.0, duration_s));
   outcome.summary.name = plan_->campaign.name;
   outcome.summary.status = status_;
   outcome.summary.started_at_ms = unix_ms() - static_cast<std::int64_t>(duration_s * 1000);

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "engine/interval_merger.hpp"
+
+#include <algorithm>
+
+namespace stampede::engine {
+
+interval_merger::interval_merger(const metrics::metric_layout& layout, std::uint32_t workers)
+    : layout_(layout), next_index_(workers, 0), finished_(workers, false), totals_(layout) {}
+
+std::vector<completed_interval> interval_merger::add(interval_report report) {
+  const auto w = report.worker;
+  if (w >= next_index_.size() || report.index < next_index_[w] || finished_[w]) {
+    ++duplicates_;
+    return {};
+  }
+  auto [it, inserted] = pending_.try_emplace(report.index);
+  if (inserted) {
+    it->second.merged = metrics::metric_set(layout_);
+  }
+  it->second.merged.merge(report.metrics, metrics::metric_set::gauges::add);
+  it->second.phase = std::max(it->second.phase, report.phase);
+  next_index_[w] = report.index + 1;
+  if (report.final) {
+    finished_[w] = true;
+    ++finished_count_;
+  }
+  return flush(false);
+}
+
+std::vector<completed_interval> interval_merger::drain() {
+  return flush(true);
+}
+
+std::vector<completed_interval> interval_merger::flush(bool everything) {
+  std::vector<completed_interval> done;
+  while (!pending_.empty()) {
+    auto it = pending_.begin();
+    const auto index = it->first;
+    if (!everything) {
+      for (std::size_t w = 0; w < next_index_.size(); ++w) {
+        if (!finished_[w] && next_index_[w] <= index) {
+          return done;
+        }
+      }
+    }
+    totals_.merge(it->second.merged, metrics::metric_set::gauges::keep_peak);
+    done.push_back({index, it->second.phase, std::move(it->second.merged)});
+    pending_.erase(it);
+  }
+  return done;
+}
+
+}  // namespace stampede::engine

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "engine/interval_merger.hpp"
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+namespace stampede::engine {
+namespace {
+
+metrics::metric_layout layout() {
+  metrics::metric_layout l;
+  l.scenarios = {"s"};
+  l.steps = {"GET /"};
+  return l;
+}
+
+/// What worker `w` recorded in interval `i`: deterministic samples, also fed to `everything`.
+metrics::metric_set samples(const metrics::metric_layout& l, std::uint32_t w, std::int64_t i,
+                            metrics::metric_set& everything) {
+  metrics::metric_set m(l);
+  std::mt19937_64 rng(w * 1000 + static_cast<std::uint64_t>(i));
+  std::uniform_int_distribution<std::uint64_t> latency(100, 2'000'000);
+  const auto n = 50 + rng() % 200;
+  for (std::uint64_t k = 0; k < n; ++k) {
+    const auto v = latency(rng);
+    m.latency.record(v);
+    m.steps[0].record(v);
+    everything.latency.record(v);
+    everything.steps[0].record(v);
+    m.record_status(200);
+    everything.record_status(200);
+  }
+  m.requests = n;
+  everything.requests += n;
+  m.active_users = 10 + w;
+  return m;
+}
+
+interval_report report(std::uint32_t w, std::int64_t i, bool final, metrics::metric_set m) {
+  interval_report r;
+  r.worker = w;
+  r.index = i;
+  r.final = final;
+  r.metrics = std::move(m);
+  return r;
+}
+
+TEST(IntervalMerger, MergedRunEqualsOneProcessRecordingEverySample) {
+  const auto l = layout();
+  metrics::metric_set everything(l);
+  interval_merger merger(l, 3);
+  // Worker 0 reports 0..4, worker 1 0..2 then stops early, worker 2 0..4; interleaved.
+  std::vector<interval_report> reports;
+  for (std::int64_t i = 0; i < 5; ++i) {
+    for (std::uint32_t w = 0; w < 3; ++w) {
+      const std::int64_t last = w == 1 ? 2 : 4;
+      if (i <= last) {
+        reports.push_back(report(w, i, i == last, samples(l, w, i, everything)));
+      }
+    }
+  }
+  std::shuffle(reports.begin() + 3, reports.end(), std::mt19937(7));  // arrival order varies
+  // ...but each worker's own reports stay in order, as a stream delivers them.
+  std::stable_sort(reports.begin(), reports.end(),
+                   [](const interval_report& a, const interval_report& b) {
+                     return a.worker == b.worker && a.index < b.index;
+                   });
+  std::vector<std::int64_t> completed;
+  for (auto& r : reports) {
+    for (const auto& c : merger.add(std::move(r))) {
+      completed.push_back(c.index);
+      EXPECT_EQ(c.merged.active_users, c.index <= 2 ? 33u : 22u);  // gauges add up per second
+    }
+  }
+  EXPECT_EQ(completed, (std::vector<std::int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_TRUE(merger.all_finished());
+  EXPECT_EQ(merger.totals().requests, everything.requests);
+  EXPECT_EQ(merger.totals().latency, everything.latency);
+  EXPECT_EQ(merger.totals().steps[0], everything.steps[0]);
+  EXPECT_EQ(merger.totals().status_codes, everything.status_codes);
+  EXPECT_EQ(merger.totals().active_users, 33u);  // the peak second
+}
+
+TEST(IntervalMerger, WaitsForEveryWorkerAndIgnoresDuplicates) {
+  const auto l = layout();
+  metrics::metric_set everything(l);
+  interval_merger merger(l, 2);
+  EXPECT_TRUE(merger.add(report(0, 0, false, samples(l, 0, 0, everything))).empty());
+  EXPECT_TRUE(merger.add(report(0, 1, false, samples(l, 0, 1, everything))).empty());
+  auto done = merger.add(report(1, 0, false, samples(l, 1, 0, everything)));
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].index, 0);
+  metrics::metric_set ignored(l);
+  EXPECT_TRUE(merger.add(report(1, 0, false, samples(l, 1, 0, ignored))).empty());
+  EXPECT_EQ(merger.duplicates(), 1u);
+  done = merger.add(report(1, 1, true, samples(l, 1, 1, everything)));
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_FALSE(merger.all_finished());
+  EXPECT_EQ(merger.totals().requests, everything.requests);
+}
+
+TEST(IntervalMerger, DrainCompletesWhatIsPending) {
+  const auto l = layout();
+  metrics::metric_set everything(l);
+  interval_merger merger(l, 2);
+  merger.add(report(0, 0, false, samples(l, 0, 0, everything)));
+  merger.add(report(0, 1, false, samples(l, 0, 1, everything)));
+  const auto done = merger.drain();
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(merger.totals().requests, everything.requests);
+}
+
+}  // namespace
+}  // namespace stampede::engine
