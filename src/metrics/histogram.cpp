@@ -1,40 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
+// Counting, merging, percentiles and the compact binary and base64 forms of a histogram.
 #include "metrics/histogram.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
+#include <utility>
 
 namespace stampede::metrics {
 namespace {
 
-// Derived as HdrHistogram does from (lowest 1, highest 3.6e9, 3 significant digits):
-// 2 * 10^3 = 2000 distinct values per bucket need 2048 sub-buckets.
-constexpr int sub_bucket_count_magnitude = 11;
-constexpr int sub_bucket_half_count_magnitude = sub_bucket_count_magnitude - 1;
-constexpr std::uint64_t sub_bucket_count = 1ULL << sub_bucket_count_magnitude;
-constexpr std::uint64_t sub_bucket_half_count = sub_bucket_count / 2;
-constexpr std::uint64_t sub_bucket_mask = sub_bucket_count - 1;
-constexpr int leading_zero_count_base = 64 - sub_bucket_half_count_magnitude - 1;
-
-constexpr std::size_t compute_bucket_count() {
-  std::uint64_t smallest_untrackable = sub_bucket_count;
-  std::size_t buckets = 1;
-  while (smallest_untrackable <= histogram::highest_trackable) {
-    smallest_untrackable <<= 1;
-    ++buckets;
-  }
-  return buckets;
-}
-
-constexpr std::size_t bucket_count = compute_bucket_count();
-constexpr std::size_t counts_length = (bucket_count + 1) * sub_bucket_half_count;
-static_assert(bucket_count == 22 && counts_length == 23552);
-
 constexpr std::uint8_t encoding_version = 1;
 
-int bucket_of(std::uint64_t value) noexcept {
-  return leading_zero_count_base - std::countl_zero(value | sub_bucket_mask);
+std::unique_ptr<std::uint64_t[]> zeroed_counts() {
+  return std::make_unique<std::uint64_t[]>(histogram::counts_length);  // value-initialized
 }
 
 void put_varint(std::string& out, std::uint64_t v) {
@@ -45,6 +23,8 @@ void put_varint(std::string& out, std::uint64_t v) {
   out.push_back(static_cast<char>(v));
 }
 
+/// Reads one LEB128 varint in its shortest form; a longer spelling of the same number would
+/// give one histogram two encodings, so it is refused.
 bool get_varint(std::string_view& in, std::uint64_t& v) {
   v = 0;
   for (int shift = 0; shift < 64; shift += 7) {
@@ -55,7 +35,9 @@ bool get_varint(std::string_view& in, std::uint64_t& v) {
     in.remove_prefix(1);
     v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
     if ((byte & 0x80) == 0) {
-      return shift < 63 || byte <= 1;
+      const bool overlong = byte == 0 && shift > 0;
+      const bool overflows = shift == 63 && byte > 1;
+      return !overlong && !overflows;
     }
   }
   return false;
@@ -64,15 +46,99 @@ bool get_varint(std::string_view& in, std::uint64_t& v) {
 constexpr char base64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+int base64_value(char c) {
+  if (c >= 'A' && c <= 'Z') {
+    return c - 'A';
+  }
+  if (c >= 'a' && c <= 'z') {
+    return c - 'a' + 26;
+  }
+  if (c >= '0' && c <= '9') {
+    return c - '0' + 52;
+  }
+  if (c == '+') {
+    return 62;
+  }
+  if (c == '/') {
+    return 63;
+  }
+  return -1;
+}
+
+/// The 1-based rank percentile p (0 < p < 100) asks for out of `total`.
+std::uint64_t rank_at(double p, std::uint64_t total) {
+  const double exact = p / 100.0 * static_cast<double>(total);
+  // p / 100 is rarely exact in binary: 99.9% of 1000 computes as 999.0000000000001, and a
+  // plain ceil would then answer with the 1000th value. A product within rounding error of a
+  // whole number is taken as that number.
+  const double nearest = std::round(exact);
+  const double rank =
+      std::abs(exact - nearest) <= 1e-12 * std::max(1.0, nearest) ? nearest : std::ceil(exact);
+  if (rank >= static_cast<double>(total)) {  // also keeps the conversion below in range
+    return total;
+  }
+  return std::max<std::uint64_t>(static_cast<std::uint64_t>(rank), 1);
+}
+
 }  // namespace
 
-histogram::histogram() : counts_(counts_length, 0) {}
+histogram::histogram() : counts_(zeroed_counts()) {}
 
-std::size_t histogram::index_of(std::uint64_t value) noexcept {
-  const int bucket = bucket_of(value);
-  const auto sub_bucket = value >> bucket;
-  return (static_cast<std::size_t>(bucket + 1) << sub_bucket_half_count_magnitude) +
-         static_cast<std::size_t>(sub_bucket) - sub_bucket_half_count;
+histogram::histogram(const histogram& other)
+    : counts_(zeroed_counts()),
+      total_(other.total_),
+      min_(other.min_),
+      max_(other.max_),
+      sum_(other.sum_),
+      clamped_(other.clamped_) {
+  if (other.total_ != 0) {
+    std::copy_n(other.counts_.get(), counts_length, counts_.get());
+  }
+}
+
+histogram& histogram::operator=(const histogram& other) {
+  if (this != &other) {
+    if (!counts_) {
+      counts_ = zeroed_counts();
+    }
+    if (other.total_ != 0) {
+      std::copy_n(other.counts_.get(), counts_length, counts_.get());
+    } else {
+      reset();
+    }
+    total_ = other.total_;
+    min_ = other.min_;
+    max_ = other.max_;
+    sum_ = other.sum_;
+    clamped_ = other.clamped_;
+  }
+  return *this;
+}
+
+histogram::histogram(histogram&& other) noexcept
+    : counts_(std::move(other.counts_)),
+      total_(std::exchange(other.total_, 0)),
+      min_(std::exchange(other.min_, UINT64_MAX)),
+      max_(std::exchange(other.max_, 0)),
+      sum_(std::exchange(other.sum_, 0)),
+      clamped_(std::exchange(other.clamped_, 0)) {}
+
+histogram& histogram::operator=(histogram&& other) noexcept {
+  if (this != &other) {
+    counts_ = std::move(other.counts_);
+    total_ = std::exchange(other.total_, 0);
+    min_ = std::exchange(other.min_, UINT64_MAX);
+    max_ = std::exchange(other.max_, 0);
+    sum_ = std::exchange(other.sum_, 0);
+    clamped_ = std::exchange(other.clamped_, 0);
+  }
+  return *this;
+}
+
+void histogram::revive() noexcept {
+  // Only a moved-from histogram gets here. Failing to allocate 184 KiB terminates, as any
+  // allocation failure in a noexcept function does; the process has bigger problems then.
+  counts_ = zeroed_counts();
 }
 
 std::uint64_t histogram::value_at_index(std::size_t index) noexcept {
@@ -82,37 +148,20 @@ std::uint64_t histogram::value_at_index(std::size_t index) noexcept {
     sub_bucket -= sub_bucket_half_count;
     bucket = 0;
   }
-  return static_cast<std::uint64_t>(sub_bucket) << bucket;
-}
-
-std::uint64_t histogram::lowest_equivalent(std::uint64_t value) noexcept {
-  return value_at_index(index_of(value));
-}
-
-std::uint64_t histogram::highest_equivalent(std::uint64_t value) noexcept {
-  return lowest_equivalent(value) + (1ULL << bucket_of(value)) - 1;
-}
-
-void histogram::record_n(std::uint64_t value, std::uint64_t n) noexcept {
-  if (value > highest_trackable) [[unlikely]] {
-    value = highest_trackable;
-    clamped_ += n;
-  }
-  counts_[index_of(value)] += n;
-  total_ += n;
-  sum_ += value * n;
-  min_ = std::min(min_, value);
-  max_ = std::max(max_, value);
+  return static_cast<std::uint64_t>(sub_bucket) << (bucket + unit_magnitude);
 }
 
 void histogram::merge(const histogram& other) {
   if (other.total_ == 0) {
     return;
   }
-  if (counts_.size() != counts_length) {
-    counts_.assign(counts_length, 0);
+  if (!counts_) {
+    counts_ = zeroed_counts();
   }
-  for (std::size_t i = 0; i < counts_length; ++i) {
+  // Counters outside other's [min, max] are all zero: skipping them makes merging the short
+  // histograms of one second cheap.
+  const auto last = index_of(other.max_);
+  for (auto i = index_of(other.min_); i <= last; ++i) {
     counts_[i] += other.counts_[i];
   }
   total_ += other.total_;
@@ -123,7 +172,10 @@ void histogram::merge(const histogram& other) {
 }
 
 void histogram::reset() noexcept {
-  std::fill(counts_.begin(), counts_.end(), 0);
+  if (total_ != 0) {
+    const auto first = index_of(min_);
+    std::fill(counts_.get() + first, counts_.get() + index_of(max_) + 1, 0);
+  }
   total_ = sum_ = clamped_ = max_ = 0;
   min_ = UINT64_MAX;
 }
@@ -132,54 +184,52 @@ std::uint64_t histogram::value_at_percentile(double p) const noexcept {
   if (total_ == 0) {
     return 0;
   }
-  p = std::clamp(p, 0.0, 100.0);
-  if (p == 0.0) {
+  if (!(p > 0.0)) {  // also NaN
     return min_;
   }
-  if (p == 100.0) {
+  if (p >= 100.0) {
     return max_;
   }
-  auto wanted = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(total_)));
-  wanted = std::clamp<std::uint64_t>(wanted, 1, total_);
+  const auto wanted = rank_at(p, total_);
+  const auto last = index_of(max_);
   std::uint64_t seen = 0;
-  for (std::size_t i = 0; i < counts_length; ++i) {
+  for (auto i = index_of(min_); i <= last; ++i) {
     seen += counts_[i];
     if (seen >= wanted) {
-      const auto v = highest_equivalent(value_at_index(i));
-      return std::clamp(v, min_, max_);
+      return std::clamp(highest_equivalent(value_at_index(i)), min_, max_);
     }
   }
   return max_;
 }
 
-void histogram::for_each_recorded(
-    const std::function<void(std::uint64_t, std::uint64_t, std::uint64_t)>& f) const {
-  for (std::size_t i = 0; i < counts_length; ++i) {
-    if (counts_[i] != 0) {
-      const auto low = value_at_index(i);
-      f(low, highest_equivalent(low), counts_[i]);
-    }
+bool operator==(const histogram& a, const histogram& b) noexcept {
+  if (a.total_ != b.total_ || a.sum_ != b.sum_ || a.clamped_ != b.clamped_ || a.max_ != b.max_ ||
+      a.min() != b.min()) {
+    return false;
   }
+  if (a.total_ == 0) {
+    return true;  // no counters to compare, and one of them may have none
+  }
+  return std::equal(a.counts_.get(), a.counts_.get() + histogram::counts_length, b.counts_.get());
 }
 
 std::string histogram::encode() const {
   std::string out;
   out.push_back(static_cast<char>(encoding_version));
   put_varint(out, total_);
-  put_varint(out, total_ ? min_ : 0);
+  put_varint(out, min());
   put_varint(out, max_);
   put_varint(out, sum_);
   put_varint(out, clamped_);
-  // Counts as a sequence of tokens: 2n+1 = a run of n zero counters, 2c = one counter of c > 0.
-  std::size_t i = 0;
-  std::size_t last = counts_length;
-  while (last > 0 && counts_[last - 1] == 0) {
-    --last;
+  if (total_ == 0) {
+    return out;
   }
-  while (i < last) {
+  const auto last = index_of(max_);
+  std::size_t i = 0;
+  while (i <= last) {
     if (counts_[i] == 0) {
       std::size_t run = 0;
-      while (i < last && counts_[i] == 0) {
+      while (counts_[i] == 0) {  // stops at the latest at `last`, which holds max
         ++run;
         ++i;
       }
@@ -197,41 +247,71 @@ std::optional<histogram> histogram::decode(std::string_view in) {
     return std::nullopt;
   }
   in.remove_prefix(1);
-  histogram h;
+  std::uint64_t total = 0;
   std::uint64_t min_value = 0;
-  if (!get_varint(in, h.total_) || !get_varint(in, min_value) || !get_varint(in, h.max_) ||
-      !get_varint(in, h.sum_) || !get_varint(in, h.clamped_)) {
+  std::uint64_t max_value = 0;
+  std::uint64_t sum = 0;
+  std::uint64_t clamped = 0;
+  if (!get_varint(in, total) || !get_varint(in, min_value) || !get_varint(in, max_value) ||
+      !get_varint(in, sum) || !get_varint(in, clamped)) {
     return std::nullopt;
   }
-  h.min_ = h.total_ ? min_value : UINT64_MAX;
+  if (total == 0) {
+    // The encoder writes nothing else for an empty histogram.
+    if (min_value != 0 || max_value != 0 || sum != 0 || clamped != 0 || !in.empty()) {
+      return std::nullopt;
+    }
+    return histogram();
+  }
+  if (min_value > max_value || max_value > highest_trackable || clamped > total ||
+      (clamped != 0 && max_value != highest_trackable)) {
+    return std::nullopt;
+  }
+  // Every value lies in [min, max], so the sum does too, unless the product overflows.
+  if (total <= UINT64_MAX / max_value && (sum < min_value * total || sum > max_value * total)) {
+    return std::nullopt;
+  }
+
+  histogram h;
   std::size_t i = 0;
   std::uint64_t counted = 0;
+  bool after_run = false;
+  std::size_t first_filled = counts_length;
   while (!in.empty()) {
     std::uint64_t token = 0;
-    if (!get_varint(in, token) || token == 0) {
+    if (!get_varint(in, token) || token <= 1) {  // 0: an empty counter; 1: an empty run
       return std::nullopt;
     }
     if (token & 1) {
+      // Two runs in a row would be one run written twice.
       const auto run = token >> 1;
-      if (run > counts_length - i) {
+      if (after_run || run >= counts_length - i) {  // a run never reaches past the end
         return std::nullopt;
       }
       i += static_cast<std::size_t>(run);
+      after_run = true;
     } else {
-      if (i >= counts_length) {
-        return std::nullopt;
-      }
       const auto c = token >> 1;
-      if (counted + c < counted) {
+      if (i >= counts_length || counted + c < counted) {
         return std::nullopt;
       }
       counted += c;
+      first_filled = std::min(first_filled, i);
       h.counts_[i++] = c;
+      after_run = false;
     }
   }
-  if (counted != h.total_ || (h.total_ > 0 && (h.min_ > h.max_ || h.max_ > highest_trackable))) {
+  // The last token is a counter (runs are never trailing), and the counters must agree with
+  // the header: the same total, min's counter first and max's counter last.
+  if (after_run || counted != total || first_filled != index_of(min_value) ||
+      i - 1 != index_of(max_value) || h.counts_[index_of(max_value)] < clamped) {
     return std::nullopt;
   }
+  h.total_ = total;
+  h.min_ = min_value;
+  h.max_ = max_value;
+  h.sum_ = sum;
+  h.clamped_ = clamped;
   return h;
 }
 
@@ -240,59 +320,53 @@ std::string histogram::encode_base64() const {
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    std::uint32_t chunk = static_cast<std::uint8_t>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) {
-      chunk |= static_cast<std::uint8_t>(bytes[i + 1]) << 8;
+    const std::size_t left = bytes.size() - i;
+    std::uint32_t chunk = static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[i])) << 16;
+    if (left > 1) {
+      chunk |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[i + 1])) << 8;
     }
-    if (i + 2 < bytes.size()) {
+    if (left > 2) {
       chunk |= static_cast<std::uint8_t>(bytes[i + 2]);
     }
     out.push_back(base64_alphabet[(chunk >> 18) & 63]);
     out.push_back(base64_alphabet[(chunk >> 12) & 63]);
-    out.push_back(i + 1 < bytes.size() ? base64_alphabet[(chunk >> 6) & 63] : '=');
-    out.push_back(i + 2 < bytes.size() ? base64_alphabet[chunk & 63] : '=');
+    out.push_back(left > 1 ? base64_alphabet[(chunk >> 6) & 63] : '=');
+    out.push_back(left > 2 ? base64_alphabet[chunk & 63] : '=');
   }
   return out;
 }
 
 std::optional<histogram> histogram::decode_base64(std::string_view text) {
-  if (text.size() % 4 != 0) {
+  if (text.empty() || text.size() % 4 != 0) {
     return std::nullopt;
   }
   std::string bytes;
-  auto value_of = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z')
-      return c - 'A';
-    if (c >= 'a' && c <= 'z')
-      return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-      return c - '0' + 52;
-    if (c == '+')
-      return 62;
-    if (c == '/')
-      return 63;
-    return -1;
-  };
+  bytes.reserve(text.size() / 4 * 3);
   for (std::size_t i = 0; i < text.size(); i += 4) {
-    int v[4];
+    const bool last_quad = i + 4 == text.size();
+    std::uint32_t chunk = 0;
     int pad = 0;
-    for (int k = 0; k < 4; ++k) {
+    for (std::size_t k = 0; k < 4; ++k) {
       const char c = text[i + k];
-      if (c == '=' && i + 4 == text.size() && k >= 2) {
-        v[k] = 0;
+      // Padding only ends the text, fills at most its last two places, and nothing follows it.
+      if (c == '=' && last_quad && k >= 2) {
         ++pad;
+        chunk <<= 6;
         continue;
       }
-      if (pad > 0 || (v[k] = value_of(c)) < 0) {
+      const int v = base64_value(c);
+      if (v < 0 || pad > 0) {
         return std::nullopt;
       }
+      chunk = (chunk << 6) | static_cast<std::uint32_t>(v);
     }
-    const std::uint32_t chunk = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
     bytes.push_back(static_cast<char>((chunk >> 16) & 0xff));
-    if (pad < 2)
+    if (pad < 2) {
       bytes.push_back(static_cast<char>((chunk >> 8) & 0xff));
-    if (pad < 1)
+    }
+    if (pad < 1) {
       bytes.push_back(static_cast<char>(chunk & 0xff));
+    }
   }
   return decode(bytes);
 }
