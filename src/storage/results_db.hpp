@@ -5,39 +5,40 @@
 
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "storage/storage_error.hpp"
 
 struct sqlite3;
 
 namespace stampede::storage {
 
-/// Any database failure; the message names the file and SQLite's error.
-class storage_error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+/// The file used when none is named: stampede.db in the working directory.
+inline constexpr const char* default_path = "stampede.db";
 
+/// One row of `runs`.
 struct run_record {
   std::int64_t id = 0;
   std::string name;                ///< campaign name
   std::string command;             ///< the command line as typed
-  std::string campaign_text;       ///< the campaign file (or the quick-mode equivalent)
-  std::int64_t started_at_ms = 0;  ///< unix time
-  std::int64_t ended_at_ms = 0;    ///< 0 while running
+  std::string campaign_text;       ///< the campaign file (or the quick-mode equivalent YAML)
+  std::int64_t started_at_ms = 0;  ///< unix time, ms
+  std::int64_t ended_at_ms = 0;    ///< unix time, ms; 0 while running
   std::string status;              ///< running, completed, interrupted, aborted, failed
-  int exit_code = -1;
-  std::string summary_json;  ///< empty until finished
+  int exit_code = -1;              ///< -1 while running
+  std::string summary_json;        ///< empty until finished
 };
 
+/// One second of a run.
 struct interval_record {
   std::int64_t run_id = 0;
   std::int64_t index = 0;  ///< seconds since the run start
   std::int64_t started_at_ms = 0;
-  std::string metrics_json;                                     ///< the interval's counters
-  std::vector<std::pair<std::string, std::string>> histograms;  ///< name -> encoded bytes
+  std::string metrics_json;  ///< the interval's counters, as JSON text
+  /// name -> metrics::histogram::encode() bytes, kept byte for byte (BLOB); names are unique
+  std::vector<std::pair<std::string, std::string>> histograms;
 };
 
 /// A campaign kept by a controller, under a unique name.
@@ -59,11 +60,15 @@ struct agent_row {
   std::int64_t last_seen_ms = 0;
 };
 
-/// Thread-safety: none; one connection used from one thread. Several processes may share the
-/// file (WAL mode, busy timeout).
+/// One open results database. Every failure throws storage_error.
+///
+/// Thread-safety: none; use one object from one thread. Several processes (and objects) may
+/// share the file: it is in WAL mode, so readers never block the writer, and a writer waits
+/// up to 5 s for another writer before giving up.
 class results_db {
  public:
-  /// Opens or creates the file and applies pending schema migrations.
+  /// Opens or creates the file and applies pending schema migrations in order. Throws when the
+  /// file cannot be created, is not a database, or was written by a newer stampede.
   explicit results_db(const std::string& path);
   ~results_db();
   results_db(results_db&& other) noexcept;
@@ -71,16 +76,22 @@ class results_db {
   results_db(const results_db&) = delete;
   results_db& operator=(const results_db&) = delete;
 
+  /// Stores a new run (its id is ignored) and returns its id; an empty status means
+  /// "running".
   std::int64_t begin_run(const run_record& r);
-  /// Stores one interval and its histograms in one transaction.
+  /// Stores one interval and its histograms in one transaction. Storing the same
+  /// (run_id, index) again replaces the interval and all its histograms. Throws for an
+  /// unknown run.
   void add_interval(const interval_record& iv);
+  /// Throws for an unknown run.
   void finish_run(std::int64_t run_id, std::int64_t ended_at_ms, const std::string& status,
                   int exit_code, const std::string& summary_json);
 
-  /// Newest first, without campaign_text.
+  /// The `limit` most recently begun runs, newest first, with campaign_text left empty.
   std::vector<run_record> list_runs(std::size_t limit = 50) const;
+  /// The whole run, or nullopt when there is none with that id.
   std::optional<run_record> find_run(std::int64_t id) const;
-  /// Ordered by index.
+  /// Ordered by index, histograms by name; empty for an unknown run.
   std::vector<interval_record> intervals(std::int64_t run_id) const;
 
   /// False when the name is taken.
@@ -99,10 +110,10 @@ class results_db {
   const std::string& path() const { return path_; }
   /// The schema version after migrations.
   int schema_version() const;
+  /// The schema version this stampede migrates files to.
+  static int latest_schema_version();
 
  private:
-  void exec(const char* sql) const;
-  [[noreturn]] void fail(const std::string& what) const;
   void migrate();
 
   std::string path_;
