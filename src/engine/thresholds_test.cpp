@@ -31,14 +31,12 @@ metrics::summary sample_summary() {
 TEST(Thresholds, ComparesEachMetricInItsUnit) {
   using cmp = scenario::threshold::comparison;
   auto s = sample_summary();
-  evaluate_thresholds({make("http.latency.p95", cmp::less, 200),
-                       make("http.latency.p95", cmp::less, 50),
-                       make("http.latency.max", cmp::less_equal, 100),
-                       make("http.error_rate", cmp::less, 0.01),
-                       make("http.error_rate", cmp::less_equal, 0.02),
-                       make("checks.rate", cmp::greater_equal, 0.9),
-                       make("http.requests", cmp::equal, 100), make("http.rps", cmp::greater, 9.9)},
-                      s);
+  evaluate_thresholds(
+      {make("http.latency.p95", cmp::less, 200), make("http.latency.p95", cmp::less, 50),
+       make("http.latency.max", cmp::less_equal, 100), make("http.error_rate", cmp::less, 0.01),
+       make("http.error_rate", cmp::less_equal, 0.02), make("checks.rate", cmp::greater_equal, 0.9),
+       make("http.requests", cmp::equal, 100), make("http.rps", cmp::greater, 9.9)},
+      s);
   ASSERT_EQ(s.thresholds.size(), 8u);
   EXPECT_TRUE(s.thresholds[0].ok);
   EXPECT_FALSE(s.thresholds[1].ok);
@@ -56,7 +54,8 @@ TEST(Thresholds, NoDataFails) {
   using cmp = scenario::threshold::comparison;
   metrics::metric_layout layout;
   auto s = metrics::summary::build(metrics::metric_set(layout), layout, 1.0);
-  evaluate_thresholds({make("http.latency.p95", cmp::less, 1000), make("checks.rate", cmp::greater, 0)}, s);
+  evaluate_thresholds(
+      {make("http.latency.p95", cmp::less, 1000), make("checks.rate", cmp::greater, 0)}, s);
   EXPECT_FALSE(s.thresholds[0].ok);
   EXPECT_FALSE(s.thresholds[0].actual.has_value());
   EXPECT_FALSE(s.thresholds[1].ok);

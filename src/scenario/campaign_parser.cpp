@@ -2,12 +2,18 @@
 #include "scenario/campaign_parser.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <optional>
 #include <regex>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -21,55 +27,115 @@
 namespace stampede::scenario {
 namespace {
 
+// Limits that turn a typo (an extra zero) or a hostile file into an error instead of a run
+// that exhausts memory or the stack.
 constexpr int max_loop_depth = 16;
+constexpr std::uint64_t max_threads = 1024;
+constexpr std::uint64_t max_weight = 1'000'000;
+constexpr std::uint64_t max_loop_count = 1'000'000;
 
-const std::vector<std::string> request_methods = {"get",    "post", "put",    "patch",
-                                                  "delete", "head", "options"};
+using field_names = std::span<const std::string_view>;
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
+constexpr std::array<std::string_view, 9> step_kinds = {
+    "get", "post", "put", "patch", "delete", "head", "options", "think", "loop"};
+constexpr std::array<std::string_view, 8> request_options = {
+    "url", "name", "headers", "body", "json", "timeout", "checks", "capture"};
+
+bool contains(field_names names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+/// Edit distance where swapping two neighbours counts once ("usres" is 1 from "users").
+std::size_t spelling_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) {
+    d[i][0] = i;
+  }
   for (std::size_t j = 0; j <= b.size(); ++j) {
-    row[j] = j;
+    d[0][j] = j;
   }
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
     }
   }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
-std::string join_path(const std::string& parent, const std::string& key) {
-  return parent.empty() ? key : parent + "." + key;
+/// The known name closest to `key`, when it is close enough to be a likely typo: one edit for
+/// short names, two for longer ones (so "x" does not suggest "as").
+std::optional<std::string_view> closest(std::string_view key, field_names known) {
+  if (key.size() > 64) {
+    return std::nullopt;  // no field name is that long, and the distance table grows as its square
+  }
+  std::string lower(key);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::size_t allowed = lower.size() <= 4 ? 1 : 2;
+  std::optional<std::string_view> best;
+  std::size_t best_distance = allowed + 1;
+  for (const auto name : known) {
+    const auto d = spelling_distance(lower, name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = name;
+    }
+  }
+  return best;
 }
 
-std::string index_path(const std::string& parent, std::size_t i) {
+std::string join_path(std::string_view parent, std::string_view key) {
+  return parent.empty() ? std::string(key) : fmt::format("{}.{}", parent, key);
+}
+
+std::string index_path(std::string_view parent, std::size_t i) {
   return fmt::format("{}[{}]", parent, i);
 }
 
+/// RFC 9110 token characters, the only ones allowed in a header name.
+bool is_header_name(std::string_view name) {
+  if (name.empty()) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 ||
+           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+  });
+}
+
+source_position position_of(const YAML::Node& n) {
+  const auto mark = n.Mark();
+  return {mark.line + 1, mark.column + 1};
+}
+
 /// Reads YAML nodes into model values; every failure is a campaign_error at the node's line.
-class reader {
+///
+/// Nodes passed in must exist: look optional fields up with `if (n[key])` first, because
+/// yaml-cpp throws InvalidNode from most calls on a missing one.
+class node_reader {
  public:
-  explicit reader(std::string file) : file_(std::move(file)) {}
+  /// `root` is the document that will be read, for the lines of empty values.
+  node_reader(std::string file, const YAML::Node& root) : file_(std::move(file)) {
+    index_empty_values(root);
+  }
+
+  const std::string& file() const { return file_; }
 
   [[noreturn]] void fail(const YAML::Node& at, const std::string& field,
                          const std::string& message) const {
-    const int line = at.IsDefined() ? at.Mark().line + 1 : 0;
-    throw campaign_error(file_, line, field, message);
+    throw campaign_error(file_, line_of(at), field, message);
   }
 
-  [[noreturn]] void fail_at_line(int line, const std::string& field,
-                                 const std::string& message) const {
-    throw campaign_error(file_, line, field, message);
-  }
-
+  /// "'five'", "a list", "a mapping" or "nothing", for "expected X, got Y".
   static std::string describe(const YAML::Node& n) {
     if (n.IsScalar()) {
-      return "'" + n.Scalar() + "'";
+      constexpr std::size_t shown = 60;
+      const auto& s = n.Scalar();
+      return "'" + (s.size() > shown ? s.substr(0, shown) + "..." : s) + "'";
     }
     if (n.IsSequence()) {
       return "a list";
@@ -95,30 +161,45 @@ class reader {
     }
   }
 
-  /// Every key of `map` must be in `allowed`; the first one that is not is an error, with a
+  /// Every key of `map` must be in `known`, once. The first that is not is an error, with a
   /// suggestion when a known field is spelled close to it.
   void only_fields(const YAML::Node& map, const std::string& field,
-                   const std::vector<std::string>& allowed) const {
+                   std::initializer_list<std::string_view> known) const {
+    only_fields(map, field, field_names(known.begin(), known.size()));
+  }
+
+  void only_fields(const YAML::Node& map, const std::string& field, field_names known) const {
+    std::map<std::string, int> seen;  // key -> line, to point at the first of a repeated key
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const auto key = it->first.Scalar();
-      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
+      if (!it->first.IsScalar()) {
+        fail(it->first, field, "expected a field name, got " + describe(it->first));
+      }
+      const auto& key = it->first.Scalar();
+      const auto sub = join_path(field, key);
+      const int line = it->first.Mark().line + 1;
+      if (const auto first = seen.find(key); first != seen.end()) {
+        fail(it->first, sub, fmt::format("given twice (first on line {})", first->second));
+      }
+      seen.emplace(key, line);
+      if (contains(known, key)) {
         continue;
       }
-      std::string message = "unknown field '" + key + "'";
-      std::string best;
-      std::size_t best_distance = 3;
-      for (const auto& a : allowed) {
-        const auto d = edit_distance(key, a);
-        if (d < best_distance) {
-          best_distance = d;
-          best = a;
-        }
+      auto message = fmt::format("unknown field '{}'", key);
+      if (const auto hint = closest(key, known)) {
+        message += fmt::format("; did you mean '{}'?", *hint);
       }
-      if (!best.empty()) {
-        message += "; did you mean '" + best + "'?";
-      }
-      fail(it->first, join_path(field, key), message);
+      fail(it->first, sub, message);
     }
+  }
+
+  /// `map[key]`, or an error at the map when it is missing: "missing: `why`".
+  YAML::Node required(const YAML::Node& map, const char* key, const std::string& field,
+                      std::string_view why) const {
+    const YAML::Node value = map[key];
+    if (!value) {
+      fail(map, join_path(field, key), fmt::format("missing: {}", why));
+    }
+    return value;
   }
 
   std::string text(const YAML::Node& n, const std::string& field) const {
@@ -128,12 +209,24 @@ class reader {
     return n.Scalar();
   }
 
-  std::uint64_t positive_int(const YAML::Node& n, const std::string& field) const {
+  std::string name(const YAML::Node& n, const std::string& field) const {
+    auto s = text(n, field);
+    if (s.empty()) {
+      fail(n, field, "must not be empty");
+    }
+    return s;
+  }
+
+  std::uint64_t positive_int(const YAML::Node& n, const std::string& field,
+                             std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) const {
     const auto s = n.IsScalar() ? n.Scalar() : std::string();
     std::uint64_t v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (!n.IsScalar() || s.empty() || ec != std::errc{} || end != s.data() + s.size() || v == 0) {
       fail(n, field, "expected a positive integer, got " + describe(n));
+    }
+    if (v > max) {
+      fail(n, field, fmt::format("expected at most {}, got {}", max, v));
     }
     return v;
   }
@@ -145,16 +238,18 @@ class reader {
     if (!n.IsScalar() || s.empty() || ec != std::errc{} || end != s.data() + s.size() ||
         !std::isfinite(v) || v < 0 || (!allow_zero && v == 0)) {
       fail(n, field,
-           std::string(allow_zero ? "expected a number >= 0" : "expected a number > 0") + ", got " +
-               describe(n));
+           fmt::format("expected a number {} 0, got {}", allow_zero ? ">=" : ">", describe(n)));
     }
     return v;
   }
 
   duration length(const YAML::Node& n, const std::string& field, bool allow_zero) const {
     const auto d = n.IsScalar() ? core::parse_duration(n.Scalar()) : std::nullopt;
-    if (!d || (!allow_zero && d->count() == 0)) {
+    if (!d) {
       fail(n, field, "expected a duration like 500ms, 30s, 5m or 1h, got " + describe(n));
+    }
+    if (!allow_zero && d->count() == 0) {
+      fail(n, field, "expected a duration longer than 0, got " + describe(n));
     }
     return *d;
   }
@@ -170,41 +265,82 @@ class reader {
     fail(n, field, "expected true or false, got " + describe(n));
   }
 
+  int line_of(const YAML::Node& n) const {
+    if (!n.IsDefined()) {
+      return 0;
+    }
+    const auto mark = n.Mark();
+    if (n.IsNull()) {
+      if (const auto it = empty_value_lines_.find({mark.line, mark.column});
+          it != empty_value_lines_.end()) {
+        return it->second;
+      }
+    }
+    return std::max(mark.line + 1, 0);
+  }
+
   std::vector<header_field> headers(const YAML::Node& n, const std::string& field) const {
     expect_map(n, field);
     std::vector<header_field> out;
+    std::set<std::string> seen;
     for (auto it = n.begin(); it != n.end(); ++it) {
-      const auto name = it->first.Scalar();
-      const auto sub = join_path(field, name);
-      if (name.empty() || name.find_first_of(" \t:\r\n") != std::string::npos) {
-        fail(it->first, sub, "invalid header name '" + name + "'");
+      const auto header = text(it->first, field);
+      const auto sub = join_path(field, header);
+      if (!is_header_name(header)) {
+        fail(it->first, sub, "invalid header name '" + header + "'");
+      }
+      std::string lower = header;
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (!seen.insert(lower).second) {
+        fail(it->first, sub, "given twice (header names are case-insensitive)");
       }
       const auto value = text(it->second, sub);
       if (value.find_first_of("\r\n") != std::string::npos) {
-        fail(it->second, sub, "header values cannot contain line breaks");
+        fail(it->second, sub, "a header value cannot contain line breaks");
       }
-      out.push_back({name, template_string(value)});
+      out.push_back({header, template_string(value)});
     }
     return out;
   }
 
-  const std::string& file() const { return file_; }
-
  private:
+  /// yaml-cpp marks an empty value (`users:` with nothing after it) where the next token
+  /// starts, often a line below; errors about it should point at its key instead.
+  void index_empty_values(const YAML::Node& n) {
+    if (n.IsMap()) {
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        if (it->second.IsNull()) {
+          const auto mark = it->second.Mark();
+          empty_value_lines_.emplace(std::pair{mark.line, mark.column}, it->first.Mark().line + 1);
+        } else {
+          index_empty_values(it->second);
+        }
+      }
+    } else if (n.IsSequence()) {
+      for (const auto& item : n) {
+        index_empty_values(item);
+      }
+    }
+  }
+
   std::string file_;
+  std::map<std::pair<int, int>, int> empty_value_lines_;  ///< value mark -> line of its key
 };
 
-nlohmann::json to_json(const YAML::Node& n) {
+/// A YAML value as JSON, keeping the file's key order (people read request bodies in logs).
+/// Quoted scalars stay strings; plain ones become numbers, booleans or null when they look so.
+nlohmann::ordered_json to_json(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Map: {
-      auto j = nlohmann::json::object();
+      auto j = nlohmann::ordered_json::object();
       for (auto it = n.begin(); it != n.end(); ++it) {
         j[it->first.Scalar()] = to_json(it->second);
       }
       return j;
     }
     case YAML::NodeType::Sequence: {
-      auto j = nlohmann::json::array();
+      auto j = nlohmann::ordered_json::array();
       for (const auto& item : n) {
         j.push_back(to_json(item));
       }
@@ -212,7 +348,7 @@ nlohmann::json to_json(const YAML::Node& n) {
     }
     case YAML::NodeType::Scalar: {
       const auto& s = n.Scalar();
-      if (n.Tag() == "!") {  // quoted in the file: keep it a string
+      if (n.Tag() == "!" || s.empty()) {  // yaml-cpp tags quoted and block scalars "!"
         return s;
       }
       if (s == "true" || s == "false") {
@@ -221,14 +357,21 @@ nlohmann::json to_json(const YAML::Node& n) {
       if (s == "null" || s == "~") {
         return nullptr;
       }
-      std::int64_t i = 0;
-      if (auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
-          ec == std::errc{} && end == s.data() + s.size() && !s.empty()) {
+      const auto* first = s.data();
+      const auto* last = s.data() + s.size();
+      // A whole match that is in range; from_chars moves ptr to the end even when out of range.
+      auto whole = [&](auto& out) {
+        const auto [ptr, ec] = std::from_chars(first, last, out);
+        return ec == std::errc{} && ptr == last;
+      };
+      if (std::int64_t i = 0; whole(i)) {
         return i;
       }
-      double d = 0;
-      if (auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-          ec == std::errc{} && end == s.data() + s.size() && !s.empty()) {
+      if (std::uint64_t u = 0; whole(u)) {
+        return u;
+      }
+      // from_chars also reads "inf" and "nan", which JSON cannot hold: those stay text.
+      if (double d = 0; whole(d) && std::isfinite(d)) {
         return d;
       }
       return s;
@@ -238,71 +381,111 @@ nlohmann::json to_json(const YAML::Node& n) {
   }
 }
 
+enum class workload_kind { closed, open, throughput, steps };
+
+std::optional<workload_kind> kind_of_field(std::string_view f) {
+  if (f == "users" || f == "ramp" || f == "pace") {
+    return workload_kind::closed;
+  }
+  if (f == "arrival_rate" || f == "ramp_to" || f == "max_users") {
+    return workload_kind::open;
+  }
+  if (f == "rate" || f == "connections") {
+    return workload_kind::throughput;
+  }
+  if (f == "steps" || f == "step_duration") {
+    return workload_kind::steps;
+  }
+  return std::nullopt;
+}
+
+/// "a closed phase", "an open phase", for messages.
+std::string_view phase_kind_text(workload_kind k) {
+  switch (k) {
+    case workload_kind::closed:
+      return "a closed phase";
+    case workload_kind::open:
+      return "an open phase";
+    case workload_kind::throughput:
+      return "a constant throughput phase";
+    case workload_kind::steps:
+      return "a steps phase";
+  }
+  return "";
+}
+
+bool has_request(const std::vector<step>& flow) {
+  return std::any_of(flow.begin(), flow.end(), [](const step& s) {
+    if (std::holds_alternative<request_step>(s)) {
+      return true;
+    }
+    const auto* loop = std::get_if<loop_step>(&s);
+    return loop != nullptr && has_request(loop->flow);
+  });
+}
+
 class campaign_reader {
  public:
-  campaign_reader(const reader& r, std::string base_dir, bool load_data)
+  campaign_reader(const node_reader& r, std::string base_dir, bool load_data)
       : r_(r), base_dir_(std::move(base_dir)), load_data_(load_data) {}
 
   campaign read(const YAML::Node& root) {
     campaign c;
-    if (!root.IsDefined() || root.IsNull()) {
-      r_.fail_at_line(1, "(file)", "the campaign is empty");
-    }
     r_.expect_map(root, "(file)");
     r_.only_fields(
         root, "",
         {"name", "target", "threads", "defaults", "phases", "scenarios", "thresholds", "data"});
-    c.name = root["name"] ? r_.text(root["name"], "name")
+    c.name = root["name"] ? r_.name(root["name"], "name")
                           : std::filesystem::path(r_.file()).stem().string();
-    if (!root["target"]) {
-      r_.fail(root, "target", "missing: the base URL to load, e.g. target: http://127.0.0.1:8080");
-    }
-    c.target = target(root["target"]);
+    c.target = target_of(r_.required(root, "target", "",
+                                     "the base URL to load, e.g. target: http://127.0.0.1:8080"));
     if (root["threads"]) {
-      c.threads = static_cast<std::uint32_t>(
-          std::min<std::uint64_t>(r_.positive_int(root["threads"], "threads"), 1024));
+      c.threads =
+          static_cast<std::uint32_t>(r_.positive_int(root["threads"], "threads", max_threads));
     }
     if (root["defaults"]) {
       c.defaults_ = defaults_of(root["defaults"]);
     }
-    if (!root["phases"]) {
-      r_.fail(root, "phases",
-              "missing: a list of load phases, e.g. - {name: steady, duration: 30s, users: 10}");
-    }
-    const YAML::Node phases = root["phases"];
+
+    const YAML::Node phases =
+        r_.required(root, "phases", "",
+                    "a list of load phases, e.g. - {name: steady, duration: 30s, users: 10}");
     r_.expect_list(phases, "phases", true);
     std::set<std::string> phase_names;
     for (std::size_t i = 0; i < phases.size(); ++i) {
-      c.phases.push_back(phase_of(phases[i], index_path("phases", i)));
+      const auto field = index_path("phases", i);
+      c.phases.push_back(phase_of(phases[i], field));
       if (!phase_names.insert(c.phases.back().name).second) {
-        r_.fail(phases[i]["name"], index_path("phases", i) + ".name",
-                "duplicate phase name '" + c.phases.back().name + "'");
+        r_.fail(phases[i]["name"], field + ".name",
+                fmt::format("duplicate phase name '{}'", c.phases.back().name));
       }
     }
-    if (!root["scenarios"]) {
-      r_.fail(root, "scenarios", "missing: a list of scenarios, each with a flow of steps");
-    }
-    const YAML::Node scenarios = root["scenarios"];
+
+    const YAML::Node scenarios =
+        r_.required(root, "scenarios", "", "a list of scenarios, each with a flow of steps");
     r_.expect_list(scenarios, "scenarios", true);
     std::set<std::string> scenario_names;
     for (std::size_t i = 0; i < scenarios.size(); ++i) {
-      c.scenarios.push_back(scenario_of(scenarios[i], index_path("scenarios", i)));
+      const auto field = index_path("scenarios", i);
+      c.scenarios.push_back(scenario_of(scenarios[i], field));
       if (!scenario_names.insert(c.scenarios.back().name).second) {
-        r_.fail(scenarios[i]["name"], index_path("scenarios", i) + ".name",
-                "duplicate scenario name '" + c.scenarios.back().name + "'");
+        r_.fail(scenarios[i]["name"], field + ".name",
+                fmt::format("duplicate scenario name '{}'", c.scenarios.back().name));
       }
     }
+
     if (root["thresholds"]) {
-      const YAML::Node ths = root["thresholds"];
-      r_.expect_list(ths, "thresholds", false);
-      for (std::size_t i = 0; i < ths.size(); ++i) {
+      const YAML::Node list = root["thresholds"];
+      r_.expect_list(list, "thresholds", false);
+      for (std::size_t i = 0; i < list.size(); ++i) {
         const auto field = index_path("thresholds", i);
+        const auto text = r_.text(list[i], field);
         try {
-          auto t = parse_threshold(r_.text(ths[i], field));
-          t.position.line = ths[i].Mark().line + 1;
+          auto t = parse_threshold(text);
+          t.position = position_of(list[i]);
           c.thresholds.push_back(std::move(t));
         } catch (const std::invalid_argument& e) {
-          r_.fail(ths[i], field, e.what());
+          r_.fail(list[i], field, e.what());
         }
       }
     }
@@ -313,17 +496,23 @@ class campaign_reader {
   }
 
  private:
-  std::string target(const YAML::Node& n) {
+  std::string target_of(const YAML::Node& n) {
     const auto text = r_.text(n, "target");
+    if (text.find("://") == std::string::npos) {
+      r_.fail(n, "target", fmt::format("expected a URL like http://host:port, got '{}'", text));
+    }
+    if (text.find_first_of(" \t#") != std::string::npos) {
+      r_.fail(n, "target", fmt::format("a URL cannot contain spaces or '#', got '{}'", text));
+    }
     std::string error;
     const auto u = net::parse_url(text, &error);
     if (!u) {
-      r_.fail(n, "target", error + ", got '" + text + "'");
+      r_.fail(n, "target", fmt::format("{}, got '{}'", error, text));
     }
     if (u->path != "/") {
-      r_.fail(
-          n, "target",
-          "must be scheme://host:port only; put paths in the steps (got path '" + u->path + "')");
+      r_.fail(n, "target",
+              fmt::format("must be scheme://host[:port] only; paths go in the steps (got '{}')",
+                          u->path));
     }
     return text.back() == '/' ? text.substr(0, text.size() - 1) : text;
   }
@@ -349,102 +538,113 @@ class campaign_reader {
 
   struct phase phase_of(const YAML::Node& n, const std::string& field) {
     r_.expect_map(n, field);
+    if (n["iterations"]) {
+      r_.fail(n["iterations"], field + ".iterations",
+              "a phase in a file runs for a time; a total number of iterations is for quick mode "
+              "only (stampede run --url URL -n N)");
+    }
     r_.only_fields(n, field,
                    {"name", "duration", "users", "ramp", "pace", "arrival_rate", "ramp_to",
                     "max_users", "rate", "connections", "steps", "step_duration"});
     struct phase p;
-    p.position.line = n.Mark().line + 1;
-    if (!n["name"]) {
-      r_.fail(n, field + ".name", "missing: every phase needs a name");
-    }
-    p.name = r_.text(n["name"], field + ".name");
+    p.position = position_of(n);
+    p.name = r_.name(r_.required(n, "name", field, "every phase needs a name"), field + ".name");
 
-    // The workload kind follows from the fields; fields of two kinds are an error.
-    const std::vector<std::pair<const char*, std::vector<const char*>>> kinds = {
-        {"closed", {"users", "ramp", "pace"}},
-        {"open", {"arrival_rate", "ramp_to", "max_users"}},
-        {"constant throughput", {"rate", "connections"}},
-        {"steps", {"steps", "step_duration"}},
-    };
-    const char* kind = nullptr;
-    const char* kind_field = nullptr;
-    for (const auto& [name, fields] : kinds) {
-      for (const auto* f : fields) {
-        if (!n[f]) {
-          continue;
-        }
-        if (kind != nullptr && kind != name) {
-          r_.fail(n[f], field + "." + f,
-                  fmt::format("'{}' belongs to a {} phase, but '{}' makes this a {} phase", f, name,
-                              kind_field, kind));
-        }
-        if (kind == nullptr) {
-          kind = name;
-          kind_field = f;
-        }
+    // The workload kind follows from the fields, in the order written: the first field of a
+    // kind decides, and a later field of another kind is the error.
+    std::optional<workload_kind> kind;
+    std::string deciding_field;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const auto& f = it->first.Scalar();
+      const auto k = kind_of_field(f);
+      if (!k) {
+        continue;
+      }
+      if (!kind) {
+        kind = k;
+        deciding_field = f;
+      } else if (*k != *kind) {
+        r_.fail(it->first, join_path(field, f),
+                fmt::format("'{}' belongs to {}, but '{}' makes this {}", f, phase_kind_text(*k),
+                            deciding_field, phase_kind_text(*kind)));
       }
     }
-    if (kind == nullptr) {
+    if (!kind) {
       r_.fail(n, field,
-              "says no load: give users (closed), arrival_rate (open), rate + connections "
-              "(constant throughput) or steps");
+              "no workload: give users (closed), arrival_rate (open), rate and connections "
+              "(constant throughput), or steps and step_duration");
     }
-    const std::string k = kind;
-    auto required = [&](const char* f, const char* why) -> const YAML::Node {
-      if (!n[f]) {
-        r_.fail(n, field + "." + f, std::string("missing: ") + why);
-      }
-      return n[f];
-    };
-    if (k == "steps") {
+
+    if (*kind == workload_kind::steps) {
       if (n["duration"]) {
         r_.fail(n["duration"], field + ".duration",
-                "a steps phase lasts steps x step_duration; use step_duration");
+                "a steps phase lasts steps x step_duration; give step_duration instead");
       }
       steps_model s;
-      const YAML::Node list = required("steps", "user counts, e.g. steps: [10, 20, 30]");
-      r_.expect_list(list, field + ".steps", true);
+      const auto list_field = field + ".steps";
+      const YAML::Node list =
+          r_.required(n, "steps", field, "the user count of each step, e.g. steps: [10, 20, 30]");
+      r_.expect_list(list, list_field, true);
       for (std::size_t i = 0; i < list.size(); ++i) {
-        s.users.push_back(r_.positive_int(list[i], index_path(field + ".steps", i)));
+        s.users.push_back(r_.positive_int(list[i], index_path(list_field, i)));
       }
-      s.step_duration = r_.length(required("step_duration", "how long each step lasts"),
-                                  field + ".step_duration", false);
-      p.length = s.step_duration * static_cast<std::int64_t>(s.users.size());
-      p.model = s;
+      const YAML::Node step_duration =
+          r_.required(n, "step_duration", field, "how long each step lasts, e.g. 30s");
+      s.step_duration = r_.length(step_duration, field + ".step_duration", false);
+      const auto count = static_cast<std::int64_t>(s.users.size());
+      if (s.step_duration.count() > std::numeric_limits<std::int64_t>::max() / count) {
+        r_.fail(step_duration, field + ".step_duration", "the phase would last too long");
+      }
+      p.length = s.step_duration * count;
+      p.model = std::move(s);
       return p;
     }
-    p.length = r_.length(required("duration", "how long the phase lasts, e.g. 30s"),
+
+    p.length = r_.length(r_.required(n, "duration", field, "how long the phase lasts, e.g. 30s"),
                          field + ".duration", false);
-    if (k == "closed") {
-      closed_model m;
-      m.users = r_.positive_int(n["users"], field + ".users");
-      if (n["ramp"]) {
-        m.ramp = r_.length(n["ramp"], field + ".ramp", true);
-        if (*m.ramp > p.length) {
-          r_.fail(n["ramp"], field + ".ramp", "must not be longer than the phase's duration");
+    switch (*kind) {
+      case workload_kind::closed: {
+        closed_model m;
+        m.users = r_.positive_int(r_.required(n, "users", field, "how many virtual users run"),
+                                  field + ".users");
+        if (n["ramp"]) {
+          m.ramp = r_.length(n["ramp"], field + ".ramp", true);
+          if (*m.ramp > p.length) {
+            r_.fail(n["ramp"], field + ".ramp", "must not be longer than the phase's duration");
+          }
         }
+        if (n["pace"]) {
+          m.pace = r_.length(n["pace"], field + ".pace", false);
+        }
+        p.model = m;
+        break;
       }
-      if (n["pace"]) {
-        m.pace = r_.length(n["pace"], field + ".pace", false);
+      case workload_kind::open: {
+        open_model m;
+        m.arrival_rate =
+            r_.number(r_.required(n, "arrival_rate", field, "new iterations per second"),
+                      field + ".arrival_rate", false);
+        if (n["ramp_to"]) {
+          m.ramp_to = r_.number(n["ramp_to"], field + ".ramp_to", true);
+        }
+        if (n["max_users"]) {
+          m.max_users = r_.positive_int(n["max_users"], field + ".max_users");
+        }
+        p.model = m;
+        break;
       }
-      p.model = m;
-    } else if (k == "open") {
-      open_model m;
-      m.arrival_rate = r_.number(required("arrival_rate", "iterations per second"),
-                                 field + ".arrival_rate", false);
-      if (n["ramp_to"]) {
-        m.ramp_to = r_.number(n["ramp_to"], field + ".ramp_to", true);
+      case workload_kind::throughput: {
+        throughput_model m;
+        m.rate =
+            r_.number(r_.required(n, "rate", field, "requests per second"), field + ".rate", false);
+        m.connections = r_.positive_int(
+            r_.required(n, "connections", field, "how many connections carry the rate"),
+            field + ".connections");
+        p.model = m;
+        break;
       }
-      if (n["max_users"]) {
-        m.max_users = r_.positive_int(n["max_users"], field + ".max_users");
-      }
-      p.model = m;
-    } else {
-      throughput_model m;
-      m.rate = r_.number(required("rate", "requests per second"), field + ".rate", false);
-      m.connections = r_.positive_int(
-          required("connections", "how many connections carry the rate"), field + ".connections");
-      p.model = m;
+      case workload_kind::steps:
+        break;  // handled above: it has no duration
     }
     return p;
   }
@@ -453,24 +653,25 @@ class campaign_reader {
     r_.expect_map(n, field);
     r_.only_fields(n, field, {"name", "weight", "flow"});
     scenario s;
-    if (!n["name"]) {
-      r_.fail(n, field + ".name", "missing: every scenario needs a name");
-    }
-    s.name = r_.text(n["name"], field + ".name");
+    s.name = r_.name(r_.required(n, "name", field, "every scenario needs a name"), field + ".name");
     if (n["weight"]) {
-      s.weight = static_cast<std::uint32_t>(
-          std::min<std::uint64_t>(r_.positive_int(n["weight"], field + ".weight"), 1'000'000));
+      s.weight =
+          static_cast<std::uint32_t>(r_.positive_int(n["weight"], field + ".weight", max_weight));
     }
-    if (!n["flow"]) {
-      r_.fail(n, field + ".flow", "missing: the steps each iteration runs");
+    const YAML::Node flow_node =
+        r_.required(n, "flow", field, "the steps each iteration runs, e.g. flow: [get: /]");
+    s.flow = flow(flow_node, field + ".flow", 0);
+    // An iteration without a request would spin as fast as the CPU allows and measure nothing.
+    if (!has_request(s.flow)) {
+      r_.fail(flow_node, field + ".flow", "has no request step; add one, e.g. - get: /");
     }
-    s.flow = flow(n["flow"], field + ".flow", 0);
     return s;
   }
 
   std::vector<step> flow(const YAML::Node& n, const std::string& field, int depth) {
     r_.expect_list(n, field, true);
     std::vector<step> out;
+    out.reserve(n.size());
     for (std::size_t i = 0; i < n.size(); ++i) {
       out.push_back(step_of(n[i], index_path(field, i), depth));
     }
@@ -479,79 +680,88 @@ class campaign_reader {
 
   step step_of(const YAML::Node& n, const std::string& field, int depth) {
     r_.expect_map(n, field);
-    std::vector<std::string> allowed = request_methods;
-    allowed.push_back("think");
-    allowed.push_back("loop");
-    r_.only_fields(n, field, allowed);
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      // The most common slip: options written beside the method instead of under it.
+      const auto& key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+      if (contains(request_options, key)) {
+        r_.fail(it->first, join_path(field, key),
+                fmt::format("'{}' is a request option: put it under the method, e.g. "
+                            "- get: {{url: /items, {}: ...}}",
+                            key, key));
+      }
+    }
+    r_.only_fields(n, field, step_kinds);
     if (n.size() != 1) {
       r_.fail(n, field,
-              "a step is exactly one of get/post/put/patch/delete/head/options, think or loop; "
-              "put request options under the method (e.g. get: {url: /x, headers: ...})");
+              "a step is exactly one of get, post, put, patch, delete, head, options, think or "
+              "loop");
     }
     const std::string key = n.begin()->first.Scalar();
     const YAML::Node value = n.begin()->second;
-    const auto sub = field + "." + key;
+    const auto sub = join_path(field, key);
     if (key == "think") {
-      return think(value, sub);
+      return think_of(value, sub);
     }
     if (key == "loop") {
-      if (depth >= max_loop_depth) {
-        r_.fail(value, sub, fmt::format("loops nest deeper than {}", max_loop_depth));
-      }
-      r_.expect_map(value, sub);
-      r_.only_fields(value, sub, {"count", "flow"});
-      loop_step l;
-      if (!value["count"]) {
-        r_.fail(value, sub + ".count", "missing: how many times to repeat the flow");
-      }
-      l.count = static_cast<std::uint32_t>(
-          std::min<std::uint64_t>(r_.positive_int(value["count"], sub + ".count"), 1'000'000));
-      if (!value["flow"]) {
-        r_.fail(value, sub + ".flow", "missing: the steps to repeat");
-      }
-      l.flow = flow(value["flow"], sub + ".flow", depth + 1);
-      return l;
+      return loop_of(value, sub, depth);
     }
-    return request(key, value, sub);
+    return request_of(key, value, sub);
   }
 
-  think_step think(const YAML::Node& n, const std::string& field) {
+  loop_step loop_of(const YAML::Node& n, const std::string& field, int depth) {
+    if (depth >= max_loop_depth) {
+      r_.fail(n, field, fmt::format("loops nest deeper than {}", max_loop_depth));
+    }
+    r_.expect_map(n, field);
+    r_.only_fields(n, field, {"count", "flow"});
+    loop_step l;
+    l.count = static_cast<std::uint32_t>(
+        r_.positive_int(r_.required(n, "count", field, "how many times to repeat the flow"),
+                        field + ".count", max_loop_count));
+    l.flow = flow(r_.required(n, "flow", field, "the steps to repeat"), field + ".flow", depth + 1);
+    return l;
+  }
+
+  think_step think_of(const YAML::Node& n, const std::string& field) {
     if (n.IsScalar()) {
       const auto d = r_.length(n, field, true);
       return {d, d};
     }
-    r_.expect_map(n, field);
-    r_.only_fields(n, field, {"min", "max"});
-    if (!n["min"] || !n["max"]) {
-      r_.fail(n, field, "a random think needs both min and max, e.g. {min: 1s, max: 3s}");
+    if (!n.IsMap()) {
+      r_.fail(
+          n, field,
+          "expected a duration like 1s, or {min: 1s, max: 3s}, got " + node_reader::describe(n));
     }
-    think_step t{r_.length(n["min"], field + ".min", true),
-                 r_.length(n["max"], field + ".max", true)};
+    r_.only_fields(n, field, {"min", "max"});
+    const auto min_node = r_.required(n, "min", field, "a random think needs min and max");
+    const auto max_node = r_.required(n, "max", field, "a random think needs min and max");
+    think_step t{r_.length(min_node, field + ".min", true),
+                 r_.length(max_node, field + ".max", true)};
     if (t.min > t.max) {
-      r_.fail(n["min"], field + ".min", "must not be larger than max");
+      r_.fail(min_node, field + ".min", "must not be longer than max");
     }
     return t;
   }
 
-  request_step request(const std::string& method, const YAML::Node& n, const std::string& field) {
+  request_step request_of(const std::string& method, const YAML::Node& n,
+                          const std::string& field) {
     request_step r;
     r.method = method;
     std::transform(r.method.begin(), r.method.end(), r.method.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    r.position.line = n.Mark().line + 1;
-    std::string url;
-    if (n.IsScalar()) {
-      url = n.Scalar();
-    } else {
-      r_.expect_map(n, field);
-      r_.only_fields(n, field,
-                     {"url", "name", "headers", "body", "json", "timeout", "checks", "capture"});
-      if (!n["url"]) {
-        r_.fail(n, field + ".url", "missing: the path to request, e.g. url: /items");
-      }
-      url = r_.text(n["url"], field + ".url");
+    r.position = position_of(n);
+    if (!n.IsScalar() && !n.IsMap()) {
+      r_.fail(n, field,
+              "expected a path like /items, or a mapping with url: and options, got " +
+                  node_reader::describe(n));
+    }
+    const YAML::Node url_node =
+        n.IsScalar() ? n : r_.required(n, "url", field, "the path to request, e.g. url: /items");
+    const auto url_field = n.IsScalar() ? field : field + ".url";
+    if (n.IsMap()) {
+      r_.only_fields(n, field, request_options);
       if (n["name"]) {
-        r.name = r_.text(n["name"], field + ".name");
+        r.name = r_.name(n["name"], field + ".name");
       }
       if (n["headers"]) {
         r.headers = r_.headers(n["headers"], field + ".headers");
@@ -560,7 +770,12 @@ class campaign_reader {
         r_.fail(n["json"], field + ".json", "give either body or json, not both");
       }
       if (n["body"]) {
-        r.body = template_string(r_.text(n["body"], field + ".body"));
+        if (!n["body"].IsScalar()) {
+          r_.fail(n["body"], field + ".body",
+                  "expected text, got " + node_reader::describe(n["body"]) +
+                      " (for a structured body use json:)");
+        }
+        r.body = template_string(n["body"].Scalar());
       }
       if (n["json"]) {
         r.body = template_string(to_json(n["json"]).dump());
@@ -584,13 +799,12 @@ class campaign_reader {
         }
       }
     }
-    const YAML::Node at = n.IsScalar() ? n : n["url"];
-    const auto url_field = n.IsScalar() ? field : field + ".url";
+    const auto url = r_.text(url_node, url_field);
     if (url.empty() || url.front() != '/') {
-      r_.fail(at, url_field, "expected a path starting with '/', got '" + url + "'");
+      r_.fail(url_node, url_field, fmt::format("expected a path starting with '/', got '{}'", url));
     }
     if (url.find_first_of(" \t\r\n") != std::string::npos) {
-      r_.fail(at, url_field, "a path cannot contain spaces or line breaks (encode them as %20)");
+      r_.fail(url_node, url_field, "a path cannot contain spaces or line breaks (write %20)");
     }
     r.path = template_string(url);
     if (r.name.empty()) {
@@ -602,28 +816,31 @@ class campaign_reader {
   check check_of(const YAML::Node& n, const std::string& field) {
     r_.expect_map(n, field);
     r_.only_fields(n, field, {"status", "header", "body_contains", "json", "equals"});
-    check c;
-    int kinds = 0;
-    for (const char* k : {"status", "header", "body_contains", "json"}) {
-      kinds += n[k] ? 1 : 0;
-    }
+    const int kinds = (n["status"] ? 1 : 0) + (n["header"] ? 1 : 0) + (n["body_contains"] ? 1 : 0) +
+                      (n["json"] ? 1 : 0);
     if (kinds != 1) {
       r_.fail(n, field, "a check is exactly one of status, header, body_contains or json");
     }
+    check c;
     if (n["status"]) {
       if (n["equals"]) {
-        r_.fail(n["equals"], field + ".equals", "status checks take the code itself: status: 200");
+        r_.fail(n["equals"], field + ".equals",
+                "a status check takes the code itself: status: 200");
       }
-      c.what = check::kind::status;
       const auto code = r_.positive_int(n["status"], field + ".status");
       if (code < 100 || code > 599) {
-        r_.fail(n["status"], field + ".status", "expected an HTTP status code (100..599)");
+        r_.fail(n["status"], field + ".status",
+                fmt::format("expected an HTTP status code (100 to 599), got {}", code));
       }
+      c.what = check::kind::status;
       c.expected = template_string(std::to_string(code));
       c.description = "status == " + std::to_string(code);
     } else if (n["header"]) {
       c.what = check::kind::header;
       c.subject = r_.text(n["header"], field + ".header");
+      if (!is_header_name(c.subject)) {
+        r_.fail(n["header"], field + ".header", "invalid header name '" + c.subject + "'");
+      }
       if (n["equals"]) {
         c.expected = template_string(r_.text(n["equals"], field + ".equals"));
         c.description = "header " + c.subject + " == " + c.expected->text();
@@ -635,15 +852,11 @@ class campaign_reader {
         r_.fail(n["equals"], field + ".equals", "body_contains takes the text itself");
       }
       c.what = check::kind::body_contains;
-      c.expected = template_string(r_.text(n["body_contains"], field + ".body_contains"));
+      c.expected = template_string(r_.name(n["body_contains"], field + ".body_contains"));
       c.description = "body contains '" + c.expected->text() + "'";
     } else {
       c.what = check::kind::json_path;
-      c.subject = r_.text(n["json"], field + ".json");
-      if (!valid_json_path(c.subject)) {
-        r_.fail(n["json"], field + ".json",
-                "invalid JSON path '" + c.subject + "' (expected e.g. $.items[0].id)");
-      }
+      c.subject = json_path_of(n["json"], field + ".json");
       if (n["equals"]) {
         c.expected = template_string(r_.text(n["equals"], field + ".equals"));
         c.description = "json " + c.subject + " == " + c.expected->text();
@@ -657,36 +870,31 @@ class campaign_reader {
   capture capture_of(const YAML::Node& n, const std::string& field) {
     r_.expect_map(n, field);
     r_.only_fields(n, field, {"json", "header", "regex", "as"});
-    int kinds = 0;
-    for (const char* k : {"json", "header", "regex"}) {
-      kinds += n[k] ? 1 : 0;
-    }
+    const int kinds = (n["json"] ? 1 : 0) + (n["header"] ? 1 : 0) + (n["regex"] ? 1 : 0);
     if (kinds != 1) {
       r_.fail(n, field, "a capture is exactly one of json, header or regex, with as: NAME");
     }
-    if (!n["as"]) {
-      r_.fail(n, field + ".as", "missing: the variable name to capture into");
-    }
     capture c;
-    c.variable = r_.text(n["as"], field + ".as");
-    if (c.variable.empty() || c.variable.find_first_of(" {}") != std::string::npos) {
-      r_.fail(n["as"], field + ".as", "invalid variable name '" + c.variable + "'");
+    const YAML::Node as = r_.required(n, "as", field, "the variable to capture into");
+    c.variable = r_.name(as, field + ".as");
+    if (c.variable.find_first_of(" \t{}") != std::string::npos) {
+      r_.fail(as, field + ".as",
+              "invalid variable name '" + c.variable + "' (no spaces or braces: as: token)");
     }
     if (n["json"]) {
       c.from = capture::kind::json_path;
-      c.expression = r_.text(n["json"], field + ".json");
-      if (!valid_json_path(c.expression)) {
-        r_.fail(n["json"], field + ".json",
-                "invalid JSON path '" + c.expression + "' (expected e.g. $.token)");
-      }
+      c.expression = json_path_of(n["json"], field + ".json");
     } else if (n["header"]) {
       c.from = capture::kind::header;
       c.expression = r_.text(n["header"], field + ".header");
+      if (!is_header_name(c.expression)) {
+        r_.fail(n["header"], field + ".header", "invalid header name '" + c.expression + "'");
+      }
     } else {
       c.from = capture::kind::regex;
-      c.expression = r_.text(n["regex"], field + ".regex");
+      c.expression = r_.name(n["regex"], field + ".regex");
       try {
-        std::regex re(c.expression, std::regex::ECMAScript);
+        const std::regex re(c.expression, std::regex::ECMAScript);
       } catch (const std::regex_error& e) {
         r_.fail(n["regex"], field + ".regex",
                 std::string("invalid regular expression: ") + e.what());
@@ -695,68 +903,95 @@ class campaign_reader {
     return c;
   }
 
+  std::string json_path_of(const YAML::Node& n, const std::string& field) {
+    auto path = r_.text(n, field);
+    if (!valid_json_path(path)) {
+      r_.fail(
+          n, field,
+          fmt::format("invalid JSON path '{}' (expected e.g. $.items[0].id or $['a key'])", path));
+    }
+    return path;
+  }
+
   data_feeder data_of(const YAML::Node& n) {
     r_.expect_map(n, "data");
     r_.only_fields(n, "data", {"file", "order"});
-    if (!n["file"]) {
-      r_.fail(n, "data.file", "missing: the CSV file to read");
-    }
-    const auto name = r_.text(n["file"], "data.file");
-    const auto path = std::filesystem::path(base_dir_) / name;
-    if (!load_data_) {
-      data_feeder unread;
-      unread.file = name;
-      return unread;
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      r_.fail(n["file"], "data.file", "cannot read '" + path.string() + "'");
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    auto feeder = parse_csv(text.str(), path.string());
-    feeder.file = path.string();
+    const YAML::Node file_node = r_.required(n, "file", "data", "the CSV file to read");
+    const auto name = r_.name(file_node, "data.file");
+    bool random_order = false;
     if (n["order"]) {
       const auto order = r_.text(n["order"], "data.order");
       if (order != "sequential" && order != "random") {
-        r_.fail(n["order"], "data.order", "expected sequential or random, got '" + order + "'");
+        r_.fail(n["order"], "data.order",
+                fmt::format("expected sequential or random, got '{}'", order));
       }
-      feeder.random_order = order == "random";
+      random_order = order == "random";
     }
+    if (!load_data_) {
+      data_feeder unread;
+      unread.file = name;
+      unread.random_order = random_order;
+      return unread;
+    }
+    const auto path = (std::filesystem::path(base_dir_) / name).lexically_normal().string();
+    std::error_code ec;
+    std::ifstream in(path, std::ios::binary);
+    if (!in || std::filesystem::is_directory(path, ec)) {
+      r_.fail(file_node, "data.file", fmt::format("cannot read '{}'", path));
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto feeder = parse_csv(text.str(), path);
+    feeder.random_order = random_order;
     return feeder;
   }
 
-  const reader& r_;
+  const node_reader& r_;
   std::string base_dir_;
   bool load_data_;
 };
 
-}  // namespace
+int line_of(const YAML::Mark& mark) {
+  return mark.line < 0 ? 0 : mark.line + 1;
+}
 
-campaign_error::campaign_error(std::string file, int line, std::string field, std::string message)
-    : std::runtime_error(fmt::format("{}:{}: {}: {}", file, line, field, message)),
-      file_(std::move(file)),
-      line_(line),
-      field_(std::move(field)),
-      message_(std::move(message)) {}
+}  // namespace
 
 campaign parse_campaign(std::string_view yaml_text, const std::string& file_name,
                         const std::string& base_dir, bool load_data) {
-  YAML::Node root;
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::Load(std::string(yaml_text));
+    documents = YAML::LoadAll(std::string(yaml_text));
   } catch (const YAML::Exception& e) {
-    throw campaign_error(file_name, e.mark.line + 1, "(syntax)", e.msg);
+    throw campaign_error(file_name, line_of(e.mark), "(syntax)", e.msg);
   }
-  reader r(file_name);
-  campaign_reader cr(r, base_dir, load_data);
-  auto c = cr.read(root);
+  if (documents.empty() || documents[0].IsNull()) {
+    throw campaign_error(file_name, 1, "(file)", "the campaign is empty");
+  }
+  if (documents.size() > 1 && !documents[1].IsNull()) {
+    throw campaign_error(file_name, line_of(documents[1].Mark()), "(file)",
+                         "a campaign file holds one YAML document; a second one starts here");
+  }
+  const node_reader r(file_name, documents[0]);
+  campaign_reader reader(r, base_dir, load_data);
+  campaign c;
+  try {
+    c = reader.read(documents[0]);
+  } catch (const YAML::Exception& e) {
+    // Every lookup above checks before it reads, so this is a bug here; still, the user gets a
+    // line to look at rather than an unexplained crash.
+    throw campaign_error(file_name, line_of(e.mark), "(file)", e.msg);
+  }
   c.source_text = std::string(yaml_text);
   c.source_file = file_name;
   return c;
 }
 
 campaign load_campaign_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw campaign_error(path, 0, "(file)", "is a directory, not a campaign file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw campaign_error(path, 0, "(file)", "cannot read the file");
@@ -765,183 +1000,6 @@ campaign load_campaign_file(const std::string& path) {
   text << in.rdbuf();
   const auto dir = std::filesystem::path(path).parent_path().string();
   return parse_campaign(text.str(), path, dir.empty() ? "." : dir);
-}
-
-threshold parse_threshold(std::string_view expression) {
-  threshold t;
-  t.expression = std::string(expression);
-  std::size_t i = 0;
-  auto skip_space = [&] {
-    while (i < expression.size() && (expression[i] == ' ' || expression[i] == '\t')) {
-      ++i;
-    }
-  };
-  skip_space();
-  const auto metric_start = i;
-  while (i < expression.size() && expression[i] != ' ' && expression[i] != '<' &&
-         expression[i] != '>' && expression[i] != '=') {
-    ++i;
-  }
-  t.metric = std::string(expression.substr(metric_start, i - metric_start));
-  skip_space();
-  using cmp = threshold::comparison;
-  const auto rest = expression.substr(i);
-  if (rest.substr(0, 2) == "<=") {
-    t.op = cmp::less_equal;
-    i += 2;
-  } else if (rest.substr(0, 2) == ">=") {
-    t.op = cmp::greater_equal;
-    i += 2;
-  } else if (rest.substr(0, 2) == "==") {
-    t.op = cmp::equal;
-    i += 2;
-  } else if (rest.substr(0, 1) == "<") {
-    t.op = cmp::less;
-    i += 1;
-  } else if (rest.substr(0, 1) == ">") {
-    t.op = cmp::greater;
-    i += 1;
-  } else {
-    throw std::invalid_argument("expected METRIC OP VALUE with OP one of < <= > >= ==, got '" +
-                                std::string(expression) + "'");
-  }
-  skip_space();
-  auto value = std::string(expression.substr(i));
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
-    value.pop_back();
-  }
-
-  static const std::set<std::string> stats = {"min", "mean", "avg", "med",  "p50",
-                                              "p90", "p95",  "p99", "p999", "max"};
-  auto latency_metric = [&] {
-    for (const auto* prefix : {"http.latency.", "http.ttfb.", "http.connect."}) {
-      const std::string_view p(prefix);
-      if (t.metric.rfind(p, 0) == 0 && stats.count(t.metric.substr(p.size())) != 0) {
-        return true;
-      }
-    }
-    return false;
-  };
-  auto plain_number = [&](const std::string& text, double& out) {
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return !text.empty() && ec == std::errc{} && end == text.data() + text.size() &&
-           std::isfinite(out);
-  };
-  if (latency_metric()) {
-    double ms = 0;
-    if (plain_number(value, ms)) {
-      t.value = ms;  // a bare number is milliseconds
-    } else if (auto d = core::parse_duration(value)) {
-      t.value = static_cast<double>(d->count()) / 1e6;
-    } else {
-      throw std::invalid_argument("expected a latency like 200ms, 1.5s or 800us, got '" + value +
-                                  "'");
-    }
-  } else if (t.metric == "http.error_rate" || t.metric == "checks.rate") {
-    double v = 0;
-    if (!value.empty() && value.back() == '%' &&
-        plain_number(value.substr(0, value.size() - 1), v)) {
-      t.value = v / 100.0;
-    } else if (plain_number(value, v)) {
-      t.value = v;
-    } else {
-      throw std::invalid_argument("expected a ratio like 0.01 or a percentage like 1%, got '" +
-                                  value + "'");
-    }
-  } else if (t.metric == "http.requests" || t.metric == "http.rps" ||
-             t.metric == "iterations.dropped") {
-    if (!plain_number(value, t.value)) {
-      throw std::invalid_argument("expected a number, got '" + value + "'");
-    }
-  } else {
-    throw std::invalid_argument(
-        "unknown metric '" + t.metric +
-        "' (known: http.latency.<stat>, http.ttfb.<stat>, http.connect.<stat> with <stat> one "
-        "of min mean p50 p90 p95 p99 p999 max; http.error_rate, checks.rate, http.requests, "
-        "http.rps, iterations.dropped)");
-  }
-  return t;
-}
-
-data_feeder parse_csv(std::string_view text, const std::string& file) {
-  data_feeder out;
-  std::vector<std::vector<std::string>> rows;
-  std::vector<int> row_lines;
-  std::vector<std::string> row;
-  std::string cell;
-  bool quoted = false;
-  bool cell_started = false;
-  int line = 1;
-  int row_line = 1;
-  auto end_cell = [&] {
-    row.push_back(std::move(cell));
-    cell.clear();
-    cell_started = false;
-  };
-  auto end_row = [&] {
-    end_cell();
-    if (!(row.size() == 1 && row[0].empty())) {  // blank lines are skipped
-      rows.push_back(std::move(row));
-      row_lines.push_back(row_line);
-    }
-    row.clear();
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"') {
-        if (i + 1 < text.size() && text[i + 1] == '"') {
-          cell.push_back('"');
-          ++i;
-        } else {
-          quoted = false;
-        }
-      } else {
-        if (c == '\n') {
-          ++line;
-        }
-        cell.push_back(c);
-      }
-      continue;
-    }
-    if (c == '"' && !cell_started) {
-      quoted = true;
-      cell_started = true;
-    } else if (c == ',') {
-      end_cell();
-    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-      continue;
-    } else if (c == '\n') {
-      end_row();
-      ++line;
-      row_line = line;
-    } else {
-      cell.push_back(c);
-      cell_started = true;
-    }
-  }
-  if (quoted) {
-    throw campaign_error(file, row_line, "data", "unterminated quoted field");
-  }
-  if (cell_started || !row.empty()) {
-    end_row();
-  }
-  if (rows.empty()) {
-    throw campaign_error(file, 1, "data", "the CSV file is empty: expected a header row");
-  }
-  out.columns = std::move(rows.front());
-  for (std::size_t r = 1; r < rows.size(); ++r) {
-    if (rows[r].size() != out.columns.size()) {
-      throw campaign_error(file, row_lines[r], "data",
-                           fmt::format("expected {} fields like the header, got {}",
-                                       out.columns.size(), rows[r].size()));
-    }
-    out.rows.push_back(std::move(rows[r]));
-  }
-  if (out.rows.empty()) {
-    throw campaign_error(file, 1, "data", "the CSV file has a header but no rows");
-  }
-  return out;
 }
 
 }  // namespace stampede::scenario

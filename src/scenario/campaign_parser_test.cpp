@@ -2,6 +2,7 @@
 #include "scenario/campaign_parser.hpp"
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@ namespace stampede::scenario {
 namespace {
 
 using namespace std::chrono_literals;
+using std::chrono::nanoseconds;
 
 const char* const minimal = R"(target: http://127.0.0.1:8080
 phases:
@@ -46,29 +48,118 @@ std::string with(const std::string& from, const std::string& to) {
   return s.replace(at, from.size(), to);
 }
 
+/// A campaign whose only phase is `- name: p` followed by `lines` (which start on line 5).
+std::string with_phase(const std::string& lines) {
+  return "target: http://h:1\n"
+         "scenarios: [{name: s, flow: [get: /]}]\n"
+         "phases:\n"
+         "  - name: p\n" +
+         lines;
+}
+
+/// A campaign whose only flow step is `- ` followed by `step` (which starts on line 6).
+std::string with_step(const std::string& step) {
+  return "target: http://h:1\n"
+         "phases: [{name: p, duration: 1s, users: 1}]\n"
+         "scenarios:\n"
+         "  - name: s\n"
+         "    flow:\n"
+         "      - " +
+         step;
+}
+
+/// The message std::regex gives for `pattern`, which differs between standard libraries.
+std::string regex_message(const std::string& pattern) {
+  try {
+    const std::regex re(pattern);
+  } catch (const std::regex_error& e) {
+    return e.what();
+  }
+  return "compiles";
+}
+
+std::filesystem::path examples_dir() {
+  return std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "examples";
+}
+
+/// A fresh directory for files a test writes, removed at the end of the test.
+class temp_dir {
+ public:
+  temp_dir() {
+    path_ =
+        std::filesystem::temp_directory_path() /
+        ("stampede-scenario-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  std::string write(const std::string& name, const std::string& text) const {
+    const auto p = path_ / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
 TEST(CampaignParser, MinimalCampaignAsWritten) {
   const auto c = parse(minimal);
   EXPECT_EQ(c.name, "c");
   EXPECT_EQ(c.target, "http://127.0.0.1:8080");
+  EXPECT_FALSE(c.threads);
+  EXPECT_FALSE(c.data);
+  EXPECT_TRUE(c.defaults_.headers.empty());
+  EXPECT_EQ(c.defaults_.connect_timeout, nanoseconds(10s));
+  EXPECT_EQ(c.defaults_.request_timeout, nanoseconds(30s));
+  EXPECT_FALSE(c.defaults_.insecure);
+
   ASSERT_EQ(c.phases.size(), 1u);
   EXPECT_EQ(c.phases[0].name, "steady");
-  EXPECT_EQ(c.phases[0].length, std::chrono::nanoseconds(2s));
+  EXPECT_EQ(c.phases[0].length, nanoseconds(2s));
+  EXPECT_EQ(c.phases[0].position.line, 3);
+  EXPECT_EQ(c.phases[0].position.column, 5);
   const auto& closed = std::get<closed_model>(c.phases[0].model);
   EXPECT_EQ(closed.users, 5u);
   EXPECT_FALSE(closed.ramp);
+  EXPECT_FALSE(closed.pace);
+  EXPECT_FALSE(closed.iterations);
+
   ASSERT_EQ(c.scenarios.size(), 1u);
   EXPECT_EQ(c.scenarios[0].name, "slow");
   EXPECT_EQ(c.scenarios[0].weight, 1u);
-  const auto& step = std::get<request_step>(c.scenarios[0].flow.at(0));
+  ASSERT_EQ(c.scenarios[0].flow.size(), 1u);
+  const auto& step = std::get<request_step>(c.scenarios[0].flow[0]);
   EXPECT_EQ(step.method, "GET");
   EXPECT_EQ(step.path.text(), "/delay?ms=20");
+  EXPECT_TRUE(step.path.is_literal());
   EXPECT_EQ(step.name, "GET /delay");
+  EXPECT_TRUE(step.headers.empty());
+  EXPECT_FALSE(step.body);
+  EXPECT_FALSE(step.body_is_json);
+  EXPECT_TRUE(step.checks.empty());
+  EXPECT_TRUE(step.captures.empty());
+  EXPECT_FALSE(step.timeout);
+  EXPECT_EQ(step.position.line, 9);
+
   ASSERT_EQ(c.thresholds.size(), 1u);
+  EXPECT_EQ(c.thresholds[0].expression, "http.latency.p95 < 1ms");
   EXPECT_EQ(c.thresholds[0].metric, "http.latency.p95");
   EXPECT_EQ(c.thresholds[0].op, threshold::comparison::less);
   EXPECT_DOUBLE_EQ(c.thresholds[0].value, 1.0);
   EXPECT_EQ(c.thresholds[0].position.line, 11);
+  EXPECT_EQ(c.thresholds[0].position.column, 5);
+
   EXPECT_EQ(c.source_text, minimal);
+  EXPECT_EQ(c.source_file, "c.yaml");
 }
 
 TEST(CampaignParser, FullFeaturedCampaign) {
@@ -76,7 +167,7 @@ TEST(CampaignParser, FullFeaturedCampaign) {
 target: https://shop.test:8443/
 threads: 3
 defaults:
-  headers: {X-Env: load}
+  headers: {X-Env: load, Accept: application/json}
   connect_timeout: 2s
   request_timeout: 750ms
   insecure: true
@@ -90,17 +181,20 @@ scenarios:
     weight: 3
     flow:
       - post:
-          url: /cart/{{item}}
+          url: /cart/{{item}}?gift=1
           name: add to cart
           headers: {X-Token: "{{token}}"}
-          json: {qty: 2, gift: false, note: "hi"}
+          json: {qty: 2, gift: false, note: "hi", who: "{{user}}", tags: [a, "1"], none: null}
           timeout: 1s
           checks:
             - status: 201
             - header: content-type
               equals: application/json
+            - header: x-request-id
             - body_contains: ok
             - json: $.items[0].id
+            - json: $['a key'].b
+              equals: "7"
           capture:
             - json: $.token
               as: token
@@ -114,16 +208,29 @@ scenarios:
           flow:
             - think: 1s
             - delete: /cart
+            - put: {url: /cart, body: "raw {{id}}"}
+  - name: look
+    flow:
+      - head: /
+      - options: /
+      - patch: /x
 )yaml");
   EXPECT_EQ(c.name, "shop");
   EXPECT_EQ(c.target, "https://shop.test:8443");
   EXPECT_EQ(c.threads, 3u);
   EXPECT_TRUE(c.defaults_.insecure);
-  EXPECT_EQ(c.defaults_.request_timeout, std::chrono::nanoseconds(750ms));
-  ASSERT_EQ(c.defaults_.headers.size(), 1u);
+  EXPECT_EQ(c.defaults_.connect_timeout, nanoseconds(2s));
+  EXPECT_EQ(c.defaults_.request_timeout, nanoseconds(750ms));
+  ASSERT_EQ(c.defaults_.headers.size(), 2u);
   EXPECT_EQ(c.defaults_.headers[0].name, "X-Env");
+  EXPECT_EQ(c.defaults_.headers[0].value.text(), "load");
+  EXPECT_EQ(c.defaults_.headers[1].name, "Accept");
+
   ASSERT_EQ(c.phases.size(), 4u);
-  EXPECT_EQ(std::get<closed_model>(c.phases[0].model).pace, std::chrono::nanoseconds(1s));
+  const auto& closed = std::get<closed_model>(c.phases[0].model);
+  EXPECT_EQ(closed.users, 20u);
+  EXPECT_EQ(closed.ramp, nanoseconds(5s));
+  EXPECT_EQ(closed.pace, nanoseconds(1s));
   const auto& open = std::get<open_model>(c.phases[1].model);
   EXPECT_DOUBLE_EQ(open.arrival_rate, 5.5);
   EXPECT_EQ(open.ramp_to, 50.0);
@@ -131,177 +238,611 @@ scenarios:
   const auto& fixed = std::get<throughput_model>(c.phases[2].model);
   EXPECT_DOUBLE_EQ(fixed.rate, 1000);
   EXPECT_EQ(fixed.connections, 50u);
-  EXPECT_EQ(c.phases[2].length, std::chrono::nanoseconds(60s));
+  EXPECT_EQ(c.phases[2].length, nanoseconds(60s));
   const auto& stepped = std::get<steps_model>(c.phases[3].model);
   EXPECT_EQ(stepped.users, (std::vector<std::uint64_t>{10, 20, 30}));
-  EXPECT_EQ(c.phases[3].length, std::chrono::nanoseconds(30s));
+  EXPECT_EQ(stepped.step_duration, nanoseconds(10s));
+  EXPECT_EQ(c.phases[3].length, nanoseconds(30s));
 
-  const auto& flow = c.scenarios.at(0).flow;
+  ASSERT_EQ(c.scenarios.size(), 2u);
   EXPECT_EQ(c.scenarios[0].weight, 3u);
-  const auto& post = std::get<request_step>(flow.at(0));
+  EXPECT_EQ(c.scenarios[1].weight, 1u);
+  const auto& flow = c.scenarios[0].flow;
+  ASSERT_EQ(flow.size(), 3u);
+  const auto& post = std::get<request_step>(flow[0]);
   EXPECT_EQ(post.name, "add to cart");
   EXPECT_EQ(post.method, "POST");
+  EXPECT_EQ(post.path.text(), "/cart/{{item}}?gift=1");
   EXPECT_EQ(post.path.variables(), std::vector<std::string>{"item"});
+  ASSERT_EQ(post.headers.size(), 1u);
+  EXPECT_EQ(post.headers[0].value.variables(), std::vector<std::string>{"token"});
   EXPECT_TRUE(post.body_is_json);
-  EXPECT_EQ(post.body->text(), R"({"gift":false,"note":"hi","qty":2})");
-  EXPECT_EQ(post.timeout, std::chrono::nanoseconds(1s));
-  ASSERT_EQ(post.checks.size(), 4u);
+  // Keys keep the file's order; quoted scalars stay strings.
+  EXPECT_EQ(post.body->text(),
+            R"({"qty":2,"gift":false,"note":"hi","who":"{{user}}","tags":["a","1"],"none":null})");
+  EXPECT_EQ(post.body->variables(), std::vector<std::string>{"user"});
+  EXPECT_EQ(post.timeout, nanoseconds(1s));
+
+  ASSERT_EQ(post.checks.size(), 6u);
+  EXPECT_EQ(post.checks[0].what, check::kind::status);
+  EXPECT_EQ(post.checks[0].expected->text(), "201");
   EXPECT_EQ(post.checks[0].description, "status == 201");
+  EXPECT_EQ(post.checks[1].what, check::kind::header);
+  EXPECT_EQ(post.checks[1].subject, "content-type");
   EXPECT_EQ(post.checks[1].description, "header content-type == application/json");
-  EXPECT_EQ(post.checks[2].description, "body contains 'ok'");
-  EXPECT_EQ(post.checks[3].description, "json $.items[0].id exists");
+  EXPECT_FALSE(post.checks[2].expected);
+  EXPECT_EQ(post.checks[2].description, "header x-request-id exists");
+  EXPECT_EQ(post.checks[3].what, check::kind::body_contains);
+  EXPECT_EQ(post.checks[3].expected->text(), "ok");
+  EXPECT_EQ(post.checks[3].description, "body contains 'ok'");
+  EXPECT_EQ(post.checks[4].what, check::kind::json_path);
+  EXPECT_EQ(post.checks[4].subject, "$.items[0].id");
+  EXPECT_EQ(post.checks[4].description, "json $.items[0].id exists");
+  EXPECT_EQ(post.checks[5].description, "json $['a key'].b == 7");
+
   ASSERT_EQ(post.captures.size(), 3u);
+  EXPECT_EQ(post.captures[0].from, capture::kind::json_path);
+  EXPECT_EQ(post.captures[0].expression, "$.token");
+  EXPECT_EQ(post.captures[0].variable, "token");
+  EXPECT_EQ(post.captures[1].from, capture::kind::header);
+  EXPECT_EQ(post.captures[1].expression, "X-Request-Id");
+  EXPECT_EQ(post.captures[1].variable, "rid");
   EXPECT_EQ(post.captures[2].from, capture::kind::regex);
   EXPECT_EQ(post.captures[2].expression, "id=(\\w+)");
-  const auto& think = std::get<think_step>(flow.at(1));
-  EXPECT_EQ(think.min, std::chrono::nanoseconds(100ms));
-  EXPECT_EQ(think.max, std::chrono::nanoseconds(2s));
-  const auto& loop = std::get<loop_step>(flow.at(2));
+  EXPECT_EQ(post.captures[2].variable, "id");
+
+  const auto& think = std::get<think_step>(flow[1]);
+  EXPECT_EQ(think.min, nanoseconds(100ms));
+  EXPECT_EQ(think.max, nanoseconds(2s));
+  const auto& loop = std::get<loop_step>(flow[2]);
   EXPECT_EQ(loop.count, 2u);
-  EXPECT_EQ(std::get<request_step>(loop.flow.at(1)).name, "DELETE /cart");
+  ASSERT_EQ(loop.flow.size(), 3u);
+  EXPECT_EQ(std::get<think_step>(loop.flow[0]).min, nanoseconds(1s));
+  EXPECT_EQ(std::get<think_step>(loop.flow[0]).max, nanoseconds(1s));
+  EXPECT_EQ(std::get<request_step>(loop.flow[1]).name, "DELETE /cart");
+  const auto& put = std::get<request_step>(loop.flow[2]);
+  EXPECT_EQ(put.name, "PUT /cart");
+  EXPECT_EQ(put.body->text(), "raw {{id}}");
+  EXPECT_FALSE(put.body_is_json);
+
+  const auto& look = c.scenarios[1].flow;
+  EXPECT_EQ(std::get<request_step>(look.at(0)).method, "HEAD");
+  EXPECT_EQ(std::get<request_step>(look.at(1)).method, "OPTIONS");
+  EXPECT_EQ(std::get<request_step>(look.at(2)).name, "PATCH /x");
 }
 
-TEST(CampaignParser, ErrorsNameFileLineAndField) {
+TEST(CampaignParser, JsonBodies) {
+  auto body_of = [](const std::string& json) {
+    const auto c = parse(with_step("post: {url: /x, json: " + json + "}\n"));
+    return std::get<request_step>(c.scenarios[0].flow[0]).body->text();
+  };
+  EXPECT_EQ(body_of("[1, '2', -3, 1.5e3, 18446744073709551615, .inf, nan, yes, ~, '']"),
+            R"([1,"2",-3,1500.0,18446744073709551615,".inf","nan","yes",null,""])");
+  EXPECT_EQ(body_of("{b: {c: [true]}, a: \"{{x}}\"}"), R"({"b":{"c":[true]},"a":"{{x}}"})");
+  EXPECT_EQ(body_of("plain text"), R"("plain text")");
+  EXPECT_EQ(body_of("{}"), "{}");
+}
+
+TEST(CampaignParser, NameDefaultsToTheFileStem) {
+  EXPECT_EQ(parse_campaign(minimal, "some/dir/shop.load.yaml", ".").name, "shop.load");
+  EXPECT_EQ(parse(with("target:", "name: nightly\ntarget:")).name, "nightly");
+}
+
+TEST(CampaignParser, WorkloadKinds) {
+  const auto closed = parse(with_phase("    duration: 1m\n    users: 10\n    ramp: 1m\n"));
+  EXPECT_EQ(closed.phases[0].length, nanoseconds(60s));
+  EXPECT_EQ(std::get<closed_model>(closed.phases[0].model).ramp, nanoseconds(60s));
+
+  const auto open = parse(with_phase("    duration: 30s\n    arrival_rate: 0.5\n    ramp_to: 0\n"));
+  const auto& o = std::get<open_model>(open.phases[0].model);
+  EXPECT_DOUBLE_EQ(o.arrival_rate, 0.5);
+  EXPECT_EQ(o.ramp_to, 0.0);
+  EXPECT_FALSE(o.max_users);
+  EXPECT_EQ(open.phases[0].length, nanoseconds(30s));
+
+  const auto fixed = parse(with_phase("    duration: 500ms\n    rate: 12.5\n    connections: 2\n"));
+  const auto& t = std::get<throughput_model>(fixed.phases[0].model);
+  EXPECT_DOUBLE_EQ(t.rate, 12.5);
+  EXPECT_EQ(t.connections, 2u);
+  EXPECT_EQ(fixed.phases[0].length, nanoseconds(500ms));
+
+  const auto steps = parse(with_phase("    step_duration: 1m\n    steps: [5, 1]\n"));
+  EXPECT_EQ(std::get<steps_model>(steps.phases[0].model).users, (std::vector<std::uint64_t>{5, 1}));
+  EXPECT_EQ(steps.phases[0].length, nanoseconds(120s));
+}
+
+TEST(CampaignParser, TopLevelErrors) {
+  EXPECT_EQ(error_of(""), "c.yaml:1: (file): the campaign is empty");
+  EXPECT_EQ(error_of("# only a comment\n"), "c.yaml:1: (file): the campaign is empty");
+  EXPECT_EQ(error_of("- a\n- b\n"), "c.yaml:1: (file): expected a mapping of fields, got a list");
+  EXPECT_EQ(error_of("target: http://h:1\nphases: [\n"),
+            "c.yaml:3: (syntax): end of sequence flow not found");
+  EXPECT_EQ(error_of(std::string(minimal) + "---\ntarget: http://other:1\n"),
+            "c.yaml:13: (file): a campaign file holds one YAML document; a second one starts here");
+  EXPECT_EQ(error_of(with("target:", "tagret: x\ntarget:")),
+            "c.yaml:1: tagret: unknown field 'tagret'; did you mean 'target'?");
+  EXPECT_EQ(error_of(with("target:", "x: 1\ntarget:")), "c.yaml:1: x: unknown field 'x'");
+  EXPECT_EQ(error_of(with("target: http://127.0.0.1:8080\n", "")),
+            "c.yaml:1: target: missing: the base URL to load, e.g. target: http://127.0.0.1:8080");
+  EXPECT_EQ(error_of(with("thresholds:", "phases: []\nthresholds:")),
+            "c.yaml:10: phases: given twice (first on line 2)");
+  EXPECT_EQ(error_of(with("target:", "name: ''\ntarget:")), "c.yaml:1: name: must not be empty");
+  EXPECT_EQ(error_of(with("target:", "threads: 0\ntarget:")),
+            "c.yaml:1: threads: expected a positive integer, got '0'");
+  EXPECT_EQ(error_of(with("target:", "threads: 5000\ntarget:")),
+            "c.yaml:1: threads: expected at most 1024, got 5000");
+}
+
+TEST(CampaignParser, TargetErrors) {
+  auto target = [](const std::string& url) {
+    return error_of(with("target: http://127.0.0.1:8080", "target: " + url));
+  };
+  EXPECT_EQ(target("127.0.0.1:8080"),
+            "c.yaml:1: target: expected a URL like http://host:port, got '127.0.0.1:8080'");
+  EXPECT_EQ(target("ftp://h"),
+            "c.yaml:1: target: unsupported scheme 'ftp' (use http or https), got 'ftp://h'");
+  EXPECT_EQ(target("http://:80"), "c.yaml:1: target: missing host, got 'http://:80'");
+  EXPECT_EQ(target("http://h:99999"),
+            "c.yaml:1: target: invalid port '99999', got 'http://h:99999'");
+  EXPECT_EQ(target("http://h/api"),
+            "c.yaml:1: target: must be scheme://host[:port] only; paths go in the steps (got "
+            "'/api')");
+  EXPECT_EQ(target("http://h?x=1"),
+            "c.yaml:1: target: must be scheme://host[:port] only; paths go in the steps (got "
+            "'/?x=1')");
+  EXPECT_EQ(target("'http://h/#top'"),
+            "c.yaml:1: target: a URL cannot contain spaces or '#', got 'http://h/#top'");
+  EXPECT_EQ(target("[http://h]"), "c.yaml:1: target: expected text, got a list");
+  EXPECT_EQ(parse(with("http://127.0.0.1:8080", "HTTPS://[::1]:8443/")).target,
+            "HTTPS://[::1]:8443");
+}
+
+TEST(CampaignParser, DefaultsErrors) {
+  auto defaults = [](const std::string& lines) {
+    return error_of(with("phases:", "defaults:\n" + lines + "phases:"));
+  };
+  EXPECT_EQ(defaults("  insecur: true\n"),
+            "c.yaml:3: defaults.insecur: unknown field 'insecur'; did you mean 'insecure'?");
+  EXPECT_EQ(defaults("  insecure: maybe\n"),
+            "c.yaml:3: defaults.insecure: expected true or false, got 'maybe'");
+  EXPECT_EQ(defaults("  request_timeout: 0s\n"),
+            "c.yaml:3: defaults.request_timeout: expected a duration longer than 0, got '0s'");
+  EXPECT_EQ(defaults("  connect_timeout: soon\n"),
+            "c.yaml:3: defaults.connect_timeout: expected a duration like 500ms, 30s, 5m or 1h, "
+            "got 'soon'");
+  EXPECT_EQ(defaults("  headers:\n    Bad Name: x\n"),
+            "c.yaml:4: defaults.headers.Bad Name: invalid header name 'Bad Name'");
+  EXPECT_EQ(defaults("  headers:\n    X-A: [1, 2]\n"),
+            "c.yaml:4: defaults.headers.X-A: expected text, got a list");
+  EXPECT_EQ(defaults("  headers:\n    X-A: a\n    x-a: b\n"),
+            "c.yaml:5: defaults.headers.x-a: given twice (header names are case-insensitive)");
+  EXPECT_EQ(defaults("  headers: [X-A]\n"),
+            "c.yaml:3: defaults.headers: expected a mapping of fields, got a list");
+}
+
+TEST(CampaignParser, PhaseErrors) {
   EXPECT_EQ(error_of(with("    users: 5", "    usres: 5")),
             "c.yaml:5: phases[0].usres: unknown field 'usres'; did you mean 'users'?");
   EXPECT_EQ(error_of(with("    users: 5", "    users: five")),
             "c.yaml:5: phases[0].users: expected a positive integer, got 'five'");
   EXPECT_EQ(error_of(with("    users: 5", "    users: 0")),
             "c.yaml:5: phases[0].users: expected a positive integer, got '0'");
+  EXPECT_EQ(error_of(with("    users: 5", "    users: -3")),
+            "c.yaml:5: phases[0].users: expected a positive integer, got '-3'");
+  EXPECT_EQ(error_of(with("    users: 5", "    users: 2.5")),
+            "c.yaml:5: phases[0].users: expected a positive integer, got '2.5'");
+  EXPECT_EQ(error_of(with("    users: 5", "    users: 99999999999999999999")),
+            "c.yaml:5: phases[0].users: expected a positive integer, got '99999999999999999999'");
+  EXPECT_EQ(error_of(with("    users: 5", "    users:")),
+            "c.yaml:5: phases[0].users: expected a positive integer, got nothing");
   EXPECT_EQ(error_of(with("duration: 2s", "duration: 2 seconds")),
             "c.yaml:4: phases[0].duration: expected a duration like 500ms, 30s, 5m or 1h, got "
             "'2 seconds'");
+  EXPECT_EQ(error_of(with("duration: 2s", "duration: 0s")),
+            "c.yaml:4: phases[0].duration: expected a duration longer than 0, got '0s'");
+  EXPECT_EQ(error_of(with("    duration: 2s\n", "")),
+            "c.yaml:3: phases[0].duration: missing: how long the phase lasts, e.g. 30s");
+  EXPECT_EQ(error_of(with("  - name: steady\n", "  - duration: 2s\n")),
+            "c.yaml:4: phases[0].duration: given twice (first on line 3)");
+  EXPECT_EQ(error_of(with("  - name: steady\n", "  - nme: steady\n")),
+            "c.yaml:3: phases[0].nme: unknown field 'nme'; did you mean 'name'?");
+  EXPECT_EQ(error_of(with("  - name: steady\n    duration", "  - duration")),
+            "c.yaml:3: phases[0].name: missing: every phase needs a name");
+  EXPECT_EQ(error_of(with("    users: 5",
+                          "    users: 5\n  - name: steady\n    duration: 1s\n    users: 1")),
+            "c.yaml:6: phases[1].name: duplicate phase name 'steady'");
+  EXPECT_EQ(
+      error_of(with("phases:\n  - name: steady\n    duration: 2s\n    users: 5\n", "phases: []\n")),
+      "c.yaml:2: phases: must not be empty");
+  EXPECT_EQ(error_of(with("phases:\n  - name: steady\n    duration: 2s\n    users: 5\n",
+                          "phases: steady\n")),
+            "c.yaml:2: phases: expected a list, got 'steady'");
+  EXPECT_EQ(error_of(with("phases:\n  - name: steady\n    duration: 2s\n    users: 5\n", "")),
+            "c.yaml:1: phases: missing: a list of load phases, e.g. - {name: steady, duration: "
+            "30s, users: 10}");
+
+  // Mixing workload kinds names the first field of the second kind.
   EXPECT_EQ(error_of(with("    users: 5", "    users: 5\n    rate: 10")),
             "c.yaml:6: phases[0].rate: 'rate' belongs to a constant throughput phase, but "
             "'users' makes this a closed phase");
-  EXPECT_EQ(error_of(with("    users: 5", "    arrival_rate: 10\n    max_users: 0")),
-            "c.yaml:6: phases[0].max_users: expected a positive integer, got '0'");
-  EXPECT_EQ(error_of(with("    users: 5", "    rate: 10")),
-            "c.yaml:3: phases[0].connections: missing: how many connections carry the rate");
+  EXPECT_EQ(error_of(with_phase("    arrival_rate: 5\n    duration: 1s\n    pace: 1s\n")),
+            "c.yaml:7: phases[0].pace: 'pace' belongs to a closed phase, but 'arrival_rate' "
+            "makes this an open phase");
+  EXPECT_EQ(error_of(with_phase("    steps: [1]\n    step_duration: 1s\n    users: 1\n")),
+            "c.yaml:7: phases[0].users: 'users' belongs to a closed phase, but 'steps' makes "
+            "this a steps phase");
+  EXPECT_EQ(error_of(with_phase("    duration: 1s\n")),
+            "c.yaml:4: phases[0]: no workload: give users (closed), arrival_rate (open), rate and "
+            "connections (constant throughput), or steps and step_duration");
+  EXPECT_EQ(error_of(with("    users: 5", "    users: 5\n    iterations: 10")),
+            "c.yaml:6: phases[0].iterations: a phase in a file runs for a time; a total number of "
+            "iterations is for quick mode only (stampede run --url URL -n N)");
+
+  // closed
   EXPECT_EQ(error_of(with("    users: 5", "    users: 5\n    ramp: 3s")),
             "c.yaml:6: phases[0].ramp: must not be longer than the phase's duration");
-  EXPECT_EQ(error_of(with("    users: 5", "    users: 5\n    iterations: 10")),
-            "c.yaml:6: phases[0].iterations: unknown field 'iterations'");
-  EXPECT_EQ(error_of(with("target: http://127.0.0.1:8080", "target: 127.0.0.1:8080")),
-            "c.yaml:1: target: expected a URL like http://host:port/path, got '127.0.0.1:8080'");
-  EXPECT_EQ(error_of(with("target: http://127.0.0.1:8080", "target: http://h/api")),
-            "c.yaml:1: target: must be scheme://host:port only; put paths in the steps (got path "
-            "'/api')");
-  EXPECT_EQ(error_of(with("      - get: /delay?ms=20", "      - get: delay")),
-            "c.yaml:9: scenarios[0].flow[0].get: expected a path starting with '/', got 'delay'");
-  EXPECT_EQ(error_of(with("      - get: /delay?ms=20", "      - fetch: /x")),
-            "c.yaml:9: scenarios[0].flow[0].fetch: unknown field 'fetch'; did you mean 'patch'?");
-  EXPECT_EQ(error_of(with("      - get: /delay?ms=20", "      - get: /x\n        think: 1s")),
-            "c.yaml:9: scenarios[0].flow[0]: a step is exactly one of "
-            "get/post/put/patch/delete/head/options, think or loop; put request options under "
-            "the method (e.g. get: {url: /x, headers: ...})");
+  EXPECT_EQ(error_of(with("    users: 5", "    users: 5\n    pace: 0ms")),
+            "c.yaml:6: phases[0].pace: expected a duration longer than 0, got '0ms'");
+  EXPECT_EQ(error_of(with_phase("    duration: 1s\n    ramp: 1s\n")),
+            "c.yaml:4: phases[0].users: missing: how many virtual users run");
+  // open
+  EXPECT_EQ(error_of(with_phase("    duration: 1s\n    arrival_rate: 0\n")),
+            "c.yaml:6: phases[0].arrival_rate: expected a number > 0, got '0'");
+  EXPECT_EQ(error_of(with_phase("    duration: 1s\n    arrival_rate: -2\n")),
+            "c.yaml:6: phases[0].arrival_rate: expected a number > 0, got '-2'");
+  EXPECT_EQ(error_of(with_phase("    duration: 1s\n    arrival_rate: .inf\n")),
+            "c.yaml:6: phases[0].arrival_rate: expected a number > 0, got '.inf'");
+  EXPECT_EQ(error_of(with_phase("    duration: 1s\n    arrival_rate: 1\n    ramp_to: -1\n")),
+            "c.yaml:7: phases[0].ramp_to: expected a number >= 0, got '-1'");
+  EXPECT_EQ(error_of(with_phase("    duration: 1s\n    arrival_rate: 1\n    max_users: 0\n")),
+            "c.yaml:7: phases[0].max_users: expected a positive integer, got '0'");
+  EXPECT_EQ(error_of(with_phase("    duration: 1s\n    max_users: 3\n")),
+            "c.yaml:4: phases[0].arrival_rate: missing: new iterations per second");
+  // constant throughput
+  EXPECT_EQ(error_of(with_phase("    duration: 1s\n    rate: 10\n")),
+            "c.yaml:4: phases[0].connections: missing: how many connections carry the rate");
+  EXPECT_EQ(error_of(with_phase("    duration: 1s\n    connections: 10\n")),
+            "c.yaml:4: phases[0].rate: missing: requests per second");
+  EXPECT_EQ(error_of(with_phase("    duration: 1s\n    rate: 10\n    connections: 0\n")),
+            "c.yaml:7: phases[0].connections: expected a positive integer, got '0'");
+  // steps
+  EXPECT_EQ(error_of(with_phase("    steps: [1, 2]\n    step_duration: 1s\n    duration: 2s\n")),
+            "c.yaml:7: phases[0].duration: a steps phase lasts steps x step_duration; give "
+            "step_duration instead");
+  EXPECT_EQ(error_of(with_phase("    steps: []\n    step_duration: 1s\n")),
+            "c.yaml:5: phases[0].steps: must not be empty");
+  EXPECT_EQ(error_of(with_phase("    steps: [10, 0]\n    step_duration: 1s\n")),
+            "c.yaml:5: phases[0].steps[1]: expected a positive integer, got '0'");
+  EXPECT_EQ(error_of(with_phase("    steps: [10]\n")),
+            "c.yaml:4: phases[0].step_duration: missing: how long each step lasts, e.g. 30s");
+  EXPECT_EQ(error_of(with_phase("    step_duration: 1s\n")),
+            "c.yaml:4: phases[0].steps: missing: the user count of each step, e.g. steps: [10, "
+            "20, 30]");
+}
+
+TEST(CampaignParser, ScenarioErrors) {
+  EXPECT_EQ(error_of(with("  - name: slow\n", "  - name: slow\n    wieght: 2\n")),
+            "c.yaml:8: scenarios[0].wieght: unknown field 'wieght'; did you mean 'weight'?");
+  EXPECT_EQ(error_of(with("  - name: slow\n", "  - name: slow\n    weight: 0\n")),
+            "c.yaml:8: scenarios[0].weight: expected a positive integer, got '0'");
+  EXPECT_EQ(error_of(with("  - name: slow\n", "  - name: slow\n    weight: 2000000\n")),
+            "c.yaml:8: scenarios[0].weight: expected at most 1000000, got 2000000");
+  EXPECT_EQ(error_of(with("  - name: slow\n", "  - weight: 1\n")),
+            "c.yaml:7: scenarios[0].name: missing: every scenario needs a name");
+  EXPECT_EQ(error_of(with("      - get: /delay?ms=20\n",
+                          "      - get: /\n  - name: slow\n    flow: [get: /]\n")),
+            "c.yaml:10: scenarios[1].name: duplicate scenario name 'slow'");
+  EXPECT_EQ(error_of(with("    flow:\n      - get: /delay?ms=20\n", "    weight: 2\n")),
+            "c.yaml:7: scenarios[0].flow: missing: the steps each iteration runs, e.g. flow: "
+            "[get: /]");
+  EXPECT_EQ(error_of(with("    flow:\n      - get: /delay?ms=20\n", "    flow: []\n")),
+            "c.yaml:8: scenarios[0].flow: must not be empty");
+  EXPECT_EQ(error_of(with("      - get: /delay?ms=20",
+                          "      - think: 1s\n      - loop: {count: 2, flow: [think: 0s]}")),
+            "c.yaml:9: scenarios[0].flow: has no request step; add one, e.g. - get: /");
+  EXPECT_EQ(error_of(with("scenarios:\n  - name: slow\n    flow:\n      - get: /delay?ms=20\n",
+                          "scenarios: {a: 1}\n")),
+            "c.yaml:6: scenarios: expected a list, got a mapping");
+}
+
+TEST(CampaignParser, StepErrors) {
+  EXPECT_EQ(error_of(with_step("fetch: /x\n")),
+            "c.yaml:6: scenarios[0].flow[0].fetch: unknown field 'fetch'; did you mean 'patch'?");
+  EXPECT_EQ(error_of(with_step("GET: /x\n")),
+            "c.yaml:6: scenarios[0].flow[0].GET: unknown field 'GET'; did you mean 'get'?");
+  EXPECT_EQ(error_of(with_step("get: /x\n        think: 1s\n")),
+            "c.yaml:6: scenarios[0].flow[0]: a step is exactly one of get, post, put, patch, "
+            "delete, head, options, think or loop");
+  EXPECT_EQ(error_of(with_step("get: /x\n        checks:\n          - status: 200\n")),
+            "c.yaml:7: scenarios[0].flow[0].checks: 'checks' is a request option: put it under "
+            "the method, e.g. - get: {url: /items, checks: ...}");
+  EXPECT_EQ(error_of(with_step("{}\n")),
+            "c.yaml:6: scenarios[0].flow[0]: a step is exactly one of get, post, put, patch, "
+            "delete, head, options, think or loop");
+  EXPECT_EQ(error_of(with_step("/x\n")),
+            "c.yaml:6: scenarios[0].flow[0]: expected a mapping of fields, got '/x'");
+  EXPECT_EQ(error_of(with_step("get: delay\n")),
+            "c.yaml:6: scenarios[0].flow[0].get: expected a path starting with '/', got 'delay'");
+  EXPECT_EQ(error_of(with_step("get: /a b\n")),
+            "c.yaml:6: scenarios[0].flow[0].get: a path cannot contain spaces or line breaks "
+            "(write %20)");
+  EXPECT_EQ(error_of(with_step("get:\n")),
+            "c.yaml:6: scenarios[0].flow[0].get: expected a path like /items, or a mapping with "
+            "url: and options, got nothing");
+  EXPECT_EQ(error_of(with_step("get: [/a, /b]\n")),
+            "c.yaml:6: scenarios[0].flow[0].get: expected a path like /items, or a mapping with "
+            "url: and options, got a list");
+}
+
+TEST(CampaignParser, RequestOptionErrors) {
+  // The request's options start on line 7.
+  auto post = [](const std::string& lines) { return error_of(with_step("post:\n" + lines)); };
+  EXPECT_EQ(post("          headers: {A: b}\n"),
+            "c.yaml:7: scenarios[0].flow[0].post.url: missing: the path to request, e.g. url: "
+            "/items");
+  EXPECT_EQ(post("          url: /x\n          header: {A: b}\n"),
+            "c.yaml:8: scenarios[0].flow[0].post.header: unknown field 'header'; did you mean "
+            "'headers'?");
+  EXPECT_EQ(post("          url: x\n"),
+            "c.yaml:7: scenarios[0].flow[0].post.url: expected a path starting with '/', got 'x'");
+  EXPECT_EQ(post("          url: /x\n          body: a\n          json: {a: 1}\n"),
+            "c.yaml:9: scenarios[0].flow[0].post.json: give either body or json, not both");
+  EXPECT_EQ(post("          url: /x\n          body: {a: 1}\n"),
+            "c.yaml:8: scenarios[0].flow[0].post.body: expected text, got a mapping (for a "
+            "structured body use json:)");
+  EXPECT_EQ(post("          url: /x\n          timeout: 0s\n"),
+            "c.yaml:8: scenarios[0].flow[0].post.timeout: expected a duration longer than 0, got "
+            "'0s'");
+  EXPECT_EQ(post("          url: /x\n          name: ''\n"),
+            "c.yaml:8: scenarios[0].flow[0].post.name: must not be empty");
+  EXPECT_EQ(post("          url: /x\n          checks: {status: 200}\n"),
+            "c.yaml:8: scenarios[0].flow[0].post.checks: expected a list, got a mapping");
+}
+
+TEST(CampaignParser, CheckAndCaptureErrors) {
+  // The first check or capture starts on line 9.
+  auto checks = [](const std::string& lines) {
+    return error_of(with_step("post:\n          url: /x\n          checks:\n" + lines));
+  };
+  auto capture = [](const std::string& lines) {
+    return error_of(with_step("post:\n          url: /x\n          capture:\n" + lines));
+  };
+  EXPECT_EQ(checks("            - json: items\n"),
+            "c.yaml:9: scenarios[0].flow[0].post.checks[0].json: invalid JSON path 'items' "
+            "(expected e.g. $.items[0].id or $['a key'])");
+  EXPECT_EQ(checks("            - status: 200\n              body_contains: x\n"),
+            "c.yaml:9: scenarios[0].flow[0].post.checks[0]: a check is exactly one of status, "
+            "header, body_contains or json");
+  EXPECT_EQ(checks("            - equals: x\n"),
+            "c.yaml:9: scenarios[0].flow[0].post.checks[0]: a check is exactly one of status, "
+            "header, body_contains or json");
+  EXPECT_EQ(checks("            - status: 999\n"),
+            "c.yaml:9: scenarios[0].flow[0].post.checks[0].status: expected an HTTP status code "
+            "(100 to 599), got 999");
+  EXPECT_EQ(checks("            - status: ok\n"),
+            "c.yaml:9: scenarios[0].flow[0].post.checks[0].status: expected a positive integer, "
+            "got 'ok'");
+  EXPECT_EQ(checks("            - status: 200\n              equals: 201\n"),
+            "c.yaml:10: scenarios[0].flow[0].post.checks[0].equals: a status check takes the code "
+            "itself: status: 200");
+  EXPECT_EQ(checks("            - body_contains: x\n              equals: y\n"),
+            "c.yaml:10: scenarios[0].flow[0].post.checks[0].equals: body_contains takes the text "
+            "itself");
+  EXPECT_EQ(checks("            - header: content type\n"),
+            "c.yaml:9: scenarios[0].flow[0].post.checks[0].header: invalid header name 'content "
+            "type'");
+  EXPECT_EQ(checks("            - stauts: 200\n"),
+            "c.yaml:9: scenarios[0].flow[0].post.checks[0].stauts: unknown field 'stauts'; did "
+            "you mean 'status'?");
+
+  EXPECT_EQ(capture("            - json: $.token\n"),
+            "c.yaml:9: scenarios[0].flow[0].post.capture[0].as: missing: the variable to capture "
+            "into");
+  EXPECT_EQ(
+      capture("            - json: $.token\n              header: X-A\n              as: t\n"),
+      "c.yaml:9: scenarios[0].flow[0].post.capture[0]: a capture is exactly one of json, "
+      "header or regex, with as: NAME");
+  EXPECT_EQ(capture("            - json: $.token\n              as: my token\n"),
+            "c.yaml:10: scenarios[0].flow[0].post.capture[0].as: invalid variable name 'my "
+            "token' (no spaces or braces: as: token)");
+  EXPECT_EQ(capture("            - json: $..token\n              as: t\n"),
+            "c.yaml:9: scenarios[0].flow[0].post.capture[0].json: invalid JSON path '$..token' "
+            "(expected e.g. $.items[0].id or $['a key'])");
+  EXPECT_EQ(capture("            - regex: \"(\"\n              as: x\n"),
+            "c.yaml:9: scenarios[0].flow[0].post.capture[0].regex: invalid regular expression: " +
+                regex_message("("));
+}
+
+TEST(CampaignParser, ThinkAndLoopErrors) {
+  EXPECT_EQ(error_of(with_step("think: soon\n")),
+            "c.yaml:6: scenarios[0].flow[0].think: expected a duration like 500ms, 30s, 5m or 1h, "
+            "got 'soon'");
+  EXPECT_EQ(error_of(with_step("think: {min: 2s, max: 1s}\n")),
+            "c.yaml:6: scenarios[0].flow[0].think.min: must not be longer than max");
+  EXPECT_EQ(error_of(with_step("think: {min: 2s}\n")),
+            "c.yaml:6: scenarios[0].flow[0].think.max: missing: a random think needs min and max");
+  EXPECT_EQ(error_of(with_step("think: {min: 1s, mx: 2s}\n")),
+            "c.yaml:6: scenarios[0].flow[0].think.mx: unknown field 'mx'; did you mean 'max'?");
+  EXPECT_EQ(error_of(with_step("think: [1s]\n")),
+            "c.yaml:6: scenarios[0].flow[0].think: expected a duration like 1s, or {min: 1s, max: "
+            "3s}, got a list");
+  EXPECT_EQ(error_of(with_step("loop: {count: 0, flow: [get: /]}\n")),
+            "c.yaml:6: scenarios[0].flow[0].loop.count: expected a positive integer, got '0'");
+  EXPECT_EQ(error_of(with_step("loop: {count: 2000000, flow: [get: /]}\n")),
+            "c.yaml:6: scenarios[0].flow[0].loop.count: expected at most 1000000, got 2000000");
+  EXPECT_EQ(error_of(with_step("loop: {count: 2}\n")),
+            "c.yaml:6: scenarios[0].flow[0].loop.flow: missing: the steps to repeat");
+  EXPECT_EQ(error_of(with_step("loop: {flow: [get: /]}\n")),
+            "c.yaml:6: scenarios[0].flow[0].loop.count: missing: how many times to repeat the "
+            "flow");
+  EXPECT_EQ(error_of(with_step("loop: {count: 1, flow: [get: /], times: 2}\n")),
+            "c.yaml:6: scenarios[0].flow[0].loop.times: unknown field 'times'");
+
+  // 16 nested loops are fine; a 17th is an error naming its full path.
+  auto nested = [](int depth) {
+    std::string step = "get: /";
+    for (int i = 0; i < depth; ++i) {
+      step = "loop: {count: 1, flow: [" + step + "]}";
+    }
+    return with_step(step + "\n");
+  };
+  EXPECT_NO_THROW(parse(nested(16)));
+  std::string path = "scenarios[0].flow[0].loop";
+  for (int i = 1; i < 17; ++i) {
+    path += ".flow[0].loop";
+  }
+  EXPECT_EQ(error_of(nested(17)), "c.yaml:6: " + path + ": loops nest deeper than 16");
+}
+
+TEST(CampaignParser, ThresholdErrors) {
   EXPECT_EQ(error_of(with("  - http.latency.p95 < 1ms", "  - http.latency.p42 < 1ms")),
             "c.yaml:11: thresholds[0]: unknown metric 'http.latency.p42' (known: "
             "http.latency.<stat>, http.ttfb.<stat>, http.connect.<stat> with <stat> one of min "
             "mean p50 p90 p95 p99 p999 max; http.error_rate, checks.rate, http.requests, "
             "http.rps, iterations.dropped)");
-  EXPECT_EQ(error_of(with("    users: 5",
-                          "    users: 5\n  - name: steady\n    duration: 1s\n    "
-                          "users: 1")),
-            "c.yaml:6: phases[1].name: duplicate phase name 'steady'");
-  EXPECT_EQ(error_of("target: http://h:1\nphases: [\n"),
-            "c.yaml:3: (syntax): end of sequence flow not found");
-  EXPECT_EQ(error_of(""), "c.yaml:1: (file): the campaign is empty");
-  EXPECT_EQ(error_of("target: http://h:1\nscenarios: []\n"),
-            "c.yaml:1: phases: missing: a list of load phases, e.g. - {name: steady, duration: "
-            "30s, users: 10}");
+  EXPECT_EQ(error_of(with("  - http.latency.p95 < 1ms",
+                          "  - http.error_rate < 1%\n  - http.latency.p95 < fast")),
+            "c.yaml:12: thresholds[1]: expected a latency like 200ms, 1.5s or 800us, got 'fast'");
+  EXPECT_EQ(error_of(with("  - http.latency.p95 < 1ms", "  - {p95: 1ms}")),
+            "c.yaml:11: thresholds[0]: expected text, got a mapping");
+  EXPECT_EQ(error_of(with("thresholds:\n  - http.latency.p95 < 1ms", "thresholds: p95 < 1ms")),
+            "c.yaml:10: thresholds: expected a list, got 'p95 < 1ms'");
 }
 
-TEST(CampaignParser, RequestOptionErrors) {
-  const std::string base =
-      "target: http://h:1\nphases: [{name: p, duration: 1s, users: 1}]\n"
-      "scenarios:\n  - name: s\n    flow:\n      - post:\n";
-  EXPECT_EQ(error_of(base + "          url: /x\n          body: a\n          json: {a: 1}\n"),
-            "c.yaml:9: scenarios[0].flow[0].post.json: give either body or json, not both");
-  EXPECT_EQ(error_of(base + "          url: /x\n          checks:\n            - json: items\n"),
-            "c.yaml:9: scenarios[0].flow[0].post.checks[0].json: invalid JSON path 'items' "
-            "(expected e.g. $.items[0].id)");
-  EXPECT_EQ(
-      error_of(base + "          url: /x\n          capture:\n            - regex: \"(\"\n"
-                      "              as: x\n"),
-      std::string("c.yaml:9: scenarios[0].flow[0].post.capture[0].regex: invalid regular "
-                  "expression: ") +
-          [] {
-            try {
-              std::regex re("(");
-            } catch (const std::regex_error& e) {
-              return std::string(e.what());
-            }
-            return std::string();
-          }());
-  EXPECT_EQ(error_of(base + "          url: /x\n          checks:\n            - status: 200\n"
-                            "              body_contains: x\n"),
-            "c.yaml:9: scenarios[0].flow[0].post.checks[0]: a check is exactly one of status, "
-            "header, body_contains or json");
-  EXPECT_EQ(error_of(base + "          headers: {A: b}\n"),
-            "c.yaml:7: scenarios[0].flow[0].post.url: missing: the path to request, e.g. url: "
-            "/items");
+TEST(CampaignParser, DataFeeder) {
+  const temp_dir dir;
+  dir.write("users.csv", "user,password\nalice,\"a,b\"\nbob,x\n");
+  const auto file =
+      dir.write("c.yaml", with("phases:", "data:\n  file: users.csv\n  order: random\nphases:"));
+  const auto c = load_campaign_file(file);
+  ASSERT_TRUE(c.data);
+  EXPECT_EQ(c.data->file, dir.path() + "/users.csv");
+  EXPECT_EQ(c.data->columns, (std::vector<std::string>{"user", "password"}));
+  ASSERT_EQ(c.data->rows.size(), 2u);
+  EXPECT_EQ(c.data->rows[0][1], "a,b");
+  EXPECT_TRUE(c.data->random_order);
+
+  // Without loading, the fields are still checked but the file is not read.
+  const auto unread =
+      parse_campaign(with("phases:", "data:\n  file: elsewhere.csv\n  order: random\nphases:"),
+                     "c.yaml", ".", false);
+  ASSERT_TRUE(unread.data);
+  EXPECT_EQ(unread.data->file, "elsewhere.csv");
+  EXPECT_TRUE(unread.data->random_order);
+  EXPECT_TRUE(unread.data->rows.empty());
 }
 
-TEST(Thresholds, ParsesUnitsAndPercentages) {
-  using cmp = threshold::comparison;
-  auto t = parse_threshold("http.latency.p99 <= 1.5s");
-  EXPECT_EQ(t.op, cmp::less_equal);
-  EXPECT_DOUBLE_EQ(t.value, 1500);
-  EXPECT_DOUBLE_EQ(parse_threshold("http.ttfb.max<800us").value, 0.8);
-  EXPECT_DOUBLE_EQ(parse_threshold("http.connect.mean < 20").value, 20);
-  t = parse_threshold("http.error_rate < 1%");
-  EXPECT_DOUBLE_EQ(t.value, 0.01);
-  EXPECT_DOUBLE_EQ(parse_threshold("checks.rate >= 0.99").value, 0.99);
-  EXPECT_EQ(parse_threshold("http.requests == 100").op, cmp::equal);
-  EXPECT_EQ(parse_threshold("http.rps > 50").op, cmp::greater);
-  EXPECT_THROW(parse_threshold("http.latency.p95"), std::invalid_argument);
-  EXPECT_THROW(parse_threshold("http.latency.p95 < fast"), std::invalid_argument);
-  EXPECT_THROW(parse_threshold("http.error_rate < lots"), std::invalid_argument);
-  EXPECT_THROW(parse_threshold("cpu < 50"), std::invalid_argument);
-}
-
-TEST(Csv, QuotesCrlfAndRaggedRows) {
-  const auto f = parse_csv(
-      "user,pass\r\nalice,\"a,b\"\r\n\"bo\"\"b\",x\r\n\r\ncarol,\"multi\nline\"\n", "u.csv");
-  EXPECT_EQ(f.columns, (std::vector<std::string>{"user", "pass"}));
-  ASSERT_EQ(f.rows.size(), 3u);
-  EXPECT_EQ(f.rows[0][1], "a,b");
-  EXPECT_EQ(f.rows[1][0], "bo\"b");
-  EXPECT_EQ(f.rows[2][1], "multi\nline");
-  try {
-    parse_csv("a,b\n1,2\n3\n", "u.csv");
-    FAIL();
-  } catch (const campaign_error& e) {
-    EXPECT_EQ(std::string(e.what()), "u.csv:3: data: expected 2 fields like the header, got 1");
-  }
-  EXPECT_THROW(parse_csv("", "u.csv"), campaign_error);
-  EXPECT_THROW(parse_csv("a,b\n", "u.csv"), campaign_error);
-  EXPECT_THROW(parse_csv("a\n\"open\n", "u.csv"), campaign_error);
+TEST(CampaignParser, DataFeederErrors) {
+  const temp_dir dir;
+  auto load = [&](const std::string& data) {
+    try {
+      load_campaign_file(dir.write("c.yaml", with("phases:", data + "phases:")));
+    } catch (const campaign_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const auto c_yaml = dir.path() + "/c.yaml";
+  EXPECT_EQ(load("data:\n  order: random\n"),
+            c_yaml + ":3: data.file: missing: the CSV file to read");
+  EXPECT_EQ(load("data:\n  file: users.csv\n  order: shuffled\n"),
+            c_yaml + ":4: data.order: expected sequential or random, got 'shuffled'");
+  EXPECT_EQ(load("data:\n  file: users.csv\n  ordre: random\n"),
+            c_yaml + ":4: data.ordre: unknown field 'ordre'; did you mean 'order'?");
+  EXPECT_EQ(load("data:\n  file: missing.csv\n"),
+            c_yaml + ":3: data.file: cannot read '" + dir.path() + "/missing.csv'");
+  EXPECT_EQ(load("data: users.csv\n"),
+            c_yaml + ":2: data: expected a mapping of fields, got 'users.csv'");
+  // An error inside the CSV file names the CSV file and its line.
+  dir.write("ragged.csv", "a,b\n1,2\n3\n");
+  EXPECT_EQ(load("data:\n  file: ragged.csv\n"),
+            dir.path() + "/ragged.csv:3: data: expected 2 fields like the header row, got 1");
+  dir.write("empty.csv", "");
+  EXPECT_EQ(load("data:\n  file: empty.csv\n"),
+            dir.path() +
+                "/empty.csv:1: data: the CSV file is empty: expected a header row naming the "
+                "columns");
 }
 
 TEST(CampaignFiles, EveryExampleParses) {
-  const auto examples = std::filesystem::path(__FILE__).parent_path() / "../../examples";
   int seen = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(examples)) {
+  for (const auto& entry : std::filesystem::directory_iterator(examples_dir())) {
     if (entry.path().extension() == ".yaml") {
       EXPECT_NO_THROW(load_campaign_file(entry.path().string())) << entry.path();
       ++seen;
     }
   }
-  EXPECT_GE(seen, 3);
-  const auto feeder = load_campaign_file((examples / "feeder.yaml").string());
-  ASSERT_TRUE(feeder.data);
-  EXPECT_EQ(feeder.data->columns, (std::vector<std::string>{"user", "password", "note"}));
-  EXPECT_EQ(feeder.data->rows.at(0).at(1), "s3cret, with comma");
+  EXPECT_GE(seen, 4);
 }
 
-TEST(CampaignFiles, UnreadableFile) {
+TEST(CampaignFiles, MinimalExampleIsTheMinimalCampaign) {
+  const auto c = load_campaign_file((examples_dir() / "minimal.yaml").string());
+  const auto m = parse(minimal);
+  EXPECT_EQ(c.name, "minimal");
+  EXPECT_EQ(c.target, m.target);
+  ASSERT_EQ(c.phases.size(), 1u);
+  EXPECT_EQ(c.phases[0].length, m.phases[0].length);
+  EXPECT_EQ(std::get<closed_model>(c.phases[0].model).users, 5u);
+  EXPECT_EQ(std::get<request_step>(c.scenarios.at(0).flow.at(0)).path.text(), "/delay?ms=20");
+  EXPECT_EQ(c.thresholds.at(0).expression, "http.latency.p95 < 1ms");
+}
+
+TEST(CampaignFiles, QuickstartExample) {
+  const auto c = load_campaign_file((examples_dir() / "quickstart.yaml").string());
+  EXPECT_EQ(c.target, "http://127.0.0.1:8080");
+  ASSERT_EQ(c.phases.size(), 2u);
+  const auto& warmup = std::get<closed_model>(c.phases[0].model);
+  EXPECT_EQ(c.phases[0].name, "warmup");
+  EXPECT_EQ(c.phases[0].length, nanoseconds(8s));
+  EXPECT_EQ(warmup.users, 20u);
+  EXPECT_EQ(warmup.ramp, nanoseconds(5s));
+  const auto& arrivals = std::get<open_model>(c.phases[1].model);
+  EXPECT_EQ(c.phases[1].name, "arrivals");
+  EXPECT_EQ(c.phases[1].length, nanoseconds(10s));
+  EXPECT_DOUBLE_EQ(arrivals.arrival_rate, 50);
+  EXPECT_EQ(arrivals.ramp_to, 150.0);
+  EXPECT_EQ(arrivals.max_users, 100u);
+  EXPECT_GE(c.scenarios.size(), 2u);
+  EXPECT_GE(c.thresholds.size(), 2u);
+}
+
+TEST(CampaignFiles, FeederExampleReadsItsCsv) {
+  const auto c = load_campaign_file((examples_dir() / "feeder.yaml").string());
+  ASSERT_TRUE(c.data);
+  EXPECT_EQ(c.data->columns, (std::vector<std::string>{"user", "password", "note"}));
+  EXPECT_EQ(c.data->rows.at(0).at(1), "s3cret, with comma");
+  EXPECT_EQ(c.data->rows.at(1).at(2), "a \"quoted\" note");
+}
+
+TEST(CampaignFiles, UnreadableFiles) {
   try {
     load_campaign_file("/no/such/campaign.yaml");
     FAIL();
   } catch (const campaign_error& e) {
     EXPECT_EQ(std::string(e.what()), "/no/such/campaign.yaml:0: (file): cannot read the file");
+    EXPECT_EQ(e.file(), "/no/such/campaign.yaml");
+    EXPECT_EQ(e.line(), 0);
+    EXPECT_EQ(e.field(), "(file)");
+    EXPECT_EQ(e.message(), "cannot read the file");
+  }
+  const temp_dir dir;
+  try {
+    load_campaign_file(dir.path());
+    FAIL();
+  } catch (const campaign_error& e) {
+    EXPECT_EQ(e.message(), "is a directory, not a campaign file");
+  }
+}
+
+TEST(CampaignFiles, ErrorPartsMatchWhat) {
+  try {
+    parse(with("    users: 5", "    users: five"));
+    FAIL();
+  } catch (const campaign_error& e) {
+    EXPECT_EQ(e.file(), "c.yaml");
+    EXPECT_EQ(e.line(), 5);
+    EXPECT_EQ(e.field(), "phases[0].users");
+    EXPECT_EQ(e.message(), "expected a positive integer, got 'five'");
   }
 }
 

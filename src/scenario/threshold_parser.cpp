@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "scenario/threshold_parser.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "core/duration_text.hpp"
+
+namespace stampede::scenario {
+namespace {
+
+enum class value_kind { latency, rate, count };
+
+std::optional<value_kind> kind_of(std::string_view metric) {
+  // avg and med are what k6 users type; metrics::summary understands both spellings.
+  static constexpr std::array<std::string_view, 10> stats = {"min", "mean", "avg", "p50",  "med",
+                                                             "p90", "p95",  "p99", "p999", "max"};
+  for (const std::string_view prefix : {"http.latency.", "http.ttfb.", "http.connect."}) {
+    if (metric.substr(0, prefix.size()) == prefix) {
+      const auto stat = metric.substr(prefix.size());
+      for (const auto s : stats) {
+        if (s == stat) {
+          return value_kind::latency;
+        }
+      }
+      return std::nullopt;
+    }
+  }
+  if (metric == "http.error_rate" || metric == "checks.rate") {
+    return value_kind::rate;
+  }
+  if (metric == "http.requests" || metric == "http.rps" || metric == "iterations.dropped") {
+    return value_kind::count;
+  }
+  return std::nullopt;
+}
+
+std::optional<double> plain_number(std::string_view text) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(v)) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t';
+}
+
+}  // namespace
+
+threshold parse_threshold(std::string_view expression) {
+  using cmp = threshold::comparison;
+  const std::string written(expression);
+  auto format_error = [&] {
+    return std::invalid_argument(
+        "expected METRIC OP VALUE with OP one of < <= > >= ==, e.g. 'http.latency.p95 < "
+        "200ms', got '" +
+        written + "'");
+  };
+
+  threshold t;
+  t.expression = written;
+  std::size_t i = 0;
+  while (i < expression.size() && is_space(expression[i])) {
+    ++i;
+  }
+  const auto metric_start = i;
+  while (i < expression.size() && !is_space(expression[i]) && expression[i] != '<' &&
+         expression[i] != '>' && expression[i] != '=') {
+    ++i;
+  }
+  t.metric = std::string(expression.substr(metric_start, i - metric_start));
+  while (i < expression.size() && is_space(expression[i])) {
+    ++i;
+  }
+  const auto rest = expression.substr(i);
+  static constexpr std::array<std::pair<std::string_view, cmp>, 5> operators = {{
+      {"<=", cmp::less_equal},
+      {">=", cmp::greater_equal},
+      {"==", cmp::equal},
+      {"<", cmp::less},
+      {">", cmp::greater},
+  }};
+  std::string_view op_text;
+  for (const auto& [text, op] : operators) {
+    if (rest.substr(0, text.size()) == text) {
+      op_text = text;
+      t.op = op;
+      break;
+    }
+  }
+  if (t.metric.empty() || op_text.empty()) {
+    throw format_error();
+  }
+  auto value = rest.substr(op_text.size());
+  while (!value.empty() && is_space(value.front())) {
+    value.remove_prefix(1);
+  }
+  while (!value.empty() && is_space(value.back())) {
+    value.remove_suffix(1);
+  }
+  const std::string value_text(value);
+  if (value.empty()) {
+    throw std::invalid_argument("missing the value after '" + std::string(op_text) + "' in '" +
+                                written + "'");
+  }
+
+  const auto kind = kind_of(t.metric);
+  if (!kind) {
+    throw std::invalid_argument(
+        "unknown metric '" + t.metric +
+        "' (known: http.latency.<stat>, http.ttfb.<stat>, http.connect.<stat> with <stat> one "
+        "of min mean p50 p90 p95 p99 p999 max; http.error_rate, checks.rate, http.requests, "
+        "http.rps, iterations.dropped)");
+  }
+  switch (*kind) {
+    case value_kind::latency:
+      // A bare number is milliseconds here (unlike durations elsewhere, where it is seconds),
+      // because latency thresholds are almost always written in milliseconds.
+      if (const auto ms = plain_number(value); ms && *ms >= 0) {
+        t.value = *ms;
+      } else if (const auto d = core::parse_duration(value)) {
+        t.value = static_cast<double>(d->count()) / 1e6;
+      } else {
+        throw std::invalid_argument("expected a latency like 200ms, 1.5s or 800us, got '" +
+                                    value_text + "'");
+      }
+      break;
+    case value_kind::rate: {
+      const bool percent = value.back() == '%';
+      auto v = plain_number(percent ? value.substr(0, value.size() - 1) : value);
+      if (!v) {
+        throw std::invalid_argument("expected a ratio like 0.01 or a percentage like 1%, got '" +
+                                    value_text + "'");
+      }
+      t.value = percent ? *v / 100.0 : *v;
+      if (t.value < 0 || t.value > 1) {
+        // "< 5" most likely means 5%, which a ratio cannot say; refuse rather than guess.
+        throw std::invalid_argument("a rate is between 0 and 1 (or 0% and 100%), got '" +
+                                    value_text + "'");
+      }
+      break;
+    }
+    case value_kind::count:
+      if (const auto v = plain_number(value); v && *v >= 0) {
+        t.value = *v;
+      } else {
+        throw std::invalid_argument("expected a number >= 0, got '" + value_text + "'");
+      }
+      break;
+  }
+  return t;
+}
+
+}  // namespace stampede::scenario

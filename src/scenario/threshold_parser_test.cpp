@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "scenario/threshold_parser.hpp"
+
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+
+namespace stampede::scenario {
+namespace {
+
+using cmp = threshold::comparison;
+
+/// The exact error text for `expression`, or "no error".
+std::string error_of(std::string_view expression) {
+  try {
+    parse_threshold(expression);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Thresholds, Operators) {
+  EXPECT_EQ(parse_threshold("http.rps < 5").op, cmp::less);
+  EXPECT_EQ(parse_threshold("http.rps <= 5").op, cmp::less_equal);
+  EXPECT_EQ(parse_threshold("http.rps > 5").op, cmp::greater);
+  EXPECT_EQ(parse_threshold("http.rps >= 5").op, cmp::greater_equal);
+  EXPECT_EQ(parse_threshold("http.rps == 5").op, cmp::equal);
+  const auto t = parse_threshold("  http.rps>=5  ");
+  EXPECT_EQ(t.metric, "http.rps");
+  EXPECT_EQ(t.op, cmp::greater_equal);
+  EXPECT_DOUBLE_EQ(t.value, 5);
+  EXPECT_EQ(t.expression, "  http.rps>=5  ");
+}
+
+TEST(Thresholds, LatencyUnitsAreStoredInMilliseconds) {
+  EXPECT_DOUBLE_EQ(parse_threshold("http.latency.p99 <= 1.5s").value, 1500);
+  EXPECT_DOUBLE_EQ(parse_threshold("http.latency.p95 < 200ms").value, 200);
+  EXPECT_DOUBLE_EQ(parse_threshold("http.ttfb.max<800us").value, 0.8);
+  EXPECT_DOUBLE_EQ(parse_threshold("http.connect.mean < 1m").value, 60000);
+  EXPECT_DOUBLE_EQ(parse_threshold("http.connect.mean < 20").value, 20);  // bare: ms
+  EXPECT_DOUBLE_EQ(parse_threshold("http.latency.p50 < 0.5").value, 0.5);
+  for (const auto* stat :
+       {"min", "mean", "avg", "p50", "med", "p90", "p95", "p99", "p999", "max"}) {
+    for (const auto* family : {"http.latency.", "http.ttfb.", "http.connect."}) {
+      const auto metric = std::string(family) + stat;
+      EXPECT_EQ(parse_threshold(metric + " < 1ms").metric, metric);
+    }
+  }
+}
+
+TEST(Thresholds, RatesAcceptRatiosAndPercentages) {
+  EXPECT_DOUBLE_EQ(parse_threshold("http.error_rate < 1%").value, 0.01);
+  EXPECT_DOUBLE_EQ(parse_threshold("http.error_rate < 0.01").value, 0.01);
+  EXPECT_DOUBLE_EQ(parse_threshold("http.error_rate == 0").value, 0);
+  EXPECT_DOUBLE_EQ(parse_threshold("checks.rate >= 99.5%").value, 0.995);
+  EXPECT_DOUBLE_EQ(parse_threshold("checks.rate > 0.99").value, 0.99);
+  EXPECT_DOUBLE_EQ(parse_threshold("checks.rate == 100%").value, 1);
+}
+
+TEST(Thresholds, Counts) {
+  EXPECT_DOUBLE_EQ(parse_threshold("http.requests >= 1000").value, 1000);
+  EXPECT_DOUBLE_EQ(parse_threshold("http.rps > 99.5").value, 99.5);
+  EXPECT_DOUBLE_EQ(parse_threshold("iterations.dropped == 0").value, 0);
+}
+
+TEST(Thresholds, Errors) {
+  EXPECT_EQ(error_of("http.latency.p95"),
+            "expected METRIC OP VALUE with OP one of < <= > >= ==, e.g. 'http.latency.p95 < "
+            "200ms', got 'http.latency.p95'");
+  EXPECT_EQ(error_of("http.rps = 5"),
+            "expected METRIC OP VALUE with OP one of < <= > >= ==, e.g. 'http.latency.p95 < "
+            "200ms', got 'http.rps = 5'");
+  EXPECT_EQ(error_of("< 5"),
+            "expected METRIC OP VALUE with OP one of < <= > >= ==, e.g. 'http.latency.p95 < "
+            "200ms', got '< 5'");
+  EXPECT_EQ(error_of(""),
+            "expected METRIC OP VALUE with OP one of < <= > >= ==, e.g. 'http.latency.p95 < "
+            "200ms', got ''");
+  EXPECT_EQ(error_of("http.rps >= "), "missing the value after '>=' in 'http.rps >= '");
+  const std::string known =
+      " (known: http.latency.<stat>, http.ttfb.<stat>, http.connect.<stat> with <stat> one of "
+      "min mean p50 p90 p95 p99 p999 max; http.error_rate, checks.rate, http.requests, "
+      "http.rps, iterations.dropped)";
+  EXPECT_EQ(error_of("cpu < 50"), "unknown metric 'cpu'" + known);
+  EXPECT_EQ(error_of("http.latency.p42 < 5ms"), "unknown metric 'http.latency.p42'" + known);
+  EXPECT_EQ(error_of("http.latency < 5ms"), "unknown metric 'http.latency'" + known);
+  EXPECT_EQ(error_of("http.latency.p95 < fast"),
+            "expected a latency like 200ms, 1.5s or 800us, got 'fast'");
+  EXPECT_EQ(error_of("http.latency.p95 < -5ms"),
+            "expected a latency like 200ms, 1.5s or 800us, got '-5ms'");
+  EXPECT_EQ(error_of("http.latency.p95 < -5"),
+            "expected a latency like 200ms, 1.5s or 800us, got '-5'");
+  EXPECT_EQ(error_of("http.latency.p95 < 200 ms"),
+            "expected a latency like 200ms, 1.5s or 800us, got '200 ms'");
+  EXPECT_EQ(error_of("http.error_rate < lots"),
+            "expected a ratio like 0.01 or a percentage like 1%, got 'lots'");
+  EXPECT_EQ(error_of("http.error_rate < %"),
+            "expected a ratio like 0.01 or a percentage like 1%, got '%'");
+  EXPECT_EQ(error_of("http.error_rate < 5"), "a rate is between 0 and 1 (or 0% and 100%), got '5'");
+  EXPECT_EQ(error_of("checks.rate > 101%"),
+            "a rate is between 0 and 1 (or 0% and 100%), got '101%'");
+  EXPECT_EQ(error_of("http.rps > many"), "expected a number >= 0, got 'many'");
+  EXPECT_EQ(error_of("iterations.dropped < -1"), "expected a number >= 0, got '-1'");
+}
+
+}  // namespace
+}  // namespace stampede::scenario
