@@ -9,7 +9,9 @@
 #include <thread>
 
 #include <fmt/format.h>
+
 #include <grpcpp/grpcpp.h>
+#include "core/unix_time.hpp"
 
 #include "control/control_service.hpp"
 #include "control/credentials.hpp"
@@ -17,23 +19,12 @@
 namespace stampede::control {
 namespace {
 
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using core::unix_ms;
 
 std::string default_name() {
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   return fmt::format("{}-{}", host, ::getpid());
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
-    s.pop_back();
-  }
-  return s;
 }
 
 }  // namespace
@@ -45,7 +36,7 @@ agent_runner::agent_runner(agent_options options) : options_(std::move(options))
   if (options_.protocol == 0) {
     options_.protocol = protocol_version;
   }
-  token_ = trim(read_file(options_.settings.token_file));
+  token_ = read_token(options_.settings.token_file);
   ca_pem_ = read_file(options_.settings.ca_file);
 }
 

@@ -9,16 +9,6 @@
 #include "control/credentials.hpp"
 
 namespace stampede::control {
-namespace {
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
-    s.pop_back();
-  }
-  return s;
-}
-
-}  // namespace
 
 void client_settings::complete_from_environment() {
   auto fill = [](std::string& field, const char* env) {
@@ -59,7 +49,7 @@ std::shared_ptr<grpc::Channel> make_channel(const std::string& controller,
 
 control_client::control_client(const client_settings& settings)
     : controller_(settings.controller),
-      token_(trim(read_file(settings.token_file))),
+      token_(read_token(settings.token_file)),
       stub_(v1::Control::NewStub(make_channel(controller_, read_file(settings.ca_file)))) {}
 
 std::unique_ptr<grpc::ClientContext> control_client::context() const {

@@ -6,17 +6,15 @@
 
 #include <fmt/format.h>
 
+#include "core/unix_time.hpp"
+
 #include "control/credentials.hpp"
 #include "scenario/campaign_parser.hpp"
 
 namespace stampede::control {
 namespace {
 
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using core::unix_ms;
 
 bool valid_name(const std::string& name) {
   if (name.empty() || name.size() > 128) {

@@ -172,6 +172,10 @@ std::string read_file(const std::string& path) {
   return out.str();
 }
 
+std::string read_token(const std::string& path) {
+  return trim(read_file(path));
+}
+
 bool same_secret(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -218,7 +222,7 @@ controller_credentials load_or_create_credentials(const std::string& data_dir) {
     write_file(cert_path, c.server_cert_pem, false);
   }
   if (fs::exists(token_path)) {
-    c.token = trim(read_file(token_path));
+    c.token = read_token(token_path);
     if (c.token.size() < 32) {
       fail(fmt::format("{}: the token is too short (at least 32 characters)", token_path.string()));
     }

@@ -27,6 +27,9 @@ controller_credentials load_or_create_credentials(const std::string& data_dir);
 /// Reads a whole file; throws std::runtime_error naming it.
 std::string read_file(const std::string& path);
 
+/// Reads a token file, without the trailing newline; throws std::runtime_error naming it.
+std::string read_token(const std::string& path);
+
 /// Constant-time comparison, for tokens.
 bool same_secret(const std::string& a, const std::string& b);
 

@@ -10,6 +10,7 @@
 #include <map>
 
 #include <fmt/format.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -17,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/unix_time.hpp"
 #include "engine/agent.hpp"
 #include "engine/interval_merger.hpp"
 #include "engine/progress_line.hpp"
@@ -28,15 +30,11 @@
 namespace stampede::engine {
 namespace {
 
+using core::unix_ms;
+
 namespace asio = boost::asio;
 using clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 /// Plain logs get a line every few seconds; terminals get the live line every second.
 constexpr std::int64_t plain_progress_every = 5;
