@@ -28,6 +28,14 @@ std::vector<completed_interval> interval_merger::add(interval_report report) {
   return flush(false);
 }
 
+std::vector<completed_interval> interval_merger::retire(std::uint32_t worker) {
+  if (worker < finished_.size() && !finished_[worker]) {
+    finished_[worker] = true;
+    ++finished_count_;
+  }
+  return flush(false);
+}
+
 std::vector<completed_interval> interval_merger::drain() {
   return flush(true);
 }

@@ -28,10 +28,16 @@ class interval_merger {
   /// Adds one report; returns the intervals it completed, oldest first. A report for an
   /// interval this worker already reported is ignored (counted in duplicates()).
   std::vector<completed_interval> add(interval_report report);
+  /// A worker that will not report again (its agent was lost): intervals stop waiting for it
+  /// and its later reports are ignored. Returns the intervals this completes.
+  std::vector<completed_interval> retire(std::uint32_t worker);
   /// Completes whatever is pending, whoever has not reported (a run that failed or was cut).
   std::vector<completed_interval> drain();
 
   bool all_finished() const { return finished_count_ == finished_.size(); }
+  bool finished(std::uint32_t worker) const { return finished_.at(worker); }
+  /// Intervals below this one were reported by `worker`.
+  std::int64_t next_index(std::uint32_t worker) const { return next_index_.at(worker); }
   /// Counters summed and histograms merged over every completed interval; gauges keep the peak.
   const metrics::metric_set& totals() const { return totals_; }
   std::uint64_t duplicates() const { return duplicates_; }

@@ -111,5 +111,27 @@ TEST(IntervalMerger, DrainCompletesWhatIsPending) {
   EXPECT_EQ(merger.totals().requests, everything.requests);
 }
 
+TEST(IntervalMerger, RetiredWorkerNoLongerHoldsIntervalsBackAndItsLateReportsAreIgnored) {
+  const auto l = layout();
+  metrics::metric_set everything(l);
+  interval_merger merger(l, 2);
+  merger.add(report(0, 0, false, samples(l, 0, 0, everything)));
+  merger.add(report(1, 0, false, samples(l, 1, 0, everything)));
+  EXPECT_TRUE(merger.add(report(0, 1, false, samples(l, 0, 1, everything))).empty());
+  EXPECT_EQ(merger.next_index(1), 1);
+  const auto done = merger.retire(1);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].index, 1);
+  EXPECT_TRUE(merger.finished(1));
+  metrics::metric_set late(l);
+  EXPECT_TRUE(merger.add(report(1, 1, false, samples(l, 1, 1, late))).empty());
+  EXPECT_EQ(merger.duplicates(), 1u);
+  EXPECT_TRUE(merger.retire(1).empty());  // retiring twice changes nothing
+  ASSERT_EQ(merger.add(report(0, 2, true, samples(l, 0, 2, everything))).size(), 1u);
+  EXPECT_TRUE(merger.all_finished());
+  EXPECT_EQ(merger.totals().requests, everything.requests);
+  EXPECT_EQ(merger.totals().latency, everything.latency);
+}
+
 }  // namespace
 }  // namespace stampede::engine

@@ -47,9 +47,10 @@ class controller {
   run_outcome run();
 
  private:
-  void on_report(interval_report r);
-  void complete_interval(const completed_interval& c);
   void open_db();
+  void on_report(interval_report r);
+  void show_progress(const completed_interval& c);
+  void warn(const std::string& message);
   void handle_signal(int count);
   void finish_progress_line();
 
@@ -58,13 +59,11 @@ class controller {
   asio::io_context ctl_{1};
   std::unique_ptr<agent> agent_;
   std::uint32_t worker_count_ = 0;
-  std::optional<interval_merger> merger_;
   std::optional<storage::results_db> db_;
-  std::int64_t run_id_ = 0;
+  std::optional<run_recorder> recorder_;
   std::string status_ = "completed";
   bool tty_;
   bool line_open_ = false;
-  clock::time_point started_{};
 };
 
 void controller::open_db() {
@@ -73,17 +72,14 @@ void controller::open_db() {
   }
   try {
     db_.emplace(settings_.db_path);
-    storage::run_record rec;
-    rec.name = plan_->campaign.name;
-    rec.command = settings_.command_line;
-    rec.campaign_text = plan_->campaign.source_text;
-    rec.started_at_ms = unix_ms();
-    rec.status = "running";
-    run_id_ = db_->begin_run(rec);
   } catch (const std::exception& e) {
-    std::cerr << "stampede: warning: results will not be stored: " << e.what() << "\n";
-    db_.reset();
+    warn(fmt::format("results will not be stored: {}", e.what()));
   }
+}
+
+void controller::warn(const std::string& message) {
+  finish_progress_line();
+  std::cerr << "stampede: warning: " << message << "\n";
 }
 
 void controller::finish_progress_line() {
@@ -94,54 +90,19 @@ void controller::finish_progress_line() {
 }
 
 void controller::on_report(interval_report r) {
-  for (const auto& c : merger_->add(std::move(r))) {
-    complete_interval(c);
+  for (const auto& c : recorder_->add(std::move(r))) {
+    show_progress(c);
   }
-  if (merger_->all_finished()) {
+  if (recorder_->all_finished()) {
     ctl_.stop();
   }
 }
 
-void controller::complete_interval(const completed_interval& c) {
-  const auto index = c.index;
-  const auto& merged = c.merged;
-  if (db_) {
-    try {
-      auto encoded = metrics::encode(merged);
-      storage::interval_record rec;
-      rec.run_id = run_id_;
-      rec.index = index;
-      rec.started_at_ms = unix_ms() - 1000;
-      rec.metrics_json = encoded.counters.dump();
-      rec.histograms = std::move(encoded.histograms);
-      db_->add_interval(rec);
-    } catch (const std::exception& e) {
-      finish_progress_line();
-      std::cerr << "stampede: warning: storing interval " << index << " failed: " << e.what()
-                << "\n";
-    }
-  }
-  if (!settings_.progress || (!tty_ && (index + 1) % plain_progress_every != 0)) {
+void controller::show_progress(const completed_interval& c) {
+  if (!settings_.progress || (!tty_ && (c.index + 1) % plain_progress_every != 0)) {
     return;
   }
-  progress_state ps;
-  const auto& phase = plan_->phases.at(std::min(c.phase, plan_->phases.size() - 1));
-  ps.phase = phase.name;
-  ps.elapsed_s = static_cast<double>(index + 1);
-  ps.total_s =
-      phase.ends_by_iterations ? 0 : std::chrono::duration<double>(plan_->total_length).count();
-  if (ps.total_s > 0) {
-    // The last interval may end after the plan, while requests in flight finish.
-    ps.elapsed_s = std::min(ps.elapsed_s, ps.total_s);
-  }
-  ps.users = merged.active_users;
-  ps.rps = static_cast<double>(merged.requests);
-  if (!merged.latency.empty()) {
-    ps.p50_ms = static_cast<double>(merged.latency.value_at_percentile(50)) / 1000.0;
-    ps.p99_ms = static_cast<double>(merged.latency.value_at_percentile(99)) / 1000.0;
-  }
-  ps.requests = merger_->totals().requests;
-  ps.failed = merger_->totals().requests_failed;
+  const auto ps = recorder_->progress(c);
   if (tty_) {
     std::cerr << "\r\033[K" << format_progress(ps, true) << std::flush;
     line_open_ = true;
@@ -166,7 +127,14 @@ void controller::handle_signal(int count) {
 run_outcome controller::run() {
   open_db();
   worker_count_ = plan_->threads;
-  merger_.emplace(plan_->layout, worker_count_);
+  storage::run_record record;
+  record.name = plan_->campaign.name;
+  record.command = settings_.command_line;
+  record.campaign_text = plan_->campaign.source_text;
+  record.started_at_ms = unix_ms();
+  record.status = "running";
+  recorder_.emplace(plan_, worker_count_, db_ ? &*db_ : nullptr, record,
+                    [this](const std::string& m) { warn(m); });
 
   auto sink = [this](interval_report r) {
     asio::post(ctl_, [this, r = std::move(r)]() mutable { on_report(std::move(r)); });
@@ -198,8 +166,8 @@ run_outcome controller::run() {
   const bool bounded = std::none_of(plan_->phases.begin(), plan_->phases.end(),
                                     [](const phase_plan& p) { return p.ends_by_iterations; });
 
-  started_ = clock::now();
-  const auto run_start = started_ + 50ms;
+  const auto run_start = clock::now() + 50ms;
+  recorder_->set_start_unix_ms(unix_ms() + 50);
   bool failed = false;
   std::string failure;
   try {
@@ -225,9 +193,6 @@ run_outcome controller::run() {
   // Reports posted after the loop stopped (a failure path) are merged now.
   ctl_.restart();
   ctl_.poll();
-  for (const auto& c : merger_->drain()) {
-    complete_interval(c);
-  }
   finish_progress_line();
   if (failed) {
     status_ = "failed";
@@ -235,30 +200,14 @@ run_outcome controller::run() {
   }
 
   const double duration_s = std::chrono::duration<double>(clock::now() - run_start).count();
-  run_outcome outcome;
-  outcome.summary =
-      metrics::summary::build(merger_->totals(), plan_->layout, std::max(0.0, duration_s));
-  outcome.summary.name = plan_->campaign.name;
-  outcome.summary.status = status_;
-  outcome.summary.started_at_ms = unix_ms() - static_cast<std::int64_t>(duration_s * 1000);
-  evaluate_thresholds(plan_->campaign.thresholds, outcome.summary);
-  outcome.exit_code = failed ? 1 : !outcome.summary.thresholds_ok() ? 99 : 0;
+  auto outcome = recorder_->finish(status_, failed, duration_s);
   const auto summary_json = nlohmann::json(outcome.summary);
-
   if (!settings_.summary_json.empty()) {
     std::ofstream out(settings_.summary_json);
     out << summary_json.dump(2) << "\n";
     if (!out) {
       std::cerr << "stampede: cannot write " << settings_.summary_json << "\n";
       outcome.exit_code = outcome.exit_code == 0 ? 1 : outcome.exit_code;
-    }
-  }
-  if (db_) {
-    try {
-      db_->finish_run(run_id_, unix_ms(), status_, outcome.exit_code, summary_json.dump());
-      outcome.run_id = run_id_;
-    } catch (const std::exception& e) {
-      std::cerr << "stampede: warning: storing the summary failed: " << e.what() << "\n";
     }
   }
   if (settings_.print_summary) {

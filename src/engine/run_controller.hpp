@@ -10,7 +10,7 @@
 #include <string>
 
 #include "engine/run_plan.hpp"
-#include "metrics/summary.hpp"
+#include "engine/run_recorder.hpp"
 
 namespace stampede::engine {
 
@@ -20,12 +20,6 @@ struct run_settings {
   std::string command_line;             ///< stored with the run
   bool progress = true;                 ///< the live line on stderr
   bool print_summary = true;            ///< the summary on stdout
-};
-
-struct run_outcome {
-  metrics::summary summary;
-  int exit_code = 0;  ///< 0 ok, 99 a threshold failed, 1 runtime failure
-  std::optional<std::int64_t> run_id;
 };
 
 /// Runs in the calling thread; installs SIGINT/SIGTERM handlers for the run's duration: the

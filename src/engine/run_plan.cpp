@@ -147,14 +147,16 @@ std::shared_ptr<const run_plan> run_plan::build(scenario::campaign c, const run_
   plan->connect.tls = target->tls();
   plan->connect.insecure = campaign.defaults_.insecure;
   plan->connect.server_name = target->host;
-  try {
-    plan->connect.endpoints = net::resolve(target->host, target->port);
-  } catch (const boost::system::system_error& e) {
-    throw std::runtime_error(
-        fmt::format("cannot resolve host '{}': {}", target->host, e.code().message()));
-  }
-  if (plan->connect.endpoints.empty()) {
-    throw std::runtime_error(fmt::format("host '{}' has no addresses", target->host));
+  if (options.resolve) {
+    try {
+      plan->connect.endpoints = net::resolve(target->host, target->port);
+    } catch (const boost::system::system_error& e) {
+      throw std::runtime_error(
+          fmt::format("cannot resolve host '{}': {}", target->host, e.code().message()));
+    }
+    if (plan->connect.endpoints.empty()) {
+      throw std::runtime_error(fmt::format("host '{}' has no addresses", target->host));
+    }
   }
   if (!options.bind.empty()) {
     plan->connect.bind_addresses = net::parse_bind_addresses(options.bind);

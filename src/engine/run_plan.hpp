@@ -85,6 +85,8 @@ struct phase_plan {
 struct run_options {
   unsigned threads = 0;  ///< 0 = campaign's, else the number of cores
   std::string bind;      ///< --bind source addresses
+  /// False on a controller, which plans and merges but never connects: the agents resolve.
+  bool resolve = true;
 };
 
 struct run_plan {

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+// What every run does with its workers' reports, wherever the workers are: merges them
+// exactly, stores each completed second, and at the end builds the summary, evaluates the
+// thresholds and stores it. A local run and the controller's distributed runs share it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/interval_merger.hpp"
+#include "engine/progress_line.hpp"
+#include "engine/run_plan.hpp"
+#include "metrics/summary.hpp"
+#include "storage/results_db.hpp"
+
+namespace stampede::engine {
+
+struct run_outcome {
+  metrics::summary summary;
+  int exit_code = 0;  ///< 0 ok, 99 a threshold failed, 1 runtime failure
+  std::optional<std::int64_t> run_id;
+};
+
+/// Thread-safety: none; one thread (or one lock) feeds it.
+class run_recorder {
+ public:
+  /// Storage problems are reported here and never stop the run.
+  using warning_sink = std::function<void(const std::string&)>;
+
+  /// `db` may be null: nothing is stored. Otherwise `record` begins a run in it; a database
+  /// that refuses it is warned about and the run goes on unstored.
+  run_recorder(std::shared_ptr<const run_plan> plan, std::uint32_t workers, storage::results_db* db,
+               const storage::run_record& record, warning_sink warn);
+
+  /// 0 when the run is not stored.
+  std::int64_t run_id() const { return run_id_; }
+  const run_plan& plan() const { return *plan_; }
+  /// The unix time of interval 0's start, for the stored intervals' timestamps.
+  void set_start_unix_ms(std::int64_t ms) { start_unix_ms_ = ms; }
+
+  /// Merges one report; returns the intervals it completed, already stored.
+  std::vector<completed_interval> add(interval_report report);
+  /// A worker that will not report again; see interval_merger::retire.
+  std::vector<completed_interval> retire(std::uint32_t worker);
+  bool all_finished() const { return merger_.all_finished(); }
+  const interval_merger& merger() const { return merger_; }
+
+  /// The live line's numbers after interval `c`.
+  progress_state progress(const completed_interval& c) const;
+
+  /// Completes what is pending, then builds, evaluates and stores the summary. `failed` makes
+  /// the exit code 1; otherwise it is 99 when a threshold failed, else 0.
+  run_outcome finish(const std::string& status, bool failed, double duration_s);
+
+ private:
+  void store(const completed_interval& c);
+
+  std::shared_ptr<const run_plan> plan_;
+  interval_merger merger_;
+  storage::results_db* db_;
+  warning_sink warn_;
+  std::int64_t run_id_ = 0;
+  std::int64_t start_unix_ms_ = 0;
+};
+
+}  // namespace stampede::engine
