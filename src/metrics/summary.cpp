@@ -227,6 +227,8 @@ void to_json(nlohmann::json& j, const summary& s) {
       {"steps", steps},
       {"checks", checks},
       {"thresholds", thresholds},
+      {"degraded", s.degraded},
+      {"events", s.events},
   };
 }
 
@@ -248,6 +250,8 @@ void from_json(const nlohmann::json& j, summary& s) {
   s.tls = stats_from(j.value("tls_ms", nlohmann::json()));
   s.schedule_lag = stats_from(j.value("schedule_lag_ms", nlohmann::json()));
   s.late_starts = j.value("late_starts", std::uint64_t{0});
+  s.degraded = j.value("degraded", false);
+  s.events = j.value("events", std::vector<std::string>{});
   const auto status_codes_json = j.value("status_codes", nlohmann::json::object());
   for (const auto& [code, n] : status_codes_json.items()) {
     s.status_codes[std::stoi(code)] = n.get<std::uint64_t>();

@@ -81,6 +81,11 @@ struct summary {
   std::vector<check_summary> checks;
   std::vector<threshold_result> thresholds;
 
+  /// Distributed runs: set when an agent was lost during the run; `events` says which and
+  /// when, and what became of its share.
+  bool degraded = false;
+  std::vector<std::string> events;
+
   static summary build(const metric_set& totals, const metric_layout& layout, double duration_s);
 
   /// Value of a threshold metric such as "http.latency.p95" (ms), "http.error_rate" (ratio),

@@ -159,6 +159,12 @@ std::string format_summary(const summary& s, bool color) {
           t.actual ? "actual " + threshold_value(t.expression, *t.actual) : std::string("no data"));
     }
   }
+  if (!s.events.empty()) {
+    out += s.degraded ? "  degraded\n" : "  events\n";
+    for (const auto& e : s.events) {
+      out += fmt::format("    {}\n", e);
+    }
+  }
   return out;
 }
 

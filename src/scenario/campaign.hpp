@@ -156,6 +156,13 @@ struct defaults {
   bool insecure = false;  ///< skip TLS certificate verification
 };
 
+/// What a distributed run does when an agent is lost mid-run.
+enum class agent_loss_policy {
+  rebalance,  ///< the surviving agents take over its share
+  continue_,  ///< the run goes on without its share
+  abort,      ///< the run stops
+};
+
 struct campaign {
   std::string name;    ///< from `name:` or the file name
   std::string target;  ///< base URL: http://host:port or https://host:port
@@ -165,8 +172,9 @@ struct campaign {
   std::vector<threshold> thresholds;
   std::optional<data_feeder> data;
   std::optional<std::uint32_t> threads;  ///< worker threads; unset = cores
-  std::string source_text;               ///< the file as read, stored with the run
-  std::string source_file;               ///< path as given, for messages
+  agent_loss_policy on_agent_loss = agent_loss_policy::rebalance;
+  std::string source_text;  ///< the file as read, stored with the run
+  std::string source_file;  ///< path as given, for messages
 };
 
 }  // namespace stampede::scenario

@@ -432,9 +432,9 @@ class campaign_reader {
   campaign read(const YAML::Node& root) {
     campaign c;
     r_.expect_map(root, "(file)");
-    r_.only_fields(
-        root, "",
-        {"name", "target", "threads", "defaults", "phases", "scenarios", "thresholds", "data"});
+    r_.only_fields(root, "",
+                   {"name", "target", "threads", "defaults", "phases", "scenarios", "thresholds",
+                    "data", "on_agent_loss"});
     c.name = root["name"] ? r_.name(root["name"], "name")
                           : std::filesystem::path(r_.file()).stem().string();
     c.target = target_of(r_.required(root, "target", "",
@@ -445,6 +445,19 @@ class campaign_reader {
     }
     if (root["defaults"]) {
       c.defaults_ = defaults_of(root["defaults"]);
+    }
+    if (root["on_agent_loss"]) {
+      const auto policy = r_.text(root["on_agent_loss"], "on_agent_loss");
+      if (policy == "rebalance") {
+        c.on_agent_loss = agent_loss_policy::rebalance;
+      } else if (policy == "continue") {
+        c.on_agent_loss = agent_loss_policy::continue_;
+      } else if (policy == "abort") {
+        c.on_agent_loss = agent_loss_policy::abort;
+      } else {
+        r_.fail(root["on_agent_loss"], "on_agent_loss",
+                fmt::format("expected rebalance, continue or abort, got '{}'", policy));
+      }
     }
 
     const YAML::Node phases =

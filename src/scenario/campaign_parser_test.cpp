@@ -373,6 +373,20 @@ TEST(CampaignParser, TopLevelErrors) {
             "c.yaml:1: threads: expected at most 1024, got 5000");
 }
 
+TEST(CampaignParser, AgentLossPolicy) {
+  EXPECT_EQ(parse(minimal).on_agent_loss, agent_loss_policy::rebalance);
+  EXPECT_EQ(parse(with("target:", "on_agent_loss: continue\ntarget:")).on_agent_loss,
+            agent_loss_policy::continue_);
+  EXPECT_EQ(parse(with("target:", "on_agent_loss: abort\ntarget:")).on_agent_loss,
+            agent_loss_policy::abort);
+  EXPECT_EQ(parse(with("target:", "on_agent_loss: rebalance\ntarget:")).on_agent_loss,
+            agent_loss_policy::rebalance);
+  EXPECT_EQ(error_of(with("target:", "on_agent_loss: retry\ntarget:")),
+            "c.yaml:1: on_agent_loss: expected rebalance, continue or abort, got 'retry'");
+  EXPECT_EQ(error_of(with("target:", "on_agent_los: abort\ntarget:")),
+            "c.yaml:1: on_agent_los: unknown field 'on_agent_los'; did you mean 'on_agent_loss'?");
+}
+
 TEST(CampaignParser, TargetErrors) {
   auto target = [](const std::string& url) {
     return error_of(with("target: http://127.0.0.1:8080", "target: " + url));
