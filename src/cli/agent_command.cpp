@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/controller_connection.hpp"
 #include "control/agent_runner.hpp"
 
 namespace stampede::cli {
@@ -74,11 +75,7 @@ void register_agent_command(CLI::App& app, int& exit) {
 void register_agents_command(CLI::App& app, int& exit) {
   auto settings = std::make_shared<control::client_settings>();
   auto* cmd = app.add_subcommand("agents", "List the agents a controller knows, with their health");
-  cmd->add_option("--controller", settings->controller,
-                  "Controller HOST:PORT (or STAMPEDE_CONTROLLER)");
-  cmd->add_option("--token-file", settings->token_file,
-                  "File holding the controller's token (or STAMPEDE_TOKEN_FILE)");
-  cmd->add_option("--ca", settings->ca_file, "The controller's CA certificate (or STAMPEDE_CA)");
+  add_connection_flags(cmd, *settings);
   cmd->callback([settings, &exit] {
     try {
       settings->complete_from_environment();
@@ -87,14 +84,16 @@ void register_agents_command(CLI::App& app, int& exit) {
       if (reply.agents().empty()) {
         std::cout << "no agents have registered\n";
       } else {
-        std::cout << fmt::format("{:<24} {:<9} {:>14} {:>5} {:>10} {:<8} {}\n", "name", "health",
-                                 "heartbeat", "cores", "open files", "version", "assignment");
+        std::cout << fmt::format("{:<24} {:<9} {:>14} {:>5} {:>10} {:<8} {:>12} {}\n", "name",
+                                 "health", "heartbeat", "cores", "open files", "version",
+                                 "clock offset", "assignment");
       }
       for (const auto& a : reply.agents()) {
-        std::cout << fmt::format("{:<24} {:<9} {:>14} {:>5} {:>10} {:<8} {}\n", a.name(),
+        std::cout << fmt::format("{:<24} {:<9} {:>14} {:>5} {:>10} {:<8} {:>12} {}\n", a.name(),
                                  a.connected() ? "healthy" : "lost",
                                  age(reply.controller_time_ms(), a.last_heartbeat_ms()), a.cores(),
                                  a.open_files(), a.version(),
+                                 fmt::format("{} ms", a.clock_offset_ms()),
                                  a.assignment().empty() ? "idle" : a.assignment());
       }
       exit = exit_code::ok;

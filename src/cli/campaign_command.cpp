@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/controller_connection.hpp"
 #include "control/control_client.hpp"
 #include "control/credentials.hpp"
 #include "metrics/summary_report.hpp"
@@ -13,36 +14,6 @@
 
 namespace stampede::cli {
 namespace {
-
-void add_connection_flags(CLI::App* cmd, control::client_settings& s) {
-  cmd->add_option("--controller", s.controller, "Controller HOST:PORT (or STAMPEDE_CONTROLLER)");
-  cmd->add_option("--token-file", s.token_file,
-                  "File holding the controller's token (or STAMPEDE_TOKEN_FILE)");
-  cmd->add_option("--ca", s.ca_file, "The controller's CA certificate (or STAMPEDE_CA)");
-}
-
-/// Runs `body` with a connected client; maps failures to exit codes and messages.
-template <typename F>
-int with_client(control::client_settings& settings, F&& body) {
-  try {
-    settings.complete_from_environment();
-    control::control_client client(settings);
-    return body(client);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "stampede: " << e.what() << "\n";
-    return exit_code::usage_error;
-  } catch (const scenario::campaign_error& e) {
-    std::cerr << "stampede: " << e.what() << "\n";
-    return exit_code::usage_error;
-  } catch (const control::call_error& e) {
-    std::cerr << "stampede: " << e.what() << "\n";
-    return e.code() == grpc::StatusCode::INVALID_ARGUMENT ? exit_code::usage_error
-                                                          : exit_code::runtime_failure;
-  } catch (const std::exception& e) {
-    std::cerr << "stampede: " << e.what() << "\n";
-    return exit_code::runtime_failure;
-  }
-}
 
 std::string describe(const control::v1::Campaign& c) {
   return fmt::format("{}: {} phase{}, {} scenario{}, {:.0f}s", c.name(), c.phases(),

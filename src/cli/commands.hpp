@@ -31,5 +31,9 @@ void register_campaign_command(CLI::App& app, int& exit_code);
 void register_ping_command(CLI::App& app, int& exit_code);
 void register_agent_command(CLI::App& app, int& exit_code);
 void register_agents_command(CLI::App& app, int& exit_code);
+void register_start_command(CLI::App& app, int& exit_code);
+void register_status_command(CLI::App& app, int& exit_code);
+void register_attach_command(CLI::App& app, int& exit_code);
+void register_stop_command(CLI::App& app, int& exit_code);
 
 }  // namespace stampede::cli

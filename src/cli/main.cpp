@@ -30,6 +30,10 @@ int main(int argc, char** argv) {
   register_ping_command(app, exit);
   register_agent_command(app, exit);
   register_agents_command(app, exit);
+  register_start_command(app, exit);
+  register_status_command(app, exit);
+  register_attach_command(app, exit);
+  register_stop_command(app, exit);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

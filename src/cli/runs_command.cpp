@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // `stampede runs` and `stampede show RUN`: the results database, read back.
-#include <ctime>
 #include <iostream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/controller_connection.hpp"
+#include "cli/remote_runs.hpp"
+#include "core/unix_time.hpp"
 #include "metrics/summary.hpp"
 #include "metrics/summary_report.hpp"
 #include "storage/results_db.hpp"
@@ -14,13 +16,58 @@
 namespace stampede::cli {
 namespace {
 
-std::string local_time(std::int64_t unix_ms) {
-  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
+using core::local_time_text;
+
+/// `runs` and `show` read a controller's runs when one is named (flag or environment) and no
+/// --db is given; otherwise the local results database.
+bool use_controller(const CLI::App* cmd, const control::client_settings& s) {
+  return cmd->count("--db") == 0 &&
+         (!s.controller.empty() || std::getenv("STAMPEDE_CONTROLLER") != nullptr);
+}
+
+int list_remote_runs(control::client_settings& settings, std::size_t limit) {
+  return with_client(settings, [&](control::control_client& client) {
+    const auto runs = client.list_runs(static_cast<std::uint32_t>(limit));
+    if (runs.empty()) {
+      std::cout << "no runs on the controller\n";
+      return exit_code::ok;
+    }
+    std::cout << fmt::format("{:>5}  {:<19}  {:<16}  {:<11}  {:>10}  {:>8}  {:>4}  {}\n", "run",
+                             "started", "campaign", "status", "requests", "failed", "exit",
+                             "agents");
+    for (const auto& r : runs) {
+      std::cout << fmt::format(
+          "{:>5}  {:<19}  {:<16}  {:<11}  {:>10}  {:>8}  {:>4}  {}\n", r.run_id(),
+          local_time_text(r.started_at_ms()), r.campaign().substr(0, 16),
+          r.status() + (r.degraded() ? "*" : ""), metrics::group_digits(r.requests()),
+          metrics::group_digits(r.failed()),
+          r.exit_code() < 0 ? std::string("-") : std::to_string(r.exit_code()),
+          r.agents_size() == 0 ? std::string("-") : std::to_string(r.agents_size()));
+    }
+    return exit_code::ok;
+  });
+}
+
+int show_remote_run(control::client_settings& settings, std::int64_t id, bool json, bool campaign) {
+  return with_client(settings, [&](control::control_client& client) {
+    const auto r = client.get_run(id);
+    if (campaign) {
+      std::cout << r.campaign_text();
+      return exit_code::ok;
+    }
+    if (r.summary_json().empty()) {
+      std::cout << fmt::format("run {} ({}) has no summary: status {}\n", r.run_id(), r.campaign(),
+                               r.status());
+      return exit_code::ok;
+    }
+    if (json) {
+      std::cout << nlohmann::json::parse(r.summary_json()).dump(2) << "\n";
+      return exit_code::ok;
+    }
+    std::cout << fmt::format("run {}: {}\n", r.run_id(), r.command());
+    print_finished_run(r, "");
+    return exit_code::ok;
+  });
 }
 
 }  // namespace
@@ -29,12 +76,19 @@ void register_runs_command(CLI::App& app, int& exit) {
   struct flags {
     std::string db = "stampede.db";
     std::size_t limit = 20;
+    control::client_settings settings;
   };
   auto f = std::make_shared<flags>();
-  auto* cmd = app.add_subcommand("runs", "List the runs stored in the results database");
+  auto* cmd =
+      app.add_subcommand("runs", "List stored runs: the local results database, or a controller's");
   cmd->add_option("--db", f->db, "Results database (default ./stampede.db)");
   cmd->add_option("-n,--limit", f->limit, "How many of the newest runs (default 20)");
-  cmd->callback([f, &exit] {
+  add_connection_flags(cmd, f->settings);
+  cmd->callback([f, cmd, &exit] {
+    if (use_controller(cmd, f->settings)) {
+      exit = list_remote_runs(f->settings, f->limit);
+      return;
+    }
     try {
       storage::results_db db(f->db);
       const auto runs = db.list_runs(f->limit);
@@ -52,8 +106,8 @@ void register_runs_command(CLI::App& app, int& exit) {
           metrics::from_json(nlohmann::json::parse(r.summary_json, nullptr, false), s);
         }
         std::cout << fmt::format("{:>5}  {:<19}  {:<16}  {:<11}  {:>8.1f}s  {:>10}  {:>9}  {:>4}\n",
-                                 r.id, local_time(r.started_at_ms), r.name.substr(0, 16), r.status,
-                                 s.duration_s, metrics::group_digits(s.requests_total),
+                                 r.id, local_time_text(r.started_at_ms), r.name.substr(0, 16),
+                                 r.status, s.duration_s, metrics::group_digits(s.requests_total),
                                  s.latency.count ? metrics::format_ms(s.latency.p95) : "-",
                                  r.exit_code < 0 ? std::string("-") : std::to_string(r.exit_code));
       }
@@ -71,14 +125,21 @@ void register_show_command(CLI::App& app, int& exit) {
     std::int64_t run = 0;
     bool json = false;
     bool campaign = false;
+    control::client_settings settings;
   };
   auto f = std::make_shared<flags>();
-  auto* cmd = app.add_subcommand("show", "Print a stored run's summary again");
+  auto* cmd = app.add_subcommand(
+      "show", "Print a stored run's summary again (local, or from a controller)");
   cmd->add_option("run", f->run, "Run id (see stampede runs)")->required();
   cmd->add_option("--db", f->db, "Results database (default ./stampede.db)");
   cmd->add_flag("--json", f->json, "Print the summary as JSON (the --summary-json schema)");
   cmd->add_flag("--campaign", f->campaign, "Print the campaign the run used");
-  cmd->callback([f, &exit] {
+  add_connection_flags(cmd, f->settings);
+  cmd->callback([f, cmd, &exit] {
+    if (use_controller(cmd, f->settings)) {
+      exit = show_remote_run(f->settings, f->run, f->json, f->campaign);
+      return;
+    }
     try {
       storage::results_db db(f->db);
       const auto r = db.find_run(f->run);

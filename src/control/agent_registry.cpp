@@ -29,6 +29,12 @@ void agent_registry::disconnect(const std::string& name) {
   }
 }
 
+void agent_registry::assign(const std::string& name, std::string assignment) {
+  if (auto it = agents_.find(name); it != agents_.end()) {
+    it->second.assignment = std::move(assignment);
+  }
+}
+
 void agent_registry::remember(agent_state agent) {
   agent.connected = false;
   agents_.try_emplace(agent.name, std::move(agent));

@@ -38,6 +38,8 @@ class agent_registry {
   std::optional<std::string> connect(agent_state agent, std::int64_t now_ms);
   void heartbeat(const std::string& name, std::int64_t now_ms);
   void disconnect(const std::string& name);
+  /// What the agent works on ("run 12"), or empty when idle.
+  void assign(const std::string& name, std::string assignment);
   /// Remembers agents seen before this controller started (from its database), as offline.
   void remember(agent_state agent);
 

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <limits>
 #include <thread>
 
 #include <fmt/format.h>
@@ -63,6 +64,8 @@ int agent_runner::run() {
     }
     if (!stopping_) {
       sleep_for(std::chrono::seconds(1));  // then reconnect
+      std::lock_guard lock(mutex_);
+      tend_runs(unix_ms());  // leases run out while the controller is away
     }
   }
   return 0;
@@ -90,6 +93,7 @@ bool agent_runner::session(v1::Control::Stub& stub, int& exit_code) {
   h->set_protocol_version(options_.protocol);
 
   v1::ControllerMessage reply;
+  const auto hello_sent_ms = unix_ms();
   const bool sent = stream->Write(hello);
   const bool answered = sent && stream->Read(&reply);
   bool keep_going = true;
@@ -114,26 +118,23 @@ bool agent_runner::session(v1::Control::Stub& stub, int& exit_code) {
     std::cout << fmt::format("stampede agent '{}' registered with the controller at {}\n",
                              options_.name, options_.settings.controller)
               << std::flush;
-    // Acknowledgements are read on their own thread; gRPC allows one reader and one writer.
-    std::thread reader([&] {
-      v1::ControllerMessage ack;
-      while (stream->Read(&ack)) {
-      }
-    });
-    while (!stopping_) {
-      sleep_for(std::chrono::seconds(1));
-      if (stopping_) {
-        break;
-      }
-      v1::AgentMessage beat;
-      beat.mutable_heartbeat()->set_sent_at_ms(unix_ms());
-      if (!stream->Write(beat)) {
-        if (!stopping_) {
-          std::cerr << "stampede agent: lost the controller; reconnecting\n";
-        }
-        break;
-      }
+    {
+      std::lock_guard lock(mutex_);
+      clock_.add(hello_sent_ms, reply.welcome().controller_time_ms(), unix_ms());
+      last_contact_ms_ = unix_ms();
+      outbox_.resend_all();  // whatever the last controller did not acknowledge
     }
+    // gRPC allows one reader and one writer at a time: this thread writes, another reads.
+    std::thread reader([&] {
+      v1::ControllerMessage m;
+      while (stream->Read(&m)) {
+        on_message(m, unix_ms());
+      }
+      std::lock_guard lock(mutex_);
+      current_ = nullptr;
+      wake_.notify_all();
+    });
+    serve(*stream);
     ctx.TryCancel();
     reader.join();
     stream->Finish();
@@ -141,6 +142,123 @@ bool agent_runner::session(v1::Control::Stub& stub, int& exit_code) {
   std::lock_guard lock(mutex_);
   current_ = nullptr;
   return keep_going;
+}
+
+void agent_runner::serve(stream& s) {
+  auto next_beat = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  std::unique_lock lock(mutex_);
+  while (!stopping_ && current_ != nullptr) {
+    wake_.wait_until(lock, next_beat, [this] {
+      return stopping_ || current_ == nullptr || outbox_.has_unsent() || !failures_.empty();
+    });
+    if (stopping_ || current_ == nullptr) {
+      break;
+    }
+    tend_runs(unix_ms());
+    auto reports = outbox_.take_unsent();
+    auto failures = std::move(failures_);
+    failures_.clear();
+    const auto clock = clock_.best();
+    lock.unlock();
+    bool ok = true;
+    for (auto& f : failures) {
+      v1::AgentMessage m;
+      *m.mutable_failed() = std::move(f);
+      ok = ok && s.Write(m);
+    }
+    for (auto& r : reports) {
+      v1::AgentMessage m;
+      *m.mutable_report() = std::move(r);
+      ok = ok && s.Write(m);
+    }
+    if (ok && std::chrono::steady_clock::now() >= next_beat) {
+      next_beat += std::chrono::seconds(1);
+      v1::AgentMessage beat;
+      beat.mutable_heartbeat()->set_sent_at_ms(unix_ms());
+      if (clock) {
+        beat.mutable_heartbeat()->set_clock_offset_ms(clock->offset_ms);
+        beat.mutable_heartbeat()->set_round_trip_ms(clock->round_trip_ms);
+      }
+      ok = s.Write(beat);
+    }
+    lock.lock();
+    if (!ok) {
+      if (!stopping_) {
+        std::cerr << "stampede agent: lost the controller; reconnecting\n";
+      }
+      break;
+    }
+  }
+  tend_runs(unix_ms());
+}
+
+void agent_runner::on_message(const v1::ControllerMessage& m, std::int64_t received_ms) {
+  std::lock_guard lock(mutex_);
+  last_contact_ms_ = received_ms;
+  if (m.has_ack()) {
+    clock_.add(m.ack().agent_sent_at_ms(), m.ack().controller_time_ms(), received_ms);
+  } else if (m.has_report_ack()) {
+    outbox_.acknowledge(m.report_ack().run_id(), m.report_ack().worker(), m.report_ack().index());
+  } else if (m.has_assignment()) {
+    start_assignment(m.assignment());
+  } else if (m.has_stop()) {
+    if (const auto it = runs_.find(m.stop().run_id()); it != runs_.end()) {
+      std::cout << fmt::format("stampede agent: stopping run {}{}\n", m.stop().run_id(),
+                               m.stop().abort() ? " at once" : "")
+                << std::flush;
+      it->second->stop(m.stop().abort());
+    }
+  }
+}
+
+void agent_runner::start_assignment(const v1::Assignment& a) {
+  if (runs_.count(a.run_id()) != 0) {
+    return;  // already running it (the controller sent it again)
+  }
+  const auto offset = clock_.best().value_or(clock_estimator::estimate{}).offset_ms;
+  try {
+    auto run = std::make_unique<assigned_run>(a, offset, [this](v1::IntervalReport r) {
+      std::lock_guard lock(mutex_);
+      outbox_.push(std::move(r));
+      wake_.notify_all();
+    });
+    std::cout << fmt::format(
+                     "stampede agent: run {}: workers {}-{} of {}, starting in {} ms (clock "
+                     "offset {} ms)\n",
+                     a.run_id(), a.first_worker(), a.first_worker() + a.workers() - 1,
+                     a.total_workers(), run->starts_in().count(), offset)
+              << std::flush;
+    leases_[a.run_id()] = a.lease_ms() > 0 ? a.lease_ms() : 60'000;
+    runs_[a.run_id()] = std::move(run);
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format("stampede agent: cannot run run {}: {}\n", a.run_id(), e.what());
+    v1::AssignmentFailed f;
+    f.set_run_id(a.run_id());
+    f.set_reason(e.what());
+    failures_.push_back(std::move(f));
+    wake_.notify_all();
+  }
+}
+
+void agent_runner::tend_runs(std::int64_t now_ms) {
+  for (auto it = runs_.begin(); it != runs_.end();) {
+    auto& run = *it->second;
+    const auto lease = leases_[run.id()];
+    if (!run.done() && now_ms - last_contact_ms_ > lease) {
+      std::cerr << fmt::format(
+          "stampede agent: no word from the controller for {} s (the lease); stopping run {}\n",
+          lease / 1000, run.id());
+      run.stop(false);
+      leases_[run.id()] = std::numeric_limits<std::int64_t>::max();  // stopped once
+    }
+    if (run.done() && outbox_.unacknowledged(run.id()) == 0) {
+      std::cout << fmt::format("stampede agent: run {} done\n", run.id()) << std::flush;
+      leases_.erase(run.id());
+      it = runs_.erase(it);  // joins its (finished) threads
+    } else {
+      ++it;
+    }
+  }
 }
 
 }  // namespace stampede::control

@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
-// `stampede agent`: connects out to the controller, registers, heartbeats every second, and
-// reconnects when the controller goes away.
+// `stampede agent`: connects out to the controller, registers, heartbeats every second, runs
+// its assignments and streams their reports, and reconnects when the controller goes away.
+// Runs go on while the controller is away, for as long as its lease; reports wait in the
+// outbox and are sent again on the next connection.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
+#include "control/assigned_run.hpp"
+#include "control/clock_estimator.hpp"
 #include "control/control_client.hpp"
+#include "control/report_outbox.hpp"
 
 namespace grpc {
 class ClientContext;
@@ -33,8 +40,17 @@ class agent_runner {
   void stop();
 
  private:
+  using stream = grpc::ClientReaderWriter<v1::AgentMessage, v1::ControllerMessage>;
+
   /// One session; returns false when the agent must exit (refused), true to reconnect.
   bool session(v1::Control::Stub& stub, int& exit_code);
+  /// Writes heartbeats and reports until the stream breaks or the agent stops.
+  void serve(stream& s);
+  /// Handles what the controller sends (on the session's reader thread).
+  void on_message(const v1::ControllerMessage& m, std::int64_t received_ms);
+  void start_assignment(const v1::Assignment& a);
+  /// Drops runs that are over and fully acknowledged; stops runs whose lease ran out.
+  void tend_runs(std::int64_t now_ms);
   void sleep_for(std::chrono::milliseconds d);
 
   agent_options options_;
@@ -44,6 +60,13 @@ class agent_runner {
   std::mutex mutex_;
   std::condition_variable wake_;
   grpc::ClientContext* current_ = nullptr;  ///< the session to cancel on stop()
+  // Guarded by mutex_:
+  clock_estimator clock_;
+  report_outbox outbox_;
+  std::map<std::int64_t, std::unique_ptr<assigned_run>> runs_;
+  std::map<std::int64_t, std::int64_t> leases_;  ///< run -> lease length, ms
+  std::int64_t last_contact_ms_ = 0;             ///< last message from the controller
+  std::vector<v1::AssignmentFailed> failures_;   ///< to tell the controller
 };
 
 }  // namespace stampede::control

@@ -123,4 +123,57 @@ v1::ListAgentsReply control_client::list_agents() {
   return reply;
 }
 
+v1::RunInfo control_client::start_run(const std::string& campaign, std::uint32_t agents,
+                                      const std::string& command) {
+  v1::StartRunRequest req;
+  req.set_campaign(campaign);
+  req.set_agents(agents);
+  req.set_command(command);
+  v1::RunInfo reply;
+  check(stub_->StartRun(context().get(), req, &reply));
+  return reply;
+}
+
+v1::RunInfo control_client::stop_run(std::int64_t run_id, bool abort) {
+  v1::StopRunRequest req;
+  req.set_run_id(run_id);
+  req.set_abort(abort);
+  v1::RunInfo reply;
+  check(stub_->StopRun(context().get(), req, &reply));
+  return reply;
+}
+
+v1::RunInfo control_client::get_run(std::int64_t run_id) {
+  v1::RunId req;
+  req.set_run_id(run_id);
+  v1::RunInfo reply;
+  check(stub_->GetRun(context().get(), req, &reply));
+  return reply;
+}
+
+std::vector<v1::RunInfo> control_client::list_runs(std::uint32_t limit) {
+  v1::ListRunsRequest req;
+  req.set_limit(limit);
+  v1::ListRunsReply reply;
+  check(stub_->ListRuns(context().get(), req, &reply));
+  return {reply.runs().begin(), reply.runs().end()};
+}
+
+std::unique_ptr<run_watch> control_client::watch_run(std::int64_t run_id) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata("authorization", "Bearer " + token_);  // no deadline: runs last
+  v1::RunId req;
+  req.set_run_id(run_id);
+  auto reader = stub_->WatchRun(ctx.get(), req);
+  return std::make_unique<run_watch>(std::move(ctx), std::move(reader),
+                                     [this](const grpc::Status& s) { check(s); });
+}
+
+void run_watch::finish() {
+  const auto status = reader_->Finish();
+  if (status.error_code() != grpc::StatusCode::CANCELLED) {
+    check_(status);
+  }
+}
+
 }  // namespace stampede::control

@@ -3,10 +3,12 @@
 // that carry the token.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
 
+#include "control/call_error.hpp"
 #include "stampede/control/v1/control.grpc.pb.h"
 
 namespace stampede::control {
@@ -22,21 +24,29 @@ struct client_settings {
   void complete_from_environment();
 };
 
-/// A failed call: the gRPC status code and a message for people.
-class call_error : public std::runtime_error {
- public:
-  call_error(grpc::StatusCode code, const std::string& message)
-      : std::runtime_error(message), code_(code) {}
-  grpc::StatusCode code() const { return code_; }
-
- private:
-  grpc::StatusCode code_;
-};
-
 /// A TLS channel to `controller` (HOST:PORT), trusting only `ca_pem` and verifying the
 /// controller's fixed certificate name.
 std::shared_ptr<grpc::Channel> make_channel(const std::string& controller,
                                             const std::string& ca_pem);
+
+/// A run's events as they happen (WatchRun). cancel() may be called from any thread.
+class run_watch {
+ public:
+  run_watch(std::unique_ptr<grpc::ClientContext> ctx,
+            std::unique_ptr<grpc::ClientReader<v1::RunEvent>> reader,
+            std::function<void(const grpc::Status&)> check)
+      : ctx_(std::move(ctx)), reader_(std::move(reader)), check_(std::move(check)) {}
+  /// False when the stream ended (the run's end was the last event) or was cancelled.
+  bool next(v1::RunEvent& event) { return reader_->Read(&event); }
+  void cancel() { ctx_->TryCancel(); }
+  /// Throws call_error when the stream failed for another reason than cancel().
+  void finish();
+
+ private:
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  std::unique_ptr<grpc::ClientReader<v1::RunEvent>> reader_;
+  std::function<void(const grpc::Status&)> check_;
+};
 
 class control_client {
  public:
@@ -50,6 +60,12 @@ class control_client {
   v1::Campaign get_campaign(const std::string& name);
   void remove_campaign(const std::string& name);
   v1::ListAgentsReply list_agents();
+  v1::RunInfo start_run(const std::string& campaign, std::uint32_t agents,
+                        const std::string& command);
+  v1::RunInfo stop_run(std::int64_t run_id, bool abort);
+  v1::RunInfo get_run(std::int64_t run_id);
+  std::vector<v1::RunInfo> list_runs(std::uint32_t limit);
+  std::unique_ptr<run_watch> watch_run(std::int64_t run_id);
 
  private:
   /// A context with the token and a deadline.

@@ -84,11 +84,15 @@ grpc::Status control_service::Ping(grpc::ServerContext* ctx, const v1::PingReque
   if (auto s = authenticate(ctx, "Ping"); !s.ok()) {
     return s;
   }
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   reply->set_version(stampede_version);
   reply->set_protocol_version(protocol_version);
   reply->set_agents_registered(agents_.healthy_count(unix_ms()));
   reply->set_campaigns(static_cast<std::uint32_t>(db_.list_campaigns().size()));
+  lock.unlock();
+  for (const auto& r : runs_.running()) {
+    reply->add_running(r);
+  }
   return grpc::Status::OK;
 }
 
@@ -228,10 +232,26 @@ grpc::Status control_service::AgentSession(
   }
   std::cerr << fmt::format("stampede controller: agent '{}' connected from {}\n", name,
                            ctx->peer());
+  auto link = std::make_shared<agent_link>(stream);
   out.mutable_welcome()->set_agent_name(name);
   out.mutable_welcome()->set_controller_time_ms(unix_ms());
-  stream->Write(out);
+  link->send(out);
+  runs_.link_opened(name, link);
   while (stream->Read(&in)) {
+    if (in.has_report()) {
+      if (runs_.on_report(name, in.report())) {
+        v1::ControllerMessage ack;
+        ack.mutable_report_ack()->set_run_id(in.report().run_id());
+        ack.mutable_report_ack()->set_worker(in.report().worker());
+        ack.mutable_report_ack()->set_index(in.report().index());
+        link->send(ack);
+      }
+      continue;
+    }
+    if (in.has_failed()) {
+      runs_.on_assignment_failed(name, in.failed());
+      continue;
+    }
     if (!in.has_heartbeat()) {
       continue;
     }
@@ -240,13 +260,16 @@ grpc::Status control_service::AgentSession(
       std::lock_guard lock(mutex_);
       agents_.heartbeat(name, now);
     }
+    runs_.on_heartbeat(name, in.heartbeat().clock_offset_ms(), in.heartbeat().round_trip_ms());
     v1::ControllerMessage ack;
     ack.mutable_ack()->set_agent_sent_at_ms(in.heartbeat().sent_at_ms());
     ack.mutable_ack()->set_controller_time_ms(now);
-    if (!stream->Write(ack)) {
+    if (!link->send(ack)) {
       break;
     }
   }
+  link->close();
+  runs_.link_closed(name, link);
   {
     std::lock_guard lock(mutex_);
     agents_.disconnect(name);
@@ -267,7 +290,7 @@ grpc::Status control_service::ListAgents(grpc::ServerContext* ctx, const v1::Lis
   if (auto s = authenticate(ctx, "ListAgents"); !s.ok()) {
     return s;
   }
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   const auto now = unix_ms();
   reply->set_controller_time_ms(now);
   for (const auto& a : agents_.list()) {
@@ -282,7 +305,76 @@ grpc::Status control_service::ListAgents(grpc::ServerContext* ctx, const v1::Lis
     info->set_assignment(a.assignment);
     info->set_peer(a.peer);
   }
+  lock.unlock();
+  for (auto& info : *reply->mutable_agents()) {
+    if (const auto clock = runs_.clock_of(info.name())) {
+      info.set_clock_offset_ms(clock->first);
+      info.set_round_trip_ms(clock->second);
+    }
+  }
   return grpc::Status::OK;
+}
+
+grpc::Status control_service::StartRun(grpc::ServerContext* ctx, const v1::StartRunRequest* req,
+                                       v1::RunInfo* reply) {
+  if (auto s = authenticate(ctx, "StartRun"); !s.ok()) {
+    return s;
+  }
+  try {
+    *reply = runs_.start(req->campaign(), req->agents(), req->command());
+  } catch (const call_error& e) {
+    return {e.code(), e.what()};
+  } catch (const std::exception& e) {
+    return {grpc::StatusCode::INTERNAL, e.what()};
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status control_service::StopRun(grpc::ServerContext* ctx, const v1::StopRunRequest* req,
+                                      v1::RunInfo* reply) {
+  if (auto s = authenticate(ctx, "StopRun"); !s.ok()) {
+    return s;
+  }
+  try {
+    *reply = runs_.stop(req->run_id(), req->abort());
+  } catch (const call_error& e) {
+    return {e.code(), e.what()};
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status control_service::GetRun(grpc::ServerContext* ctx, const v1::RunId* req,
+                                     v1::RunInfo* reply) {
+  if (auto s = authenticate(ctx, "GetRun"); !s.ok()) {
+    return s;
+  }
+  auto run = runs_.get(req->run_id());
+  if (!run) {
+    return {grpc::StatusCode::NOT_FOUND, fmt::format("no run {}", req->run_id())};
+  }
+  *reply = std::move(*run);
+  return grpc::Status::OK;
+}
+
+grpc::Status control_service::ListRuns(grpc::ServerContext* ctx, const v1::ListRunsRequest* req,
+                                       v1::ListRunsReply* reply) {
+  if (auto s = authenticate(ctx, "ListRuns"); !s.ok()) {
+    return s;
+  }
+  for (auto& r : runs_.list(req->limit() == 0 ? 20 : req->limit())) {
+    *reply->add_runs() = std::move(r);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status control_service::WatchRun(grpc::ServerContext* ctx, const v1::RunId* req,
+                                       grpc::ServerWriter<v1::RunEvent>* writer) {
+  if (auto s = authenticate(ctx, "WatchRun"); !s.ok()) {
+    return s;
+  }
+  return runs_.watch(
+      req->run_id(), [writer](const v1::RunEvent& e) { return writer->Write(e); },
+      [ctx] { return ctx->IsCancelled(); });
 }
 
 }  // namespace stampede::control

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "control/agent_registry.hpp"
+#include "control/run_manager.hpp"
 #include "stampede/control/v1/control.grpc.pb.h"
 #include "storage/results_db.hpp"
 
@@ -15,7 +16,8 @@ namespace stampede::control {
 inline constexpr const char* stampede_version = "0.1.0";
 inline constexpr std::uint32_t protocol_version = 1;
 
-/// Thread-safety: gRPC calls handlers on several threads; the database is used under a mutex.
+/// Thread-safety: gRPC calls handlers on several threads; the database and the agent registry
+/// are used under one mutex, which the run manager shares.
 class control_service final : public v1::Control::Service {
  public:
   control_service(std::string token, storage::results_db& db);
@@ -37,6 +39,15 @@ class control_service final : public v1::Control::Service {
       grpc::ServerReaderWriter<v1::ControllerMessage, v1::AgentMessage>* stream) override;
   grpc::Status ListAgents(grpc::ServerContext* ctx, const v1::ListAgentsRequest* req,
                           v1::ListAgentsReply* reply) override;
+  grpc::Status StartRun(grpc::ServerContext* ctx, const v1::StartRunRequest* req,
+                        v1::RunInfo* reply) override;
+  grpc::Status StopRun(grpc::ServerContext* ctx, const v1::StopRunRequest* req,
+                       v1::RunInfo* reply) override;
+  grpc::Status GetRun(grpc::ServerContext* ctx, const v1::RunId* req, v1::RunInfo* reply) override;
+  grpc::Status ListRuns(grpc::ServerContext* ctx, const v1::ListRunsRequest* req,
+                        v1::ListRunsReply* reply) override;
+  grpc::Status WatchRun(grpc::ServerContext* ctx, const v1::RunId* req,
+                        grpc::ServerWriter<v1::RunEvent>* writer) override;
 
  private:
   /// OK when the call carries "authorization: Bearer <token>"; otherwise UNAUTHENTICATED, and
@@ -49,6 +60,7 @@ class control_service final : public v1::Control::Service {
   std::mutex mutex_;  ///< guards db_ and agents_
   storage::results_db& db_;
   agent_registry agents_;
+  run_manager runs_{mutex_, db_, agents_};  ///< last: it uses the members above
 };
 
 }  // namespace stampede::control

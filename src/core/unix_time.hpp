@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
+#include <string>
 
 namespace stampede::core {
 
@@ -12,6 +14,16 @@ inline std::int64_t unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+/// `unix_ms` as local time, "2026-11-23 09:15:02" (or "09:15:02" with `date` false).
+inline std::string local_time_text(std::int64_t unix_ms, bool date = true) {
+  const auto t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+  return buf;
 }
 
 }  // namespace stampede::core

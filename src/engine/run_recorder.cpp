@@ -97,6 +97,8 @@ run_outcome run_recorder::finish(const std::string& status, bool failed, double 
   outcome.summary.name = plan_->campaign.name;
   outcome.summary.status = status;
   outcome.summary.started_at_ms = start_unix_ms_;
+  outcome.summary.degraded = degraded_;
+  outcome.summary.events = events_;
   evaluate_thresholds(plan_->campaign.thresholds, outcome.summary);
   outcome.exit_code = failed ? 1 : !outcome.summary.thresholds_ok() ? 99 : 0;
   if (db_ != nullptr) {

@@ -49,6 +49,15 @@ class run_recorder {
   bool all_finished() const { return merger_.all_finished(); }
   const interval_merger& merger() const { return merger_; }
 
+  /// Something that happened to the run, for the summary's `events`; `degrading` also marks
+  /// the run degraded (an agent lost).
+  void add_event(std::string text, bool degrading) {
+    events_.push_back(std::move(text));
+    degraded_ = degraded_ || degrading;
+  }
+  const std::vector<std::string>& events() const { return events_; }
+  bool degraded() const { return degraded_; }
+
   /// The live line's numbers after interval `c`.
   progress_state progress(const completed_interval& c) const;
 
@@ -65,6 +74,8 @@ class run_recorder {
   warning_sink warn_;
   std::int64_t run_id_ = 0;
   std::int64_t start_unix_ms_ = 0;
+  std::vector<std::string> events_;
+  bool degraded_ = false;
 };
 
 }  // namespace stampede::engine

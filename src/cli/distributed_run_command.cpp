@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs on a controller's agents: `stampede start NAME`, `status [RUN]`, `attach RUN` and
+// `stop RUN`. Attaching shows the same live line and summary as a local run and exits with
+// the same codes.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/controller_connection.hpp"
+#include "cli/remote_runs.hpp"
+#include "core/unix_time.hpp"
+#include "engine/progress_line.hpp"
+#include "metrics/summary.hpp"
+#include "metrics/summary_report.hpp"
+
+namespace stampede::cli {
+namespace {
+
+engine::progress_state progress_of(const control::v1::RunProgress& p) {
+  engine::progress_state ps;
+  ps.phase = p.phase();
+  ps.elapsed_s = p.elapsed_s();
+  ps.total_s = p.total_s();
+  ps.users = p.users();
+  ps.rps = p.rps();
+  if (p.p50_ms() >= 0) {
+    ps.p50_ms = p.p50_ms();
+  }
+  if (p.p99_ms() >= 0) {
+    ps.p99_ms = p.p99_ms();
+  }
+  ps.requests = p.requests();
+  ps.failed = p.failed();
+  return ps;
+}
+
+/// What Ctrl-C during attach decides.
+enum class interrupt_choice { none, stop, detach };
+
+interrupt_choice ask_stop_or_detach() {
+  std::cerr << "\nstampede: stop the run or detach from it? [s]top / [d]etach: " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) {
+    return interrupt_choice::detach;
+  }
+  if (!answer.empty() && (answer[0] == 's' || answer[0] == 'S')) {
+    return interrupt_choice::stop;
+  }
+  return interrupt_choice::detach;
+}
+
+/// Follows run `id` to its end. Ctrl-C asks (on a terminal) whether to stop the run or
+/// detach; without a terminal the first Ctrl-C stops the run and the second detaches.
+int attach(control::control_client& client, std::int64_t id, const std::string& summary_json) {
+  auto watch = client.watch_run(id);
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  const bool interactive = tty && ::isatty(STDIN_FILENO) == 1;
+  std::atomic<bool> detached{false};
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);  // wakes the waiter when the run ended on its own
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread waiter([&] {
+    int interrupts = 0;
+    while (true) {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      if (sig == SIGUSR1) {
+        return;
+      }
+      ++interrupts;
+      auto choice = sig == SIGTERM    ? interrupt_choice::detach
+                    : interactive     ? ask_stop_or_detach()
+                    : interrupts == 1 ? interrupt_choice::stop
+                                      : interrupt_choice::detach;
+      if (choice == interrupt_choice::stop) {
+        try {
+          client.stop_run(id, false);
+          std::cerr << fmt::format("stampede: stopping run {}; waiting for its summary\n", id);
+        } catch (const std::exception& e) {
+          std::cerr << "stampede: " << e.what() << "\n";
+        }
+      } else {
+        detached = true;
+        watch->cancel();
+        return;
+      }
+    }
+  });
+
+  int exit = exit_code::runtime_failure;
+  bool line_open = false;
+  bool ended = false;
+  control::v1::RunEvent event;
+  while (watch->next(event)) {
+    if (event.has_progress()) {
+      const auto ps = progress_of(event.progress());
+      if (tty) {
+        std::cerr << "\r\033[K" << engine::format_progress(ps, true) << std::flush;
+        line_open = true;
+      } else if (static_cast<std::int64_t>(ps.elapsed_s) % 5 == 0) {
+        std::cerr << engine::format_progress(ps, false) << "\n" << std::flush;
+      }
+      continue;
+    }
+    if (line_open) {
+      std::cerr << "\n";
+      line_open = false;
+    }
+    if (event.has_notice()) {
+      std::cerr << "stampede: " << event.notice() << "\n";
+      continue;
+    }
+    if (event.has_finished()) {
+      ended = true;
+      exit = print_finished_run(event.finished(), summary_json);
+      break;
+    }
+  }
+  if (line_open) {
+    std::cerr << "\n";
+  }
+  pthread_kill(waiter.native_handle(), SIGUSR1);
+  waiter.join();
+  pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+  if (detached) {
+    std::cerr << fmt::format("stampede: detached; run {} goes on (stampede attach {})\n", id, id);
+    return exit_code::ok;
+  }
+  if (!ended) {
+    watch->finish();  // throws call_error with the reason
+    std::cerr << fmt::format("stampede: lost the controller while watching run {}\n", id);
+    return exit_code::runtime_failure;
+  }
+  return exit;
+}
+
+std::string agents_line(const control::v1::RunInfo& r) {
+  std::string out;
+  for (const auto& a : r.agents()) {
+    out += fmt::format("{}{} ({}, workers {}-{})", out.empty() ? "" : ", ", a.name(), a.state(),
+                       a.first_worker(), a.first_worker() + a.workers() - 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+int print_finished_run(const control::v1::RunInfo& r, const std::string& summary_json) {
+  if (r.summary_json().empty()) {
+    std::cout << fmt::format("run {} ({}) ended {} without a summary\n", r.run_id(), r.campaign(),
+                             r.status());
+    return exit_code::runtime_failure;
+  }
+  const auto j = nlohmann::json::parse(r.summary_json());
+  std::cout << metrics::format_summary(j.get<metrics::summary>(), ::isatty(STDOUT_FILENO) == 1);
+  std::cout << fmt::format("\n  run {} stored on the controller\n", r.run_id()) << std::flush;
+  if (!summary_json.empty()) {
+    std::ofstream out(summary_json);
+    out << j.dump(2) << "\n";
+    if (!out) {
+      std::cerr << "stampede: cannot write " << summary_json << "\n";
+      return r.exit_code() == 0 ? exit_code::runtime_failure : r.exit_code();
+    }
+  }
+  return r.exit_code();
+}
+
+void register_start_command(CLI::App& app, int& exit) {
+  struct flags {
+    control::client_settings settings;
+    std::string campaign;
+    std::uint32_t agents = 0;
+    bool wait = false;
+    std::string summary_json;
+  };
+  auto f = std::make_shared<flags>();
+  auto* cmd = app.add_subcommand("start", "Start a stored campaign on the controller's agents");
+  cmd->add_option("name", f->campaign, "Campaign name (see stampede campaign ls)")->required();
+  cmd->add_option("--agents", f->agents, "How many agents (default: every healthy idle one)");
+  cmd->add_flag("--wait", f->wait,
+                "Follow the run to its end; exit 0, 99 (a threshold failed) or 1 as a local run");
+  cmd->add_option("--summary-json", f->summary_json, "With --wait: write the summary as JSON");
+  add_connection_flags(cmd, f->settings);
+  cmd->callback([f, &exit] {
+    exit = with_client(f->settings, [&](control::control_client& client) {
+      const auto r = client.start_run(f->campaign, f->agents, invocation());
+      std::cout << r.run_id() << "\n" << std::flush;
+      std::cerr << fmt::format("stampede: run {} of {} on {} agent{}: {}\n", r.run_id(),
+                               r.campaign(), r.agents_size(), r.agents_size() == 1 ? "" : "s",
+                               agents_line(r));
+      if (!f->wait) {
+        return exit_code::ok;
+      }
+      return attach(client, r.run_id(), f->summary_json);
+    });
+  });
+}
+
+void register_attach_command(CLI::App& app, int& exit) {
+  struct flags {
+    control::client_settings settings;
+    std::int64_t run = 0;
+    std::string summary_json;
+  };
+  auto f = std::make_shared<flags>();
+  auto* cmd = app.add_subcommand("attach",
+                                 "Follow a run on the controller (Ctrl-C: stop the run or detach)");
+  cmd->add_option("run", f->run, "Run id")->required();
+  cmd->add_option("--summary-json", f->summary_json, "Write the summary as JSON");
+  add_connection_flags(cmd, f->settings);
+  cmd->callback([f, &exit] {
+    exit = with_client(f->settings, [&](control::control_client& client) {
+      return attach(client, f->run, f->summary_json);
+    });
+  });
+}
+
+void register_stop_command(CLI::App& app, int& exit) {
+  struct flags {
+    control::client_settings settings;
+    std::int64_t run = 0;
+    bool abort = false;
+  };
+  auto f = std::make_shared<flags>();
+  auto* cmd = app.add_subcommand("stop", "Stop a run on the controller's agents");
+  cmd->add_option("run", f->run, "Run id")->required();
+  cmd->add_flag("--abort", f->abort, "Close connections at once instead of letting requests end");
+  add_connection_flags(cmd, f->settings);
+  cmd->callback([f, &exit] {
+    exit = with_client(f->settings, [&](control::control_client& client) {
+      const auto r = client.stop_run(f->run, f->abort);
+      std::cout << fmt::format("run {}: {}\n", r.run_id(),
+                               f->abort ? "aborting" : "stopping; requests in flight finish");
+      return exit_code::ok;
+    });
+  });
+}
+
+void register_status_command(CLI::App& app, int& exit) {
+  struct flags {
+    control::client_settings settings;
+    std::int64_t run = 0;
+  };
+  auto f = std::make_shared<flags>();
+  auto* cmd = app.add_subcommand("status", "What runs on the controller, or one run in detail");
+  cmd->add_option("run", f->run, "Run id (default: every run in progress)");
+  add_connection_flags(cmd, f->settings);
+  cmd->callback([f, &exit] {
+    exit = with_client(f->settings, [&](control::control_client& client) {
+      if (f->run == 0) {
+        std::size_t running = 0;
+        for (const auto& r : client.list_runs(50)) {
+          if (r.status() == "running") {
+            ++running;
+            std::cout << fmt::format("run {} {}: {} s of {:.0f} s, {} requests, {} failed; {}\n",
+                                     r.run_id(), r.campaign(), r.intervals(), r.total_s(),
+                                     r.requests(), r.failed(), agents_line(r));
+          }
+        }
+        if (running == 0) {
+          std::cout << "no run in progress\n";
+        }
+        return exit_code::ok;
+      }
+      const auto r = client.get_run(f->run);
+      std::cout << fmt::format("run {}: {}\n", r.run_id(), r.campaign());
+      std::cout << fmt::format("  status     {}{}\n", r.status(),
+                               r.degraded() ? " (degraded)" : "");
+      std::cout << fmt::format("  started    {}\n", core::local_time_text(r.started_at_ms()));
+      if (r.status() == "running") {
+        std::cout << fmt::format("  progress   {} s of {:.0f} s, {} requests, {} failed\n",
+                                 r.intervals(), r.total_s(), r.requests(), r.failed());
+      } else {
+        std::cout << fmt::format("  ended      {}, exit code {}\n",
+                                 r.ended_at_ms() ? core::local_time_text(r.ended_at_ms()) : "-",
+                                 r.exit_code());
+        std::cout << fmt::format("  requests   {} total, {} failed\n", r.requests(), r.failed());
+      }
+      for (const auto& a : r.agents()) {
+        std::cout << fmt::format("  agent      {} {} workers {}-{} clock offset {} ms\n", a.name(),
+                                 a.state(), a.first_worker(), a.first_worker() + a.workers() - 1,
+                                 a.clock_offset_ms());
+      }
+      for (const auto& e : r.events()) {
+        std::cout << "  event      " << e << "\n";
+      }
+      return exit_code::ok;
+    });
+  });
+}
+
+}  // namespace stampede::cli

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// An agent's share of a distributed run: the campaign compiled here (the target resolved from
+// where the agent runs), its workers started at the controller's instant, their reports
+// handed to the agent for sending.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "engine/agent.hpp"
+#include "stampede/control/v1/control.pb.h"
+
+namespace stampede::control {
+
+/// Thread-safety: construct, stop() and the destructor from any one thread at a time; the
+/// report callback is called on worker threads.
+class assigned_run {
+ public:
+  using report_callback = std::function<void(v1::IntervalReport)>;
+
+  /// Compiles and starts the assignment; throws std::exception with a message for the
+  /// controller when the campaign cannot run here. `offset_ms` is controller clock - ours.
+  assigned_run(const v1::Assignment& assignment, std::int64_t offset_ms, report_callback report);
+  ~assigned_run();
+  assigned_run(const assigned_run&) = delete;
+  assigned_run& operator=(const assigned_run&) = delete;
+
+  std::int64_t id() const { return id_; }
+  void stop(bool abort);
+  /// Every worker has sent its final report.
+  bool done() const { return done_; }
+  /// How long interval 0 begins after now (negative: it has begun).
+  std::chrono::milliseconds starts_in() const { return starts_in_; }
+
+ private:
+  std::int64_t id_;
+  std::unique_ptr<engine::local_agent> agent_;
+  std::thread joiner_;
+  std::atomic<bool> done_{false};
+  std::chrono::milliseconds starts_in_{};
+};
+
+}  // namespace stampede::control

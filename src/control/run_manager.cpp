@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "control/run_manager.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "control/report_codec.hpp"
+#include "core/unix_time.hpp"
+#include "metrics/summary.hpp"
+#include "scenario/campaign_parser.hpp"
+
+namespace stampede::control {
+namespace {
+
+using core::local_time_text;
+using core::unix_ms;
+
+/// Time for the assignment to reach every agent before interval 0 begins.
+constexpr std::int64_t start_delay_ms = 1500;
+/// A run still going this long after its plan ends is stuck; it is ended.
+constexpr std::int64_t overdue_ms = 60'000;
+
+std::string worker_range(std::uint32_t first, std::uint32_t count) {
+  return count == 1 ? fmt::format("worker {}", first)
+                    : fmt::format("workers {}-{}", first, first + count - 1);
+}
+
+}  // namespace
+
+run_manager::run_manager(std::mutex& mutex, storage::results_db& db, agent_registry& agents)
+    : mutex_(mutex), db_(db), agents_(agents), monitor_([this] { monitor(); }) {}
+
+run_manager::~run_manager() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  monitor_.join();
+}
+
+v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t agent_count,
+                               const std::string& command) {
+  std::vector<std::pair<std::string, v1::ControllerMessage>> assignments;
+  v1::RunInfo reply;
+  {
+    std::lock_guard lock(mutex_);
+    const auto row = db_.find_campaign(campaign_name);
+    if (!row) {
+      throw call_error(grpc::StatusCode::NOT_FOUND,
+                       fmt::format("no campaign named '{}'", campaign_name));
+    }
+    scenario::campaign campaign;
+    try {
+      campaign = scenario::parse_campaign(row->text, row->source_file, ".", false);
+    } catch (const scenario::campaign_error& e) {
+      throw call_error(grpc::StatusCode::INVALID_ARGUMENT, e.what());
+    }
+    if (campaign.data) {
+      throw call_error(
+          grpc::StatusCode::FAILED_PRECONDITION,
+          fmt::format("campaign '{}' reads a CSV data file ({}); distributed runs do not carry "
+                      "data files to agents: run it locally with stampede run",
+                      campaign_name, campaign.data->file));
+    }
+
+    const auto now = unix_ms();
+    std::vector<agent_state> idle;
+    for (const auto& a : agents_.list()) {
+      if (a.healthy(now) && a.assignment.empty() && links_.count(a.name) != 0) {
+        idle.push_back(a);
+      }
+    }
+    if (idle.empty()) {
+      throw call_error(grpc::StatusCode::FAILED_PRECONDITION,
+                       "no idle agent is connected: start agents with stampede agent "
+                       "or stampede agents up --local N");
+    }
+    if (agent_count > idle.size()) {
+      throw call_error(grpc::StatusCode::FAILED_PRECONDITION,
+                       fmt::format("asked for {} agents; {} healthy idle agent{} connected",
+                                   agent_count, idle.size(), idle.size() == 1 ? " is" : "s are"));
+    }
+    if (agent_count > 0) {
+      idle.resize(agent_count);
+    }
+
+    auto r = std::make_unique<run>();
+    std::uint32_t total = 0;
+    for (const auto& a : idle) {
+      member m;
+      m.name = a.name;
+      m.first_worker = total;
+      m.workers = campaign.threads ? *campaign.threads : std::max(1u, a.cores);
+      total += m.workers;
+      r->members.push_back(std::move(m));
+    }
+
+    engine::run_options options;
+    options.threads = total;
+    options.resolve = false;  // agents resolve the target where they run
+    std::shared_ptr<const engine::run_plan> plan;
+    try {
+      plan = engine::run_plan::build(campaign, options);
+    } catch (const std::exception& e) {
+      throw call_error(grpc::StatusCode::INVALID_ARGUMENT, e.what());
+    }
+
+    storage::run_record record;
+    record.name = campaign.name;
+    record.command = command;
+    record.campaign_text = row->text;
+    record.started_at_ms = now;
+    record.status = "running";
+    r->recorder = std::make_unique<engine::run_recorder>(
+        plan, total, &db_, record,
+        [](const std::string& m) { std::cerr << "stampede controller: warning: " << m << "\n"; });
+    if (r->recorder->run_id() == 0) {
+      throw call_error(grpc::StatusCode::INTERNAL, "the controller's database refused the run");
+    }
+    r->id = r->recorder->run_id();
+    r->campaign = campaign_name;
+    r->command = command;
+    r->campaign_text = row->text;
+    r->started_at_ms = now;
+    r->start_at_ms = now + start_delay_ms;
+    r->deadline_ms =
+        r->start_at_ms +
+        std::chrono::duration_cast<std::chrono::milliseconds>(plan->total_length).count() +
+        overdue_ms;
+    r->recorder->set_start_unix_ms(r->start_at_ms);
+
+    for (const auto& m : r->members) {
+      v1::ControllerMessage msg;
+      auto* a = msg.mutable_assignment();
+      a->set_run_id(r->id);
+      a->set_campaign_text(row->text);
+      a->set_source_file(row->source_file.empty() ? campaign_name + ".yaml" : row->source_file);
+      a->set_first_worker(m.first_worker);
+      a->set_workers(m.workers);
+      a->set_total_workers(total);
+      a->set_start_at_ms(r->start_at_ms);
+      a->set_lease_ms(lease_ms_);
+      assignments.emplace_back(m.name, std::move(msg));
+      agents_.assign(m.name, fmt::format("run {}", r->id));
+    }
+    std::cerr << fmt::format("stampede controller: run {} of '{}' on {} agent{} ({} workers)\n",
+                             r->id, campaign_name, r->members.size(),
+                             r->members.size() == 1 ? "" : "s", total);
+    reply = info(*r);
+    runs_[r->id] = std::move(r);
+  }
+  for (const auto& [agent, msg] : assignments) {
+    send(agent, msg);  // an agent that misses it is found lost by the monitor
+  }
+  return reply;
+}
+
+v1::RunInfo run_manager::stop(std::int64_t run_id, bool abort) {
+  std::vector<std::pair<std::string, v1::ControllerMessage>> stops;
+  v1::RunInfo reply;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = runs_.find(run_id);
+    if (it == runs_.end() || it->second->finished) {
+      if (it == runs_.end() && !db_.find_run(run_id)) {
+        throw call_error(grpc::StatusCode::NOT_FOUND, fmt::format("no run {}", run_id));
+      }
+      throw call_error(grpc::StatusCode::FAILED_PRECONDITION,
+                       fmt::format("run {} has already ended", run_id));
+    }
+    auto& r = *it->second;
+    r.status = abort ? "aborted" : "interrupted";
+    notice(r, abort ? "stop requested: aborting" : "stop requested: letting requests finish");
+    for (const auto& m : r.members) {
+      if (m.state == "running") {
+        v1::ControllerMessage msg;
+        msg.mutable_stop()->set_run_id(run_id);
+        msg.mutable_stop()->set_abort(abort);
+        stops.emplace_back(m.name, std::move(msg));
+      }
+    }
+    r.stop_sent = true;
+    finish_if_done(r);
+    reply = info(r);
+  }
+  for (const auto& [agent, msg] : stops) {
+    send(agent, msg);
+  }
+  return reply;
+}
+
+std::optional<v1::RunInfo> run_manager::get(std::int64_t run_id) {
+  std::lock_guard lock(mutex_);
+  if (const auto it = runs_.find(run_id); it != runs_.end()) {
+    return it->second->finished ? *it->second->finished : info(*it->second);
+  }
+  if (const auto rec = db_.find_run(run_id)) {
+    return info(*rec);
+  }
+  return std::nullopt;
+}
+
+std::vector<v1::RunInfo> run_manager::list(std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<v1::RunInfo> out;
+  for (const auto& rec : db_.list_runs(limit)) {
+    const auto it = runs_.find(rec.id);
+    if (it != runs_.end() && !it->second->finished) {
+      out.push_back(info(*it->second));
+    } else {
+      out.push_back(info(rec));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> run_manager::running() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [id, r] : runs_) {
+    if (!r->finished) {
+      out.push_back(fmt::format("run {} ({})", id, r->campaign));
+    }
+  }
+  return out;
+}
+
+grpc::Status run_manager::watch(std::int64_t run_id,
+                                const std::function<bool(const v1::RunEvent&)>& write,
+                                const std::function<bool()>& cancelled) {
+  std::unique_lock lock(mutex_);
+  const auto it = runs_.find(run_id);
+  if (it == runs_.end()) {
+    const auto rec = db_.find_run(run_id);
+    if (!rec) {
+      return {grpc::StatusCode::NOT_FOUND, fmt::format("no run {}", run_id)};
+    }
+    v1::RunEvent ended;
+    *ended.mutable_finished() = info(*rec);
+    lock.unlock();
+    write(ended);
+    return grpc::Status::OK;
+  }
+  const run& r = *it->second;  // runs are never erased while the controller runs
+  std::size_t cursor = 0;
+  while (true) {
+    while (cursor < r.log.size()) {
+      const auto event = r.log[cursor++];
+      lock.unlock();
+      if (!write(event)) {
+        return grpc::Status::OK;
+      }
+      lock.lock();
+    }
+    if (r.finished || stopping_ || cancelled()) {
+      return grpc::Status::OK;
+    }
+    changed_.wait_for(lock, std::chrono::milliseconds(500));
+  }
+}
+
+void run_manager::link_opened(const std::string& agent, std::shared_ptr<agent_link> link) {
+  std::vector<v1::ControllerMessage> stops;
+  {
+    std::lock_guard lock(mutex_);
+    links_[agent] = std::move(link);
+    stops = stops_for_lost(agent);
+  }
+  for (const auto& msg : stops) {
+    send(agent, msg);
+  }
+}
+
+std::vector<v1::ControllerMessage> run_manager::stops_for_lost(const std::string& agent) {
+  std::vector<v1::ControllerMessage> stops;
+  for (const auto& [id, r] : runs_) {
+    for (auto& m : r->members) {
+      if (m.name == agent && m.state == "lost" && !m.told_to_stop) {
+        // An agent that comes back after it was given up must not go on loading the target.
+        m.told_to_stop = true;
+        v1::ControllerMessage msg;
+        msg.mutable_stop()->set_run_id(id);
+        msg.mutable_stop()->set_abort(true);
+        stops.push_back(std::move(msg));
+      }
+    }
+  }
+  return stops;
+}
+
+void run_manager::link_closed(const std::string& agent, const std::shared_ptr<agent_link>& link) {
+  std::lock_guard lock(mutex_);
+  if (const auto it = links_.find(agent); it != links_.end() && it->second == link) {
+    links_.erase(it);
+  }
+}
+
+bool run_manager::on_report(const std::string& agent, const v1::IntervalReport& wire) {
+  std::lock_guard lock(mutex_);
+  const auto it = runs_.find(wire.run_id());
+  if (it == runs_.end() || it->second->finished) {
+    return true;  // nothing will take it: acknowledge so the agent lets it go
+  }
+  auto& r = *it->second;
+  auto report = from_wire(wire, r.recorder->plan().layout);
+  if (!report) {
+    std::cerr << fmt::format(
+        "stampede controller: run {}: a damaged report from agent '{}' (worker {}, second {}) "
+        "was dropped\n",
+        r.id, agent, wire.worker(), wire.index());
+    return true;
+  }
+  on_completed(r, r.recorder->add(std::move(*report)));
+  for (auto& m : r.members) {
+    if (m.name != agent || m.state != "running") {
+      continue;
+    }
+    bool all_final = true;
+    for (std::uint32_t w = m.first_worker; w < m.first_worker + m.workers; ++w) {
+      all_final = all_final && r.recorder->merger().finished(w);
+    }
+    if (all_final) {
+      m.state = "finished";
+    }
+  }
+  finish_if_done(r);
+  return true;
+}
+
+void run_manager::on_assignment_failed(const std::string& agent,
+                                       const v1::AssignmentFailed& failed) {
+  std::lock_guard lock(mutex_);
+  const auto it = runs_.find(failed.run_id());
+  if (it == runs_.end() || it->second->finished) {
+    return;
+  }
+  auto& r = *it->second;
+  for (auto& m : r.members) {
+    if (m.name == agent && m.state == "running") {
+      m.state = "failed";
+      const auto text = fmt::format("{} agent {} could not run its share: {}",
+                                    local_time_text(unix_ms(), false), agent, failed.reason());
+      r.recorder->add_event(text, true);
+      notice(r, text);
+      retire_member(r, m);
+    }
+  }
+  finish_if_done(r);
+}
+
+void run_manager::on_heartbeat(const std::string& agent, std::int64_t offset_ms,
+                               std::int64_t round_trip_ms) {
+  std::vector<v1::ControllerMessage> stops;
+  {
+    std::lock_guard lock(mutex_);
+    clocks_[agent] = {offset_ms, round_trip_ms};
+    stops = stops_for_lost(agent);
+  }
+  for (const auto& msg : stops) {
+    send(agent, msg);
+  }
+}
+
+std::optional<std::pair<std::int64_t, std::int64_t>> run_manager::clock_of(
+    const std::string& agent) {
+  std::lock_guard lock(mutex_);
+  const auto it = clocks_.find(agent);
+  return it == clocks_.end() ? std::nullopt : std::optional(it->second);
+}
+
+void run_manager::monitor() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    changed_.wait_for(lock, std::chrono::milliseconds(200));
+    if (stopping_) {
+      break;
+    }
+    const auto now = unix_ms();
+    for (auto& [id, r] : runs_) {
+      if (r->finished) {
+        continue;
+      }
+      check_agents(*r, now);
+      if (!r->finished && now > r->deadline_ms) {
+        r->status = "aborted";
+        notice(*r, fmt::format("{} run overdue: ended without the agents' last reports",
+                               local_time_text(now, false)));
+        for (auto& m : r->members) {
+          retire_member(*r, m);
+        }
+      }
+      finish_if_done(*r);
+    }
+  }
+}
+
+void run_manager::check_agents(run& r, std::int64_t now_ms) {
+  for (auto& m : r.members) {
+    if (m.state != "running") {
+      continue;
+    }
+    const auto* a = agents_.find(m.name);
+    if (a != nullptr && a->healthy(now_ms)) {
+      continue;
+    }
+    lose_member(r, m, now_ms,
+                a == nullptr || !a->connected
+                    ? "its connection closed"
+                    : fmt::format("no heartbeat for {:.1f} s",
+                                  static_cast<double>(now_ms - a->last_heartbeat_ms) / 1000.0));
+  }
+}
+
+void run_manager::lose_member(run& r, member& m, std::int64_t now_ms, const std::string& why) {
+  m.state = "lost";
+  std::int64_t reported_to = std::numeric_limits<std::int64_t>::max();
+  for (std::uint32_t w = m.first_worker; w < m.first_worker + m.workers; ++w) {
+    reported_to = std::min(reported_to, r.recorder->merger().next_index(w));
+  }
+  const auto policy = r.recorder->plan().campaign.on_agent_loss;
+  const std::string what = policy == scenario::agent_loss_policy::abort
+                               ? "the run is aborted (on_agent_loss: abort)"
+                               : "the run goes on without its share";
+  const auto text = fmt::format(
+      "{} agent {} lost ({}): {} reported seconds 0-{}; later seconds are a gap for them; {}",
+      local_time_text(now_ms, false), m.name, why, worker_range(m.first_worker, m.workers),
+      reported_to - 1, what);
+  std::cerr << fmt::format("stampede controller: run {}: {}\n", r.id, text);
+  r.recorder->add_event(text, true);
+  notice(r, text);
+  retire_member(r, m);
+  if (policy == scenario::agent_loss_policy::abort && !r.stop_sent) {
+    r.status = "aborted";
+    r.stop_sent = true;
+    for (const auto& other : r.members) {
+      if (other.state == "running") {
+        v1::ControllerMessage msg;
+        msg.mutable_stop()->set_run_id(r.id);
+        msg.mutable_stop()->set_abort(true);
+        // Under the lock: links are written under their own lock and writes do not wait for
+        // the agent, so this cannot stall the controller for long.
+        send(other.name, msg);
+      }
+    }
+  }
+}
+
+void run_manager::retire_member(run& r, member& m) {
+  for (std::uint32_t w = m.first_worker; w < m.first_worker + m.workers; ++w) {
+    on_completed(r, r.recorder->retire(w));
+  }
+}
+
+void run_manager::on_completed(run& r, const std::vector<engine::completed_interval>& done) {
+  for (const auto& c : done) {
+    const auto ps = r.recorder->progress(c);
+    v1::RunEvent e;
+    auto* p = e.mutable_progress();
+    p->set_phase(ps.phase);
+    p->set_elapsed_s(ps.elapsed_s);
+    p->set_total_s(ps.total_s);
+    p->set_users(ps.users);
+    p->set_rps(ps.rps);
+    p->set_p50_ms(ps.p50_ms.value_or(-1));
+    p->set_p99_ms(ps.p99_ms.value_or(-1));
+    p->set_requests(ps.requests);
+    p->set_failed(ps.failed);
+    r.log.push_back(std::move(e));
+  }
+  if (!done.empty()) {
+    changed_.notify_all();
+  }
+}
+
+void run_manager::notice(run& r, const std::string& text) {
+  v1::RunEvent e;
+  e.set_notice(text);
+  r.log.push_back(std::move(e));
+  changed_.notify_all();
+}
+
+void run_manager::finish_if_done(run& r) {
+  if (r.finished) {
+    return;
+  }
+  const bool any_running = std::any_of(r.members.begin(), r.members.end(),
+                                       [](const member& m) { return m.state == "running"; });
+  if (!any_running || r.recorder->all_finished()) {
+    finish(r);
+  }
+}
+
+void run_manager::finish(run& r) {
+  const bool all_failed = std::all_of(r.members.begin(), r.members.end(),
+                                      [](const member& m) { return m.state == "failed"; });
+  if (all_failed) {
+    r.status = "failed";
+  } else if (r.status == "running") {
+    r.status = "completed";
+  }
+  const double duration_s = std::max(0.0, static_cast<double>(unix_ms() - r.start_at_ms) / 1000.0);
+  const auto outcome = r.recorder->finish(r.status, all_failed, duration_s);
+  for (const auto& m : r.members) {
+    if (const auto* a = agents_.find(m.name);
+        a != nullptr && a->assignment == fmt::format("run {}", r.id)) {
+      agents_.assign(m.name, "");
+    }
+  }
+  auto done = info(r);
+  done.set_status(r.status);
+  done.set_ended_at_ms(unix_ms());
+  done.set_exit_code(outcome.exit_code);
+  done.set_summary_json(nlohmann::json(outcome.summary).dump());
+  r.finished = done;
+  v1::RunEvent e;
+  *e.mutable_finished() = done;
+  r.log.push_back(std::move(e));
+  std::cerr << fmt::format("stampede controller: run {} {} (exit code {})\n", r.id, r.status,
+                           outcome.exit_code);
+  changed_.notify_all();
+}
+
+void run_manager::send(const std::string& agent, const v1::ControllerMessage& m) {
+  if (auto link = link_of(agent)) {
+    link->send(m);
+  }
+}
+
+std::shared_ptr<agent_link> run_manager::link_of(const std::string& agent) const {
+  const auto it = links_.find(agent);
+  return it == links_.end() ? nullptr : it->second;
+}
+
+v1::RunInfo run_manager::info(const run& r) const {
+  v1::RunInfo out;
+  out.set_run_id(r.id);
+  out.set_campaign(r.campaign);
+  out.set_status(r.finished ? r.finished->status() : "running");
+  out.set_started_at_ms(r.started_at_ms);
+  out.set_exit_code(-1);
+  out.set_command(r.command);
+  out.set_campaign_text(r.campaign_text);
+  out.set_degraded(r.recorder->degraded());
+  for (const auto& e : r.recorder->events()) {
+    out.add_events(e);
+  }
+  for (const auto& m : r.members) {
+    auto* a = out.add_agents();
+    a->set_name(m.name);
+    a->set_first_worker(m.first_worker);
+    a->set_workers(m.workers);
+    a->set_state(m.state);
+    if (const auto it = clocks_.find(m.name); it != clocks_.end()) {
+      a->set_clock_offset_ms(it->second.first);
+    }
+  }
+  out.set_total_s(std::chrono::duration<double>(r.recorder->plan().total_length).count());
+  const auto& totals = r.recorder->merger().totals();
+  out.set_requests(totals.requests);
+  out.set_failed(totals.requests_failed);
+  std::int64_t intervals = 0;
+  for (const auto& e : r.log) {
+    intervals += e.has_progress() ? 1 : 0;
+  }
+  out.set_intervals(intervals);
+  return out;
+}
+
+v1::RunInfo run_manager::info(const storage::run_record& rec) const {
+  v1::RunInfo out;
+  out.set_run_id(rec.id);
+  out.set_campaign(rec.name);
+  out.set_status(rec.status);
+  out.set_started_at_ms(rec.started_at_ms);
+  out.set_ended_at_ms(rec.ended_at_ms);
+  out.set_exit_code(rec.exit_code);
+  out.set_command(rec.command);
+  out.set_campaign_text(rec.campaign_text);
+  out.set_summary_json(rec.summary_json);
+  if (!rec.summary_json.empty()) {
+    const auto j = nlohmann::json::parse(rec.summary_json, nullptr, false);
+    if (!j.is_discarded()) {
+      metrics::summary s;
+      metrics::from_json(j, s);
+      out.set_degraded(s.degraded);
+      for (const auto& e : s.events) {
+        out.add_events(e);
+      }
+      out.set_requests(s.requests_total);
+      out.set_failed(s.requests_failed);
+    }
+  }
+  return out;
+}
+
+}  // namespace stampede::control

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// The controller's runs: splits a stored campaign over healthy idle agents, sends each its
+// share with one start instant, merges their reports through the run_recorder every run
+// shares, applies the campaign's on_agent_loss policy when an agent goes quiet, and lets the
+// CLI watch, stop and read runs.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/support/status.h>
+
+#include "control/agent_link.hpp"
+#include "control/agent_registry.hpp"
+#include "control/call_error.hpp"
+#include "engine/run_recorder.hpp"
+#include "stampede/control/v1/control.pb.h"
+#include "storage/results_db.hpp"
+
+namespace stampede::control {
+
+/// Thread-safety: every public member may be called from any thread. `mutex` is the one the
+/// control service holds around `db` and `agents`; the manager takes it itself.
+class run_manager {
+ public:
+  run_manager(std::mutex& mutex, storage::results_db& db, agent_registry& agents);
+  /// How long agents go on without the controller before they stop by themselves.
+  void set_lease(std::chrono::milliseconds lease) { lease_ms_ = lease.count(); }
+  ~run_manager();
+  run_manager(const run_manager&) = delete;
+  run_manager& operator=(const run_manager&) = delete;
+
+  /// Starts stored campaign `campaign` on `agent_count` healthy idle agents (0: all of them).
+  /// Throws call_error with the status to answer.
+  v1::RunInfo start(const std::string& campaign, std::uint32_t agent_count,
+                    const std::string& command);
+  /// Asks the run's agents to stop (abort: at once); the run ends when they have reported.
+  v1::RunInfo stop(std::int64_t run_id, bool abort);
+  /// A run in memory or in the database.
+  std::optional<v1::RunInfo> get(std::int64_t run_id);
+  std::vector<v1::RunInfo> list(std::size_t limit);
+  /// Ids of runs in progress.
+  std::vector<std::string> running();
+  /// Sends the run's events (progress once a second, notices, then its end) to `write` until
+  /// the run ends, `write` fails or `cancelled` says so. NOT_FOUND for an unknown run.
+  grpc::Status watch(std::int64_t run_id, const std::function<bool(const v1::RunEvent&)>& write,
+                     const std::function<bool()>& cancelled);
+
+  /// An agent's stream opened or closed (agent sessions call these).
+  void link_opened(const std::string& agent, std::shared_ptr<agent_link> link);
+  void link_closed(const std::string& agent, const std::shared_ptr<agent_link>& link);
+  /// A report from `agent`. True when it was taken (merged now or before: acknowledge it).
+  bool on_report(const std::string& agent, const v1::IntervalReport& report);
+  void on_assignment_failed(const std::string& agent, const v1::AssignmentFailed& failed);
+  /// A heartbeat with the agent's clock estimate. An agent that had been given up for lost
+  /// (paused, cut off) is told to stop what it still runs.
+  void on_heartbeat(const std::string& agent, std::int64_t offset_ms, std::int64_t round_trip_ms);
+  /// The agent's last (offset, round trip), when it reported one.
+  std::optional<std::pair<std::int64_t, std::int64_t>> clock_of(const std::string& agent);
+
+ private:
+  struct member {
+    std::string name;
+    std::uint32_t first_worker = 0;
+    std::uint32_t workers = 0;
+    std::string state = "running";  ///< running, finished, lost, failed
+    bool told_to_stop = false;      ///< lost, and sent a stop since it came back
+  };
+  struct run {
+    std::int64_t id = 0;
+    std::string campaign;
+    std::string command;
+    std::string campaign_text;
+    std::unique_ptr<engine::run_recorder> recorder;
+    std::vector<member> members;
+    std::int64_t started_at_ms = 0;  ///< when it was started
+    std::int64_t start_at_ms = 0;    ///< interval 0 begins (controller clock)
+    std::int64_t deadline_ms = 0;    ///< past this the run is overdue and ends
+    std::string status = "running";
+    bool stop_sent = false;
+    bool degraded = false;
+    std::vector<std::string> events;
+    std::vector<v1::RunEvent> log;  ///< everything watchers are sent, in order
+    std::optional<v1::RunInfo> finished;
+  };
+
+  void monitor();
+  void check_agents(run& r, std::int64_t now_ms);
+  void lose_member(run& r, member& m, std::int64_t now_ms, const std::string& why);
+  void retire_member(run& r, member& m);
+  void on_completed(run& r, const std::vector<engine::completed_interval>& done);
+  void notice(run& r, const std::string& text);
+  void finish_if_done(run& r);
+  void finish(run& r);
+  void send_stop(run& r, bool abort);
+  void send(const std::string& agent, const v1::ControllerMessage& m);
+  /// Stop messages for the runs `agent` was lost from while they go on.
+  std::vector<v1::ControllerMessage> stops_for_lost(const std::string& agent);
+  v1::RunInfo info(const run& r) const;
+  v1::RunInfo info(const storage::run_record& rec) const;
+  std::shared_ptr<agent_link> link_of(const std::string& agent) const;
+
+  std::mutex& mutex_;
+  storage::results_db& db_;
+  agent_registry& agents_;
+  std::condition_variable_any changed_;  ///< a run's log grew or it ended
+  std::map<std::int64_t, std::unique_ptr<run>> runs_;
+  std::map<std::string, std::shared_ptr<agent_link>> links_;
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> clocks_;  ///< offset, rtt
+  std::int64_t lease_ms_ = 60'000;
+  bool stopping_ = false;
+  std::thread monitor_;
+};
+
+}  // namespace stampede::control

@@ -1,0 +1,210 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Runs on agents: a campaign split exactly over three agent processes, merged exactly by the
+controller, an agent killed mid-run under each on_agent_loss policy, stop, attach and the
+run listings."""
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+
+import harness
+from control_harness import Controller, agents_table, cli, start_agent, wait_for
+from harness import check, main, write
+
+CAMPAIGN = """name: %(name)s
+target: %(url)s
+threads: 1
+on_agent_loss: %(policy)s
+phases:
+  - name: steady
+    duration: %(duration)s
+    users: 6
+scenarios:
+  - name: paced
+    flow:
+      - get: /delay?ms=10
+thresholds:
+  - http.latency.p95 < %(p95)s
+"""
+
+
+@contextlib.contextmanager
+def fleet(workdir, agents=3):
+    """A controller with `agents` healthy agents named a1, a2, ..."""
+    c = Controller(os.path.join(workdir, "ctl"))
+    procs = {}
+    try:
+        for i in range(1, agents + 1):
+            procs["a%d" % i] = start_agent(c, "a%d" % i)
+        check(wait_for(lambda: list(agents_table(workdir, c).values()) == ["healthy"] * agents),
+              "every agent registers")
+        yield c, procs
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs.values():
+            try:
+                p.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.communicate()
+        c.stop()
+
+
+def add_campaign(workdir, c, t, name, policy="rebalance", duration="4s", p95="500ms"):
+    path = write(workdir, name + ".yaml", CAMPAIGN % {
+        "name": name, "url": t.url, "policy": policy, "duration": duration, "p95": p95})
+    r = cli(workdir, ["campaign", "add", path] + c.flags())
+    check(r.returncode == 0, "campaign add", r)
+
+
+def start(workdir, c, name, *extra):
+    summary = os.path.join(workdir, name + ".json")
+    proc = subprocess.Popen([harness.STAMPEDE, "start", name, "--summary-json", summary]
+                            + list(extra) + c.flags(), cwd=workdir, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    return proc, summary
+
+
+def finish(proc, summary, timeout=60):
+    out, err = proc.communicate(timeout=timeout)
+    data = None
+    if os.path.exists(summary):
+        with open(summary) as f:
+            data = json.load(f)
+    return proc.returncode, out, err, data
+
+
+def test_a_run_split_over_three_agents_counts_exactly(workdir):
+    with harness.target(threads=2) as t, fleet(workdir) as (c, _):
+        add_campaign(workdir, c, t, "steady")
+        t.reset()
+        proc, summary = start(workdir, c, "steady", "--wait")
+        rc, out, err, s = finish(proc, summary)
+        check(rc == 0 and s is not None, "start --wait", (rc, out, err))
+        run_id = out.splitlines()[0].strip()
+        stats = t.stats()
+        check(s["requests"]["total"] > 500, "the run made requests", s)
+        check(s["requests"]["total"] == stats["requests"],
+              "merged total %d == target's %d" % (s["requests"]["total"], stats["requests"]))
+        check(s["requests"]["failed"] == 0 and s["status"] == "completed" and not s["degraded"],
+              "a clean run", s)
+        # 6 users over 3 agents: 2 each, every one on its own kept-alive connection (the
+        # target also counts the connection asking it for /stats).
+        check(stats["connections_accepted"] - 1 == 6, "6 connections", stats)
+        check(s["connections"]["opened"] == 6 and s["users"]["peak"] == 6, "6 users", s)
+        check("stampede: steady completed" in out and "run %s stored on the controller" % run_id
+              in out, "the summary is printed", out)
+
+        r = cli(workdir, ["status", run_id] + c.flags())
+        for i, name in enumerate(["a1", "a2", "a3"]):
+            check("agent      %s finished workers %d-%d" % (name, i, i) in r.stdout,
+                  "status shows %s's share" % name, r)
+        r = cli(workdir, ["runs"] + c.flags())
+        check(r.returncode == 0 and "completed" in r.stdout and "steady" in r.stdout, "runs", r)
+        r = cli(workdir, ["show", run_id, "--json"] + c.flags())
+        check(r.returncode == 0 and json.loads(r.stdout)["requests"] == s["requests"],
+              "show --json gives the stored summary", r)
+        r = cli(workdir, ["attach", run_id] + c.flags())
+        check(r.returncode == 0 and "stampede: steady completed" in r.stdout,
+              "attach to a finished run prints its summary", r)
+
+        # The same split with a threshold that fails: exit 99, as a local run.
+        add_campaign(workdir, c, t, "strict", p95="1ms", duration="2s")
+        proc, summary = start(workdir, c, "strict", "--wait")
+        rc, out, err, s = finish(proc, summary)
+        check(rc == 99 and not s["thresholds"][0]["ok"], "a failed threshold exits 99",
+              (rc, out, err))
+
+
+def test_a_killed_agent_is_detected_and_the_run_goes_on(workdir):
+    with harness.target(threads=2) as t, fleet(workdir) as (c, agents):
+        add_campaign(workdir, c, t, "cont", policy="continue", duration="8s")
+        t.reset()
+        proc, summary = start(workdir, c, "cont", "--wait")
+        time.sleep(4.0)
+        killed_at = time.monotonic()
+        agents["a2"].kill()  # SIGKILL: no goodbye
+        run_id = None
+
+        def lost():
+            r = cli(workdir, ["status"] + c.flags())
+            return "a2 (lost" in r.stdout
+        check(wait_for(lost, timeout=5), "a2 is seen lost")
+        check(time.monotonic() - killed_at < 3.5, "within 3 s of the kill")
+        rc, out, err, s = finish(proc, summary)
+        run_id = out.splitlines()[0].strip()
+        stats = t.stats()
+        check(rc == 0 and s["status"] == "completed" and s["degraded"], "degraded, completed",
+              (rc, out, err))
+        check(any("agent a2 lost" in e and "goes on without its share" in e for e in s["events"]),
+              "the event names the agent", s["events"])
+        # What a2 sent after its last acknowledged second is a gap: the target saw more, by at
+        # most a2's two users for the seconds around the kill (10 ms requests: 100/s each).
+        gap = stats["requests"] - s["requests"]["total"]
+        check(0 <= gap <= 2 * 100 * 3, "the gap is a2's unreported tail: %d" % gap, (s, stats))
+        check(s["requests"]["total"] > 2 * 100 * 7, "the survivors ran the whole run", s)
+        r = cli(workdir, ["status", run_id] + c.flags())
+        check("completed (degraded)" in r.stdout and "agent      a2 lost" in r.stdout,
+              "status shows the loss", r)
+
+
+def test_abort_policy_stops_the_run(workdir):
+    with harness.target(threads=2) as t, fleet(workdir) as (c, agents):
+        add_campaign(workdir, c, t, "strict", policy="abort", duration="20s")
+        began = time.monotonic()
+        proc, summary = start(workdir, c, "strict", "--wait")
+        time.sleep(3.0)
+        agents["a3"].kill()
+        rc, out, err, s = finish(proc, summary)
+        check(s is not None and s["status"] == "aborted" and s["degraded"], "aborted",
+              (rc, out, err))
+        check(time.monotonic() - began < 12, "well before the 20 s plan")
+        check(any("on_agent_loss: abort" in e for e in s["events"]), "the event says why", s)
+
+
+def test_stop_attach_and_refusals(workdir):
+    with harness.target(threads=2) as t, fleet(workdir) as (c, _):
+        add_campaign(workdir, c, t, "long", duration="30s")
+        r = cli(workdir, ["start", "long", "--agents", "5"] + c.flags())
+        check(r.returncode == 1 and "asked for 5 agents; 3 healthy idle agents are connected"
+              in r.stderr, "too many agents", r)
+        r = cli(workdir, ["start", "nope"] + c.flags())
+        check(r.returncode == 1 and "no campaign named 'nope'" in r.stderr, "unknown campaign", r)
+        bad = write(workdir, "bad-token", "0" * 64 + "\n")
+        r = cli(workdir, ["start", "long"] + c.flags(token=bad))
+        check(r.returncode == 1 and "refused the token" in r.stderr, "a bad token", r)
+
+        r = cli(workdir, ["start", "long", "--agents", "2"] + c.flags())
+        check(r.returncode == 0, "start without --wait", r)
+        run_id = r.stdout.strip()
+        check(run_id.isdigit(), "start prints the run id", r)
+        r = cli(workdir, ["agents"] + c.flags())
+        check(r.stdout.count("run %s" % run_id) == 2 and "idle" in r.stdout,
+              "two agents assigned, one idle", r)
+        time.sleep(3)
+        began = time.monotonic()
+        r = cli(workdir, ["stop", run_id] + c.flags())
+        check(r.returncode == 0, "stop", r)
+        r = cli(workdir, ["attach", run_id, "--summary-json",
+                          os.path.join(workdir, "long.json")] + c.flags())
+        check(r.returncode == 0 and "long interrupted" in r.stdout, "attach follows to the end", r)
+        check(time.monotonic() - began < 10, "stopped long before the plan's 30 s")
+        with open(os.path.join(workdir, "long.json")) as f:
+            s = json.load(f)
+        check(s["status"] == "interrupted" and s["requests"]["total"] == t.stats()["requests"],
+              "a stopped run still counts exactly", (s, t.stats()))
+        r = cli(workdir, ["stop", run_id] + c.flags())
+        check(r.returncode == 1 and "has already ended" in r.stderr, "stop twice", r)
+        r = cli(workdir, ["agents"] + c.flags())
+        check("run %s" % run_id not in r.stdout, "the agents are idle again", r)
+
+
+if __name__ == "__main__":
+    main([test_a_run_split_over_three_agents_counts_exactly,
+          test_a_killed_agent_is_detected_and_the_run_goes_on,
+          test_abort_policy_stops_the_run,
+          test_stop_attach_and_refusals])
