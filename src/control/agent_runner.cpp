@@ -212,24 +212,33 @@ void agent_runner::on_message(const v1::ControllerMessage& m, std::int64_t recei
 }
 
 void agent_runner::start_assignment(const v1::Assignment& a) {
-  if (runs_.count(a.run_id()) != 0) {
+  const auto offset = clock_.best().value_or(clock_estimator::estimate{}).offset_ms;
+  const auto existing = runs_.find(a.run_id());
+  if (existing != runs_.end() && a.resume_at_ms() == 0) {
     return;  // already running it (the controller sent it again)
   }
-  const auto offset = clock_.best().value_or(clock_estimator::estimate{}).offset_ms;
   try {
-    auto run = std::make_unique<assigned_run>(a, offset, [this](v1::IntervalReport r) {
-      std::lock_guard lock(mutex_);
-      outbox_.push(std::move(r));
-      wake_.notify_all();
-    });
+    assigned_run* run = nullptr;
+    if (existing != runs_.end()) {
+      run = existing->second.get();
+      run->add(a, offset);
+    } else {
+      auto fresh = std::make_unique<assigned_run>(a, offset, [this](v1::IntervalReport r) {
+        std::lock_guard lock(mutex_);
+        outbox_.push(std::move(r));
+        wake_.notify_all();
+      });
+      run = fresh.get();
+      leases_[a.run_id()] = a.lease_ms() > 0 ? a.lease_ms() : 60'000;
+      runs_[a.run_id()] = std::move(fresh);
+    }
     std::cout << fmt::format(
-                     "stampede agent: run {}: workers {}-{} of {}, starting in {} ms (clock "
-                     "offset {} ms)\n",
-                     a.run_id(), a.first_worker(), a.first_worker() + a.workers() - 1,
-                     a.total_workers(), run->starts_in().count(), offset)
+                     "stampede agent: run {}: {}workers {}-{} of {}, starting in {} ms "
+                     "(clock offset {} ms)\n",
+                     a.run_id(), a.resume_at_ms() > 0 ? "taking over " : "", a.first_worker(),
+                     a.first_worker() + a.workers() - 1, a.total_workers(),
+                     std::max<std::int64_t>(0, run->starts_in().count()), offset)
               << std::flush;
-    leases_[a.run_id()] = a.lease_ms() > 0 ? a.lease_ms() : 60'000;
-    runs_[a.run_id()] = std::move(run);
   } catch (const std::exception& e) {
     std::cerr << fmt::format("stampede agent: cannot run run {}: {}\n", a.run_id(), e.what());
     v1::AssignmentFailed f;

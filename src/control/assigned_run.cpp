@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "control/assigned_run.hpp"
 
-#include <memory>
+#include <algorithm>
 
 #include "control/report_codec.hpp"
 #include "core/unix_time.hpp"
@@ -14,30 +14,59 @@ assigned_run::assigned_run(const v1::Assignment& a, std::int64_t offset_ms, repo
   auto campaign = scenario::parse_campaign(a.campaign_text(), a.source_file(), ".", true);
   engine::run_options options;
   options.threads = a.total_workers();
-  const auto plan = engine::run_plan::build(std::move(campaign), options);
-  // Our clock's reading of the controller's start instant, then onto the steady clock.
-  starts_in_ = std::chrono::milliseconds(a.start_at_ms() - offset_ms - core::unix_ms());
-  const auto run_start = std::chrono::steady_clock::now() + starts_in_;
-  const auto run_id = id_;
-  agent_ = std::make_unique<engine::local_agent>(
-      plan, a.first_worker(), a.workers(), a.total_workers(),
-      [run_id, report = std::move(report)](engine::interval_report r) {
-        report(to_wire(run_id, r));
-      });
-  agent_->start(run_start);
-  joiner_ = std::thread([this] {
-    agent_->join();
-    done_ = true;
-  });
+  plan_ = engine::run_plan::build(std::move(campaign), options);
+  sink_ = [run_id = id_, report = std::move(report)](engine::interval_report r) {
+    report(to_wire(run_id, r));
+  };
+  add(a, offset_ms);
 }
 
 assigned_run::~assigned_run() {
-  agent_->stop(true);
-  joiner_.join();
+  for (auto& p : parts_) {
+    p->agent->stop(true);
+  }
+  for (auto& p : parts_) {
+    p->joiner.join();
+  }
+}
+
+void assigned_run::add(const v1::Assignment& a, std::int64_t offset_ms) {
+  // The controller's instants read on our clock, then placed on the steady clock.
+  const auto now_ms = core::unix_ms();
+  const auto steady_now = std::chrono::steady_clock::now();
+  const auto run_start =
+      steady_now + std::chrono::milliseconds(a.start_at_ms() - offset_ms - now_ms);
+  auto resume_at = run_start;
+  if (a.resume_at_ms() > 0) {
+    resume_at = steady_now + std::chrono::milliseconds(a.resume_at_ms() - offset_ms - now_ms);
+  }
+  starts_in_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::max(run_start, resume_at) - steady_now);
+
+  auto p = std::make_unique<part>();
+  p->agent = std::make_unique<engine::local_agent>(plan_, a.first_worker(), a.workers(),
+                                                   a.total_workers(), sink_);
+  p->agent->start(run_start, resume_at);
+  if (stopped_) {
+    p->agent->stop(false);
+  }
+  auto* raw = p.get();
+  p->joiner = std::thread([raw] {
+    raw->agent->join();
+    raw->done = true;
+  });
+  parts_.push_back(std::move(p));
+}
+
+bool assigned_run::done() const {
+  return std::all_of(parts_.begin(), parts_.end(), [](const auto& p) { return p->done.load(); });
 }
 
 void assigned_run::stop(bool abort) {
-  agent_->stop(abort);
+  stopped_ = true;
+  for (auto& p : parts_) {
+    p->agent->stop(abort);
+  }
 }
 
 }  // namespace stampede::control

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // An agent's share of a distributed run: the campaign compiled here (the target resolved from
 // where the agent runs), its workers started at the controller's instant, their reports
-// handed to the agent for sending.
+// handed to the agent for sending. A share can grow mid-run when this agent takes over the
+// workers of one that was lost.
 #pragma once
 
 #include <atomic>
@@ -11,14 +12,15 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "engine/agent.hpp"
 #include "stampede/control/v1/control.pb.h"
 
 namespace stampede::control {
 
-/// Thread-safety: construct, stop() and the destructor from any one thread at a time; the
-/// report callback is called on worker threads.
+/// Thread-safety: construct, add(), stop(), done() and the destructor from one thread at a time
+/// (the agent's lock); the report callback is called on worker threads.
 class assigned_run {
  public:
   using report_callback = std::function<void(v1::IntervalReport)>;
@@ -30,18 +32,28 @@ class assigned_run {
   assigned_run(const assigned_run&) = delete;
   assigned_run& operator=(const assigned_run&) = delete;
 
+  /// Starts more workers of the same run (a takeover).
+  void add(const v1::Assignment& assignment, std::int64_t offset_ms);
+
   std::int64_t id() const { return id_; }
   void stop(bool abort);
   /// Every worker has sent its final report.
-  bool done() const { return done_; }
-  /// How long interval 0 begins after now (negative: it has begun).
+  bool done() const;
+  /// How long the latest share's schedule begins after now (negative: it has begun).
   std::chrono::milliseconds starts_in() const { return starts_in_; }
 
  private:
+  struct part {
+    std::unique_ptr<engine::local_agent> agent;
+    std::thread joiner;
+    std::atomic<bool> done{false};
+  };
+
   std::int64_t id_;
-  std::unique_ptr<engine::local_agent> agent_;
-  std::thread joiner_;
-  std::atomic<bool> done_{false};
+  std::shared_ptr<const engine::run_plan> plan_;
+  engine::report_sink sink_;
+  std::vector<std::unique_ptr<part>> parts_;
+  bool stopped_ = false;
   std::chrono::milliseconds starts_in_{};
 };
 

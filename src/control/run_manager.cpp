@@ -10,6 +10,7 @@
 
 #include "control/report_codec.hpp"
 #include "core/unix_time.hpp"
+#include "engine/schedule.hpp"
 #include "metrics/summary.hpp"
 #include "scenario/campaign_parser.hpp"
 
@@ -21,6 +22,8 @@ using core::unix_ms;
 
 /// Time for the assignment to reach every agent before interval 0 begins.
 constexpr std::int64_t start_delay_ms = 1500;
+/// Time for a takeover assignment to reach the survivors before they begin.
+constexpr std::int64_t takeover_delay_ms = 1000;
 /// A run still going this long after its plan ends is stuck; it is ended.
 constexpr std::int64_t overdue_ms = 60'000;
 
@@ -134,18 +137,10 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
         overdue_ms;
     r->recorder->set_start_unix_ms(r->start_at_ms);
 
+    r->source_file = row->source_file.empty() ? campaign_name + ".yaml" : row->source_file;
+    r->total_workers = total;
     for (const auto& m : r->members) {
-      v1::ControllerMessage msg;
-      auto* a = msg.mutable_assignment();
-      a->set_run_id(r->id);
-      a->set_campaign_text(row->text);
-      a->set_source_file(row->source_file.empty() ? campaign_name + ".yaml" : row->source_file);
-      a->set_first_worker(m.first_worker);
-      a->set_workers(m.workers);
-      a->set_total_workers(total);
-      a->set_start_at_ms(r->start_at_ms);
-      a->set_lease_ms(lease_ms_);
-      assignments.emplace_back(m.name, std::move(msg));
+      assignments.emplace_back(m.name, assignment_for(*r, m));
       agents_.assign(m.name, fmt::format("run {}", r->id));
     }
     std::cerr << fmt::format("stampede controller: run {} of '{}' on {} agent{} ({} workers)\n",
@@ -315,6 +310,26 @@ bool run_manager::on_report(const std::string& agent, const v1::IntervalReport& 
         r.id, agent, wire.worker(), wire.index());
     return true;
   }
+  // The agent's latest share holding this worker decides what becomes of the report.
+  const member* owner = nullptr;
+  for (const auto& m : r.members) {
+    if (m.name == agent && report->worker >= m.first_worker &&
+        report->worker < m.first_worker + m.workers) {
+      owner = &m;
+    }
+  }
+  if (owner == nullptr) {
+    return true;  // not this agent's worker: nothing to merge
+  }
+  if (owner->state == "lost") {
+    // A lost agent that comes back late: its seconds before the takeover are still its own
+    // (merged once, if the takeover has not reported past them); from the takeover on the
+    // worker belongs to its new owner, who also ends it.
+    if (owner->handed_over_at < 0 || report->index >= owner->handed_over_at) {
+      return true;
+    }
+    report->final = false;
+  }
   on_completed(r, r.recorder->add(std::move(*report)));
   for (auto& m : r.members) {
     if (m.name != agent || m.state != "running") {
@@ -396,10 +411,20 @@ void run_manager::monitor() {
       }
       finish_if_done(*r);
     }
+    if (!pending_sends_.empty()) {
+      auto sends = std::move(pending_sends_);
+      pending_sends_.clear();
+      lock.unlock();  // a write may wait on a slow agent; nothing else should
+      for (const auto& [agent, msg] : sends) {
+        send(agent, msg);
+      }
+      lock.lock();
+    }
   }
 }
 
 void run_manager::check_agents(run& r, std::int64_t now_ms) {
+  std::vector<member> takeovers;
   for (auto& m : r.members) {
     if (m.state != "running") {
       continue;
@@ -408,32 +433,80 @@ void run_manager::check_agents(run& r, std::int64_t now_ms) {
     if (a != nullptr && a->healthy(now_ms)) {
       continue;
     }
-    lose_member(r, m, now_ms,
-                a == nullptr || !a->connected
-                    ? "its connection closed"
-                    : fmt::format("no heartbeat for {:.1f} s",
-                                  static_cast<double>(now_ms - a->last_heartbeat_ms) / 1000.0));
+    auto more =
+        lose_member(r, m, now_ms,
+                    a == nullptr || !a->connected
+                        ? "its connection closed"
+                        : fmt::format("no heartbeat for {:.1f} s",
+                                      static_cast<double>(now_ms - a->last_heartbeat_ms) / 1000.0));
+    takeovers.insert(takeovers.end(), more.begin(), more.end());
   }
+  // Appended after the loop: members are walked by reference above.
+  r.members.insert(r.members.end(), takeovers.begin(), takeovers.end());
 }
 
-void run_manager::lose_member(run& r, member& m, std::int64_t now_ms, const std::string& why) {
+std::vector<run_manager::member> run_manager::lose_member(run& r, member& m, std::int64_t now_ms,
+                                                          const std::string& why) {
   m.state = "lost";
   std::int64_t reported_to = std::numeric_limits<std::int64_t>::max();
   for (std::uint32_t w = m.first_worker; w < m.first_worker + m.workers; ++w) {
     reported_to = std::min(reported_to, r.recorder->merger().next_index(w));
   }
-  const auto policy = r.recorder->plan().campaign.on_agent_loss;
-  const std::string what = policy == scenario::agent_loss_policy::abort
-                               ? "the run is aborted (on_agent_loss: abort)"
-                               : "the run goes on without its share";
+  auto policy = r.recorder->plan().campaign.on_agent_loss;
+
+  // Rebalance: the surviving agents split the lost workers between them and run them from a
+  // common instant on, each worker keeping its global number (and so its exact slice).
+  std::vector<std::string> survivors;
+  for (const auto& o : r.members) {
+    if (o.state == "running" &&
+        std::find(survivors.begin(), survivors.end(), o.name) == survivors.end()) {
+      survivors.push_back(o.name);
+    }
+  }
+  if (policy == scenario::agent_loss_policy::rebalance && (survivors.empty() || r.stop_sent)) {
+    policy = scenario::agent_loss_policy::continue_;  // nobody left to take it over
+  }
+  std::vector<member> takeovers;
+  std::string what;
+  if (policy == scenario::agent_loss_policy::rebalance) {
+    const auto resume_at = now_ms + takeover_delay_ms;
+    const auto resume_second = std::max<std::int64_t>(0, (resume_at - r.start_at_ms) / 1000);
+    std::uint32_t next = m.first_worker;
+    for (std::size_t i = 0; i < survivors.size(); ++i) {
+      const auto n =
+          static_cast<std::uint32_t>(engine::split_count(m.workers, survivors.size(), i));
+      if (n == 0) {
+        continue;
+      }
+      member t;
+      t.name = survivors[i];
+      t.first_worker = next;
+      t.workers = n;
+      next += n;
+      auto msg = assignment_for(r, t);
+      msg.mutable_assignment()->set_resume_at_ms(resume_at);
+      pending_sends_.emplace_back(t.name, std::move(msg));
+      what += fmt::format("{}{} takes over {}", what.empty() ? "" : ", ", t.name,
+                          worker_range(t.first_worker, t.workers));
+      takeovers.push_back(std::move(t));
+    }
+    what += fmt::format(" from second {} on (on_agent_loss: rebalance)", resume_second);
+    m.handed_over_at = resume_second;
+  } else if (policy == scenario::agent_loss_policy::abort) {
+    what = "the run is aborted (on_agent_loss: abort)";
+  } else {
+    what = "the run goes on without its share";
+  }
   const auto text = fmt::format(
-      "{} agent {} lost ({}): {} reported seconds 0-{}; later seconds are a gap for them; {}",
+      "{} agent {} lost ({}): {} reported seconds 0-{}; the seconds after are a gap for them; {}",
       local_time_text(now_ms, false), m.name, why, worker_range(m.first_worker, m.workers),
       reported_to - 1, what);
   std::cerr << fmt::format("stampede controller: run {}: {}\n", r.id, text);
   r.recorder->add_event(text, true);
   notice(r, text);
-  retire_member(r, m);
+  if (policy != scenario::agent_loss_policy::rebalance) {
+    retire_member(r, m);
+  }
   if (policy == scenario::agent_loss_policy::abort && !r.stop_sent) {
     r.status = "aborted";
     r.stop_sent = true;
@@ -442,12 +515,25 @@ void run_manager::lose_member(run& r, member& m, std::int64_t now_ms, const std:
         v1::ControllerMessage msg;
         msg.mutable_stop()->set_run_id(r.id);
         msg.mutable_stop()->set_abort(true);
-        // Under the lock: links are written under their own lock and writes do not wait for
-        // the agent, so this cannot stall the controller for long.
-        send(other.name, msg);
+        pending_sends_.emplace_back(other.name, std::move(msg));
       }
     }
   }
+  return takeovers;
+}
+
+v1::ControllerMessage run_manager::assignment_for(const run& r, const member& m) const {
+  v1::ControllerMessage msg;
+  auto* a = msg.mutable_assignment();
+  a->set_run_id(r.id);
+  a->set_campaign_text(r.campaign_text);
+  a->set_source_file(r.source_file);
+  a->set_first_worker(m.first_worker);
+  a->set_workers(m.workers);
+  a->set_total_workers(r.total_workers);
+  a->set_start_at_ms(r.start_at_ms);
+  a->set_lease_ms(lease_ms_);
+  return msg;
 }
 
 void run_manager::retire_member(run& r, member& m) {

@@ -73,14 +73,17 @@ class run_manager {
     std::string name;
     std::uint32_t first_worker = 0;
     std::uint32_t workers = 0;
-    std::string state = "running";  ///< running, finished, lost, failed
-    bool told_to_stop = false;      ///< lost, and sent a stop since it came back
+    std::string state = "running";     ///< running, finished, lost, failed
+    bool told_to_stop = false;         ///< lost, and sent a stop since it came back
+    std::int64_t handed_over_at = -1;  ///< lost and rebalanced: the takeover's first second
   };
   struct run {
     std::int64_t id = 0;
     std::string campaign;
     std::string command;
     std::string campaign_text;
+    std::string source_file;
+    std::uint32_t total_workers = 0;
     std::unique_ptr<engine::run_recorder> recorder;
     std::vector<member> members;
     std::int64_t started_at_ms = 0;  ///< when it was started
@@ -96,7 +99,10 @@ class run_manager {
 
   void monitor();
   void check_agents(run& r, std::int64_t now_ms);
-  void lose_member(run& r, member& m, std::int64_t now_ms, const std::string& why);
+  /// Marks `m` lost and applies the campaign's policy; returns the members that take over its
+  /// workers (rebalance), for the caller to add.
+  std::vector<member> lose_member(run& r, member& m, std::int64_t now_ms, const std::string& why);
+  v1::ControllerMessage assignment_for(const run& r, const member& m) const;
   void retire_member(run& r, member& m);
   void on_completed(run& r, const std::vector<engine::completed_interval>& done);
   void notice(run& r, const std::string& text);
@@ -118,6 +124,8 @@ class run_manager {
   std::map<std::string, std::shared_ptr<agent_link>> links_;
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> clocks_;  ///< offset, rtt
   std::int64_t lease_ms_ = 60'000;
+  /// Messages decided under the lock, sent by the monitor once it is released.
+  std::vector<std::pair<std::string, v1::ControllerMessage>> pending_sends_;
   bool stopping_ = false;
   std::thread monitor_;
 };

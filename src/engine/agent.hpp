@@ -37,9 +37,12 @@ class local_agent final : public agent {
     }
   }
   std::uint32_t workers() const override { return static_cast<std::uint32_t>(workers_.size()); }
-  void start(std::chrono::steady_clock::time_point run_start) override {
+  void start(std::chrono::steady_clock::time_point run_start) override { start(run_start, {}); }
+  /// Takes over workers mid-run: see worker::start.
+  void start(std::chrono::steady_clock::time_point run_start,
+             std::chrono::steady_clock::time_point resume_at) {
     for (auto& w : workers_) {
-      w->start(run_start);
+      w->start(run_start, resume_at);
     }
   }
   void stop(bool abort) override {

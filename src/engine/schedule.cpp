@@ -54,6 +54,18 @@ std::optional<std::chrono::nanoseconds> slice_dispatcher::take_next() {
   return t;
 }
 
+std::uint64_t slice_dispatcher::skip_before(std::chrono::nanoseconds t) {
+  std::uint64_t skipped = 0;
+  while (auto due = schedule_.time_of(next_k_)) {
+    if (*due >= t) {
+      break;
+    }
+    next_k_ += slice_.stride;
+    ++skipped;
+  }
+  return skipped;
+}
+
 std::uint64_t split_count(std::uint64_t total, std::uint64_t parts, std::uint64_t index) {
   return total / parts + (index < total % parts ? 1 : 0);
 }

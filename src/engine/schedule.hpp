@@ -61,6 +61,9 @@ class slice_dispatcher {
   /// Takes the next owned event whatever the time (constant throughput: a connection asks for
   /// its next send time). nullopt when the schedule is exhausted.
   std::optional<std::chrono::nanoseconds> take_next();
+  /// Drops the owned events due before `t` without dispatching them: a worker that takes over
+  /// a lost agent's share mid-phase runs the schedule from the takeover on. Returns how many.
+  std::uint64_t skip_before(std::chrono::nanoseconds t);
 
  private:
   const rate_schedule& schedule_;

@@ -78,6 +78,18 @@ TEST(SliceDispatcher, TakeNextWalksTheSliceRegardlessOfTime) {
   EXPECT_EQ(n, 4);
 }
 
+TEST(SliceDispatcher, SkipBeforeResumesTheScheduleWhereATakeoverBegins) {
+  rate_schedule s(10, 10, 1s);          // every 100 ms
+  slice_dispatcher d(s, slice{0, 2});   // k = 0, 2, 4, 6, 8: 0, 200, ..., 800 ms
+  EXPECT_EQ(d.skip_before(450ms), 3u);  // 0, 200, 400
+  EXPECT_EQ(d.next_due(), std::chrono::nanoseconds(600ms));
+  EXPECT_EQ(d.skip_before(600ms), 0u);  // an event due at the instant is kept
+  const auto due = d.take_due(1s);
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0], std::chrono::nanoseconds(600ms));
+  EXPECT_EQ(d.skip_before(10s), 0u);
+}
+
 TEST(SplitCount, PartsAddUpAndDifferByAtMostOne) {
   for (std::uint64_t total : {0u, 1u, 5u, 7u, 100u}) {
     for (std::uint64_t parts : {1u, 2u, 3u, 8u}) {

@@ -78,8 +78,11 @@ worker::~worker() {
   join();
 }
 
-void worker::start(clock::time_point run_start) {
+void worker::start(clock::time_point run_start, clock::time_point resume_at) {
   run_start_ = run_start;
+  resume_at_ = std::max(run_start, resume_at);
+  interval_index_ =
+      std::chrono::duration_cast<std::chrono::seconds>(resume_at_ - run_start_).count();
   asio::co_spawn(ctx_, main_loop(), asio::detached);
   asio::co_spawn(ctx_, reporter(), asio::detached);
   thread_ = std::thread([this] { ctx_.run(); });
@@ -215,6 +218,9 @@ asio::awaitable<void> worker::main_loop() {
     ph->timer = std::make_unique<asio::steady_timer>(ctx_);
     auto& phase = *ph;
     phases_.push_back(std::move(ph));
+    if (phase.end <= resume_at_) {
+      continue;  // over before this worker took over
+    }
 
     main_timer_.expires_at(phase.start);
     co_await main_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -322,6 +328,7 @@ void worker::start_phase(phase_state& ph) {
     ph.schedule = std::make_unique<rate_schedule>(
         open->arrival_rate, open->ramp_to.value_or(open->arrival_rate), ph.plan->length);
     ph.dispatcher = std::make_unique<slice_dispatcher>(*ph.schedule, slice{index_, participants});
+    ph.dispatcher->skip_before(std::max(clock::duration::zero(), resume_at_ - ph.start));
     spawn(arrival_dispatcher(ph));
   } else {
     const auto& tp = std::get<scenario::throughput_model>(model);
@@ -332,6 +339,7 @@ void worker::start_phase(phase_state& ph) {
     const slice mine{index_, participants};
     ph.schedule = std::make_unique<rate_schedule>(tp.rate, tp.rate, ph.plan->length);
     ph.dispatcher = std::make_unique<slice_dispatcher>(*ph.schedule, mine);
+    ph.dispatcher->skip_before(std::max(clock::duration::zero(), resume_at_ - ph.start));
     ph.users = mine.share_of(tp.connections);
     for (std::uint64_t c = 0; c < ph.users; ++c) {
       spawn(throughput_connection(ph, index_ + c * participants));
@@ -367,9 +375,15 @@ asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std:
     user_start = ph.start + steps->step_duration * static_cast<std::int64_t>(first);
     user_end = ph.start + steps->step_duration * static_cast<std::int64_t>(last + 1);
   }
-  if (co_await sleep_until(*vu, user_start, ph)) {
+  // A takeover starts paced users at their first due time after it, not with a burst of the
+  // iterations they would have run before.
+  std::uint64_t first_iteration = 0;
+  if (pace && pace->count() > 0 && resume_at_ > user_start) {
+    first_iteration = static_cast<std::uint64_t>((resume_at_ - user_start + *pace - 1ns) / *pace);
+  }
+  if (co_await sleep_until(*vu, std::max(user_start, resume_at_), ph)) {
     ++active_users_;
-    for (std::uint64_t i = 0; active(ph) && clock::now() < user_end; ++i) {
+    for (std::uint64_t i = first_iteration; active(ph) && clock::now() < user_end; ++i) {
       if (ph.limited) {
         if (ph.iterations_left == 0) {
           break;

@@ -36,8 +36,10 @@ class worker {
   worker(const worker&) = delete;
   worker& operator=(const worker&) = delete;
 
-  /// Starts the thread; the first phase begins at `run_start`.
-  void start(clock::time_point run_start);
+  /// Starts the thread; the first phase begins at `run_start`. A worker taking over a lost
+  /// agent's share mid-run gets a later `resume_at`: it runs the schedule from that instant on
+  /// (no catching up on what fell before) and its first report is that second's.
+  void start(clock::time_point run_start, clock::time_point resume_at = {});
   /// Graceful: no new iterations, requests in flight get a grace period, then are cut.
   /// Abort: connections are closed at once. Either way a final report follows.
   void stop(bool abort);
@@ -84,6 +86,7 @@ class worker {
   boost::asio::io_context ctx_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::thread thread_;
   clock::time_point run_start_{};
+  clock::time_point resume_at_{};  ///< nothing scheduled before this runs
   net::connector connector_;
   session_factory make_session_;
 

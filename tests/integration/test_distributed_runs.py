@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 
@@ -152,6 +153,73 @@ def test_a_killed_agent_is_detected_and_the_run_goes_on(workdir):
               "status shows the loss", r)
 
 
+def users_per_second(workdir, run_id):
+    """The controller's stored intervals: active users of each second of the run."""
+    db = sqlite3.connect(os.path.join(workdir, "ctl", "stampede.db"))
+    try:
+        rows = db.execute("SELECT idx, metrics_json FROM intervals WHERE run_id = ? ORDER BY idx",
+                          (int(run_id),)).fetchall()
+    finally:
+        db.close()
+    return [json.loads(m)["active_users"] for _, m in rows]
+
+
+def test_survivors_take_over_a_killed_agents_share(workdir):
+    with harness.target(threads=2) as t, fleet(workdir) as (c, agents):
+        add_campaign(workdir, c, t, "rebal", duration="10s")  # default policy: rebalance
+        t.reset()
+        proc, summary = start(workdir, c, "rebal", "--wait")
+        time.sleep(4.0)
+        agents["a2"].kill()
+        rc, out, err, s = finish(proc, summary)
+        run_id = out.splitlines()[0].strip()
+        stats = t.stats()
+        check(rc == 0 and s["status"] == "completed" and s["degraded"], "degraded, completed",
+              (rc, out, err))
+        event = [e for e in s["events"] if "agent a2 lost" in e]
+        check(len(event) == 1 and "takes over worker 1" in event[0] and "rebalance" in event[0],
+              "the event names who took over", s["events"])
+        r = cli(workdir, ["status", run_id] + c.flags())
+        check("agent      a2 lost workers 1-1" in r.stdout and
+              ("agent      a1 finished workers 1-1" in r.stdout or
+               "agent      a3 finished workers 1-1" in r.stdout), "status shows the takeover", r)
+        users = users_per_second(workdir, run_id)
+        # All six users before the kill, four for the seconds of the gap, six again once the
+        # takeover runs (within 5 s of the kill), to the end of the plan.
+        check(users[1] == 6 and 4 in users, "users per second: %s" % users)
+        back = [i for i in range(3, len(users)) if users[i] == 6]
+        check(back and back[0] <= users.index(4) + 5 and users[9] == 6,
+              "the survivors took the share back within 5 s: %s" % users)
+        gap = stats["requests"] - s["requests"]["total"]
+        check(0 <= gap <= 2 * 100 * 3, "only a2's unreported tail is missing: %d" % gap,
+              (s, stats))
+
+
+def test_a_paused_agent_stops_its_load_when_it_resumes(workdir):
+    with harness.target(threads=2) as t, fleet(workdir) as (c, agents):
+        add_campaign(workdir, c, t, "pause", duration="12s")
+        t.reset()
+        proc, summary = start(workdir, c, "pause", "--wait")
+        time.sleep(3.0)
+        agents["a3"].send_signal(signal.SIGSTOP)
+        time.sleep(5.0)  # past the 3 s of silence that mark it lost
+        agents["a3"].send_signal(signal.SIGCONT)
+        rc, out, err, s = finish(proc, summary)
+        run_id = out.splitlines()[0].strip()
+        stats = t.stats()
+        check(s["degraded"] and any("agent a3 lost (no heartbeat" in e for e in s["events"]),
+              "a3 is lost for its silence", s["events"])
+        users = users_per_second(workdir, run_id)
+        check(max(users) == 6, "never more than the campaign's users at once: %s" % users)
+        # Whatever a3 sent after its resumption is either merged once or dropped as late, and
+        # the target never saw more than the run counted plus a3's unreported seconds.
+        gap = stats["requests"] - s["requests"]["total"]
+        check(0 <= gap <= 2 * 100 * 6, "gap %d" % gap, (s, stats))
+        agents["a3"].send_signal(signal.SIGTERM)
+        a3_out, _ = agents["a3"].communicate(timeout=20)
+        check("stopping run %s at once" % run_id in a3_out, "a3 was told to stop", a3_out)
+
+
 def test_abort_policy_stops_the_run(workdir):
     with harness.target(threads=2) as t, fleet(workdir) as (c, agents):
         add_campaign(workdir, c, t, "strict", policy="abort", duration="20s")
@@ -206,5 +274,7 @@ def test_stop_attach_and_refusals(workdir):
 if __name__ == "__main__":
     main([test_a_run_split_over_three_agents_counts_exactly,
           test_a_killed_agent_is_detected_and_the_run_goes_on,
+          test_survivors_take_over_a_killed_agents_share,
+          test_a_paused_agent_stops_its_load_when_it_resumes,
           test_abort_policy_stops_the_run,
           test_stop_attach_and_refusals])
