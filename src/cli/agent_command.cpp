@@ -38,6 +38,9 @@ void register_agent_command(CLI::App& app, int& exit) {
   cmd->add_option("--ca", options->settings.ca_file,
                   "The controller's CA certificate: the agent trusts no other (or STAMPEDE_CA)");
   cmd->add_option("--name", options->name, "Name to register under (default HOSTNAME-PID)");
+  cmd->add_option("--spool", options->spool_dir,
+                  "Directory keeping reports until the controller has them (default "
+                  "/tmp/stampede-spool-NAME)");
   // For testing version-skew refusals; not part of the interface.
   cmd->add_option("--protocol-version", options->protocol)->group("");
   cmd->callback([options, &exit] {

@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "control/controller_server.hpp"
+#include "core/duration_text.hpp"
 
 namespace stampede::cli {
 namespace {
@@ -63,7 +64,22 @@ void register_controller_command(CLI::App& app, int& exit) {
   cmd->add_option("--data", options->data_dir,
                   "Data directory: CA, certificate, token and database, created on first start "
                   "(default ./stampede-controller)");
-  cmd->callback([options, &exit] { exit = serve(*options); });
+  auto lease = std::make_shared<std::string>("60s");
+  cmd->add_option("--lease", *lease,
+                  "How long agents go on with a run while this controller is unreachable, "
+                  "spooling their reports, before they stop by themselves (default 60s)");
+  cmd->callback([options, lease, &exit] {
+    const auto d = core::parse_duration(*lease);
+    if (!d || *d < std::chrono::seconds(1)) {
+      std::cerr << "stampede controller: --lease: expected a duration of at least 1s, like 60s, "
+                   "got '"
+                << *lease << "'\n";
+      exit = exit_code::usage_error;
+      return;
+    }
+    options->lease = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+    exit = serve(*options);
+  });
 }
 
 }  // namespace stampede::cli

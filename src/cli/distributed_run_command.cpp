@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -57,13 +59,19 @@ interrupt_choice ask_stop_or_detach() {
   return interrupt_choice::detach;
 }
 
+/// How long attach keeps trying to reach a controller that went away (it may be restarting).
+constexpr auto reattach_for = std::chrono::seconds(60);
+
 /// Follows run `id` to its end. Ctrl-C asks (on a terminal) whether to stop the run or
-/// detach; without a terminal the first Ctrl-C stops the run and the second detaches.
-int attach(control::control_client& client, std::int64_t id, const std::string& summary_json) {
-  auto watch = client.watch_run(id);
+/// detach; without a terminal the first Ctrl-C stops the run and the second detaches. A
+/// controller that goes away is waited for: the run goes on without it.
+int attach(const control::client_settings& settings, control::control_client& client,
+           std::int64_t id, const std::string& summary_json) {
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   const bool interactive = tty && ::isatty(STDIN_FILENO) == 1;
   std::atomic<bool> detached{false};
+  std::mutex watch_mutex;
+  control::run_watch* current = nullptr;
 
   sigset_t signals;
   sigemptyset(&signals);
@@ -93,7 +101,10 @@ int attach(control::control_client& client, std::int64_t id, const std::string& 
         }
       } else {
         detached = true;
-        watch->cancel();
+        std::lock_guard lock(watch_mutex);
+        if (current != nullptr) {
+          current->cancel();
+        }
         return;
       }
     }
@@ -102,31 +113,76 @@ int attach(control::control_client& client, std::int64_t id, const std::string& 
   int exit = exit_code::runtime_failure;
   bool line_open = false;
   bool ended = false;
-  control::v1::RunEvent event;
-  while (watch->next(event)) {
-    if (event.has_progress()) {
-      const auto ps = progress_of(event.progress());
-      if (tty) {
-        std::cerr << "\r\033[K" << engine::format_progress(ps, true) << std::flush;
-        line_open = true;
-      } else if (static_cast<std::int64_t>(ps.elapsed_s) % 5 == 0) {
-        std::cerr << engine::format_progress(ps, false) << "\n" << std::flush;
+  auto give_up_at = std::chrono::steady_clock::now() + reattach_for;
+  std::string failure;
+  std::unique_ptr<control::control_client> fresh;
+  while (!ended && !detached) {
+    // A new channel after a failure: an old one can stay stuck on a controller that died.
+    auto& watcher = fresh ? *fresh : client;
+    auto watch = watcher.watch_run(id);
+    {
+      std::lock_guard lock(watch_mutex);
+      current = watch.get();
+    }
+    control::v1::RunEvent event;
+    bool heard = false;
+    while (watch->next(event)) {
+      heard = true;
+      if (event.has_progress()) {
+        const auto ps = progress_of(event.progress());
+        if (tty) {
+          std::cerr << "\r\033[K" << engine::format_progress(ps, true) << std::flush;
+          line_open = true;
+        } else if (static_cast<std::int64_t>(ps.elapsed_s) % 5 == 0) {
+          std::cerr << engine::format_progress(ps, false) << "\n" << std::flush;
+        }
+        continue;
       }
-      continue;
+      if (line_open) {
+        std::cerr << "\n";
+        line_open = false;
+      }
+      if (event.has_notice()) {
+        std::cerr << "stampede: " << event.notice() << "\n";
+        continue;
+      }
+      if (event.has_finished()) {
+        ended = true;
+        exit = print_finished_run(event.finished(), summary_json);
+        break;
+      }
+    }
+    {
+      std::lock_guard lock(watch_mutex);
+      current = nullptr;
+    }
+    if (ended || detached) {
+      break;
+    }
+    try {
+      watch->finish();
+    } catch (const control::call_error& e) {
+      if (e.code() != grpc::StatusCode::UNAVAILABLE) {
+        failure = e.what();
+        break;
+      }
+    }
+    if (heard) {
+      give_up_at = std::chrono::steady_clock::now() + reattach_for;
+    }
+    if (std::chrono::steady_clock::now() >= give_up_at) {
+      failure = fmt::format("the controller has been unreachable for {} s", reattach_for.count());
+      break;
     }
     if (line_open) {
       std::cerr << "\n";
       line_open = false;
     }
-    if (event.has_notice()) {
-      std::cerr << "stampede: " << event.notice() << "\n";
-      continue;
+    if (heard) {
+      std::cerr << "stampede: lost the controller; the run goes on on its agents; retrying\n";
     }
-    if (event.has_finished()) {
-      ended = true;
-      exit = print_finished_run(event.finished(), summary_json);
-      break;
-    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    fresh = std::make_unique<control::control_client>(settings);
   }
   if (line_open) {
     std::cerr << "\n";
@@ -139,8 +195,7 @@ int attach(control::control_client& client, std::int64_t id, const std::string& 
     return exit_code::ok;
   }
   if (!ended) {
-    watch->finish();  // throws call_error with the reason
-    std::cerr << fmt::format("stampede: lost the controller while watching run {}\n", id);
+    std::cerr << fmt::format("stampede: stopped watching run {}: {}\n", id, failure);
     return exit_code::runtime_failure;
   }
   return exit;
@@ -203,7 +258,7 @@ void register_start_command(CLI::App& app, int& exit) {
       if (!f->wait) {
         return exit_code::ok;
       }
-      return attach(client, r.run_id(), f->summary_json);
+      return attach(f->settings, client, r.run_id(), f->summary_json);
     });
   });
 }
@@ -222,7 +277,7 @@ void register_attach_command(CLI::App& app, int& exit) {
   add_connection_flags(cmd, f->settings);
   cmd->callback([f, &exit] {
     exit = with_client(f->settings, [&](control::control_client& client) {
-      return attach(client, f->run, f->summary_json);
+      return attach(f->settings, client, f->run, f->summary_json);
     });
   });
 }

@@ -39,6 +39,15 @@ agent_runner::agent_runner(agent_options options) : options_(std::move(options))
   }
   token_ = read_token(options_.settings.token_file);
   ca_pem_ = read_file(options_.settings.ca_file);
+  if (options_.spool_dir.empty()) {
+    options_.spool_dir = "/tmp/stampede-spool-" + options_.name;
+  }
+  outbox_ = report_outbox(options_.spool_dir);
+  if (outbox_.unacknowledged() > 0) {
+    std::cout << fmt::format("stampede agent: {} spooled reports in {} to send\n",
+                             outbox_.unacknowledged(), options_.spool_dir)
+              << std::flush;
+  }
 }
 
 void agent_runner::stop() {
@@ -56,9 +65,11 @@ void agent_runner::sleep_for(std::chrono::milliseconds d) {
 }
 
 int agent_runner::run() {
-  auto stub = v1::Control::NewStub(make_channel(options_.settings.controller, ca_pem_));
   int exit_code = 0;
   while (!stopping_) {
+    // A fresh channel for each session: one that saw its controller die can stay stuck in its
+    // failure (seen with gRPC 1.51 after a SIGKILL) instead of reconnecting.
+    auto stub = v1::Control::NewStub(make_channel(options_.settings.controller, ca_pem_));
     if (!session(*stub, exit_code)) {
       return exit_code;
     }

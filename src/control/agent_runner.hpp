@@ -27,6 +27,7 @@ namespace stampede::control {
 struct agent_options {
   client_settings settings;
   std::string name;            ///< default: HOSTNAME-PID
+  std::string spool_dir;       ///< default: /tmp/stampede-spool-NAME
   std::uint32_t protocol = 0;  ///< 0: this build's protocol version (tests set others)
 };
 

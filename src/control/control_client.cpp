@@ -44,6 +44,10 @@ std::shared_ptr<grpc::Channel> make_channel(const std::string& controller,
   // Verify the certificate's fixed name, not the address dialled: only this controller's CA
   // signs it, and the controller may sit behind NAT or a Kubernetes service.
   args.SetSslTargetNameOverride(controller_tls_name);
+  // Reconnect within a second or two of a controller coming back, not gRPC's default minutes:
+  // agents must re-attach while their lease runs.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   return grpc::CreateCustomChannel(controller, grpc::SslCredentials(tls), args);
 }
 

@@ -21,6 +21,7 @@ inline constexpr std::uint32_t protocol_version = 1;
 class control_service final : public v1::Control::Service {
  public:
   control_service(std::string token, storage::results_db& db);
+  void set_lease(std::chrono::milliseconds lease) { runs_.set_lease(lease); }
 
   grpc::Status Ping(grpc::ServerContext* ctx, const v1::PingRequest* req,
                     v1::PingReply* reply) override;

@@ -18,6 +18,7 @@ controller_server::controller_server(const controller_options& options) {
   db_ = std::make_unique<storage::results_db>(
       (std::filesystem::path(options.data_dir) / "stampede.db").string());
   service_ = std::make_unique<control_service>(creds.token, *db_);
+  service_->set_lease(options.lease);
 
   grpc::SslServerCredentialsOptions tls;
   tls.pem_key_cert_pairs.push_back({creds.server_key_pem, creds.server_cert_pem});

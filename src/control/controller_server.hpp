@@ -3,6 +3,7 @@
 // database and serves the control plane over TLS, token required on every call.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,8 @@ class control_service;
 struct controller_options {
   std::string listen = "127.0.0.1:7700";  ///< HOST:PORT; port 0 picks a free one
   std::string data_dir = "stampede-controller";
+  /// How long agents go on without the controller before they stop their load.
+  std::chrono::milliseconds lease{60'000};
 };
 
 /// Thread-safety: shutdown() may be called from any thread; the rest from the owner's.

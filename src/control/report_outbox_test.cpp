@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "control/report_outbox.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "control/clock_estimator.hpp"
@@ -52,6 +57,46 @@ TEST(ReportOutbox, ANewConnectionResendsEveryUnacknowledgedReportInWorkerOrder) 
   box.resend_all();
   EXPECT_EQ(indexes(box.take_unsent()), (std::vector<std::int64_t>{1, 100, 101}));
   EXPECT_EQ(box.unacknowledged(), 3u);
+}
+
+TEST(ReportOutbox, ASpoolDirectoryKeepsReportsAcrossARestart) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("stampede-spool-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  {
+    report_outbox box(dir.string());
+    box.push(report(3, 0, 0));
+    box.push(report(3, 0, 1));
+    box.push(report(3, 1, 0));
+    box.take_unsent();
+    box.acknowledge(3, 0, 0);
+  }
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    files += e.path().extension() == ".report" ? 1 : 0;
+  }
+  EXPECT_EQ(files, 2u);  // the acknowledged one is gone
+  {
+    std::ofstream junk(dir / "9-9-9.report");
+    junk << "not a protobuf \xff\xff\xff";
+  }
+  report_outbox again(dir.string());  // a restarted agent: sends what was left, in order
+  EXPECT_EQ(indexes(again.take_unsent()), (std::vector<std::int64_t>{1, 100}));
+  EXPECT_EQ(again.unacknowledged(3), 2u);
+  EXPECT_FALSE(std::filesystem::exists(dir / "9-9-9.report"));
+  again.acknowledge(3, 0, 1);
+  again.acknowledge(3, 1, 0);
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ReportOutbox, AnUnusableSpoolDirectoryIsAClearError) {
+  try {
+    report_outbox box("/proc/stampede-cannot-be-here");
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/proc/stampede-cannot-be-here"), std::string::npos);
+  }
 }
 
 TEST(ClockEstimator, TrustsTheShortestRoundTrip) {

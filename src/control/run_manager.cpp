@@ -24,6 +24,8 @@ using core::unix_ms;
 constexpr std::int64_t start_delay_ms = 1500;
 /// Time for a takeover assignment to reach the survivors before they begin.
 constexpr std::int64_t takeover_delay_ms = 1000;
+/// After a controller restart, how long agents have to reconnect before they count as lost.
+constexpr std::int64_t reconnect_grace_ms = 10'000;
 /// A run still going this long after its plan ends is stuck; it is ended.
 constexpr std::int64_t overdue_ms = 60'000;
 
@@ -35,7 +37,10 @@ std::string worker_range(std::uint32_t first, std::uint32_t count) {
 }  // namespace
 
 run_manager::run_manager(std::mutex& mutex, storage::results_db& db, agent_registry& agents)
-    : mutex_(mutex), db_(db), agents_(agents), monitor_([this] { monitor(); }) {}
+    : mutex_(mutex), db_(db), agents_(agents) {
+  restore();
+  monitor_ = std::thread([this] { monitor(); });
+}
 
 run_manager::~run_manager() {
   {
@@ -147,6 +152,7 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
                              r->id, campaign_name, r->members.size(),
                              r->members.size() == 1 ? "" : "s", total);
     reply = info(*r);
+    persist(*r);
     runs_[r->id] = std::move(r);
   }
   for (const auto& [agent, msg] : assignments) {
@@ -180,6 +186,7 @@ v1::RunInfo run_manager::stop(std::int64_t run_id, bool abort) {
       }
     }
     r.stop_sent = true;
+    persist(r);
     finish_if_done(r);
     reply = info(r);
   }
@@ -321,6 +328,7 @@ bool run_manager::on_report(const std::string& agent, const v1::IntervalReport& 
   if (owner == nullptr) {
     return true;  // not this agent's worker: nothing to merge
   }
+  auto kept = wire;
   if (owner->state == "lost") {
     // A lost agent that comes back late: its seconds before the takeover are still its own
     // (merged once, if the takeover has not reported past them); from the takeover on the
@@ -329,6 +337,16 @@ bool run_manager::on_report(const std::string& agent, const v1::IntervalReport& 
       return true;
     }
     report->final = false;
+    kept.set_final(false);
+  }
+  // Kept before it is acknowledged: a restarted controller replays these to rebuild the run.
+  try {
+    if (!db_.add_agent_report(r.id, kept.worker(), kept.index(), kept.SerializeAsString())) {
+      return true;  // had it already (sent again after a reconnect)
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "stampede controller: " << e.what() << "\n";
+    return false;  // not acknowledged: the agent sends it again
   }
   on_completed(r, r.recorder->add(std::move(*report)));
   for (auto& m : r.members) {
@@ -365,6 +383,7 @@ void run_manager::on_assignment_failed(const std::string& agent,
       retire_member(r, m);
     }
   }
+  persist(r);
   finish_if_done(r);
 }
 
@@ -378,6 +397,105 @@ void run_manager::on_heartbeat(const std::string& agent, std::int64_t offset_ms,
   }
   for (const auto& msg : stops) {
     send(agent, msg);
+  }
+}
+
+void run_manager::persist(const run& r) {
+  nlohmann::json members = nlohmann::json::array();
+  for (const auto& m : r.members) {
+    members.push_back({{"name", m.name},
+                       {"first_worker", m.first_worker},
+                       {"workers", m.workers},
+                       {"state", m.state},
+                       {"told_to_stop", m.told_to_stop},
+                       {"handed_over_at", m.handed_over_at}});
+  }
+  const nlohmann::json state = {
+      {"campaign", r.campaign},           {"command", r.command},
+      {"source_file", r.source_file},     {"total_workers", r.total_workers},
+      {"started_at_ms", r.started_at_ms}, {"start_at_ms", r.start_at_ms},
+      {"deadline_ms", r.deadline_ms},     {"status", r.status},
+      {"stop_sent", r.stop_sent},         {"degraded", r.recorder->degraded()},
+      {"events", r.recorder->events()},   {"members", members}};
+  try {
+    db_.set_run_control(r.id, state.dump());
+  } catch (const std::exception& e) {
+    std::cerr << "stampede controller: run " << r.id << ": " << e.what() << "\n";
+  }
+}
+
+void run_manager::restore() {
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, text] : db_.unfinished_run_controls()) {
+    try {
+      const auto state = nlohmann::json::parse(text);
+      const auto rec = db_.find_run(id);
+      auto r = std::make_unique<run>();
+      r->id = id;
+      r->campaign = state.at("campaign").get<std::string>();
+      r->command = state.at("command").get<std::string>();
+      r->campaign_text = rec->campaign_text;
+      r->source_file = state.at("source_file").get<std::string>();
+      r->total_workers = state.at("total_workers").get<std::uint32_t>();
+      r->started_at_ms = state.at("started_at_ms").get<std::int64_t>();
+      r->start_at_ms = state.at("start_at_ms").get<std::int64_t>();
+      r->deadline_ms = state.at("deadline_ms").get<std::int64_t>();
+      r->status = state.at("status").get<std::string>();
+      r->stop_sent = state.at("stop_sent").get<bool>();
+      r->grace_until_ms = unix_ms() + reconnect_grace_ms;
+      for (const auto& j : state.at("members")) {
+        member m;
+        m.name = j.at("name").get<std::string>();
+        m.first_worker = j.at("first_worker").get<std::uint32_t>();
+        m.workers = j.at("workers").get<std::uint32_t>();
+        m.state = j.at("state").get<std::string>();
+        m.told_to_stop = j.at("told_to_stop").get<bool>();
+        m.handed_over_at = j.at("handed_over_at").get<std::int64_t>();
+        if (m.state == "running") {
+          agents_.assign(m.name, fmt::format("run {}", id));
+        }
+        r->members.push_back(std::move(m));
+      }
+      const auto campaign = scenario::parse_campaign(r->campaign_text, r->source_file, ".", false);
+      engine::run_options options;
+      options.threads = r->total_workers;
+      options.resolve = false;
+      r->recorder = std::make_unique<engine::run_recorder>(
+          engine::run_plan::build(campaign, options), r->total_workers, db_, id,
+          [](const std::string& m) { std::cerr << "stampede controller: warning: " << m << "\n"; });
+      r->recorder->set_start_unix_ms(r->start_at_ms);
+      const bool degraded = state.at("degraded").get<bool>();
+      for (const auto& e : state.at("events")) {
+        r->recorder->add_event(e.get<std::string>(), degraded);
+      }
+      // Every report taken before the restart, merged again: the same intervals, stored again
+      // over themselves, and the same totals.
+      std::size_t replayed = 0;
+      for (const auto& bytes : db_.agent_reports(id)) {
+        v1::IntervalReport wire;
+        if (!wire.ParseFromString(bytes)) {
+          continue;
+        }
+        if (auto report = from_wire(wire, r->recorder->plan().layout)) {
+          on_completed(*r, r->recorder->add(std::move(*report)));
+          ++replayed;
+        }
+      }
+      std::cerr << fmt::format(
+          "stampede controller: run {} ({}) goes on: {} reports replayed, waiting for its "
+          "agents to reconnect\n",
+          id, r->campaign, replayed);
+      notice(*r, fmt::format("{} the controller restarted; the run goes on",
+                             local_time_text(unix_ms(), false)));
+      runs_[id] = std::move(r);
+    } catch (const std::exception& e) {
+      std::cerr << fmt::format("stampede controller: run {} cannot go on after the restart: {}\n",
+                               id, e.what());
+      try {
+        db_.finish_run(id, unix_ms(), "failed", 1, "");
+      } catch (const std::exception&) {
+      }
+    }
   }
 }
 
@@ -424,7 +542,11 @@ void run_manager::monitor() {
 }
 
 void run_manager::check_agents(run& r, std::int64_t now_ms) {
+  if (now_ms < r.grace_until_ms) {
+    return;
+  }
   std::vector<member> takeovers;
+  bool changed = false;
   for (auto& m : r.members) {
     if (m.state != "running") {
       continue;
@@ -440,9 +562,13 @@ void run_manager::check_agents(run& r, std::int64_t now_ms) {
                         : fmt::format("no heartbeat for {:.1f} s",
                                       static_cast<double>(now_ms - a->last_heartbeat_ms) / 1000.0));
     takeovers.insert(takeovers.end(), more.begin(), more.end());
+    changed = true;
   }
   // Appended after the loop: members are walked by reference above.
   r.members.insert(r.members.end(), takeovers.begin(), takeovers.end());
+  if (changed) {
+    persist(r);
+  }
 }
 
 std::vector<run_manager::member> run_manager::lose_member(run& r, member& m, std::int64_t now_ms,
@@ -591,6 +717,11 @@ void run_manager::finish(run& r) {
   }
   const double duration_s = std::max(0.0, static_cast<double>(unix_ms() - r.start_at_ms) / 1000.0);
   const auto outcome = r.recorder->finish(r.status, all_failed, duration_s);
+  try {
+    db_.drop_agent_reports(r.id);  // the stored intervals hold all of it now
+  } catch (const std::exception& e) {
+    std::cerr << "stampede controller: " << e.what() << "\n";
+  }
   for (const auto& m : r.members) {
     if (const auto* a = agents_.find(m.name);
         a != nullptr && a->assignment == fmt::format("run {}", r.id)) {

@@ -91,12 +91,16 @@ class run_manager {
     std::int64_t deadline_ms = 0;    ///< past this the run is overdue and ends
     std::string status = "running";
     bool stop_sent = false;
-    bool degraded = false;
-    std::vector<std::string> events;
+    /// After a controller restart agents need a moment to reconnect before they count as lost.
+    std::int64_t grace_until_ms = 0;
     std::vector<v1::RunEvent> log;  ///< everything watchers are sent, in order
     std::optional<v1::RunInfo> finished;
   };
 
+  /// Writes what a restarted controller needs to go on with the run.
+  void persist(const run& r);
+  /// Runs the database says were going on when this controller last stopped.
+  void restore();
   void monitor();
   void check_agents(run& r, std::int64_t now_ms);
   /// Marks `m` lost and applies the campaign's policy; returns the members that take over its

@@ -31,6 +31,15 @@ run_recorder::run_recorder(std::shared_ptr<const run_plan> plan, std::uint32_t w
   }
 }
 
+run_recorder::run_recorder(std::shared_ptr<const run_plan> plan, std::uint32_t workers,
+                           storage::results_db& db, std::int64_t run_id, warning_sink warn)
+    : plan_(std::move(plan)),
+      merger_(plan_->layout, workers),
+      db_(&db),
+      warn_(std::move(warn)),
+      run_id_(run_id),
+      start_unix_ms_(core::unix_ms()) {}
+
 std::vector<completed_interval> run_recorder::add(interval_report report) {
   auto done = merger_.add(std::move(report));
   for (const auto& c : done) {

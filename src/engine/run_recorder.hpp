@@ -36,6 +36,10 @@ class run_recorder {
   run_recorder(std::shared_ptr<const run_plan> plan, std::uint32_t workers, storage::results_db* db,
                const storage::run_record& record, warning_sink warn);
 
+  /// Goes on recording run `run_id`, already in `db` (a controller restarted mid-run).
+  run_recorder(std::shared_ptr<const run_plan> plan, std::uint32_t workers, storage::results_db& db,
+               std::int64_t run_id, warning_sink warn);
+
   /// 0 when the run is not stored.
   std::int64_t run_id() const { return run_id_; }
   const run_plan& plan() const { return *plan_; }

@@ -69,6 +69,21 @@ constexpr const char* migrations[] = {
       last_seen_ms INTEGER NOT NULL
     );
     )sql",
+    // 4: distributed runs: the controller's state of each run, and every agent report as
+    // received, kept until the run ends so a restarted controller rebuilds the run exactly
+    R"sql(
+    CREATE TABLE run_control (
+      run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+      state_json TEXT NOT NULL
+    );
+    CREATE TABLE agent_reports (
+      run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+      worker INTEGER NOT NULL,
+      idx INTEGER NOT NULL,
+      report BLOB NOT NULL,
+      PRIMARY KEY (run_id, worker, idx)
+    );
+    )sql",
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));
@@ -373,6 +388,48 @@ std::vector<agent_row> results_db::list_agents() const {
                    static_cast<std::uint64_t>(s.int64(2)), s.text(3), s.int64(4), s.int64(5)});
   }
   return out;
+}
+
+void results_db::set_run_control(std::int64_t run_id, const std::string& state_json) {
+  statement s(db_, path_,
+              "INSERT INTO run_control (run_id, state_json) VALUES (?, ?) "
+              "ON CONFLICT (run_id) DO UPDATE SET state_json = excluded.state_json");
+  s.bind(1, run_id).bind(2, state_json).run();
+}
+
+std::vector<std::pair<std::int64_t, std::string>> results_db::unfinished_run_controls() const {
+  statement s(db_, path_,
+              "SELECT c.run_id, c.state_json FROM run_control c JOIN runs r ON r.id = c.run_id "
+              "WHERE r.status = 'running' ORDER BY c.run_id");
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  while (s.step()) {
+    out.emplace_back(s.int64(0), s.text(1));
+  }
+  return out;
+}
+
+bool results_db::add_agent_report(std::int64_t run_id, std::uint32_t worker, std::int64_t index,
+                                  std::string_view report) {
+  statement s(db_, path_,
+              "INSERT OR IGNORE INTO agent_reports (run_id, worker, idx, report) "
+              "VALUES (?, ?, ?, ?)");
+  s.bind(1, run_id).bind(2, std::int64_t{worker}).bind(3, index).bind_blob(4, report).run();
+  return sqlite3_changes(db_) == 1;
+}
+
+std::vector<std::string> results_db::agent_reports(std::int64_t run_id) const {
+  statement s(db_, path_, "SELECT report FROM agent_reports WHERE run_id = ? ORDER BY worker, idx");
+  s.bind(1, run_id);
+  std::vector<std::string> out;
+  while (s.step()) {
+    out.push_back(s.blob(0));
+  }
+  return out;
+}
+
+void results_db::drop_agent_reports(std::int64_t run_id) {
+  statement s(db_, path_, "DELETE FROM agent_reports WHERE run_id = ?");
+  s.bind(1, run_id).run();
 }
 
 }  // namespace stampede::storage

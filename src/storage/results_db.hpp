@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -106,6 +107,18 @@ class results_db {
   /// Inserts or refreshes an agent (first_seen_ms is kept from the first time).
   void upsert_agent(const agent_row& a);
   std::vector<agent_row> list_agents() const;  ///< by name
+
+  /// Distributed runs: the controller's own state of a run (its agents' shares, events), as
+  /// JSON it writes and reads back after a restart.
+  void set_run_control(std::int64_t run_id, const std::string& state_json);
+  /// (run id, state) of runs still marked running that have a controller state.
+  std::vector<std::pair<std::int64_t, std::string>> unfinished_run_controls() const;
+  /// Keeps an agent's report as received; false when (run, worker, index) is already there.
+  bool add_agent_report(std::int64_t run_id, std::uint32_t worker, std::int64_t index,
+                        std::string_view report);
+  /// A run's kept reports, by worker then index.
+  std::vector<std::string> agent_reports(std::int64_t run_id) const;
+  void drop_agent_reports(std::int64_t run_id);
 
   const std::string& path() const { return path_; }
   /// The schema version after migrations.

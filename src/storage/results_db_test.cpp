@@ -258,7 +258,9 @@ TEST_F(ResultsDb, OlderFilesAreMigratedKeepingTheirRuns) {
     id = db.begin_run(sample_run("from version 1"));
   }
   // What a version 1 file looks like: runs and intervals only.
-  raw_sql("DROP TABLE agents; DROP TABLE campaigns; UPDATE schema_version SET version = 1;");
+  raw_sql(
+      "DROP TABLE agent_reports; DROP TABLE run_control; DROP TABLE agents; DROP TABLE campaigns; "
+      "UPDATE schema_version SET version = 1;");
   results_db db(path_);
   EXPECT_EQ(db.schema_version(), results_db::latest_schema_version());
   ASSERT_TRUE(db.find_run(id));
@@ -266,6 +268,7 @@ TEST_F(ResultsDb, OlderFilesAreMigratedKeepingTheirRuns) {
   EXPECT_TRUE(db.add_campaign({"shop", "target: a", "shop.yaml", 1, 1}));
   db.upsert_agent({"a1", 2, 1024, "0.1.0", 1, 1});
   EXPECT_EQ(db.list_agents().size(), 1u);
+  EXPECT_TRUE(db.add_agent_report(id, 0, 0, "r"));
 }
 
 TEST_F(ResultsDb, NewerSchemaIsRefused) {
@@ -364,6 +367,41 @@ TEST_F(ResultsDb, AgentsKeepTheirFirstSighting) {
   EXPECT_EQ(agents[1].version, "0.1.1");
   EXPECT_EQ(agents[1].first_seen_ms, 100);
   EXPECT_EQ(agents[1].last_seen_ms, 900);
+}
+
+TEST_F(ResultsDb, DistributedRunStateAndReportsSurviveAReopen) {
+  std::int64_t running = 0;
+  std::int64_t finished = 0;
+  {
+    results_db db(path_);
+    auto r = sample_run("dist");
+    r.status = "running";
+    running = db.begin_run(r);
+    finished = db.begin_run(r);
+    db.set_run_control(running, R"({"agents":["a1"]})");
+    db.set_run_control(running, R"({"agents":["a1","a2"]})");  // replaces
+    db.set_run_control(finished, "{}");
+    db.finish_run(finished, 2, "completed", 0, "{}");
+    const std::string binary("\0\1\xff report", 11);
+    EXPECT_TRUE(db.add_agent_report(running, 1, 0, binary));
+    EXPECT_TRUE(db.add_agent_report(running, 0, 1, "w0 s1"));
+    EXPECT_TRUE(db.add_agent_report(running, 0, 0, "w0 s0"));
+    EXPECT_FALSE(db.add_agent_report(running, 0, 0, "again"));  // kept once
+    EXPECT_TRUE(db.add_agent_report(finished, 0, 0, "other run"));
+  }
+  results_db db(path_);
+  const auto controls = db.unfinished_run_controls();
+  ASSERT_EQ(controls.size(), 1u);  // the finished run is not resumed
+  EXPECT_EQ(controls[0].first, running);
+  EXPECT_EQ(controls[0].second, R"({"agents":["a1","a2"]})");
+  const auto reports = db.agent_reports(running);
+  ASSERT_EQ(reports.size(), 3u);
+  EXPECT_EQ(reports[0], "w0 s0");  // by worker, then second
+  EXPECT_EQ(reports[1], "w0 s1");
+  EXPECT_EQ(reports[2], std::string("\0\1\xff report", 11));
+  db.drop_agent_reports(running);
+  EXPECT_TRUE(db.agent_reports(running).empty());
+  EXPECT_EQ(db.agent_reports(finished).size(), 1u);
 }
 
 }  // namespace

@@ -10,16 +10,31 @@ from harness import check, run
 
 
 class Controller:
-    def __init__(self, data):
+    """`stampede controller` on loopback; its log goes to DATA.log (a pipe nobody reads while
+    it runs could fill up and stall it)."""
+
+    def __init__(self, data, listen="127.0.0.1:0", *extra):
         self.data = data
+        self.log_path = data.rstrip("/") + ".log"
+        log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
-            [harness.STAMPEDE, "controller", "--listen", "127.0.0.1:0", "--data", data],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [harness.STAMPEDE, "controller", "--listen", listen, "--data", data] + list(extra),
+            stdout=subprocess.PIPE, stderr=log, text=True)
+        log.close()
         line = self.proc.stdout.readline()
         if "listening on" not in line:
             self.proc.kill()
-            raise RuntimeError("controller did not start: %r %s" % (line, self.proc.stderr.read()))
+            raise RuntimeError("controller did not start: %r %s" % (line, self.log()))
         self.address = line.split("listening on")[1].split()[0]
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def kill(self):
+        """SIGKILL: no chance to tidy up."""
+        self.proc.kill()
+        self.proc.communicate(timeout=20)
 
     def flags(self, token=None, ca=None):
         return ["--controller", self.address,
@@ -27,9 +42,10 @@ class Controller:
                 "--ca", ca or os.path.join(self.data, "ca.pem")]
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        _, err = self.proc.communicate(timeout=20)
-        return self.proc.returncode, err
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.communicate(timeout=20)
+        return self.proc.returncode, self.log()
 
 
 def cli(workdir, args):

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
@@ -31,14 +32,23 @@ thresholds:
 """
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @contextlib.contextmanager
-def fleet(workdir, agents=3):
-    """A controller with `agents` healthy agents named a1, a2, ..."""
-    c = Controller(os.path.join(workdir, "ctl"))
+def fleet(workdir, agents=3, *controller_flags):
+    """A controller with `agents` healthy agents named a1, a2, ... on a fixed port (so a test
+    can restart the controller where the agents look for it)."""
+    c = Controller(os.path.join(workdir, "ctl"), "127.0.0.1:%d" % free_port(),
+                   *controller_flags)
     procs = {}
     try:
         for i in range(1, agents + 1):
-            procs["a%d" % i] = start_agent(c, "a%d" % i)
+            procs["a%d" % i] = start_agent(c, "a%d" % i, "--spool",
+                                           os.path.join(workdir, "spool-a%d" % i))
         check(wait_for(lambda: list(agents_table(workdir, c).values()) == ["healthy"] * agents),
               "every agent registers")
         yield c, procs
@@ -220,6 +230,65 @@ def test_a_paused_agent_stops_its_load_when_it_resumes(workdir):
         check("stopping run %s at once" % run_id in a3_out, "a3 was told to stop", a3_out)
 
 
+def test_a_controller_restart_mid_run_loses_nothing(workdir):
+    with harness.target(threads=2) as t, fleet(workdir) as (c, agents):
+        add_campaign(workdir, c, t, "restart", duration="10s")
+        t.reset()
+        proc, summary = start(workdir, c, "restart", "--wait")
+        time.sleep(4.0)
+        c.kill()
+        time.sleep(3.0)  # the agents go on, spooling their reports
+        c2 = Controller(c.data, c.address)
+        try:
+            rc, out, err, s = finish(proc, summary)
+            run_id = out.splitlines()[0].strip()
+            stats = t.stats()
+            check(rc == 0 and s["status"] == "completed" and not s["degraded"],
+                  "start --wait rides out the restart", (rc, out, err))
+            check("lost the controller" in err, "the watcher says it lost the controller", err)
+            check(s["requests"]["total"] == stats["requests"],
+                  "every request counted once: %d == target's %d" % (s["requests"]["total"],
+                                                                     stats["requests"]))
+            db = sqlite3.connect(os.path.join(c.data, "stampede.db"))
+            try:
+                idx = [i for (i,) in db.execute(
+                    "SELECT idx FROM intervals WHERE run_id = ? ORDER BY idx", (int(run_id),))]
+                left = db.execute("SELECT COUNT(*) FROM agent_reports").fetchone()[0]
+            finally:
+                db.close()
+            check(idx == list(range(len(idx))) and len(idx) >= 10,
+                  "every second stored exactly once: %s" % idx)
+            check(left == 0, "the kept reports are dropped once the run ends")
+        finally:
+            c2.stop()
+    for name in ("a1", "a2", "a3"):
+        spool = os.path.join(workdir, "spool-" + name)
+        check(os.listdir(spool) == [], "%s's spool is empty once acknowledged" % name,
+              os.listdir(spool))
+
+
+def test_agents_stop_by_themselves_when_the_lease_runs_out(workdir):
+    with harness.target(threads=2) as t, fleet(workdir, 3, "--lease", "3s") as (c, agents):
+        add_campaign(workdir, c, t, "leased", duration="60s")
+        r = cli(workdir, ["start", "leased"] + c.flags())
+        check(r.returncode == 0, "start", r)
+        time.sleep(3.0)
+        c.kill()
+        killed = time.monotonic()
+        # The lease (3 s) plus a second for the agents to notice and the grace of requests in
+        # flight; after that nothing reaches the target.
+        time.sleep(6.0)
+        before = t.stats()["requests"]
+        time.sleep(2.0)
+        after = t.stats()["requests"]
+        check(before == after, "no load after the lease: %d then %d requests" % (before, after))
+        check(before > 0 and time.monotonic() - killed < 60, "the agents ran until then")
+        for name in ("a1", "a2", "a3"):
+            agents[name].send_signal(signal.SIGTERM)
+            out, err = agents[name].communicate(timeout=20)
+            check("(the lease); stopping run" in err, "%s says why it stopped" % name, err)
+
+
 def test_abort_policy_stops_the_run(workdir):
     with harness.target(threads=2) as t, fleet(workdir) as (c, agents):
         add_campaign(workdir, c, t, "strict", policy="abort", duration="20s")
@@ -276,5 +345,7 @@ if __name__ == "__main__":
           test_a_killed_agent_is_detected_and_the_run_goes_on,
           test_survivors_take_over_a_killed_agents_share,
           test_a_paused_agent_stops_its_load_when_it_resumes,
+          test_a_controller_restart_mid_run_loses_nothing,
+          test_agents_stop_by_themselves_when_the_lease_runs_out,
           test_abort_policy_stops_the_run,
           test_stop_attach_and_refusals])
