@@ -77,12 +77,18 @@ void register_agent_command(CLI::App& app, int& exit) {
 
 void register_agents_command(CLI::App& app, int& exit) {
   auto settings = std::make_shared<control::client_settings>();
-  auto* cmd = app.add_subcommand("agents", "List the agents a controller knows, with their health");
+  auto* cmd = app.add_subcommand(
+      "agents",
+      "List the agents a controller knows, with their health; or start and stop agents (up, "
+      "down, manifest)");
+  cmd->require_subcommand(0, 1);
   add_connection_flags(cmd, *settings);
-  cmd->callback([settings, &exit] {
-    try {
-      settings->complete_from_environment();
-      control::control_client client(*settings);
+  add_agents_deploy_commands(*cmd, exit);
+  cmd->callback([cmd, settings, &exit] {
+    if (!cmd->get_subcommands().empty()) {
+      return;  // up, down or manifest ran
+    }
+    exit = with_client(*settings, [](control::control_client& client) {
       const auto reply = client.list_agents();
       if (reply.agents().empty()) {
         std::cout << "no agents have registered\n";
@@ -99,14 +105,8 @@ void register_agents_command(CLI::App& app, int& exit) {
                                  fmt::format("{} ms", a.clock_offset_ms()),
                                  a.assignment().empty() ? "idle" : a.assignment());
       }
-      exit = exit_code::ok;
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "stampede: " << e.what() << "\n";
-      exit = exit_code::usage_error;
-    } catch (const std::exception& e) {
-      std::cerr << "stampede: " << e.what() << "\n";
-      exit = exit_code::runtime_failure;
-    }
+      return exit_code::ok;
+    });
   });
 }
 
