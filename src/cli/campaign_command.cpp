@@ -16,9 +16,13 @@ namespace stampede::cli {
 namespace {
 
 std::string describe(const control::v1::Campaign& c) {
-  return fmt::format("{}: {} phase{}, {} scenario{}, {:.0f}s", c.name(), c.phases(),
-                     c.phases() == 1 ? "" : "s", c.scenarios(), c.scenarios() == 1 ? "" : "s",
-                     c.duration_s());
+  auto text = fmt::format("{}: {} phase{}, {} scenario{}, {:.0f}s", c.name(), c.phases(),
+                          c.phases() == 1 ? "" : "s", c.scenarios(), c.scenarios() == 1 ? "" : "s",
+                          c.duration_s());
+  if (c.data_rows() > 0) {
+    text += fmt::format(", {} data rows", c.data_rows());
+  }
+  return text;
 }
 
 /// Reads and validates a campaign file here, where its data files are, before sending it.
@@ -27,7 +31,9 @@ int put(control::control_client& client, const std::string& file, std::string na
   if (name.empty()) {
     name = campaign.name;
   }
-  const auto c = client.add_campaign(name, campaign.source_text, file, update);
+  // The data file goes along: agents take their rows from it, wherever they run.
+  const auto data_text = campaign.data ? control::read_file(campaign.data->file) : std::string();
+  const auto c = client.add_campaign(name, campaign.source_text, file, data_text, update);
   std::cout << (update ? "updated " : "added ") << describe(c) << "\n";
   return exit_code::ok;
 }

@@ -11,7 +11,8 @@ namespace stampede::control {
 
 assigned_run::assigned_run(const v1::Assignment& a, std::int64_t offset_ms, report_callback report)
     : id_(a.run_id()) {
-  auto campaign = scenario::parse_campaign(a.campaign_text(), a.source_file(), ".", true);
+  auto campaign =
+      scenario::parse_campaign_with_data(a.campaign_text(), a.source_file(), a.data_text());
   engine::run_options options;
   options.threads = a.total_workers();
   plan_ = engine::run_plan::build(std::move(campaign), options);

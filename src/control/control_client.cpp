@@ -88,11 +88,13 @@ v1::PingReply control_client::ping() {
 }
 
 v1::Campaign control_client::add_campaign(const std::string& name, const std::string& text,
-                                          const std::string& source, bool update) {
+                                          const std::string& source, const std::string& data_text,
+                                          bool update) {
   v1::PutCampaignRequest req;
   req.set_name(name);
   req.set_text(text);
   req.set_source_file(source);
+  req.set_data_text(data_text);
   v1::CampaignReply reply;
   auto ctx = context();
   check(update ? stub_->UpdateCampaign(ctx.get(), req, &reply)

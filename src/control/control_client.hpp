@@ -54,8 +54,9 @@ class control_client {
   explicit control_client(const client_settings& settings);
 
   v1::PingReply ping();
+  /// `data_text`: the CSV file of the campaign's data feeder, if it has one.
   v1::Campaign add_campaign(const std::string& name, const std::string& text,
-                            const std::string& source, bool update);
+                            const std::string& source, const std::string& data_text, bool update);
   std::vector<v1::Campaign> list_campaigns();
   v1::Campaign get_campaign(const std::string& name);
   void remove_campaign(const std::string& name);

@@ -36,7 +36,8 @@ void describe(const storage::campaign_row& row, v1::Campaign* out) {
   out->set_created_at_ms(row.created_at_ms);
   out->set_updated_at_ms(row.updated_at_ms);
   try {
-    const auto c = scenario::parse_campaign(row.text, row.source_file, ".", false);
+    const auto c = scenario::parse_campaign_with_data(row.text, row.source_file, row.data_text);
+    out->set_data_rows(c.data ? c.data->rows.size() : 0);
     out->set_phases(static_cast<std::uint32_t>(c.phases.size()));
     out->set_scenarios(static_cast<std::uint32_t>(c.scenarios.size()));
     std::chrono::nanoseconds total{};
@@ -104,12 +105,13 @@ grpc::Status control_service::put_campaign(const v1::PutCampaignRequest& req, bo
                         req.name())};
   }
   try {
-    scenario::parse_campaign(req.text(), req.source_file().empty() ? req.name() : req.source_file(),
-                             ".", false);
+    scenario::parse_campaign_with_data(
+        req.text(), req.source_file().empty() ? req.name() : req.source_file(), req.data_text());
   } catch (const scenario::campaign_error& e) {
     return {grpc::StatusCode::INVALID_ARGUMENT, e.what()};
   }
-  storage::campaign_row row{req.name(), req.text(), req.source_file(), unix_ms(), unix_ms()};
+  storage::campaign_row row{req.name(), req.text(), req.source_file(),
+                            unix_ms(),  unix_ms(),  req.data_text()};
   std::lock_guard lock(mutex_);
   try {
     if (update) {

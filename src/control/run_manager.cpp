@@ -64,16 +64,9 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
     }
     scenario::campaign campaign;
     try {
-      campaign = scenario::parse_campaign(row->text, row->source_file, ".", false);
+      campaign = scenario::parse_campaign_with_data(row->text, row->source_file, row->data_text);
     } catch (const scenario::campaign_error& e) {
       throw call_error(grpc::StatusCode::INVALID_ARGUMENT, e.what());
-    }
-    if (campaign.data) {
-      throw call_error(
-          grpc::StatusCode::FAILED_PRECONDITION,
-          fmt::format("campaign '{}' reads a CSV data file ({}); distributed runs do not carry "
-                      "data files to agents: run it locally with stampede run",
-                      campaign_name, campaign.data->file));
     }
 
     const auto now = unix_ms();
@@ -134,6 +127,7 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
     r->campaign = campaign_name;
     r->command = command;
     r->campaign_text = row->text;
+    r->data_text = row->data_text;
     r->started_at_ms = now;
     r->start_at_ms = now + start_delay_ms;
     r->deadline_ms =
@@ -436,6 +430,7 @@ void run_manager::restore() {
       r->command = state.at("command").get<std::string>();
       r->campaign_text = rec->campaign_text;
       r->source_file = state.at("source_file").get<std::string>();
+      r->data_text = state.value("data_text", "");
       r->total_workers = state.at("total_workers").get<std::uint32_t>();
       r->started_at_ms = state.at("started_at_ms").get<std::int64_t>();
       r->start_at_ms = state.at("start_at_ms").get<std::int64_t>();
@@ -456,7 +451,8 @@ void run_manager::restore() {
         }
         r->members.push_back(std::move(m));
       }
-      const auto campaign = scenario::parse_campaign(r->campaign_text, r->source_file, ".", false);
+      const auto campaign =
+          scenario::parse_campaign_with_data(r->campaign_text, r->source_file, r->data_text);
       engine::run_options options;
       options.threads = r->total_workers;
       options.resolve = false;
@@ -659,6 +655,7 @@ v1::ControllerMessage run_manager::assignment_for(const run& r, const member& m)
   a->set_total_workers(r.total_workers);
   a->set_start_at_ms(r.start_at_ms);
   a->set_lease_ms(lease_ms_);
+  a->set_data_text(r.data_text);
   return msg;
 }
 

@@ -83,6 +83,7 @@ class run_manager {
     std::string command;
     std::string campaign_text;
     std::string source_file;
+    std::string data_text;  ///< its CSV data, for the agents
     std::uint32_t total_workers = 0;
     std::unique_ptr<engine::run_recorder> recorder;
     std::vector<member> members;

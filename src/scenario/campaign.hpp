@@ -138,6 +138,7 @@ struct data_feeder {
   std::vector<std::string> columns;  ///< from the header row
   std::vector<std::vector<std::string>> rows;
   bool random_order = false;  ///< `order: random`; default sequential
+  source_position position;   ///< of `data.file` in the campaign
 };
 
 /// "http.latency.p95 < 200ms", parsed.

@@ -944,6 +944,7 @@ class campaign_reader {
       data_feeder unread;
       unread.file = name;
       unread.random_order = random_order;
+      unread.position = position_of(file_node);
       return unread;
     }
     const auto path = (std::filesystem::path(base_dir_) / name).lexically_normal().string();
@@ -956,6 +957,7 @@ class campaign_reader {
     text << in.rdbuf();
     auto feeder = parse_csv(text.str(), path);
     feeder.random_order = random_order;
+    feeder.position = position_of(file_node);
     return feeder;
   }
 
@@ -1013,6 +1015,25 @@ campaign load_campaign_file(const std::string& path) {
   text << in.rdbuf();
   const auto dir = std::filesystem::path(path).parent_path().string();
   return parse_campaign(text.str(), path, dir.empty() ? "." : dir);
+}
+
+campaign parse_campaign_with_data(std::string_view yaml_text, const std::string& file_name,
+                                  const std::string& data_text) {
+  auto c = parse_campaign(yaml_text, file_name, ".", false);
+  if (!c.data) {
+    return c;
+  }
+  if (data_text.empty()) {
+    throw campaign_error(file_name, c.data->position.line, "data.file",
+                         fmt::format("the CSV file {} did not come with the campaign; add the "
+                                     "campaign again from where the file is",
+                                     c.data->file));
+  }
+  auto feeder = parse_csv(data_text, c.data->file);
+  feeder.random_order = c.data->random_order;
+  feeder.position = c.data->position;
+  c.data = std::move(feeder);
+  return c;
 }
 
 }  // namespace stampede::scenario

@@ -29,4 +29,10 @@ campaign load_campaign_file(const std::string& path);
 campaign parse_campaign(std::string_view yaml_text, const std::string& file_name,
                         const std::string& base_dir, bool load_data = true);
 
+/// Parses campaign text whose CSV data file arrives as text beside it (a controller and its
+/// agents get a campaign this way). Throws campaign_error when the campaign has a data feeder
+/// and `data_text` is empty or not valid CSV.
+campaign parse_campaign_with_data(std::string_view yaml_text, const std::string& file_name,
+                                  const std::string& data_text);
+
 }  // namespace stampede::scenario

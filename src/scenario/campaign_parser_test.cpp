@@ -746,6 +746,27 @@ TEST(CampaignParser, DataFeeder) {
   EXPECT_TRUE(unread.data->rows.empty());
 }
 
+TEST(CampaignParser, DataThatTravelsBesideTheCampaign) {
+  const std::string text = std::string(minimal) + "data:\n  file: users.csv\n  order: random\n";
+  const auto c = parse_campaign_with_data(text, "c.yaml", "user,pass\nann,1\nbob,2\n");
+  ASSERT_TRUE(c.data);
+  EXPECT_EQ(c.data->columns, (std::vector<std::string>{"user", "pass"}));
+  EXPECT_EQ(c.data->rows.size(), 2u);
+  EXPECT_TRUE(c.data->random_order);
+  EXPECT_EQ(c.data->position.line, 13);
+  // Without data, a campaign that needs none parses as usual.
+  EXPECT_FALSE(parse_campaign_with_data(minimal, "c.yaml", "").data);
+  try {
+    parse_campaign_with_data(text, "c.yaml", "");
+    FAIL() << "expected an error";
+  } catch (const campaign_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "c.yaml:13: data.file: the CSV file users.csv did not come with the campaign; add "
+              "the campaign again from where the file is");
+  }
+  EXPECT_THROW(parse_campaign_with_data(text, "c.yaml", "user,pass\nann\n"), campaign_error);
+}
+
 TEST(CampaignParser, DataFeederErrors) {
   const temp_dir dir;
   auto load = [&](const std::string& data) {

@@ -84,6 +84,10 @@ constexpr const char* migrations[] = {
       PRIMARY KEY (run_id, worker, idx)
     );
     )sql",
+    // 5: a campaign's CSV data travels with it to the agents
+    R"sql(
+    ALTER TABLE campaigns ADD COLUMN data_text TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));
@@ -109,7 +113,7 @@ run_record read_run(const statement& s) {
 }
 
 campaign_row read_campaign(const statement& s) {
-  return {s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4)};
+  return {s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4), s.text(5)};
 }
 
 int read_version(sqlite3* db, const std::string& path) {
@@ -318,27 +322,34 @@ std::vector<interval_record> results_db::intervals(std::int64_t run_id) const {
 bool results_db::add_campaign(const campaign_row& c) {
   statement s(db_, path_,
               "INSERT OR IGNORE INTO campaigns (name, text, source_file, created_at_ms, "
-              "updated_at_ms) VALUES (?, ?, ?, ?, ?)");
+              "updated_at_ms, data_text) VALUES (?, ?, ?, ?, ?, ?)");
   s.bind(1, c.name)
       .bind(2, c.text)
       .bind(3, c.source_file)
       .bind(4, c.created_at_ms)
       .bind(5, c.updated_at_ms)
+      .bind(6, c.data_text)
       .run();
   return sqlite3_changes(db_) == 1;
 }
 
 bool results_db::update_campaign(const campaign_row& c) {
   statement s(db_, path_,
-              "UPDATE campaigns SET text = ?, source_file = ?, updated_at_ms = ? WHERE name = ?");
-  s.bind(1, c.text).bind(2, c.source_file).bind(3, c.updated_at_ms).bind(4, c.name).run();
+              "UPDATE campaigns SET text = ?, source_file = ?, updated_at_ms = ?, data_text = ? "
+              "WHERE name = ?");
+  s.bind(1, c.text)
+      .bind(2, c.source_file)
+      .bind(3, c.updated_at_ms)
+      .bind(4, c.data_text)
+      .bind(5, c.name)
+      .run();
   return sqlite3_changes(db_) == 1;
 }
 
 std::vector<campaign_row> results_db::list_campaigns() const {
   statement s(db_, path_,
-              "SELECT name, text, source_file, created_at_ms, updated_at_ms FROM campaigns "
-              "ORDER BY name");
+              "SELECT name, text, source_file, created_at_ms, updated_at_ms, data_text FROM "
+              "campaigns ORDER BY name");
   std::vector<campaign_row> out;
   while (s.step()) {
     out.push_back(read_campaign(s));
@@ -348,8 +359,8 @@ std::vector<campaign_row> results_db::list_campaigns() const {
 
 std::optional<campaign_row> results_db::find_campaign(const std::string& name) const {
   statement s(db_, path_,
-              "SELECT name, text, source_file, created_at_ms, updated_at_ms FROM campaigns "
-              "WHERE name = ?");
+              "SELECT name, text, source_file, created_at_ms, updated_at_ms, data_text FROM "
+              "campaigns WHERE name = ?");
   s.bind(1, name);
   if (!s.step()) {
     return std::nullopt;

@@ -49,6 +49,7 @@ struct campaign_row {
   std::string source_file;  ///< where it was read from, for messages
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+  std::string data_text;  ///< the CSV file of its data feeder, as read; empty without one
 };
 
 /// An agent a controller has seen.

@@ -260,7 +260,7 @@ TEST_F(ResultsDb, OlderFilesAreMigratedKeepingTheirRuns) {
   // What a version 1 file looks like: runs and intervals only.
   raw_sql(
       "DROP TABLE agent_reports; DROP TABLE run_control; DROP TABLE agents; DROP TABLE campaigns; "
-      "UPDATE schema_version SET version = 1;");
+      "UPDATE schema_version SET version = 1;");  // migrations 2 to 5 run again
   results_db db(path_);
   EXPECT_EQ(db.schema_version(), results_db::latest_schema_version());
   ASSERT_TRUE(db.find_run(id));
@@ -339,11 +339,13 @@ TEST_F(ResultsDb, CampaignsByUniqueName) {
   EXPECT_TRUE(db.add_campaign({"shop", "target: a", "shop.yaml", 1, 1}));
   EXPECT_FALSE(db.add_campaign({"shop", "target: b", "other.yaml", 2, 2}));
   EXPECT_TRUE(db.add_campaign({"api", "target: c", "api.yaml", 3, 3}));
-  EXPECT_TRUE(db.update_campaign({"shop", "target: d", "shop2.yaml", 0, 9}));
+  EXPECT_TRUE(db.update_campaign({"shop", "target: d", "shop2.yaml", 0, 9, "id\n1\n2\n"}));
   EXPECT_FALSE(db.update_campaign({"nope", "x", "x", 0, 9}));
   const auto all = db.list_campaigns();
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].name, "api");
+  EXPECT_EQ(all[0].data_text, "");
+  EXPECT_EQ(all[1].data_text, "id\n1\n2\n");
   const auto shop = db.find_campaign("shop");
   ASSERT_TRUE(shop);
   EXPECT_EQ(shop->text, "target: d");

@@ -289,6 +289,40 @@ def test_agents_stop_by_themselves_when_the_lease_runs_out(workdir):
             check("(the lease); stopping run" in err, "%s says why it stopped" % name, err)
 
 
+FEEDER = """name: feeder
+target: %s
+threads: 1
+data:
+  file: paths.csv
+phases:
+  - name: steady
+    duration: 2s
+    users: 3
+scenarios:
+  - name: s
+    flow:
+      - get: "/{{path}}"
+"""
+
+
+def test_csv_rows_travel_with_the_campaign_and_are_partitioned(workdir):
+    with harness.target(threads=2) as t, fleet(workdir) as (c, _):
+        write(workdir, "paths.csv", "path\necho\njson\nbytes?n=10\n")
+        path = write(workdir, "feeder.yaml", FEEDER % t.url)
+        r = cli(workdir, ["campaign", "add", path] + c.flags())
+        check(r.returncode == 0 and "3 data rows" in r.stdout, "the rows go with it", r)
+        t.reset()
+        proc, summary = start(workdir, c, "feeder", "--wait")
+        rc, out, err, s = finish(proc, summary)
+        check(rc == 0, "the run", (rc, out, err))
+        by_path = t.stats()["requests_by_path"]
+        by_path.pop("/stats", None)
+        # One user per agent, each on its own row: every path loaded, none twice over.
+        check(sorted(by_path) == ["/bytes", "/echo", "/json"], "each agent took its own row",
+              by_path)
+        check(sum(by_path.values()) == s["requests"]["total"], "exact counts", (by_path, s))
+
+
 def test_abort_policy_stops_the_run(workdir):
     with harness.target(threads=2) as t, fleet(workdir) as (c, agents):
         add_campaign(workdir, c, t, "strict", policy="abort", duration="20s")
@@ -347,5 +381,6 @@ if __name__ == "__main__":
           test_a_paused_agent_stops_its_load_when_it_resumes,
           test_a_controller_restart_mid_run_loses_nothing,
           test_agents_stop_by_themselves_when_the_lease_runs_out,
+          test_csv_rows_travel_with_the_campaign_and_are_partitioned,
           test_abort_policy_stops_the_run,
           test_stop_attach_and_refusals])
