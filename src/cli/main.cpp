@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // stampede: load testing that tells the truth. The subcommands live in src/cli/*_command.cpp.
+#include <malloc.h>
+
 #include <exception>
 #include <iostream>
 
@@ -12,6 +14,11 @@ std::string& stampede::cli::invocation() {
 
 int main(int argc, char** argv) {
   using namespace stampede::cli;
+  // Every second each worker (and, on a controller, each agent report) gets fresh metric sets of
+  // about 1 MiB. glibc would map and unmap each from the kernel and fault its pages in again;
+  // kept on the heap they are reused.
+  mallopt(M_MMAP_THRESHOLD, 16 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
   for (int i = 0; i < argc; ++i) {
     invocation() += (i == 0 ? "stampede" : " " + std::string(argv[i]));
   }

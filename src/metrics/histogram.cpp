@@ -82,26 +82,26 @@ std::uint64_t rank_at(double p, std::uint64_t total) {
 
 }  // namespace
 
-histogram::histogram() : counts_(zeroed_counts()) {}
+histogram::histogram() = default;
 
 histogram::histogram(const histogram& other)
-    : counts_(zeroed_counts()),
-      total_(other.total_),
+    : total_(other.total_),
       min_(other.min_),
       max_(other.max_),
       sum_(other.sum_),
       clamped_(other.clamped_) {
   if (other.total_ != 0) {
+    counts_ = zeroed_counts();
     std::copy_n(other.counts_.get(), counts_length, counts_.get());
   }
 }
 
 histogram& histogram::operator=(const histogram& other) {
   if (this != &other) {
-    if (!counts_) {
-      counts_ = zeroed_counts();
-    }
     if (other.total_ != 0) {
+      if (!counts_) {
+        counts_ = zeroed_counts();
+      }
       std::copy_n(other.counts_.get(), counts_length, counts_.get());
     } else {
       reset();
@@ -136,8 +136,8 @@ histogram& histogram::operator=(histogram&& other) noexcept {
 }
 
 void histogram::revive() noexcept {
-  // Only a moved-from histogram gets here. Failing to allocate 184 KiB terminates, as any
-  // allocation failure in a noexcept function does; the process has bigger problems then.
+  // A new or moved-from histogram's first value. Failing to allocate 184 KiB terminates, as
+  // any allocation failure in a noexcept function does; the process has bigger problems then.
   counts_ = zeroed_counts();
 }
 
@@ -273,6 +273,7 @@ std::optional<histogram> histogram::decode(std::string_view in) {
   }
 
   histogram h;
+  h.counts_ = zeroed_counts();
   std::size_t i = 0;
   std::uint64_t counted = 0;
   bool after_run = false;

@@ -10,14 +10,16 @@
 // (< 0.1%) of the values it holds. Exact min, max and sum are kept beside the counters, so
 // min(), max() and mean() are exact, and percentiles never leave [min, max].
 //
-// Memory: counts_length (23,552) 64-bit counters, 184 KiB, allocated once by the constructor;
-// record() never allocates.
+// Memory: counts_length (23,552) 64-bit counters, 184 KiB, allocated by the first record() or
+// merge and kept from then on; a histogram that never receives a value (TLS times of a plain
+// HTTP run, an unused step) costs nothing. A worker's fresh histograms each second allocate
+// once, on their first value; every later record() is O(1) and allocation-free.
 //
 // Thread-safety: none. Each worker thread records into its own histograms and hands them over
 // whole at an interval boundary; the receiver merges snapshots on its own thread.
 //
-// A moved-from histogram is empty and gives up its counters; any operation on it is valid,
-// and the first record() into it allocates a fresh set.
+// A moved-from histogram is empty and gives up its counters, like a new one; any operation on
+// it is valid.
 #pragma once
 
 #include <bit>
@@ -87,7 +89,7 @@ class histogram {
   histogram& operator=(histogram&& other) noexcept;
   ~histogram() = default;
 
-  /// O(1), no allocation.
+  /// O(1); allocates only the first value's counters.
   void record(std::uint64_t value) noexcept { record_n(value, 1); }
   /// Records `value` n times; n == 0 changes nothing.
   void record_n(std::uint64_t value, std::uint64_t n) noexcept {
@@ -191,7 +193,7 @@ class histogram {
   /// Gives a moved-from histogram its counters back.
   void revive() noexcept;
 
-  std::unique_ptr<std::uint64_t[]> counts_;  ///< counts_length entries, or null once moved from
+  std::unique_ptr<std::uint64_t[]> counts_;  ///< counts_length entries; null until first used
   std::uint64_t total_ = 0;
   std::uint64_t min_ = UINT64_MAX;  ///< UINT64_MAX while empty
   std::uint64_t max_ = 0;

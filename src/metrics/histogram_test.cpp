@@ -430,6 +430,29 @@ TEST(Histogram, ResetForgetsEverything) {
   EXPECT_EQ(h.clamped(), 0u);
 }
 
+TEST(Histogram, ANewHistogramBehavesAsEmptyEverywhere) {
+  const histogram fresh;  // holds no counters until its first value
+  histogram other;
+  EXPECT_EQ(fresh, other);
+  EXPECT_EQ(fresh.value_at_percentile(50), 0u);
+  EXPECT_EQ(histogram::decode(fresh.encode()), fresh);
+  histogram copy(fresh);
+  copy = fresh;
+  EXPECT_TRUE(copy.empty());
+  other.merge(fresh);
+  EXPECT_TRUE(other.empty());
+  other.record(42);
+  copy = other;  // into one without counters
+  EXPECT_EQ(copy, other);
+  histogram target;
+  target.merge(other);
+  EXPECT_EQ(target.value_at_percentile(100), 42u);
+  other = fresh;  // back to empty
+  EXPECT_TRUE(other.empty());
+  other.record(7);
+  EXPECT_EQ(other.min(), 7u);
+}
+
 TEST(Histogram, MovedFromIsEmptyAndStillUsable) {
   histogram source = filled(draw(shape::exponential, 1'000, 6));
   const histogram copy = source;
