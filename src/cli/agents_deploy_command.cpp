@@ -13,6 +13,7 @@
 #include "control/credentials.hpp"
 #include "deploy/kubernetes_manifest.hpp"
 #include "deploy/local_agents.hpp"
+#include "deploy/ssh_agents.hpp"
 
 namespace stampede::cli {
 namespace {
@@ -47,13 +48,31 @@ void add_agents_deploy_commands(CLI::App& agents, int& exit) {
     std::uint32_t local = 0;
     std::string prefix = "local";
     std::string state = "stampede-agents";
+    std::vector<std::string> ssh_hosts;
+    deploy::ssh_targets ssh;
   };
   auto up = std::make_shared<up_flags>();
   auto* up_cmd = agents.add_subcommand(
-      "up", "Start agents on this machine, one process each (--local N), for a controller");
-  up_cmd->add_option("--local", up->local, "How many agent processes to start here")
-      ->required()
-      ->check(CLI::Range(1u, 10000u));
+      "up",
+      "Start agents for a controller: here, one process each (--local N), or on other hosts "
+      "over ssh (--ssh user@host,...)");
+  auto* local_opt =
+      up_cmd->add_option("--local", up->local, "How many agent processes to start here")
+          ->check(CLI::Range(1u, 10000u));
+  auto* ssh_opt = up_cmd
+                      ->add_option("--ssh", up->ssh_hosts,
+                                   "Hosts to start agents on (user@host, comma-separated): the "
+                                   "binary, token and CA are copied with scp")
+                      ->delimiter(',');
+  local_opt->excludes(ssh_opt);
+  up_cmd->add_option("--per-host", up->ssh.per_host, "With --ssh: agents on each host (default 1)")
+      ->check(CLI::Range(1u, 1000u));
+  up_cmd->add_option("--ssh-option", up->ssh.ssh_options,
+                     "With --ssh: an ssh option for ssh and scp, as -o takes it (Port=2222, "
+                     "IdentityFile=key); repeatable");
+  up_cmd->add_option("--remote-dir", up->ssh.remote_dir,
+                     "With --ssh: where the binary, logs and spools go on each host (default "
+                     "/tmp/stampede-agents)");
   up_cmd->add_option("--prefix", up->prefix, "Agents are named PREFIX-1, PREFIX-2, ...");
   up_cmd->add_option("--state", up->state,
                      "Directory recording the agents, their logs and spools (default "
@@ -66,11 +85,21 @@ void add_agents_deploy_commands(CLI::App& agents, int& exit) {
       launch.controller = up->settings.controller;
       launch.token_file = fs::absolute(up->settings.token_file).string();
       launch.ca_file = fs::absolute(up->settings.ca_file).string();
-      const auto started = deploy::start_local_agents(launch, up->local, up->prefix, up->state);
+      if (up->local == 0 && up->ssh_hosts.empty()) {
+        throw std::invalid_argument("agents up: give --local N or --ssh user@host,...");
+      }
+      std::vector<deploy::agent_process> started;
+      if (up->local > 0) {
+        started = deploy::start_local_agents(launch, up->local, up->prefix, up->state);
+      } else {
+        up->ssh.hosts = up->ssh_hosts;
+        started = deploy::start_ssh_agents(launch, up->ssh, up->state);
+      }
       std::vector<std::string> names;
       for (const auto& a : started) {
         names.push_back(a.name);
-        std::cout << fmt::format("started {} (pid {}, log {})\n", a.name, a.pid, a.log);
+        std::cout << fmt::format("started {} (pid {}{}, log {})\n", a.name, a.pid,
+                                 a.host.empty() ? "" : " on " + a.host, a.log);
       }
       std::cout << std::flush;
       const auto missing = wait_registered(client, names);
@@ -90,13 +119,15 @@ void add_agents_deploy_commands(CLI::App& agents, int& exit) {
   });
 
   auto state = std::make_shared<std::string>("stampede-agents");
-  auto* down_cmd = agents.add_subcommand("down", "Stop the agents `agents up` started here");
+  auto* down_cmd =
+      agents.add_subcommand("down", "Stop the agents `agents up` started, here and over ssh");
   down_cmd->add_option("--state", *state, "The directory given to agents up");
   down_cmd->callback([state, &exit] {
     try {
       const auto stopped = deploy::stop_local_agents(*state, std::chrono::seconds(10));
       for (const auto& a : stopped) {
-        std::cout << fmt::format("stopped {} (pid {})\n", a.name, a.pid);
+        std::cout << fmt::format("stopped {} (pid {}{})\n", a.name, a.pid,
+                                 a.host.empty() ? "" : " on " + a.host);
       }
       if (stopped.empty()) {
         std::cout << "no agents running from " << *state << "\n";

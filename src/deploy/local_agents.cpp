@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "deploy/local_agents.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,7 +17,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-extern char** environ;
+#include "deploy/command.hpp"
+#include "deploy/ssh_agents.hpp"
 
 namespace stampede::deploy {
 namespace {
@@ -45,35 +44,14 @@ std::uint32_t number_of(const std::string& name, const std::string& prefix) {
 
 pid_t spawn_agent(const agent_launch& launch, const std::string& name, const std::string& log,
                   const std::string& spool) {
-  std::vector<std::string> args = {
-      launch.binary,     "agent", "--controller", launch.controller, "--token-file",
-      launch.token_file, "--ca",  launch.ca_file, "--name",          name,
-      "--spool",         spool};
-  std::vector<char*> argv;
-  for (auto& a : args) {
-    argv.push_back(a.data());
+  try {
+    return start_detached(
+        {launch.binary, "agent", "--controller", launch.controller, "--token-file",
+         launch.token_file, "--ca", launch.ca_file, "--name", name, "--spool", spool},
+        log);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(fmt::format("agent {}: {}", name, e.what()));
   }
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t files;
-  posix_spawn_file_actions_init(&files);
-  posix_spawn_file_actions_addopen(&files, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Its own session: not in the terminal's process group, so Ctrl-C there leaves it running.
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, launch.binary.c_str(), &files, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&files);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    throw std::runtime_error(
-        fmt::format("cannot start agent {} ({}): {}", name, launch.binary, std::strerror(rc)));
-  }
-  return pid;
 }
 
 bool alive(pid_t pid) {
@@ -109,7 +87,7 @@ bool is_local_agent(pid_t pid, const std::string& name) {
   return agent && it != args.end() && std::next(it) != args.end() && *std::next(it) == name;
 }
 
-std::vector<local_agent_process> read_local_agents(const std::string& state_dir) {
+std::vector<agent_process> read_local_agents(const std::string& state_dir) {
   std::ifstream in(state_file(state_dir));
   if (!in) {
     return {};
@@ -119,20 +97,25 @@ std::vector<local_agent_process> read_local_agents(const std::string& state_dir)
     throw std::runtime_error(
         fmt::format("{} is not a stampede agents record", state_file(state_dir).string()));
   }
-  std::vector<local_agent_process> out;
+  std::vector<agent_process> out;
   for (const auto& a : j["agents"]) {
     out.push_back({a.at("name").get<std::string>(), a.at("pid").get<pid_t>(),
-                   a.at("log").get<std::string>()});
+                   a.at("log").get<std::string>(), a.value("host", ""),
+                   a.value("ssh_options", std::vector<std::string>{})});
   }
   return out;
 }
 
-void write_local_agents(const std::string& state_dir,
-                        const std::vector<local_agent_process>& agents) {
+void write_local_agents(const std::string& state_dir, const std::vector<agent_process>& agents) {
   fs::create_directories(state_dir);
   nlohmann::json list = nlohmann::json::array();
   for (const auto& a : agents) {
-    list.push_back({{"name", a.name}, {"pid", a.pid}, {"log", a.log}});
+    nlohmann::json entry = {{"name", a.name}, {"pid", a.pid}, {"log", a.log}};
+    if (!a.host.empty()) {
+      entry["host"] = a.host;
+      entry["ssh_options"] = a.ssh_options;
+    }
+    list.push_back(std::move(entry));
   }
   const auto path = state_file(state_dir);
   {
@@ -145,22 +128,25 @@ void write_local_agents(const std::string& state_dir,
   fs::rename(path.string() + ".tmp", path);
 }
 
-std::vector<local_agent_process> start_local_agents(const agent_launch& launch, std::uint32_t count,
-                                                    const std::string& prefix,
-                                                    const std::string& state_dir) {
+std::vector<agent_process> start_local_agents(const agent_launch& launch, std::uint32_t count,
+                                              const std::string& prefix,
+                                              const std::string& state_dir) {
   fs::create_directories(state_dir);
   auto recorded = read_local_agents(state_dir);
   // Forget agents that are gone, so their names can be taken again.
-  std::erase_if(recorded,
-                [](const local_agent_process& a) { return !is_local_agent(a.pid, a.name); });
+  std::erase_if(recorded, [](const agent_process& a) {
+    return a.host.empty() && !is_local_agent(a.pid, a.name);
+  });
   std::uint32_t next = 1;
   for (const auto& a : recorded) {
-    next = std::max(next, number_of(a.name, prefix) + 1);
+    if (a.host.empty()) {
+      next = std::max(next, number_of(a.name, prefix) + 1);
+    }
   }
   const auto dir = fs::absolute(state_dir);
-  std::vector<local_agent_process> started;
+  std::vector<agent_process> started;
   for (std::uint32_t i = 0; i < count; ++i) {
-    local_agent_process a;
+    agent_process a;
     a.name = fmt::format("{}-{}", prefix, next + i);
     a.log = (dir / (a.name + ".log")).string();
     a.pid = spawn_agent(launch, a.name, a.log, (dir / (a.name + ".spool")).string());
@@ -171,26 +157,37 @@ std::vector<local_agent_process> start_local_agents(const agent_launch& launch, 
   return started;
 }
 
-std::vector<local_agent_process> stop_local_agents(const std::string& state_dir,
-                                                   std::chrono::milliseconds grace) {
+std::vector<agent_process> stop_local_agents(const std::string& state_dir,
+                                             std::chrono::milliseconds grace) {
   const auto recorded = read_local_agents(state_dir);
-  std::vector<local_agent_process> running;
+  std::vector<agent_process> running;
   for (const auto& a : recorded) {
-    if (is_local_agent(a.pid, a.name)) {
-      ::kill(a.pid, SIGTERM);
+    const bool here = a.host.empty();
+    if (here ? is_local_agent(a.pid, a.name) : signal_ssh_agent(a, false)) {
+      if (here) {
+        ::kill(a.pid, SIGTERM);
+      }
       running.push_back(a);
     }
   }
   const auto deadline = std::chrono::steady_clock::now() + grace;
   auto still = running;
+  const auto gone = [](const agent_process& a) {
+    if (!a.host.empty()) {
+      return !ssh_agent_running(a);
+    }
+    return !alive(a.pid) || !is_local_agent(a.pid, a.name);
+  };
   while (!still.empty() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    std::erase_if(still, [](const local_agent_process& a) {
-      return !alive(a.pid) || !is_local_agent(a.pid, a.name);
-    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::erase_if(still, gone);
   }
   for (const auto& a : still) {
-    ::kill(a.pid, SIGKILL);
+    if (a.host.empty()) {
+      ::kill(a.pid, SIGKILL);
+    } else {
+      signal_ssh_agent(a, true);
+    }
   }
   write_local_agents(state_dir, {});
   return running;
