@@ -206,13 +206,13 @@ def test_survivors_take_over_a_killed_agents_share(workdir):
 
 
 def test_a_paused_agent_stops_its_load_when_it_resumes(workdir):
-    with harness.target(threads=2) as t, fleet(workdir) as (c, agents):
-        add_campaign(workdir, c, t, "pause", duration="12s")
+    with harness.target(threads=2) as t, fleet(workdir, 3, "--lease", "4s") as (c, agents):
+        add_campaign(workdir, c, t, "pause", duration="14s")
         t.reset()
         proc, summary = start(workdir, c, "pause", "--wait")
         time.sleep(3.0)
         agents["a3"].send_signal(signal.SIGSTOP)
-        time.sleep(5.0)  # past the 3 s of silence that mark it lost
+        time.sleep(6.0)  # past the 3 s of silence that mark it lost, and past its 4 s lease
         agents["a3"].send_signal(signal.SIGCONT)
         rc, out, err, s = finish(proc, summary)
         run_id = out.splitlines()[0].strip()
@@ -226,8 +226,9 @@ def test_a_paused_agent_stops_its_load_when_it_resumes(workdir):
         gap = stats["requests"] - s["requests"]["total"]
         check(0 <= gap <= 2 * 100 * 6, "gap %d" % gap, (s, stats))
         agents["a3"].send_signal(signal.SIGTERM)
-        a3_out, _ = agents["a3"].communicate(timeout=20)
-        check("stopping run %s at once" % run_id in a3_out, "a3 was told to stop", a3_out)
+        _, a3_err = agents["a3"].communicate(timeout=20)
+        check("(the lease); stopping run %s" % run_id in a3_err,
+              "a3 stopped its load by itself when it woke past its lease", a3_err)
 
 
 def test_a_controller_restart_mid_run_loses_nothing(workdir):
