@@ -34,6 +34,7 @@
 #include <boost/system/system_error.hpp>
 
 #include "target/detail/request_reader.hpp"
+#include "target/routes.hpp"
 
 namespace stampede::target {
 namespace {
@@ -46,11 +47,6 @@ using namespace std::chrono_literals;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-constexpr std::string_view root_body = "stampede target\n";
-constexpr std::string_view json_body =
-    R"({"token":"abc123","user":{"id":42,"name":"stampede"},"items":[{"id":1},{"id":2},{"id":3}]})";
-constexpr std::uint64_t max_delay_ms = 60'000;
-constexpr std::uint64_t max_bytes = 64ULL * 1024 * 1024;
 /// After a request bigger than this, a connection gives its buffers back, so that a few large
 /// echoes do not leave every idle keep-alive connection holding megabytes.
 constexpr std::size_t kept_buffer_capacity = 1024 * 1024;
@@ -59,43 +55,10 @@ constexpr std::size_t kept_buffer_capacity = 1024 * 1024;
 constexpr auto linger_time = 1s;
 constexpr auto accept_retry_pause = 100ms;
 
-/// The body of /bytes comes from this one block, written by reference, never copied.
-constexpr std::size_t filler_size = 64 * 1024;
 constexpr std::string_view full_chunk_head = "10000\r\n";
 static_assert(filler_size == 0x10000, "full_chunk_head is filler_size in hex");
 /// Pieces (filler blocks) gathered into one write: 1 MiB per system call.
 constexpr std::size_t pieces_per_write = 16;
-
-std::string_view filler() {
-  static const std::string block(filler_size, 'x');
-  return block;
-}
-
-/// The value of `name` in a query string ("ms=20&x=1"), or empty.
-std::string_view query_param(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto pair = query.substr(0, amp);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name) {
-      return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    }
-    if (amp == std::string_view::npos) {
-      break;
-    }
-    query.remove_prefix(amp + 1);
-  }
-  return {};
-}
-
-std::optional<std::uint64_t> parse_number(std::string_view s) {
-  std::uint64_t out = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) {
-    return std::nullopt;
-  }
-  return out;
-}
 
 std::string_view reason(unsigned code) {
   const auto known = http::obsolete_reason(http::int_to_status(code));
@@ -173,79 +136,19 @@ class connection {
  private:
   /// Answers one request. Returns false when the connection must close.
   asio::awaitable<bool> handle() {
-    using http::verb;
-    const std::string_view target = request_.target;
-    const auto q = target.find('?');
-    const auto path = target.substr(0, q);
-    const auto query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-    const auto method = request_.method;
-
-    // The oracle's own endpoints are not counted: reading the counts must not change them.
-    if (path == "/stats") {
-      if (method != verb::get && method != verb::head) {
-        co_return co_await answer(405, "text/plain", "use GET /stats\n");
-      }
-      const std::string document = stats_.to_json();
-      co_return co_await answer(200, "application/json", document);
-    }
-    if (path == "/stats/reset") {
-      if (method != verb::post) {
-        co_return co_await answer(405, "text/plain", "use POST /stats/reset\n");
-      }
-      stats_.reset();
-      co_return co_await answer(200, "application/json", R"({"reset":true})");
-    }
-
-    if (path == "/") {
-      stats_.count(endpoint::root);
-      co_return co_await answer(200, "text/plain", root_body);
-    }
-    if (path == "/delay") {
-      stats_.count(endpoint::delay);
-      const auto ms = parse_number(query_param(query, "ms"));
-      if (!ms) {
-        co_return co_await answer(400, "text/plain", "usage: /delay?ms=N (capped at 60000)\n");
-      }
-      timer_.expires_after(std::chrono::milliseconds(std::min(*ms, max_delay_ms)));
+    auto plan = plan_request(http::to_string(request_.method), request_.target, request_.body,
+                             request_.content_type, stats_);
+    if (plan.delay.count() > 0) {
+      timer_.expires_after(plan.delay);
       co_await timer_.async_wait(use_tuple);
-      co_return co_await answer(200, "text/plain", root_body);
     }
-    if (path == "/status") {
-      stats_.count(endpoint::status);
-      const auto code = parse_number(query_param(query, "code"));
-      if (!code || *code < 100 || *code > 599) {
-        co_return co_await answer(400, "text/plain", "usage: /status?code=N (100..599)\n");
-      }
-      co_return co_await answer(static_cast<unsigned>(*code), "text/plain", root_body);
-    }
-    if (path == "/bytes") {
-      stats_.count(endpoint::bytes);
-      // Over the cap is an error rather than a silently shorter body, which would confuse a
-      // client that checks sizes.
-      const auto n = parse_number(query_param(query, "n"));
-      if (!n || *n > max_bytes) {
-        co_return co_await answer(400, "text/plain",
-                                  "usage: /bytes?n=N[&chunked=1] (N at most 67108864)\n");
-      }
-      co_return co_await send_bytes(*n, query_param(query, "chunked") == "1");
-    }
-    if (path == "/echo") {
-      stats_.count(endpoint::echo);
-      const std::string_view type = request_.content_type.empty()
-                                        ? std::string_view("application/octet-stream")
-                                        : std::string_view(request_.content_type);
-      co_return co_await answer(200, type, request_.body);
-    }
-    if (path == "/json") {
-      stats_.count(endpoint::json);
-      co_return co_await answer(200, "application/json", json_body);
-    }
-    if (path == "/close") {
-      stats_.count(endpoint::close);
+    if (plan.close) {
       co_return false;
     }
-    stats_.count(endpoint::other);
-    co_return co_await answer(404, "text/plain", "not found\n");
+    if (plan.filler_bytes) {
+      co_return co_await send_bytes(*plan.filler_bytes, plan.chunked);
+    }
+    co_return co_await answer(plan.code, plan.type, plan.body);
   }
 
   /// Formats a response head into out_.
