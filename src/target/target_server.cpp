@@ -34,6 +34,7 @@
 #include <boost/system/system_error.hpp>
 
 #include "target/detail/request_reader.hpp"
+#include "target/h2_connection.hpp"
 #include "target/routes.hpp"
 
 namespace stampede::target {
@@ -100,6 +101,19 @@ class connection {
     // client's delayed ACK.
     socket_.set_option(tcp::no_delay(true), ec);
     boost::beast::flat_buffer buffer;
+    switch (co_await sniff_protocol(buffer)) {
+      case protocol::gone:
+        co_return;
+      case protocol::h2: {
+        const auto first = buffer.cdata();
+        const std::string already(static_cast<const char*>(first.data()), first.size());
+        co_await serve_h2(socket_, already, stats_);
+        socket_.close(ec);
+        co_return;
+      }
+      case protocol::http1:
+        break;
+    }
     while (true) {
       detail::request_reader reader(request_);
       auto [read_ec, n] = co_await http::async_read_header(socket_, buffer, reader, use_tuple);
@@ -134,6 +148,30 @@ class connection {
   }
 
  private:
+  enum class protocol { http1, h2, gone };
+
+  /// Reads the connection's first bytes: the HTTP/2 client preface means h2c with prior
+  /// knowledge, anything else is HTTP/1.1 (which then parses what was read from `buffer`).
+  asio::awaitable<protocol> sniff_protocol(boost::beast::flat_buffer& buffer) {
+    while (true) {
+      auto [ec, n] = co_await socket_.async_read_some(buffer.prepare(4096), use_tuple);
+      if (ec) {
+        co_return protocol::gone;
+      }
+      buffer.commit(n);
+      const auto data = buffer.cdata();
+      const std::string_view seen(static_cast<const char*>(data.data()), data.size());
+      const auto compared = std::min(seen.size(), h2_client_preface.size());
+      if (seen.substr(0, compared) != h2_client_preface.substr(0, compared)) {
+        co_return protocol::http1;
+      }
+      if (compared == h2_client_preface.size()) {
+        stats_.bytes_in.fetch_add(seen.size(), std::memory_order_relaxed);
+        co_return protocol::h2;
+      }
+    }
+  }
+
   /// Answers one request. Returns false when the connection must close.
   asio::awaitable<bool> handle() {
     auto plan = plan_request(http::to_string(request_.method), request_.target, request_.body,
