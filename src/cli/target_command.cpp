@@ -77,10 +77,10 @@ void register_target_command(CLI::App& app, int& exit) {
     unsigned threads = 1;
   };
   auto f = std::make_shared<flags>();
-  auto* cmd = app.add_subcommand(
-      "target",
-      "Run the built-in HTTP/1.1 target server: a fast keep-alive server to demo stampede on, "
-      "benchmark it against, and check its counts with (GET /stats)");
+  auto* cmd = app.add_subcommand("target",
+                                 "Run the built-in target server (HTTP/1.1, h2c and WebSocket on "
+                                 "one port): a fast server to demo stampede on, "
+                                 "benchmark it against, and check its counts with (GET /stats)");
   cmd->footer(
       "Endpoints:\n"
       "  GET /              a small fixed body\n"
@@ -90,8 +90,14 @@ void register_target_command(CLI::App& app, int& exit) {
       "  /echo              the request body back, with its Content-Type (any method)\n"
       "  /json              a small JSON document, for checks and captures\n"
       "  /close             closes the connection without answering\n"
+      "  /ws/echo           WebSocket: every message sent back as it came (text or binary)\n"
+      "  /ws/pubsub?channel=NAME  WebSocket: receives what is published to NAME\n"
+      "  POST /publish?channel=NAME  the body goes to NAME's subscribers; answers\n"
+      "                     {\"channel\", \"delivered\"}\n"
       "  GET /stats         counters as JSON: requests (/stats itself excluded),\n"
-      "                     connections_accepted, connections_open, requests_by_path, bytes\n"
+      "                     connections_accepted, connections_open, requests_by_path, bytes,\n"
+      "                     websocket {open, messages_in, messages_out},\n"
+      "                     pubsub {published, deliveries}\n"
       "  POST /stats/reset  zeroes the counters\n"
       "Prints 'stampede target listening on HOST:PORT (threads: N)' once listening; stops\n"
       "cleanly on SIGINT or SIGTERM.\n"

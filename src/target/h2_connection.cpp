@@ -45,9 +45,10 @@ struct stream {
 
 class h2_server : public std::enable_shared_from_this<h2_server> {
  public:
-  h2_server(tcp::socket& socket, target_stats& stats)
+  h2_server(tcp::socket& socket, target_stats& stats, pubsub_hub& hub)
       : socket_(socket),
         stats_(stats),
+        hub_(hub),
         wake_(socket.get_executor()),
         done_signal_(socket.get_executor()) {}
 
@@ -141,7 +142,7 @@ class h2_server : public std::enable_shared_from_this<h2_server> {
   }
 
   /// `self` keeps the connection alive while the writer runs.
-  asio::awaitable<void> write_loop(std::shared_ptr<h2_server> self) {
+  asio::awaitable<void> write_loop([[maybe_unused]] std::shared_ptr<h2_server> self) {
     while (true) {
       if (!co_await flush_once()) {
         break;
@@ -168,6 +169,10 @@ class h2_server : public std::enable_shared_from_this<h2_server> {
     }
     auto& s = *it->second;
     s.plan = plan_request(s.method, s.path, s.body, s.content_type, stats_);
+    if (s.plan.publish) {
+      s.plan.owned = publish(hub_, stats_, s.plan.channel, s.body);
+      s.plan.body = s.plan.owned;
+    }
     if (s.plan.close) {
       // As over HTTP/1.1: the connection ends without an answer.
       nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
@@ -299,6 +304,7 @@ class h2_server : public std::enable_shared_from_this<h2_server> {
 
   tcp::socket& socket_;
   target_stats& stats_;
+  pubsub_hub& hub_;
   asio::steady_timer wake_;         ///< wakes the writer
   asio::steady_timer done_signal_;  ///< wakes run() when the writer is done
   bool reading_done_ = false;
@@ -313,8 +319,8 @@ class h2_server : public std::enable_shared_from_this<h2_server> {
 }  // namespace
 
 asio::awaitable<void> serve_h2(tcp::socket& socket, std::string_view already_read,
-                               target_stats& stats) {
-  auto server = std::make_shared<h2_server>(socket, stats);
+                               target_stats& stats, pubsub_hub& hub) {
+  auto server = std::make_shared<h2_server>(socket, stats, hub);
   co_await server->run(already_read);
 }
 

@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "target/pubsub_hub.hpp"
 #include "target/target_stats.hpp"
 
 namespace stampede::target {
@@ -19,6 +20,7 @@ inline constexpr std::string_view h2_client_preface = "PRI * HTTP/2.0\r\n\r\nSM\
 /// Serves HTTP/2 on `socket` until either side ends the connection. `already_read` holds the
 /// bytes read before the protocol was known (the preface and whatever followed it).
 boost::asio::awaitable<void> serve_h2(boost::asio::ip::tcp::socket& socket,
-                                      std::string_view already_read, target_stats& stats);
+                                      std::string_view already_read, target_stats& stats,
+                                      pubsub_hub& hub);
 
 }  // namespace stampede::target

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include <nlohmann/json.hpp>
+
 namespace stampede::target {
 
 std::string_view filler() {
@@ -34,6 +36,14 @@ std::optional<std::uint64_t> parse_number(std::string_view s) {
     return std::nullopt;
   }
   return out;
+}
+
+std::string publish(pubsub_hub& hub, target_stats& stats, std::string_view channel,
+                    std::string_view message) {
+  const auto delivered = hub.publish(std::string(channel), std::string(message));
+  stats.published.fetch_add(1, std::memory_order_relaxed);
+  stats.deliveries.fetch_add(delivered, std::memory_order_relaxed);
+  return nlohmann::json{{"channel", channel}, {"delivered", delivered}}.dump();
 }
 
 namespace {
@@ -123,6 +133,24 @@ route_plan plan_request(std::string_view method, std::string_view target, std::s
     route_plan p;
     p.type = "application/json";
     p.body = json_body;
+    return p;
+  }
+  if (path == "/ws/echo" || path == "/ws/pubsub") {
+    // Reached only without an upgrade: the connection hands WebSocket handshakes over before
+    // planning.
+    stats.count(path == "/ws/echo" ? endpoint::ws_echo : endpoint::ws_pubsub);
+    return text(426, "use a WebSocket client (Upgrade: websocket)\n");
+  }
+  if (path == "/publish") {
+    stats.count(endpoint::publish);
+    const auto channel = query_param(query, "channel");
+    if (method != "POST" || channel.empty()) {
+      return text(400, "usage: POST /publish?channel=NAME with the message as the body\n");
+    }
+    route_plan p;
+    p.type = "application/json";
+    p.publish = true;
+    p.channel = channel;
     return p;
   }
   if (path == "/close") {

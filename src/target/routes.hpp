@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "target/pubsub_hub.hpp"
 #include "target/target_stats.hpp"
 
 namespace stampede::target {
@@ -33,12 +34,21 @@ struct route_plan {
   bool chunked = false;
   std::chrono::milliseconds delay{0};  ///< /delay: answer after this long
   bool close = false;                  ///< /close: drop the connection without an answer
+  /// POST /publish?channel=NAME: give the request body to the channel's subscribers, then
+  /// answer {"channel", "delivered"}.
+  bool publish = false;
+  std::string_view channel;
 };
 
 /// Plans the answer to `method target` (origin form, with its query). `body` and
 /// `content_type` are the request's, for /echo; the plan may point into them.
 route_plan plan_request(std::string_view method, std::string_view target, std::string_view body,
                         std::string_view content_type, target_stats& stats);
+
+/// Carries out a publish plan: hands `message` to `channel`'s subscribers, counts it, and
+/// returns the answer's JSON body.
+std::string publish(pubsub_hub& hub, target_stats& stats, std::string_view channel,
+                    std::string_view message);
 
 /// The value of `name` in a query string ("ms=20&x=1"), or empty.
 std::string_view query_param(std::string_view query, std::string_view name);

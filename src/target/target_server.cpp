@@ -36,6 +36,7 @@
 #include "target/detail/request_reader.hpp"
 #include "target/h2_connection.hpp"
 #include "target/routes.hpp"
+#include "target/ws_connection.hpp"
 
 namespace stampede::target {
 namespace {
@@ -92,8 +93,8 @@ enum class framing { none, length, chunked };
 /// the frame of its serving coroutine; everything it reuses from request to request is here.
 class connection {
  public:
-  connection(tcp::socket socket, target_stats& stats)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), stats_(stats) {}
+  connection(tcp::socket socket, target_stats& stats, pubsub_hub& hub)
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), stats_(stats), hub_(hub) {}
 
   asio::awaitable<void> serve() {
     error_code ec;
@@ -107,7 +108,7 @@ class connection {
       case protocol::h2: {
         const auto first = buffer.cdata();
         const std::string already(static_cast<const char*>(first.data()), first.size());
-        co_await serve_h2(socket_, already, stats_);
+        co_await serve_h2(socket_, already, stats_, hub_);
         socket_.close(ec);
         co_return;
       }
@@ -174,8 +175,23 @@ class connection {
 
   /// Answers one request. Returns false when the connection must close.
   asio::awaitable<bool> handle() {
+    if (request_.upgrade_websocket && request_.target.starts_with("/ws/")) {
+      const std::string_view target = request_.target;
+      const auto q = target.find('?');
+      const auto path = target.substr(0, q);
+      if (path == "/ws/echo" || path == "/ws/pubsub") {
+        stats_.count(path == "/ws/echo" ? endpoint::ws_echo : endpoint::ws_pubsub);
+        const auto query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+        co_await serve_websocket(std::move(socket_), request_, path, query, stats_, hub_);
+        co_return false;
+      }
+    }
     auto plan = plan_request(http::to_string(request_.method), request_.target, request_.body,
                              request_.content_type, stats_);
+    if (plan.publish) {
+      plan.owned = publish(hub_, stats_, plan.channel, request_.body);
+      plan.body = plan.owned;
+    }
     if (plan.delay.count() > 0) {
       timer_.expires_after(plan.delay);
       co_await timer_.async_wait(use_tuple);
@@ -340,6 +356,7 @@ class connection {
   tcp::socket socket_;
   asio::steady_timer timer_;  ///< /delay, and the linger deadline
   target_stats& stats_;
+  pubsub_hub& hub_;
   detail::request request_;
   fmt::memory_buffer out_;                  ///< the response head
   std::vector<asio::const_buffer> pieces_;  ///< one gathered write of /bytes
@@ -349,8 +366,9 @@ class connection {
   bool head_only_ = false;  ///< HEAD: the head of the answer, without its body
 };
 
-asio::awaitable<void> serve_connection(tcp::socket socket, std::shared_ptr<target_stats> stats) {
-  connection c(std::move(socket), *stats);
+asio::awaitable<void> serve_connection(tcp::socket socket, std::shared_ptr<target_stats> stats,
+                                       std::shared_ptr<pubsub_hub> hub) {
+  connection c(std::move(socket), *stats, *hub);
   co_await c.serve();
   stats->connections_open.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -420,7 +438,8 @@ struct target_server::shard {
         }
         stats.connections_accepted.fetch_add(1, std::memory_order_relaxed);
         stats.connections_open.fetch_add(1, std::memory_order_relaxed);
-        asio::co_spawn(ctx, serve_connection(std::move(socket), server.stats_), asio::detached);
+        asio::co_spawn(ctx, serve_connection(std::move(socket), server.stats_, server.hub_),
+                       asio::detached);
         continue;
       }
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
@@ -446,7 +465,7 @@ struct target_server::shard {
 };
 
 target_server::target_server(const target_options& options)
-    : stats_(std::make_shared<target_stats>()) {
+    : stats_(std::make_shared<target_stats>()), hub_(std::make_shared<pubsub_hub>()) {
   const auto requested = resolve(options.host, options.port);
   const unsigned threads = std::max(1u, options.threads);
   const bool share_port = threads > 1;

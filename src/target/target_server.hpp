@@ -33,6 +33,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "target/pubsub_hub.hpp"
 #include "target/target_stats.hpp"
 
 namespace stampede::target {
@@ -80,6 +81,7 @@ class target_server {
  private:
   struct shard;
   std::shared_ptr<target_stats> stats_;
+  std::shared_ptr<pubsub_hub> hub_;
   std::vector<std::unique_ptr<shard>> shards_;
   boost::asio::ip::tcp::endpoint endpoint_;
   /// Set when a failing accept has been reported, cleared by the next accept that succeeds.

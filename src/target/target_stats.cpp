@@ -14,6 +14,10 @@ void target_stats::reset() {
   for (auto& c : by_endpoint) {
     c.store(0, std::memory_order_relaxed);
   }
+  websocket_messages_in.store(0, std::memory_order_relaxed);
+  websocket_messages_out.store(0, std::memory_order_relaxed);
+  published.store(0, std::memory_order_relaxed);
+  deliveries.store(0, std::memory_order_relaxed);
   const std::lock_guard lock(remotes_mutex_);
   remotes_.clear();
 }
@@ -42,7 +46,14 @@ std::string target_stats::to_json() const {
       {"connections_open", connections_open.load(std::memory_order_relaxed)},
       {"bytes_in", bytes_in.load(std::memory_order_relaxed)},
       {"bytes_out", bytes_out.load(std::memory_order_relaxed)},
-      {"requests_by_path", by_path}}
+      {"requests_by_path", by_path},
+      {"websocket",
+       {{"open", websockets_open.load(std::memory_order_relaxed)},
+        {"messages_in", websocket_messages_in.load(std::memory_order_relaxed)},
+        {"messages_out", websocket_messages_out.load(std::memory_order_relaxed)}}},
+      {"pubsub",
+       {{"published", published.load(std::memory_order_relaxed)},
+        {"deliveries", deliveries.load(std::memory_order_relaxed)}}}}
       .dump();
 }
 

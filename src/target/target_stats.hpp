@@ -24,11 +24,15 @@ enum class endpoint : std::uint8_t {
   echo,
   json,
   close,
+  ws_echo,    ///< WebSocket handshakes
+  ws_pubsub,  ///< WebSocket handshakes
+  publish,
   other,
   rejected
 };
-inline constexpr std::array<std::string_view, 9> endpoint_paths = {
-    "/", "/delay", "/status", "/bytes", "/echo", "/json", "/close", "other", "rejected"};
+inline constexpr std::array<std::string_view, 12> endpoint_paths = {
+    "/",      "/delay",   "/status",    "/bytes",   "/echo", "/json",
+    "/close", "/ws/echo", "/ws/pubsub", "/publish", "other", "rejected"};
 
 /// Counters shared by every target thread. Relaxed atomics: each counter is exact once the
 /// traffic stops, which is when tests read them. A request is counted when it has been read,
@@ -45,6 +49,11 @@ struct target_stats {
   std::atomic<std::uint64_t> bytes_in{0};   ///< request bytes parsed, /stats requests included
   std::atomic<std::uint64_t> bytes_out{0};  ///< response bytes written or being written
   std::array<std::atomic<std::uint64_t>, endpoint_paths.size()> by_endpoint{};
+  std::atomic<std::uint64_t> websocket_messages_in{0};
+  std::atomic<std::uint64_t> websocket_messages_out{0};
+  std::atomic<std::int64_t> websockets_open{0};  ///< not zeroed by reset(), like connections
+  std::atomic<std::uint64_t> published{0};       ///< messages given to POST /publish
+  std::atomic<std::uint64_t> deliveries{0};      ///< copies handed to subscribers
 
   void count(endpoint e) {
     requests.fetch_add(1, std::memory_order_relaxed);
@@ -57,8 +66,9 @@ struct target_stats {
   /// Zeroes everything but connections_open, and forgets the source addresses.
   void reset();
   /// {"requests", "remote_addresses" (distinct source addresses), "connections_accepted",
-  /// "connections_open", "bytes_in", "bytes_out", "requests_by_path": {path: count}}; paths
-  /// never requested are left out.
+  /// "connections_open", "bytes_in", "bytes_out", "requests_by_path": {path: count},
+  /// "websocket": {"open", "messages_in", "messages_out"}, "pubsub": {"published",
+  /// "deliveries"}}; paths never requested are left out.
   std::string to_json() const;
 
  private:

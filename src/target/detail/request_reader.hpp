@@ -21,7 +21,10 @@ struct request {
   std::string target;
   std::string body;
   std::string content_type;
-  bool expect_continue = false;  ///< "Expect: 100-continue": the client waits before the body
+  bool expect_continue = false;    ///< "Expect: 100-continue": the client waits before the body
+  bool upgrade_websocket = false;  ///< "Upgrade: websocket"
+  std::string websocket_key;       ///< Sec-WebSocket-Key
+  std::string websocket_version;   ///< Sec-WebSocket-Version
 
   void clear() {
     method = http::verb::unknown;
@@ -30,6 +33,9 @@ struct request {
     body.clear();
     content_type.clear();
     expect_continue = false;
+    upgrade_websocket = false;
+    websocket_key.clear();
+    websocket_version.clear();
   }
 };
 
@@ -63,6 +69,12 @@ class request_reader final : public http::basic_parser<true> {
       request_.content_type.assign(value.data(), value.size());
     } else if (name == http::field::expect) {
       request_.expect_continue = boost::beast::iequals(value, "100-continue");
+    } else if (name == http::field::upgrade) {
+      request_.upgrade_websocket = boost::beast::iequals(value, "websocket");
+    } else if (name == http::field::sec_websocket_key) {
+      request_.websocket_key.assign(value.data(), value.size());
+    } else if (name == http::field::sec_websocket_version) {
+      request_.websocket_version.assign(value.data(), value.size());
     }
   }
   void on_header_impl(error_code&) override {}
