@@ -55,13 +55,25 @@ std::string lower(std::string s) {
 
 scenario::campaign make_quick_campaign(const quick_options& q) {
   std::string error;
-  const auto url = net::parse_url(q.url, &error);
+  auto url = net::parse_url(q.url, &error);
   if (!url) {
     throw std::invalid_argument(fmt::format("--url: {}", error));
   }
   if (q.connections == 0) {
     throw std::invalid_argument("-c: needs at least one connection");
   }
+  if (q.h2 && !url->http2()) {
+    url->scheme = url->tls() ? "h2" : "h2c";
+  }
+  if (q.streams == 0 || q.streams > 1000) {
+    throw std::invalid_argument(fmt::format("-m: expected 1 to 1000 streams, got {}", q.streams));
+  }
+  if (q.streams > 1 && !url->http2()) {
+    throw std::invalid_argument(
+        "-m: concurrent streams need HTTP/2 (add --h2, or use an h2c:// or h2:// URL)");
+  }
+  // Over HTTP/2 each connection carries `streams` users, each with one request in flight.
+  const std::uint64_t users = q.connections * q.streams;
   scenario::campaign c;
   c.name = "quick";
   c.target = url->origin();
@@ -73,6 +85,7 @@ scenario::campaign make_quick_campaign(const quick_options& q) {
     c.defaults_.connect_timeout = duration_flag("--connect-timeout", *q.connect_timeout);
   }
   c.defaults_.insecure = q.insecure;
+  c.defaults_.streams = q.streams;
 
   scenario::request_step step;
   step.method = q.method;
@@ -106,7 +119,7 @@ scenario::campaign make_quick_campaign(const quick_options& q) {
       throw std::invalid_argument("--rate: cannot be combined with -u or -n");
     }
     p.length = length;
-    p.model = scenario::throughput_model{*q.rate, q.connections};
+    p.model = scenario::throughput_model{*q.rate, users};
   } else if (q.user_steps) {
     if (q.requests) {
       throw std::invalid_argument("-u: cannot be combined with -n");
@@ -118,7 +131,7 @@ scenario::campaign make_quick_campaign(const quick_options& q) {
     p.model = s;
   } else {
     scenario::closed_model closed;
-    closed.users = q.connections;
+    closed.users = users;
     if (q.requests) {
       if (*q.requests == 0) {
         throw std::invalid_argument("-n: needs at least one request");
@@ -142,6 +155,9 @@ scenario::campaign make_quick_campaign(const quick_options& q) {
 
   // What is stored with the run, so `stampede show` can say what was asked.
   std::string text = fmt::format("# stampede run --url {}\ntarget: {}\n", q.url, c.target);
+  if (url->http2()) {
+    text += fmt::format("defaults:\n  streams: {}\n", q.streams);
+  }
   text += fmt::format("phases:\n  - name: quick\n    # connections: {}", q.connections);
   if (q.requests) {
     text += fmt::format(", requests: {}", *q.requests);

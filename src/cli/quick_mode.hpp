@@ -18,6 +18,8 @@ struct quick_options {
   std::optional<double> rate;             ///< --rate
   std::optional<std::string> user_steps;  ///< -u 10:20:30
   std::string method = "GET";
+  bool h2 = false;                   ///< --h2
+  std::uint32_t streams = 1;         ///< -m: HTTP/2 streams per connection
   std::vector<std::string> headers;  ///< "Name: value"
   std::optional<std::string> body;
   std::optional<std::string> timeout;

@@ -82,11 +82,13 @@ void register_run_command(CLI::App& app, int& exit) {
       "  stampede run --url http://127.0.0.1:8080/ -c 100 -d 30s\n"
       "  stampede run --url http://127.0.0.1:8080/ --rate 2000 -c 50 -d 1m\n"
       "  stampede run --url http://127.0.0.1:8080/ -u 10:20:30 -d 10s\n"
+      "  stampede run --url h2c://127.0.0.1:8080/ -c 100 -m 10 -n 100000\n"
       "\nExit codes: 0 ok, 99 a threshold failed, 2 usage or campaign error, 1 runtime failure");
   cmd->add_option("file", flags->file, "Campaign file (YAML)");
   cmd->add_option("--url", flags->quick.url, "Quick mode: the URL to load");
   cmd->add_option("-c,--connections", flags->quick.connections,
-                  "Quick mode: concurrent users, one connection each (default 10)");
+                  "Quick mode: connections (default 10); over HTTP/1.1 one user each, over "
+                  "HTTP/2 -m users each");
   cmd->add_option("-n,--requests", flags->quick.requests, "Quick mode: total requests, then stop");
   cmd->add_option("-d,--duration", flags->quick.duration,
                   "Quick mode: how long (default 10s); with -u, each step's length");
@@ -95,7 +97,13 @@ void register_run_command(CLI::App& app, int& exit) {
                   "counts from each request's intended send time");
   cmd->add_option("-u,--users", flags->quick.user_steps,
                   "Quick mode: user steps, e.g. 10:20:30 runs 10, then 20, then 30 users");
-  cmd->add_option("-m,--method", flags->quick.method, "Quick mode: HTTP method (default GET)");
+  cmd->add_option("-X,--method", flags->quick.method, "Quick mode: HTTP method (default GET)");
+  cmd->add_flag("--h2", flags->quick.h2,
+                "Quick mode: HTTP/2: with prior knowledge (h2c) for http:// URLs, by ALPN over "
+                "TLS for https:// (the same as h2c:// and h2:// URLs)");
+  cmd->add_option("-m,--streams", flags->quick.streams,
+                  "Quick mode, HTTP/2: concurrent streams per connection (default 1); -c C -m M "
+                  "runs C x M users, M on each connection, as h2load does");
   cmd->add_option("-H,--header", flags->quick.headers, "Quick mode: header 'Name: value'");
   cmd->add_option("--body", flags->quick.body, "Quick mode: request body");
   cmd->add_option("--timeout", flags->quick.timeout, "Quick mode: request timeout (default 30s)");

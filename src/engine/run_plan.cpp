@@ -147,6 +147,9 @@ std::shared_ptr<const run_plan> run_plan::build(scenario::campaign c, const run_
   plan->connect.tls = target->tls();
   plan->connect.insecure = campaign.defaults_.insecure;
   plan->connect.server_name = target->host;
+  if (target->http2() && target->tls()) {
+    plan->connect.alpn = {"h2"};
+  }
   if (options.resolve) {
     try {
       plan->connect.endpoints = net::resolve(target->host, target->port);

@@ -3,12 +3,27 @@
 
 #include "engine/run_plan.hpp"
 #include "protocol/http1/http1_session.hpp"
+#include "protocol/http2/h2_pool.hpp"
 
 namespace stampede::engine {
 
 session_factory make_session_factory(const run_plan& plan) {
+  const auto& defaults = plan.campaign.defaults_;
+  if (plan.target.http2()) {
+    protocol::http2::h2_settings settings;
+    settings.scheme = std::string(plan.target.web_scheme());
+    settings.authority = plan.target.host_header();
+    settings.connect_timeout = defaults.connect_timeout;
+    settings.window_size = defaults.window_size;
+    settings.connection_window_size = defaults.connection_window_size;
+    // Called once per worker: each worker's users share that worker's connections.
+    auto pool = std::make_shared<protocol::http2::h2_pool>(settings, defaults.streams);
+    return [pool](boost::asio::io_context& ctx, net::connector& connector) {
+      return pool->make_session(ctx, connector);
+    };
+  }
   auto host = plan.target.host_header();
-  auto connect_timeout = plan.campaign.defaults_.connect_timeout;
+  auto connect_timeout = defaults.connect_timeout;
   return [host, connect_timeout](boost::asio::io_context& ctx, net::connector& connector) {
     return std::make_shared<protocol::http1::http1_session>(ctx, connector, host, connect_timeout);
   };

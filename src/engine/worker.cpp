@@ -297,8 +297,12 @@ void worker::start_phase(phase_state& ph) {
     const slice mine{index_, count_};
     ph.users = mine.share_of(closed->users);
     if (closed->iterations) {
+      // Only workers with users can run iterations: the budget is split among those
+      // (workers index < users), so -c 1 -n 10 on two threads still runs 10.
       ph.limited = true;
-      ph.iterations_left = mine.share_of(*closed->iterations);
+      const auto with_users = std::min<std::uint64_t>(closed->users, count_);
+      ph.iterations_left =
+          index_ < with_users ? slice{index_, with_users}.share_of(*closed->iterations) : 0;
     }
     for (std::uint64_t k = index_; k < closed->users; k += count_) {
       spawn(closed_user(ph, k, closed->users));
@@ -413,7 +417,9 @@ asio::awaitable<void> worker::throughput_connection(phase_state& ph, std::uint64
   auto vu = make_user(k);
   ++active_users_;
   while (active(ph)) {
-    if (!co_await run_iteration(*vu, ph) && !active(ph)) {
+    // Awaited alone: GCC 12 miscompiles a co_await inside a && or || chain.
+    const bool completed = co_await run_iteration(*vu, ph);
+    if (!completed && !active(ph)) {
       break;
     }
     if (ph.dispatcher && !ph.dispatcher->next_due()) {
@@ -592,6 +598,11 @@ asio::awaitable<bool> worker::run_request(virtual_user& vu, const compiled_reque
   ++m.requests;
   m.bytes_in += r.bytes_in;
   m.bytes_out += r.bytes_out;
+  if (r.http2) {
+    ++m.http2_streams;
+    m.streams_reset += r.stream_reset ? 1 : 0;
+    m.goaways += r.goaways;
+  }
   if (r.connected) {
     ++m.connections_opened;
     m.connect.record(to_us(r.connect_time));

@@ -37,6 +37,9 @@ void metric_set::merge(const metric_set& other, gauges how) {
   checks_passed += other.checks_passed;
   checks_failed += other.checks_failed;
   late_starts += other.late_starts;
+  http2_streams += other.http2_streams;
+  streams_reset += other.streams_reset;
+  goaways += other.goaways;
   for (std::size_t i = 0; i < status_codes.size(); ++i) {
     status_codes[i] += other.status_codes[i];
   }

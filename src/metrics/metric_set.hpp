@@ -43,7 +43,10 @@ struct metric_set {
   std::uint64_t iterations_dropped = 0;    ///< open model: could not start (max_users reached)
   std::uint64_t checks_passed = 0;
   std::uint64_t checks_failed = 0;
-  std::uint64_t late_starts = 0;  ///< scheduled sends that left more than 1 ms late
+  std::uint64_t late_starts = 0;    ///< scheduled sends that left more than 1 ms late
+  std::uint64_t http2_streams = 0;  ///< subset of requests: exchanges on HTTP/2 streams
+  std::uint64_t streams_reset = 0;  ///< HTTP/2 streams the server reset (RST_STREAM)
+  std::uint64_t goaways = 0;        ///< HTTP/2 GOAWAY frames received
   std::array<std::uint64_t, status_code_slots> status_codes{};
   std::array<std::uint64_t, error_class_count> errors{};
   std::array<std::string, error_class_count> error_samples;  ///< first message of each class

@@ -34,6 +34,9 @@ constexpr named_counter counters[] = {
     {"checks_passed", &metric_set::checks_passed},
     {"checks_failed", &metric_set::checks_failed},
     {"late_starts", &metric_set::late_starts},
+    {"http2_streams", &metric_set::http2_streams},
+    {"streams_reset", &metric_set::streams_reset},
+    {"goaways", &metric_set::goaways},
     {"active_users", &metric_set::active_users},
     {"active_connections", &metric_set::active_connections},
 };

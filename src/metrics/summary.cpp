@@ -83,6 +83,9 @@ summary summary::build(const metric_set& totals, const metric_layout& layout, do
   s.iterations_completed = totals.iterations_completed;
   s.iterations_dropped = totals.iterations_dropped;
   s.late_starts = totals.late_starts;
+  s.http2_streams = totals.http2_streams;
+  s.streams_reset = totals.streams_reset;
+  s.goaways = totals.goaways;
   s.checks_passed = totals.checks_passed;
   s.checks_failed = totals.checks_failed;
   for (std::size_t i = 0; i < layout.scenarios.size(); ++i) {
@@ -230,6 +233,16 @@ void to_json(nlohmann::json& j, const summary& s) {
       {"degraded", s.degraded},
       {"events", s.events},
   };
+  if (s.http2_streams > 0) {
+    const double per_connection =
+        s.connections_opened > 0
+            ? static_cast<double>(s.http2_streams) / static_cast<double>(s.connections_opened)
+            : 0.0;
+    j["http2"] = {{"streams", s.http2_streams},
+                  {"streams_per_connection", per_connection},
+                  {"streams_reset", s.streams_reset},
+                  {"goaways", s.goaways}};
+  }
 }
 
 void from_json(const nlohmann::json& j, summary& s) {
@@ -250,6 +263,11 @@ void from_json(const nlohmann::json& j, summary& s) {
   s.tls = stats_from(j.value("tls_ms", nlohmann::json()));
   s.schedule_lag = stats_from(j.value("schedule_lag_ms", nlohmann::json()));
   s.late_starts = j.value("late_starts", std::uint64_t{0});
+  if (const auto h2 = j.value("http2", nlohmann::json::object()); h2.is_object()) {
+    s.http2_streams = h2.value("streams", std::uint64_t{0});
+    s.streams_reset = h2.value("streams_reset", std::uint64_t{0});
+    s.goaways = h2.value("goaways", std::uint64_t{0});
+  }
   s.degraded = j.value("degraded", false);
   s.events = j.value("events", std::vector<std::string>{});
   const auto status_codes_json = j.value("status_codes", nlohmann::json::object());

@@ -74,6 +74,7 @@ struct summary {
   std::uint64_t peak_users = 0, peak_connections = 0;
   std::uint64_t iterations_started = 0, iterations_completed = 0, iterations_dropped = 0;
   std::uint64_t late_starts = 0;
+  std::uint64_t http2_streams = 0, streams_reset = 0, goaways = 0;
   std::uint64_t checks_passed = 0, checks_failed = 0;
 
   std::vector<scenario_summary> scenarios;

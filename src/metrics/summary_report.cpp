@@ -110,6 +110,17 @@ std::string format_summary(const summary& s, bool color) {
   out += fmt::format("  {:<13}{} peak users, {} peak connections, {} opened\n", "concurrency",
                      group_digits(s.peak_users), group_digits(s.peak_connections),
                      group_digits(s.connections_opened));
+  if (s.http2_streams > 0) {
+    const double per_connection =
+        s.connections_opened > 0
+            ? static_cast<double>(s.http2_streams) / static_cast<double>(s.connections_opened)
+            : 0.0;
+    out += fmt::format(
+        "  {:<13}{} streams, {:.1f} per connection, {} reset by the server, {} "
+        "GOAWAY\n",
+        "http2", group_digits(s.http2_streams), per_connection, group_digits(s.streams_reset),
+        group_digits(s.goaways));
+  }
   if (!s.status_codes.empty()) {
     std::string codes;
     for (const auto& [code, n] : s.status_codes) {

@@ -29,10 +29,21 @@ std::string to_string(const asio::ip::tcp::endpoint& ep) {
 
 }  // namespace
 
-std::shared_ptr<asio::ssl::context> make_client_tls_context(bool insecure) {
+std::shared_ptr<asio::ssl::context> make_client_tls_context(bool insecure,
+                                                            const std::vector<std::string>& alpn) {
   auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
   ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                    asio::ssl::context::no_sslv3);
+  if (!alpn.empty()) {
+    std::string wire;  // length-prefixed names, as the TLS extension carries them
+    for (const auto& name : alpn) {
+      wire += static_cast<char>(name.size());
+      wire += name;
+    }
+    SSL_CTX_set_alpn_protos(ctx->native_handle(),
+                            reinterpret_cast<const unsigned char*>(wire.data()),
+                            static_cast<unsigned>(wire.size()));
+  }
   if (insecure) {
     ctx->set_verify_mode(asio::ssl::verify_none);
   } else {
@@ -92,7 +103,7 @@ std::vector<asio::ip::tcp::endpoint> resolve(const std::string& host, std::uint1
 
 connector::connector(connect_settings settings) : settings_(std::move(settings)) {
   if (settings_.tls) {
-    tls_context_ = make_client_tls_context(settings_.insecure);
+    tls_context_ = make_client_tls_context(settings_.insecure, settings_.alpn);
   }
 }
 
@@ -101,6 +112,16 @@ std::unique_ptr<stream> connector::make_stream(asio::io_context& ctx) {
     return std::make_unique<stream>(ctx, *tls_context_);
   }
   return std::make_unique<stream>(ctx);
+}
+
+std::string alpn_selected(stream& s) {
+  if (s.tls() == nullptr) {
+    return {};
+  }
+  const unsigned char* name = nullptr;
+  unsigned length = 0;
+  SSL_get0_alpn_selected(s.tls()->native_handle(), &name, &length);
+  return name == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(name), length);
 }
 
 asio::awaitable<dial_result> connector::dial(stream& s) {

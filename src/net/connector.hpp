@@ -25,10 +25,17 @@ struct connect_settings {
   bool tls = false;
   bool insecure = false;    ///< skip certificate verification
   std::string server_name;  ///< SNI and certificate host name
+  /// Application protocols offered by ALPN, in order ("h2"); empty offers none.
+  std::vector<std::string> alpn;
 };
 
-/// Creates the client TLS context: system trust store, peer verification unless insecure.
-std::shared_ptr<asio::ssl::context> make_client_tls_context(bool insecure);
+/// Creates the client TLS context: system trust store, peer verification unless insecure,
+/// `alpn` offered in the handshake.
+std::shared_ptr<asio::ssl::context> make_client_tls_context(
+    bool insecure, const std::vector<std::string>& alpn = {});
+
+/// The protocol the server chose by ALPN on a handshaken stream; empty when none.
+std::string alpn_selected(stream& s);
 
 /// Parses "127.0.0.2-127.0.0.9" or "10.0.0.1,10.0.0.2" (IPv4 ranges or comma lists).
 /// Throws std::invalid_argument naming the bad part.

@@ -16,7 +16,7 @@ std::optional<url> fail(std::string* error, std::string message) {
 }  // namespace
 
 std::string url::host_header() const {
-  const bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
+  const bool default_port = port == (tls() ? 443 : 80);
   const bool v6 = host.find(':') != std::string::npos;
   std::string h = v6 ? "[" + host + "]" : host;
   if (!default_port) {
@@ -40,8 +40,10 @@ std::optional<url> parse_url(std::string_view text, std::string* error) {
   for (auto& c : u.scheme) {
     c = static_cast<char>(c | 0x20);
   }
-  if (u.scheme != "http" && u.scheme != "https") {
-    return fail(error, "unsupported scheme '" + u.scheme + "' (use http or https)");
+  if (u.scheme != "http" && u.scheme != "https" && u.scheme != "h2c" && u.scheme != "h2") {
+    return fail(error, "unsupported scheme '" + u.scheme +
+                           "' (use http, https, h2c for HTTP/2 with prior knowledge, or h2 for "
+                           "HTTP/2 over TLS)");
   }
   auto rest = text.substr(sep + 3);
   const auto path_start = rest.find_first_of("/?");

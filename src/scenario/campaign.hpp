@@ -155,6 +155,10 @@ struct defaults {
   duration connect_timeout = std::chrono::seconds(10);
   duration request_timeout = std::chrono::seconds(30);
   bool insecure = false;  ///< skip TLS certificate verification
+  // HTTP/2 only (h2c:// and h2:// targets).
+  std::uint32_t streams = 1;  ///< users sharing one connection, each with a stream in flight
+  std::uint32_t window_size = 1u << 20;             ///< per stream, bytes
+  std::uint32_t connection_window_size = 1u << 24;  ///< per connection, bytes
 };
 
 /// What a distributed run does when an agent is lost mid-run.
@@ -166,7 +170,7 @@ enum class agent_loss_policy {
 
 struct campaign {
   std::string name;    ///< from `name:` or the file name
-  std::string target;  ///< base URL: http://host:port or https://host:port
+  std::string target;  ///< base URL: http(s)://host:port, or h2c:// or h2:// for HTTP/2
   defaults defaults_;
   std::vector<phase> phases;
   std::vector<scenario> scenarios;

@@ -33,6 +33,9 @@ constexpr int max_loop_depth = 16;
 constexpr std::uint64_t max_threads = 1024;
 constexpr std::uint64_t max_weight = 1'000'000;
 constexpr std::uint64_t max_loop_count = 1'000'000;
+constexpr std::uint64_t max_streams_per_connection = 1000;
+constexpr std::uint64_t max_h2_window = 0x7fffffff;  ///< RFC 9113 6.9.1
+constexpr std::uint32_t min_h2_connection_window = 65535;
 
 using field_names = std::span<const std::string_view>;
 
@@ -444,7 +447,7 @@ class campaign_reader {
           static_cast<std::uint32_t>(r_.positive_int(root["threads"], "threads", max_threads));
     }
     if (root["defaults"]) {
-      c.defaults_ = defaults_of(root["defaults"]);
+      c.defaults_ = defaults_of(root["defaults"], c.target);
     }
     if (root["on_agent_loss"]) {
       const auto policy = r_.text(root["on_agent_loss"], "on_agent_loss");
@@ -530,10 +533,39 @@ class campaign_reader {
     return text.back() == '/' ? text.substr(0, text.size() - 1) : text;
   }
 
-  defaults defaults_of(const YAML::Node& n) {
+  defaults defaults_of(const YAML::Node& n, const std::string& target) {
     defaults d;
     r_.expect_map(n, "defaults");
-    r_.only_fields(n, "defaults", {"headers", "connect_timeout", "request_timeout", "insecure"});
+    r_.only_fields(n, "defaults",
+                   {"headers", "connect_timeout", "request_timeout", "insecure", "streams",
+                    "window_size", "connection_window_size"});
+    const auto url = net::parse_url(target);
+    const bool http2 = url && url->http2();
+    for (const char* f : {"streams", "window_size", "connection_window_size"}) {
+      if (n[f] && !http2) {
+        r_.fail(n[f], std::string("defaults.") + f,
+                fmt::format("only HTTP/2 targets have it (target: h2c://host:port for prior "
+                            "knowledge, h2://host:port over TLS); this target is {}",
+                            target));
+      }
+    }
+    if (n["streams"]) {
+      d.streams = static_cast<std::uint32_t>(
+          r_.positive_int(n["streams"], "defaults.streams", max_streams_per_connection));
+    }
+    if (n["window_size"]) {
+      d.window_size = static_cast<std::uint32_t>(
+          r_.positive_int(n["window_size"], "defaults.window_size", max_h2_window));
+    }
+    if (n["connection_window_size"]) {
+      d.connection_window_size = static_cast<std::uint32_t>(r_.positive_int(
+          n["connection_window_size"], "defaults.connection_window_size", max_h2_window));
+      if (d.connection_window_size < min_h2_connection_window) {
+        r_.fail(n["connection_window_size"], "defaults.connection_window_size",
+                fmt::format("expected at least {} (HTTP/2's initial connection window), got {}",
+                            min_h2_connection_window, d.connection_window_size));
+      }
+    }
     if (n["headers"]) {
       d.headers = r_.headers(n["headers"], "defaults.headers");
     }

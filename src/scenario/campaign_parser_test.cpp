@@ -393,8 +393,10 @@ TEST(CampaignParser, TargetErrors) {
   };
   EXPECT_EQ(target("127.0.0.1:8080"),
             "c.yaml:1: target: expected a URL like http://host:port, got '127.0.0.1:8080'");
-  EXPECT_EQ(target("ftp://h"),
-            "c.yaml:1: target: unsupported scheme 'ftp' (use http or https), got 'ftp://h'");
+  EXPECT_EQ(
+      target("ftp://h"),
+      "c.yaml:1: target: unsupported scheme 'ftp' (use http, https, h2c for HTTP/2 with prior "
+      "knowledge, or h2 for HTTP/2 over TLS), got 'ftp://h'");
   EXPECT_EQ(target("http://:80"), "c.yaml:1: target: missing host, got 'http://:80'");
   EXPECT_EQ(target("http://h:99999"),
             "c.yaml:1: target: invalid port '99999', got 'http://h:99999'");

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "target/h2_connection.hpp"
+#include "protocol/http2/nghttp2_output.hpp"
 
 #include <nghttp2/nghttp2.h>
 
@@ -124,12 +125,7 @@ class h2_server : public std::enable_shared_from_this<h2_server> {
   /// Writes whatever nghttp2 has queued; false when the socket failed.
   asio::awaitable<bool> flush_once() {
     while (true) {
-      out_.clear();
-      const std::uint8_t* data = nullptr;
-      ssize_t n = 0;
-      while (out_.size() < write_batch && (n = nghttp2_session_mem_send(session_, &data)) > 0) {
-        out_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
-      }
+      const auto n = protocol::http2::take_output(session_, out_, write_batch);
       if (out_.empty()) {
         co_return n >= 0;
       }

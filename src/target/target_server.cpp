@@ -120,8 +120,12 @@ class connection {
       auto [read_ec, n] = co_await http::async_read_header(socket_, buffer, reader, use_tuple);
       std::uint64_t bytes_in = n;
       if (!read_ec && !reader.is_done()) {
-        if (request_.expect_continue && request_.version >= 11 && !co_await send_continue()) {
-          break;
+        if (request_.expect_continue && request_.version >= 11) {
+          // Awaited alone: GCC 12 miscompiles a co_await inside a && or || chain.
+          const bool continued = co_await send_continue();
+          if (!continued) {
+            break;
+          }
         }
         std::tie(read_ec, n) = co_await http::async_read(socket_, buffer, reader, use_tuple);
         bytes_in += n;
@@ -133,7 +137,8 @@ class connection {
       }
       keep_alive_ = reader.keep_alive();
       head_only_ = request_.method == http::verb::head;
-      if (!co_await handle() || !keep_alive_) {
+      const bool answered = co_await handle();
+      if (!answered || !keep_alive_) {
         break;
       }
       if (request_.body.capacity() > kept_buffer_capacity) {
@@ -248,7 +253,8 @@ class connection {
     }
     const std::array<asio::const_buffer, 2> parts{asio::buffer(out_.data(), out_.size()),
                                                   asio::buffer(body)};
-    co_return co_await write(parts) && keep_alive_;
+    const bool written = co_await write(parts);
+    co_return written&& keep_alive_;
   }
 
   /// /bytes: the head, then the filler block as often as needed, a megabyte per write.

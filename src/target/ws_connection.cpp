@@ -109,13 +109,25 @@ asio::awaitable<void> serve_websocket(tcp::socket socket, const detail::request&
   ws_stream ws(std::move(socket));
   ws.read_message_max(max_websocket_message);
   ws.auto_fragment(false);
+  // A subscriber is subscribed before its handshake is answered: once the client has the 101,
+  // every later publish reaches it (the writer sends what queued meanwhile).
+  const bool subscriber = path == "/ws/pubsub";
+  const std::string channel(subscriber ? query_param(query, "channel") : std::string_view());
+  std::shared_ptr<ws_subscriber> sub;
+  if (subscriber) {
+    sub = std::make_shared<ws_subscriber>(ws, stats);
+    hub.subscribe(channel, sub);
+  }
   auto [accept_ec] = co_await ws.async_accept(handshake_of(req), use_tuple);
   if (accept_ec) {
+    if (sub) {
+      hub.unsubscribe(channel, sub);
+    }
     co_return;
   }
   stats.websockets_open.fetch_add(1, std::memory_order_relaxed);
   beast::flat_buffer buffer;
-  if (path == "/ws/echo") {
+  if (!subscriber) {
     while (true) {
       auto [ec, n] = co_await ws.async_read(buffer, use_tuple);
       if (ec) {
@@ -131,9 +143,6 @@ asio::awaitable<void> serve_websocket(tcp::socket socket, const detail::request&
       buffer.consume(buffer.size());
     }
   } else {
-    const std::string channel(query_param(query, "channel"));
-    auto sub = std::make_shared<ws_subscriber>(ws, stats);
-    hub.subscribe(channel, sub);
     asio::co_spawn(ws.get_executor(), sub->write_loop(sub), asio::detached);
     // Subscribers only listen; what they send is read (answering pings and the close) and
     // dropped.

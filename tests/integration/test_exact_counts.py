@@ -19,6 +19,14 @@ def test_request_count_equals_target_and_connections_are_reused(workdir):
         check(s["latency_ms"]["count"] == 2000, "one latency sample per request", s["latency_ms"])
 
 
+def test_fewer_users_than_threads_still_run_every_request(workdir):
+    with target() as t:
+        t.reset()
+        r = run(["run", "--url", t.url + "/", "-c", "1", "-n", "11", "-t", "3", "-q"], workdir)
+        check(r.returncode == 0 and r.summary["requests"]["total"] == 11, "11 requests", r)
+        check(t.stats()["requests"] == 11, "the target saw 11", t.stats())
+
+
 def test_timed_campaign_counts_match_target_exactly(workdir):
     with target() as t:
         path = write(workdir, "c.yaml", """
@@ -67,5 +75,6 @@ def test_quick_mode_steps_and_rate(workdir):
 
 if __name__ == "__main__":
     main([test_request_count_equals_target_and_connections_are_reused,
+          test_fewer_users_than_threads_still_run_every_request,
           test_timed_campaign_counts_match_target_exactly,
           test_quick_mode_steps_and_rate])

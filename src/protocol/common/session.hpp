@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The one interface every protocol implements. The scenario engine drives sessions through it
-// and never includes a protocol header: HTTP/1.1 today, HTTP/2 and WebSocket behind the same
-// calls later.
+// and never includes a protocol header: HTTP/1.1 and HTTP/2 behind the same calls.
 #pragma once
 
 #include <chrono>
@@ -66,6 +65,9 @@ struct exchange_result {
   clock::time_point done_at{};
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
+  bool http2 = false;         ///< the exchange was an HTTP/2 stream
+  bool stream_reset = false;  ///< HTTP/2: the server reset the stream (RST_STREAM)
+  std::uint64_t goaways = 0;  ///< HTTP/2: GOAWAY frames received since the last report
 
   void clear() { *this = exchange_result{}; }
 };

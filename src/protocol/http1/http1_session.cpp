@@ -86,7 +86,8 @@ void http1_session::arm(clock::time_point deadline) {
   }
 }
 
-asio::awaitable<void> http1_session::watchdog(std::shared_ptr<http1_session> self) {
+asio::awaitable<void> http1_session::watchdog(
+    [[maybe_unused]] std::shared_ptr<http1_session> self) {
   while (!closing_ && deadline_ != clock::time_point::max()) {
     timer_expiry_ = deadline_;
     timer_.expires_at(timer_expiry_);

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "protocol/http2/h2_session.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/duration_text.hpp"
+
+namespace stampede::protocol::http2 {
+namespace {
+
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+/// A request a GOAWAY refused unprocessed is sent again at most this many times.
+constexpr int max_unprocessed_retries = 2;
+
+}  // namespace
+
+h2_session::h2_session(asio::io_context& ctx, net::connector& connector,
+                       std::shared_ptr<h2_pool> pool, std::shared_ptr<h2_slot> slot)
+    : ctx_(ctx),
+      connector_(connector),
+      pool_(std::move(pool)),
+      slot_(std::move(slot)),
+      call_(ctx) {}
+
+h2_session::~h2_session() {
+  close();
+  if (slot_->owner == this) {
+    slot_->owner = nullptr;
+  }
+  std::erase(slot_->waiting, &call_);
+  pool_->detach(slot_);
+}
+
+bool h2_session::connected() const noexcept {
+  return slot_->owner == this && slot_->link && slot_->link->is_open();
+}
+
+void h2_session::close() noexcept {
+  closing_ = true;
+  if (opening_) {
+    opening_->close();  // the dial ends at once
+  }
+  if (active_) {
+    active_->cancel(call_);
+  }
+  call_.signal.cancel();
+}
+
+asio::awaitable<std::shared_ptr<h2_link>> h2_session::open_link(exchange_result& result) {
+  auto& slot = *slot_;
+  if (slot.link) {
+    slot.pending_goaways += slot.link->take_goaways();
+    slot.link.reset();  // a draining link lives on through its reader until its streams end
+  }
+  slot.opening = true;
+  opening_ = std::make_shared<h2_link>(ctx_, connector_, pool_->settings());
+  const bool ok = co_await opening_->open(result);
+  auto link = std::move(opening_);
+  slot.opening = false;
+  ++slot.attempts;
+  slot.last_open_failed = !ok && !closing_;
+  if (ok) {
+    slot.link = link;
+    slot.owner = this;
+  } else if (slot.last_open_failed) {
+    slot.failure_class = result.error;
+    slot.failure_message = result.message;
+  }
+  for (auto* waiter : std::exchange(slot.waiting, {})) {
+    waiter->signal.cancel();
+  }
+  if (!ok) {
+    if (closing_) {
+      result.clear();
+      result.aborted = true;
+    }
+    co_return nullptr;
+  }
+  co_return link;
+}
+
+asio::awaitable<std::shared_ptr<h2_link>> h2_session::ready_link(exchange_result& result) {
+  while (true) {
+    if (closing_) {
+      result.aborted = true;
+      co_return nullptr;
+    }
+    auto& slot = *slot_;
+    if (slot.link && slot.link->usable()) {
+      co_return slot.link;
+    }
+    if (!slot.opening) {
+      co_return co_await open_link(result);
+    }
+    // Another user of this connection is opening it: wait for the outcome.
+    const auto attempt = slot.attempts;
+    slot.waiting.push_back(&call_);
+    call_.signal.expires_at(clock::time_point::max());
+    co_await call_.signal.async_wait(use_tuple);
+    std::erase(slot.waiting, &call_);
+    if (!closing_ && slot.attempts != attempt && slot.last_open_failed) {
+      result.failed = true;
+      result.error = slot.failure_class;
+      result.message = slot.failure_message;
+      result.done_at = clock::now();
+      co_return nullptr;
+    }
+  }
+}
+
+asio::awaitable<void> h2_session::exchange(const request& req, response& resp,
+                                           exchange_result& result) {
+  result.clear();
+  resp.clear();
+  result.http2 = true;
+  closing_ = false;
+  for (int attempt = 0;; ++attempt) {
+    auto link = co_await ready_link(result);
+    if (!link) {
+      co_return;
+    }
+    call_.begin(req, resp, result);
+    if (attempt == 0) {
+      result.sent_at = clock::now();
+    }
+    if (!link->submit(call_)) {
+      co_return;
+    }
+    active_ = link;
+    call_.signal.expires_at(result.sent_at + req.timeout);
+    co_await call_.signal.async_wait(use_tuple);
+    active_.reset();
+    if (!call_.done) {
+      link->cancel(call_);
+      if (closing_) {
+        result.aborted = true;
+      } else {
+        result.failed = true;
+        result.error = metrics::error_class::request_timeout;
+        result.message =
+            fmt::format("no complete response within {}", core::format_duration(req.timeout));
+        result.done_at = clock::now();
+      }
+    }
+    result.goaways += std::exchange(slot_->pending_goaways, 0) + link->take_goaways();
+    if (slot_->owner == nullptr && slot_->link == link && link->is_open()) {
+      slot_->owner = this;  // the user that counted this connection is gone: take it over
+    }
+    if (!call_.unprocessed || closing_ || attempt == max_unprocessed_retries) {
+      co_return;
+    }
+    // The server never saw it: send it again on a new connection, within the same timeout.
+    result.failed = false;
+    result.message.clear();
+    resp.clear();
+  }
+}
+
+}  // namespace stampede::protocol::http2
