@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   using namespace stampede::cli;
   // Every second each worker (and, on a controller, each agent report) gets fresh metric sets of
   // about 1 MiB. glibc would map and unmap each from the kernel and fault its pages in again;
-  // kept on the heap they are reused.
+  // kept on the heap they are reused. (The release binary links jemalloc, which reuses them
+  // by itself and ignores these; sanitizer builds run on glibc's malloc.)
   mallopt(M_MMAP_THRESHOLD, 16 << 20);
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
   for (int i = 0; i < argc; ++i) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/worker.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <limits>
 
@@ -146,8 +148,22 @@ void worker::spawn(asio::awaitable<void> user) {
   });
 }
 
+bool worker::before(clock::time_point deadline) {
+  // CLOCK_MONOTONIC_COARSE shares steady_clock's origin (CLOCK_MONOTONIC) but ticks only every
+  // few milliseconds; within its tick of the deadline the precise clock decides.
+  constexpr auto coarse_tick = std::chrono::milliseconds(10);
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  const clock::time_point coarse{std::chrono::seconds(ts.tv_sec) +
+                                 std::chrono::nanoseconds(ts.tv_nsec)};
+  if (coarse + coarse_tick < deadline) {
+    return true;
+  }
+  return clock::now() < deadline;
+}
+
 bool worker::active(const phase_state& ph) const {
-  return !stopping_ && clock::now() < ph.end;
+  return !stopping_ && before(ph.end);
 }
 
 std::unique_ptr<virtual_user> worker::make_user(std::uint64_t id) {
@@ -387,7 +403,7 @@ asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std:
   }
   if (co_await sleep_until(*vu, std::max(user_start, resume_at_), ph)) {
     ++active_users_;
-    for (std::uint64_t i = first_iteration; active(ph) && clock::now() < user_end; ++i) {
+    for (std::uint64_t i = first_iteration; active(ph) && before(user_end); ++i) {
       if (ph.limited) {
         if (ph.iterations_left == 0) {
           break;

@@ -69,6 +69,9 @@ class worker {
   void assign_data_row(virtual_user& vu);
   const compiled_scenario& pick_scenario();
   bool active(const phase_state& ph) const;
+  /// now < deadline, read from the coarse clock when that is clearly so: checked several times
+  /// per request, and a precise clock read costs more than the rest of the check.
+  static bool before(clock::time_point deadline);
   void begin_stop(bool abort);
   void close_all_sessions();
   /// Runs a user coroutine, counted in running_ until it returns.

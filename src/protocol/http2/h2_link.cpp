@@ -60,7 +60,7 @@ struct h2_callbacks {
   static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     if (auto* call = link(user_data).find(frame->hd.stream_id)) {
       if (call->result->first_byte_at == exchange_result::clock::time_point{}) {
-        call->result->first_byte_at = exchange_result::clock::now();
+        call->result->first_byte_at = link(user_data).read_at_;
       }
     }
     return 0;
@@ -153,7 +153,12 @@ struct h2_callbacks {
 };
 
 h2_link::h2_link(asio::io_context& ctx, net::connector& connector, const h2_settings& settings)
-    : ctx_(ctx), connector_(connector), settings_(settings), wake_(ctx), connect_timer_(ctx) {}
+    : ctx_(ctx),
+      connector_(connector),
+      settings_(settings),
+      wake_(ctx),
+      connect_timer_(ctx),
+      watchdog_timer_(ctx) {}
 
 h2_link::~h2_link() {
   if (session_ != nullptr) {
@@ -166,8 +171,23 @@ bool h2_link::usable() const noexcept {
 }
 
 stream_call* h2_link::find(std::int32_t stream_id) const {
+  if (stream_id == found_id_ && found_ != nullptr) {
+    return found_;
+  }
   const auto it = in_flight_.find(stream_id);
-  return it == in_flight_.end() ? nullptr : it->second;
+  if (it == in_flight_.end()) {
+    return nullptr;
+  }
+  found_id_ = stream_id;
+  found_ = it->second;
+  return found_;
+}
+
+void h2_link::forget(std::int32_t stream_id) noexcept {
+  in_flight_.erase(stream_id);
+  if (stream_id == found_id_) {
+    found_ = nullptr;
+  }
 }
 
 asio::awaitable<bool> h2_link::open(exchange_result& result) {
@@ -256,6 +276,69 @@ bool h2_link::start_session() {
 
 bool h2_link::submit(stream_call& call) {
   const auto& req = *call.req;
+  if (req.cache_key == nullptr || req.cache_key != call.nva_key || call.nva_link != this) {
+    build_fields(call);
+  }
+  auto& nva = call.nva;
+  nghttp2_data_provider body{};
+  body.read_callback = &h2_callbacks::read_body;
+  const auto id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
+                                         req.body.empty() ? nullptr : &body, nullptr);
+  if (id < 0) {
+    fail_call(call, error_class::protocol,
+              fmt::format("cannot start an HTTP/2 stream: {}", nghttp2_strerror(id)));
+    return false;
+  }
+  call.stream_id = id;
+  in_flight_.emplace(id, &call);
+  arm(call.deadline);
+  wake_writer();
+  return true;
+}
+
+void h2_link::arm(clock::time_point deadline) {
+  if (!watchdog_running_) {
+    watchdog_running_ = true;
+    asio::co_spawn(ctx_, watchdog(shared_from_this()), asio::detached);
+  } else if (deadline < watchdog_at_) {
+    watchdog_timer_.cancel();  // asleep past this deadline: wake up and sleep less
+  }
+}
+
+asio::awaitable<void> h2_link::watchdog([[maybe_unused]] std::shared_ptr<h2_link> self) {
+  std::vector<stream_call*> expired;
+  while (state_ == state::open && !in_flight_.empty()) {
+    watchdog_at_ = clock::time_point::max();
+    for (const auto& [id, call] : in_flight_) {
+      watchdog_at_ = std::min(watchdog_at_, call->deadline);
+    }
+    watchdog_timer_.expires_at(watchdog_at_);
+    co_await watchdog_timer_.async_wait(use_tuple);
+    if (state_ != state::open) {
+      break;
+    }
+    const auto now = clock::now();
+    expired.clear();
+    for (const auto& [id, call] : in_flight_) {
+      if (call->deadline <= now) {
+        expired.push_back(call);
+      }
+    }
+    for (auto* call : expired) {
+      cancel(*call);
+      fail_call(
+          *call, error_class::request_timeout,
+          fmt::format("no complete response within {}", core::format_duration(call->req->timeout)));
+    }
+  }
+  watchdog_at_ = clock::time_point::max();
+  watchdog_running_ = false;
+}
+
+void h2_link::build_fields(stream_call& call) const {
+  const auto& req = *call.req;
+  call.nva_key = req.cache_key;
+  call.nva_link = this;
   // Lower-cased names first, all in one string, so the views below stay valid.
   auto& lowered = call.lowered;
   lowered.clear();
@@ -264,17 +347,13 @@ bool h2_link::submit(stream_call& call) {
       lowered += static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
     }
   }
-  std::string_view authority = settings_.authority;
   const bool has_body =
       !req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-  char length_digits[24];
-  const auto length_end = fmt::format_to(length_digits, "{}", req.body.size());
-
   auto& nva = call.nva;
   nva.clear();
   nva.push_back(field(":method", req.method));
   nva.push_back(field(":scheme", settings_.scheme));
-  nva.push_back(field(":authority", authority));  // replaced below by a Host header
+  nva.push_back(field(":authority", settings_.authority));  // replaced below by a Host header
   nva.push_back(field(":path", req.target));
   std::size_t offset = 0;
   for (const auto& h : req.headers) {
@@ -287,29 +366,18 @@ bool h2_link::submit(stream_call& call) {
     }
   }
   if (has_body) {
+    const auto end = fmt::format_to(call.length_digits, "{}", req.body.size());
     nva.push_back(field(
         "content-length",
-        std::string_view(length_digits, static_cast<std::size_t>(length_end - length_digits))));
+        std::string_view(call.length_digits, static_cast<std::size_t>(end - call.length_digits))));
   }
-  nghttp2_data_provider body{};
-  body.read_callback = &h2_callbacks::read_body;
-  const auto id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
-                                         req.body.empty() ? nullptr : &body, nullptr);
-  if (id < 0) {
-    fail_call(call, error_class::protocol,
-              fmt::format("cannot start an HTTP/2 stream: {}", nghttp2_strerror(id)));
-    return false;
-  }
-  call.stream_id = id;
-  in_flight_.emplace(id, &call);
-  wake_writer();
-  return true;
 }
 
 void h2_link::cancel(stream_call& call) noexcept {
-  if (call.stream_id <= 0 || in_flight_.erase(call.stream_id) == 0) {
+  if (call.stream_id <= 0 || !in_flight_.contains(call.stream_id)) {
     return;
   }
+  forget(call.stream_id);
   if (state_ == state::open && session_ != nullptr) {
     nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, call.stream_id, NGHTTP2_CANCEL);
     wake_writer();
@@ -323,6 +391,7 @@ void h2_link::close() noexcept {
   state_ = state::closed;
   failed_ = true;
   connect_timer_.cancel();
+  watchdog_timer_.cancel();
   if (stream_) {
     stream_->close();
   }
@@ -337,19 +406,29 @@ void h2_link::fail_call(stream_call& call, error_class error, std::string messag
   r.message = std::move(message);
   r.done_at = clock::now();
   call.done = true;
-  call.signal.cancel();
+  call.signal.notify();
+}
+
+void h2_link::wake_finished() {
+  // Swapped out first: a woken user may start its next stream, and end, before this returns.
+  waking_.swap(finished_);
+  for (auto* call : waking_) {
+    call->signal.notify_now();
+  }
+  waking_.clear();
 }
 
 void h2_link::fail_all(error_class error, const std::string& message) {
   auto calls = std::move(in_flight_);
   in_flight_.clear();
+  found_ = nullptr;
   for (auto& [id, call] : calls) {
     fail_call(*call, error, message);
   }
 }
 
 void h2_link::finish(stream_call& call, std::uint32_t error_code) {
-  in_flight_.erase(call.stream_id);
+  forget(call.stream_id);
   if (call.reset_by_peer) {
     call.result->stream_reset = true;
     fail_call(call, error_class::protocol,
@@ -366,9 +445,9 @@ void h2_link::finish(stream_call& call, std::uint32_t error_code) {
   } else if (call.resp->status == 0) {
     fail_call(call, error_class::protocol, "stream ended without a response status");
   } else {
-    call.result->done_at = clock::now();
+    call.result->done_at = read_at_;
     call.done = true;
-    call.signal.cancel();
+    finished_.push_back(&call);
   }
 }
 
@@ -376,9 +455,11 @@ asio::awaitable<void> h2_link::read_loop([[maybe_unused]] std::shared_ptr<h2_lin
   while (state_ == state::open) {
     auto [ec, n] = co_await stream_->async_read_some(asio::buffer(in_), use_tuple);
     if (n > 0 && state_ == state::open) {
+      read_at_ = clock::now();
       const auto rv =
           nghttp2_session_mem_recv(session_, reinterpret_cast<const std::uint8_t*>(in_.data()), n);
       wake_writer();
+      wake_finished();
       if (rv < 0) {
         failed_ = true;
         fail_all(error_class::protocol, fmt::format("HTTP/2 protocol error from the server: {}",
@@ -409,6 +490,7 @@ asio::awaitable<void> h2_link::read_loop([[maybe_unused]] std::shared_ptr<h2_lin
 asio::awaitable<bool> h2_link::flush_once() {
   while (true) {
     const auto n = take_output(session_, out_, write_batch);
+    wake_finished();
     if (n < 0) {
       failed_ = true;
       fail_all(error_class::protocol,
