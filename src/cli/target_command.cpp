@@ -39,7 +39,15 @@ target::target_options parse_listen(const std::string& text) {
   return o;
 }
 
-int serve(const std::string& listen, unsigned threads) {
+struct target_flags {
+  std::string listen = "127.0.0.1:8080";
+  unsigned threads = 1;
+  std::string tls_cert;
+  std::string tls_key;
+};
+
+int serve(const target_flags& f) {
+  const auto& listen = f.listen;
   target::target_options options;
   try {
     options = parse_listen(listen);
@@ -47,8 +55,10 @@ int serve(const std::string& listen, unsigned threads) {
     std::cerr << "stampede target: " << e.what() << "\n";
     return exit_code::usage_error;
   }
-  options.threads = threads;
+  options.threads = f.threads;
   options.stop_on_signals = true;
+  options.tls_cert = f.tls_cert;
+  options.tls_key = f.tls_key;
 
   std::unique_ptr<target::target_server> server;
   try {
@@ -57,13 +67,16 @@ int serve(const std::string& listen, unsigned threads) {
     std::cerr << fmt::format("stampede target: cannot listen on {}: {}\n", listen,
                              e.code().message());
     return exit_code::runtime_failure;
+  } catch (const std::runtime_error& e) {
+    std::cerr << fmt::format("stampede target: {}\n", e.what());
+    return exit_code::usage_error;
   }
   const auto& ep = server->endpoint();
   const auto address = ep.address().to_string();
   // Tests wait for this line (and read the port from it), so it goes out at once.
-  std::cout << fmt::format("stampede target listening on {}:{} (threads: {})\n",
+  std::cout << fmt::format("stampede target listening on {}:{} (threads: {}{})\n",
                            ep.address().is_v6() ? "[" + address + "]" : address, ep.port(),
-                           server->threads())
+                           server->threads(), server->tls() ? ", TLS" : "")
             << std::flush;
   server->run();
   return exit_code::ok;
@@ -72,11 +85,7 @@ int serve(const std::string& listen, unsigned threads) {
 }  // namespace
 
 void register_target_command(CLI::App& app, int& exit) {
-  struct flags {
-    std::string listen = "127.0.0.1:8080";
-    unsigned threads = 1;
-  };
-  auto f = std::make_shared<flags>();
+  auto f = std::make_shared<target_flags>();
   auto* cmd = app.add_subcommand("target",
                                  "Run the built-in target server (HTTP/1.1, h2c and WebSocket on "
                                  "one port): a fast server to demo stampede on, "
@@ -99,8 +108,10 @@ void register_target_command(CLI::App& app, int& exit) {
       "                     websocket {open, messages_in, messages_out},\n"
       "                     pubsub {published, deliveries}\n"
       "  POST /stats/reset  zeroes the counters\n"
-      "Prints 'stampede target listening on HOST:PORT (threads: N)' once listening; stops\n"
-      "cleanly on SIGINT or SIGTERM.\n"
+      "With --tls-cert and --tls-key every connection is TLS: ALPN h2 gets HTTP/2, anything\n"
+      "else HTTP/1.1 (and WebSocket).\n"
+      "Prints 'stampede target listening on HOST:PORT (threads: N)' once listening (', TLS'\n"
+      "after N with TLS); stops cleanly on SIGINT or SIGTERM.\n"
       "Example: stampede target --listen 127.0.0.1:0 --threads 2");
   cmd->add_option("--listen", f->listen,
                   "HOST:PORT to listen on; [::1]:PORT for IPv6, :PORT for every interface, port 0 "
@@ -110,7 +121,11 @@ void register_target_command(CLI::App& app, int& exit) {
                   "Serving threads, each with its own event loop and listening socket")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1024u));
-  cmd->callback([f, &exit] { exit = serve(f->listen, f->threads); });
+  cmd->add_option("--tls-cert", f->tls_cert, "PEM certificate chain: serve TLS (with --tls-key)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--tls-key", f->tls_key, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
+  cmd->callback([f, &exit] { exit = serve(*f); });
 }
 
 }  // namespace stampede::cli

@@ -44,9 +44,10 @@ struct stream {
   std::unique_ptr<asio::steady_timer> delay;
 };
 
-class h2_server : public std::enable_shared_from_this<h2_server> {
+template <class Stream>
+class h2_server : public std::enable_shared_from_this<h2_server<Stream>> {
  public:
-  h2_server(tcp::socket& socket, target_stats& stats, pubsub_hub& hub)
+  h2_server(Stream& socket, target_stats& stats, pubsub_hub& hub)
       : socket_(socket),
         stats_(stats),
         hub_(hub),
@@ -66,7 +67,7 @@ class h2_server : public std::enable_shared_from_this<h2_server> {
     const bool ok = feed(already_read);
     // The writer runs beside the reader; it ends when nghttp2 has nothing left to say, or
     // when the reader ends and wakes it with `reading_done_`.
-    asio::co_spawn(socket_.get_executor(), write_loop(shared_from_this()), asio::detached);
+    asio::co_spawn(socket_.get_executor(), write_loop(this->shared_from_this()), asio::detached);
     if (ok) {
       co_await read_loop();
     }
@@ -153,7 +154,7 @@ class h2_server : public std::enable_shared_from_this<h2_server> {
       co_await wake_.async_wait(use_tuple);
     }
     boost::system::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_both, ec);  // ends the reader too
+    detail::tcp_of(socket_).shutdown(tcp::socket::shutdown_both, ec);  // ends the reader too
     writer_done_ = true;
     done_signal_.cancel();
   }
@@ -176,7 +177,7 @@ class h2_server : public std::enable_shared_from_this<h2_server> {
     }
     if (s.plan.delay.count() > 0) {
       s.delay = std::make_unique<asio::steady_timer>(socket_.get_executor(), s.plan.delay);
-      s.delay->async_wait([weak = weak_from_this(), id](const boost::system::error_code& ec) {
+      s.delay->async_wait([weak = this->weak_from_this(), id](const boost::system::error_code& ec) {
         auto self = weak.lock();
         if (ec || !self) {
           return;
@@ -298,7 +299,7 @@ class h2_server : public std::enable_shared_from_this<h2_server> {
     return 0;
   }
 
-  tcp::socket& socket_;
+  Stream& socket_;
   target_stats& stats_;
   pubsub_hub& hub_;
   asio::steady_timer wake_;         ///< wakes the writer
@@ -312,12 +313,23 @@ class h2_server : public std::enable_shared_from_this<h2_server> {
   std::string length_text_;
 };
 
+template <class Stream>
+asio::awaitable<void> serve(Stream& stream, std::string_view already_read, target_stats& stats,
+                            pubsub_hub& hub) {
+  auto server = std::make_shared<h2_server<Stream>>(stream, stats, hub);
+  co_await server->run(already_read);
+}
+
 }  // namespace
 
-asio::awaitable<void> serve_h2(tcp::socket& socket, std::string_view already_read,
+asio::awaitable<void> serve_h2(detail::tcp_stream& stream, std::string_view already_read,
                                target_stats& stats, pubsub_hub& hub) {
-  auto server = std::make_shared<h2_server>(socket, stats, hub);
-  co_await server->run(already_read);
+  return serve(stream, already_read, stats, hub);
+}
+
+asio::awaitable<void> serve_h2(detail::tls_stream& stream, std::string_view already_read,
+                               target_stats& stats, pubsub_hub& hub) {
+  return serve(stream, already_read, stats, hub);
 }
 
 }  // namespace stampede::target

@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "target/detail/streams.hpp"
 #include "target/pubsub_hub.hpp"
 #include "target/target_stats.hpp"
 
@@ -17,10 +18,12 @@ namespace stampede::target {
 /// What an HTTP/2 client sends first (RFC 9113, section 3.4).
 inline constexpr std::string_view h2_client_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-/// Serves HTTP/2 on `socket` until either side ends the connection. `already_read` holds the
+/// Serves HTTP/2 on `stream` until either side ends the connection. `already_read` holds the
 /// bytes read before the protocol was known (the preface and whatever followed it).
-boost::asio::awaitable<void> serve_h2(boost::asio::ip::tcp::socket& socket,
-                                      std::string_view already_read, target_stats& stats,
-                                      pubsub_hub& hub);
+boost::asio::awaitable<void> serve_h2(detail::tcp_stream& stream, std::string_view already_read,
+                                      target_stats& stats, pubsub_hub& hub);
+/// The same over TLS (ALPN h2).
+boost::asio::awaitable<void> serve_h2(detail::tls_stream& stream, std::string_view already_read,
+                                      target_stats& stats, pubsub_hub& hub);
 
 }  // namespace stampede::target

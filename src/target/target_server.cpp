@@ -24,6 +24,8 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -34,8 +36,10 @@
 #include <boost/system/system_error.hpp>
 
 #include "target/detail/request_reader.hpp"
+#include "target/detail/streams.hpp"
 #include "target/h2_connection.hpp"
 #include "target/routes.hpp"
+#include "target/tls_context.hpp"
 #include "target/ws_connection.hpp"
 
 namespace stampede::target {
@@ -91,16 +95,18 @@ enum class framing { none, length, chunked };
 
 /// One accepted connection: reads requests and answers them until either side closes. Lives in
 /// the frame of its serving coroutine; everything it reuses from request to request is here.
+/// `Stream` is plain TCP or TLS (detail/streams.hpp).
+template <class Stream>
 class connection {
  public:
-  connection(tcp::socket socket, target_stats& stats, pubsub_hub& hub)
+  connection(Stream socket, target_stats& stats, pubsub_hub& hub)
       : socket_(std::move(socket)), timer_(socket_.get_executor()), stats_(stats), hub_(hub) {}
 
   asio::awaitable<void> serve() {
     error_code ec;
     // Responses are small and written whole; Nagle would hold the next one back behind the
     // client's delayed ACK.
-    socket_.set_option(tcp::no_delay(true), ec);
+    detail::tcp_of(socket_).set_option(tcp::no_delay(true), ec);
     boost::beast::flat_buffer buffer;
     switch (co_await sniff_protocol(buffer)) {
       case protocol::gone:
@@ -109,7 +115,7 @@ class connection {
         const auto first = buffer.cdata();
         const std::string already(static_cast<const char*>(first.data()), first.size());
         co_await serve_h2(socket_, already, stats_, hub_);
-        socket_.close(ec);
+        detail::tcp_of(socket_).close(ec);
         co_return;
       }
       case protocol::http1:
@@ -149,8 +155,8 @@ class connection {
         buffer.shrink_to_fit();
       }
     }
-    socket_.shutdown(tcp::socket::shutdown_send, ec);
-    socket_.close(ec);
+    detail::tcp_of(socket_).shutdown(tcp::socket::shutdown_send, ec);
+    detail::tcp_of(socket_).close(ec);
   }
 
  private:
@@ -345,7 +351,7 @@ class connection {
   asio::awaitable<void> linger() {
     using namespace asio::experimental::awaitable_operators;
     error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    detail::tcp_of(socket_).shutdown(tcp::socket::shutdown_send, ec);
     timer_.expires_after(linger_time);
     co_await (discard_input() || timer_.async_wait(use_tuple));
   }
@@ -359,7 +365,7 @@ class connection {
     }
   }
 
-  tcp::socket socket_;
+  Stream socket_;
   asio::steady_timer timer_;  ///< /delay, and the linger deadline
   target_stats& stats_;
   pubsub_hub& hub_;
@@ -372,10 +378,22 @@ class connection {
   bool head_only_ = false;  ///< HEAD: the head of the answer, without its body
 };
 
+/// Serves one accepted connection; with `tls`, after the TLS handshake (whose ALPN chose h2 or
+/// http/1.1; the HTTP/2 preface that follows is recognised as on a plain connection).
 asio::awaitable<void> serve_connection(tcp::socket socket, std::shared_ptr<target_stats> stats,
-                                       std::shared_ptr<pubsub_hub> hub) {
-  connection c(std::move(socket), *stats, *hub);
-  co_await c.serve();
+                                       std::shared_ptr<pubsub_hub> hub,
+                                       std::shared_ptr<asio::ssl::context> tls) {
+  if (tls) {
+    detail::tls_stream stream(std::move(socket), *tls);
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    if (!ec) {
+      connection<detail::tls_stream> c(std::move(stream), *stats, *hub);
+      co_await c.serve();
+    }
+  } else {
+    connection<detail::tcp_stream> c(std::move(socket), *stats, *hub);
+    co_await c.serve();
+  }
   stats->connections_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -444,7 +462,8 @@ struct target_server::shard {
         }
         stats.connections_accepted.fetch_add(1, std::memory_order_relaxed);
         stats.connections_open.fetch_add(1, std::memory_order_relaxed);
-        asio::co_spawn(ctx, serve_connection(std::move(socket), server.stats_, server.hub_),
+        asio::co_spawn(ctx,
+                       serve_connection(std::move(socket), server.stats_, server.hub_, server.tls_),
                        asio::detached);
         continue;
       }
@@ -472,6 +491,9 @@ struct target_server::shard {
 
 target_server::target_server(const target_options& options)
     : stats_(std::make_shared<target_stats>()), hub_(std::make_shared<pubsub_hub>()) {
+  if (!options.tls_cert.empty() || !options.tls_key.empty()) {
+    tls_ = make_server_tls_context(options.tls_cert, options.tls_key);
+  }
   const auto requested = resolve(options.host, options.port);
   const unsigned threads = std::max(1u, options.threads);
   const bool share_port = threads > 1;

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include "target/pubsub_hub.hpp"
 #include "target/target_stats.hpp"
@@ -45,6 +46,9 @@ struct target_options {
   /// Stop run() on SIGINT and SIGTERM (the command line sets it; in-process users who own
   /// their signals leave it off). The handlers are installed by the constructor.
   bool stop_on_signals = false;
+  /// PEM files: with both, every connection is TLS (ALPN h2 or http/1.1) instead of plain.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 /// Each thread owns an io_context and its own listening socket on the shared port
@@ -70,6 +74,7 @@ class target_server {
   /// The bound address and port.
   const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
   unsigned threads() const { return static_cast<unsigned>(shards_.size()); }
+  bool tls() const { return tls_ != nullptr; }
 
   /// Serves until stop() or, with stop_on_signals, SIGINT or SIGTERM. Uses threads() threads,
   /// the caller's among them. Call it once; after stop() it returns at once.
@@ -82,6 +87,7 @@ class target_server {
   struct shard;
   std::shared_ptr<target_stats> stats_;
   std::shared_ptr<pubsub_hub> hub_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  ///< null: plain TCP
   std::vector<std::unique_ptr<shard>> shards_;
   boost::asio::ip::tcp::endpoint endpoint_;
   /// Set when a failing accept has been reported, cleared by the next accept that succeeds.

@@ -15,6 +15,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "target/routes.hpp"
 
@@ -26,19 +27,21 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using asio::ip::tcp;
-using ws_stream = websocket::stream<tcp::socket>;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 /// A /ws/pubsub connection as the hub sees it: messages are queued on the connection's own
 /// thread and written in order by its writer.
+template <class Stream>
 class ws_subscriber final : public pubsub_hub::subscriber,
-                            public std::enable_shared_from_this<ws_subscriber> {
+                            public std::enable_shared_from_this<ws_subscriber<Stream>> {
  public:
+  using ws_stream = websocket::stream<Stream>;
+
   ws_subscriber(ws_stream& ws, target_stats& stats)
       : ws_(ws), stats_(stats), wake_(ws.get_executor()), finished_(ws.get_executor()) {}
 
   void deliver(std::shared_ptr<const std::string> message) override {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), message = std::move(message)] {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), message = std::move(message)] {
       self->queue_.push_back(message);
       self->wake_.cancel();
     });
@@ -101,21 +104,19 @@ http::request<http::empty_body> handshake_of(const detail::request& req) {
   return out;
 }
 
-}  // namespace
-
-asio::awaitable<void> serve_websocket(tcp::socket socket, const detail::request& req,
-                                      std::string_view path, std::string_view query,
-                                      target_stats& stats, pubsub_hub& hub) {
-  ws_stream ws(std::move(socket));
+template <class Stream>
+asio::awaitable<void> serve(Stream socket, const detail::request& req, std::string_view path,
+                            std::string_view query, target_stats& stats, pubsub_hub& hub) {
+  websocket::stream<Stream> ws(std::move(socket));
   ws.read_message_max(max_websocket_message);
   ws.auto_fragment(false);
   // A subscriber is subscribed before its handshake is answered: once the client has the 101,
   // every later publish reaches it (the writer sends what queued meanwhile).
   const bool subscriber = path == "/ws/pubsub";
   const std::string channel(subscriber ? query_param(query, "channel") : std::string_view());
-  std::shared_ptr<ws_subscriber> sub;
+  std::shared_ptr<ws_subscriber<Stream>> sub;
   if (subscriber) {
-    sub = std::make_shared<ws_subscriber>(ws, stats);
+    sub = std::make_shared<ws_subscriber<Stream>>(ws, stats);
     hub.subscribe(channel, sub);
   }
   auto [accept_ec] = co_await ws.async_accept(handshake_of(req), use_tuple);
@@ -158,6 +159,20 @@ asio::awaitable<void> serve_websocket(tcp::socket socket, const detail::request&
     co_await sub->stop();
   }
   stats.websockets_open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_websocket(detail::tcp_stream socket, const detail::request& req,
+                                      std::string_view path, std::string_view query,
+                                      target_stats& stats, pubsub_hub& hub) {
+  return serve(std::move(socket), req, path, query, stats, hub);
+}
+
+asio::awaitable<void> serve_websocket(detail::tls_stream socket, const detail::request& req,
+                                      std::string_view path, std::string_view query,
+                                      target_stats& stats, pubsub_hub& hub) {
+  return serve(std::move(socket), req, path, query, stats, hub);
 }
 
 }  // namespace stampede::target

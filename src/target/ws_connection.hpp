@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "target/detail/request_reader.hpp"
+#include "target/detail/streams.hpp"
 #include "target/pubsub_hub.hpp"
 #include "target/target_stats.hpp"
 
@@ -20,9 +21,12 @@ inline constexpr std::size_t max_websocket_message = 16 * 1024 * 1024;
 
 /// Completes the handshake of `req` (already read, an upgrade to WebSocket) and serves the
 /// endpoint `path` until either side closes.
-boost::asio::awaitable<void> serve_websocket(boost::asio::ip::tcp::socket socket,
-                                             const detail::request& req, std::string_view path,
-                                             std::string_view query, target_stats& stats,
-                                             pubsub_hub& hub);
+boost::asio::awaitable<void> serve_websocket(detail::tcp_stream socket, const detail::request& req,
+                                             std::string_view path, std::string_view query,
+                                             target_stats& stats, pubsub_hub& hub);
+/// The same over TLS (wss://).
+boost::asio::awaitable<void> serve_websocket(detail::tls_stream socket, const detail::request& req,
+                                             std::string_view path, std::string_view query,
+                                             target_stats& stats, pubsub_hub& hub);
 
 }  // namespace stampede::target

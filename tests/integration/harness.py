@@ -31,9 +31,10 @@ def parse_args():
 class Target:
     """The built-in target server, started on 127.0.0.1 with an ephemeral port."""
 
-    def __init__(self, threads=1):
+    def __init__(self, threads=1, extra=()):
         self.proc = subprocess.Popen(
-            [STAMPEDE, "target", "--listen", "127.0.0.1:0", "--threads", str(threads)],
+            [STAMPEDE, "target", "--listen", "127.0.0.1:0", "--threads", str(threads)] +
+            list(extra),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if "listening on" not in line:
@@ -69,8 +70,8 @@ class Target:
 
 
 @contextlib.contextmanager
-def target(threads=1):
-    t = Target(threads)
+def target(threads=1, extra=()):
+    t = Target(threads, extra)
     try:
         yield t
     finally:

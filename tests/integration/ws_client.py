@@ -4,6 +4,7 @@ send what a correct client never would (oversized or invalid frames)."""
 import base64
 import os
 import socket
+import ssl
 import struct
 
 TEXT, BINARY, CLOSE, PING, PONG = 0x1, 0x2, 0x8, 0x9, 0xA
@@ -14,8 +15,13 @@ class Closed(Exception):
 
 
 class WebSocket:
-    def __init__(self, port, path, timeout=10):
+    def __init__(self, port, path, timeout=10, tls=False):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        if tls:  # wss://, certificate not verified
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            self.sock = context.wrap_socket(self.sock)
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"

@@ -217,8 +217,9 @@ asio::awaitable<bool> h2_link::open(exchange_result& result) {
                           dialed.endpoint, dialed.error.message());
   } else if (stream_->is_tls() && net::alpn_selected(*stream_) != "h2") {
     cls = error_class::tls;
-    failure = fmt::format("{} did not choose HTTP/2 by ALPN (chose '{}')", dialed.endpoint,
-                          net::alpn_selected(*stream_));
+    const auto chosen = net::alpn_selected(*stream_);
+    failure = fmt::format("{} did not choose HTTP/2 by ALPN ({})", dialed.endpoint,
+                          chosen.empty() ? "it chose no protocol" : "it chose " + chosen);
   } else if (!start_session()) {
     failure = "cannot start an HTTP/2 session";
   }
