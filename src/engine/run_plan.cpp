@@ -43,23 +43,48 @@ class compiler {
         out.emplace_back(request(*r, scenario_name));
       } else if (const auto* t = std::get_if<scenario::think_step>(&step)) {
         out.emplace_back(compiled_think{t->min, t->max});
+      } else if (const auto* l = std::get_if<scenario::loop_step>(&step)) {
+        out.emplace_back(compiled_loop{l->count, flow(l->flow, scenario_name)});
       } else {
-        const auto& l = std::get<scenario::loop_step>(step);
-        out.emplace_back(compiled_loop{l.count, flow(l.flow, scenario_name)});
+        out.emplace_back(websocket(step));
       }
     }
     return out;
   }
 
  private:
+  compiled_ws websocket(const scenario::step& step) {
+    compiled_ws out;
+    out.spec = &step;
+    out.timeout = campaign_.defaults_.request_timeout;
+    if (const auto* open = std::get_if<scenario::ws_open_step>(&step)) {
+      out.metric_index = slot_of(open->name);
+      for (const auto& h : campaign_.defaults_.headers) {
+        set_header(out.headers, h.name, h.value);
+      }
+      for (const auto& h : open->headers) {
+        set_header(out.headers, h.name, h.value);
+      }
+    } else if (const auto* expect = std::get_if<scenario::ws_expect_step>(&step)) {
+      if (expect->what == scenario::ws_expect_step::kind::regex) {
+        out.regex = std::make_shared<const std::regex>(expect->pattern, std::regex::ECMAScript);
+      }
+    }
+    return out;
+  }
+
+  std::size_t slot_of(const std::string& name) {
+    auto [it, inserted] = step_slots_.try_emplace(name, layout_.steps.size());
+    if (inserted) {
+      layout_.steps.push_back(name);
+    }
+    return it->second;
+  }
+
   compiled_request request(const scenario::request_step& r, const std::string& scenario_name) {
     compiled_request out;
     out.spec = &r;
-    auto [it, inserted] = step_slots_.try_emplace(r.name, layout_.steps.size());
-    if (inserted) {
-      layout_.steps.push_back(r.name);
-    }
-    out.metric_index = it->second;
+    out.metric_index = slot_of(r.name);
     set_header(out.headers, "User-Agent", scenario::template_string("stampede/0.1"));
     for (const auto& h : campaign_.defaults_.headers) {
       set_header(out.headers, h.name, h.value);

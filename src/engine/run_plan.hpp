@@ -57,8 +57,17 @@ struct compiled_think {
   std::chrono::nanoseconds max{};
 };
 
+/// A WebSocket step (ws, send, expect, hold, close), pointing at its campaign step.
+struct compiled_ws {
+  const scenario::step* spec = nullptr;     ///< one of the scenario::ws_* alternatives
+  std::size_t metric_index = 0;             ///< ws: its name's slot (handshake time)
+  std::vector<compiled_header> headers;     ///< ws: defaults, then the step's
+  std::chrono::nanoseconds timeout{};       ///< ws, send, close: defaults.request_timeout
+  std::shared_ptr<const std::regex> regex;  ///< expect with regex:
+};
+
 struct compiled_loop;
-using compiled_step = std::variant<compiled_request, compiled_think, compiled_loop>;
+using compiled_step = std::variant<compiled_request, compiled_think, compiled_loop, compiled_ws>;
 
 struct compiled_loop {
   std::uint32_t count = 1;

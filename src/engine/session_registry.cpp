@@ -29,4 +29,14 @@ session_factory make_session_factory(const run_plan& plan) {
   };
 }
 
+websocket_factory make_websocket_factory(const run_plan& plan) {
+  auto host = plan.target.host_header();
+  auto connect_timeout = plan.campaign.defaults_.connect_timeout;
+  return [host, connect_timeout](boost::asio::io_context& ctx, net::connector& connector,
+                                 protocol::websocket::ws_client::message_observer on_message) {
+    return std::make_shared<protocol::websocket::ws_client>(ctx, connector, host, connect_timeout,
+                                                            std::move(on_message));
+  };
+}
+
 }  // namespace stampede::engine

@@ -15,6 +15,7 @@
 #include <boost/intrusive/list_hook.hpp>
 
 #include "protocol/common/session.hpp"
+#include "protocol/websocket/ws_client.hpp"
 #include "scenario/template_string.hpp"
 
 namespace stampede::engine {
@@ -58,6 +59,9 @@ struct virtual_user : auto_unlink_hook {
     if (session) {
       session->close();
     }
+    if (ws) {
+      ws->abort();
+    }
     if (counted_connection && open_connections != nullptr) {
       --*open_connections;
     }
@@ -85,6 +89,10 @@ struct virtual_user : auto_unlink_hook {
   // Reused across requests.
   protocol::response response;
   protocol::exchange_result result;
+  /// WebSocket steps: the user's socket (made at its first ws: step) and when it last sent,
+  /// for the round trip of the next expect.
+  std::shared_ptr<protocol::websocket::ws_client> ws;
+  std::optional<std::chrono::steady_clock::time_point> ws_sent_at;
   std::string target_buffer;
   std::string body_buffer;
   std::vector<std::string> header_buffers;

@@ -5,14 +5,19 @@
 
 #include <algorithm>
 #include <limits>
+#include <regex>
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
 
+#include "core/duration_text.hpp"
 #include "engine/response_checks.hpp"
+#include "scenario/json_path.hpp"
 
 namespace stampede::engine {
 namespace {
@@ -55,6 +60,7 @@ worker::worker(std::uint32_t index, std::uint32_t count, std::shared_ptr<const r
       sink_(std::move(sink)),
       connector_(plan_->connect),
       make_session_(make_session_factory(*plan_)),
+      make_websocket_(make_websocket_factory(*plan_)),
       current_(plan_->layout),
       main_timer_(ctx_),
       idle_timer_(ctx_),
@@ -125,6 +131,9 @@ void worker::begin_stop(bool abort) {
 void worker::close_all_sessions() {
   for (auto& vu : live_users_) {
     vu.session->close();
+    if (vu.ws) {
+      vu.ws->abort();
+    }
   }
 }
 
@@ -527,6 +536,10 @@ asio::awaitable<bool> worker::run_flow(virtual_user& vu, const std::vector<compi
       if (!co_await sleep_until(vu, clock::now() + pause, ph)) {
         co_return false;
       }
+    } else if (const auto* ws = std::get_if<compiled_ws>(&step)) {
+      if (!co_await run_ws(vu, *ws, ph)) {
+        co_return false;
+      }
     } else {
       const auto& loop = std::get<compiled_loop>(step);
       for (std::uint32_t i = 0; i < loop.count; ++i) {
@@ -537,6 +550,154 @@ asio::awaitable<bool> worker::run_flow(virtual_user& vu, const std::vector<compi
     }
   }
   co_return true;
+}
+
+asio::awaitable<bool> worker::run_ws(virtual_user& vu, const compiled_ws& w, phase_state& ph) {
+  namespace sc = scenario;
+  const auto& step = *w.spec;
+  if (const auto* open = std::get_if<sc::ws_open_step>(&step)) {
+    vu.target_buffer.clear();
+    open->path.render_to(vu.variables, vu.target_buffer);
+    vu.header_views.clear();
+    if (vu.header_buffers.size() < w.headers.size()) {
+      vu.header_buffers.resize(w.headers.size());
+    }
+    for (std::size_t i = 0; i < w.headers.size(); ++i) {
+      vu.header_buffers[i].clear();
+      w.headers[i].value.render_to(vu.variables, vu.header_buffers[i]);
+      vu.header_views.push_back({w.headers[i].name, vu.header_buffers[i]});
+    }
+    if (!vu.ws) {
+      // Counted as they arrive, into the second they arrive in.
+      vu.ws = make_websocket_(ctx_, connector_, [this](std::size_t bytes) {
+        auto& m = metrics();
+        ++m.ws_messages_in;
+        m.ws_bytes_in += bytes;
+      });
+    }
+    vu.ws_sent_at.reset();
+    const auto r = co_await vu.ws->open(vu.target_buffer, vu.header_views, w.timeout);
+    auto& m = metrics();
+    if (r.connect_time.count() > 0) {
+      ++m.connections_opened;
+      m.connect.record(to_us(r.connect_time));
+      if (r.tls_time.count() > 0) {
+        m.tls.record(to_us(r.tls_time));
+      }
+    }
+    if (r.failed) {
+      m.record_error(r.error, r.message);
+      co_return false;
+    }
+    ++m.ws_opened;
+    m.ws_handshake.record(to_us(r.handshake_time));
+    m.steps[w.metric_index].record(to_us(r.handshake_time));
+    co_return true;
+  }
+  if (const auto* send = std::get_if<sc::ws_send_step>(&step)) {
+    std::string_view message;
+    if (send->message.is_literal()) {
+      message = send->message.text();
+    } else {
+      vu.body_buffer.clear();
+      send->message.render_to(vu.variables, vu.body_buffer);
+      message = vu.body_buffer;
+    }
+    if (!vu.ws) {
+      metrics().record_error(metrics::error_class::protocol,
+                             "send without an open WebSocket (add a ws: step before it)");
+      co_return false;
+    }
+    const auto sent_at = clock::now();
+    const auto r = co_await vu.ws->send(message, send->binary, w.timeout);
+    auto& m = metrics();
+    if (r.failed) {
+      m.record_error(r.error, r.message);
+      co_return false;
+    }
+    ++m.ws_messages_out;
+    m.ws_bytes_out += r.bytes_out;
+    vu.ws_sent_at = sent_at;
+    co_return true;
+  }
+  if (const auto* expect = std::get_if<sc::ws_expect_step>(&step)) {
+    if (!vu.ws) {
+      metrics().record_error(metrics::error_class::protocol,
+                             "expect without an open WebSocket (add a ws: step before it)");
+      co_return false;
+    }
+    const auto deadline = clock::now() + expect->timeout;
+    protocol::websocket::ws_message message;
+    while (true) {
+      const auto r = co_await vu.ws->receive(message, deadline);
+      if (r.failed) {
+        metrics().record_error(
+            r.error, r.error == metrics::error_class::request_timeout
+                         ? fmt::format("no WebSocket message matching {} within {}",
+                                       expect->description, core::format_duration(expect->timeout))
+                         : r.message);
+        co_return false;
+      }
+      if (ws_matches(*expect, w, message.data, vu)) {
+        break;
+      }
+    }
+    if (vu.ws_sent_at) {
+      metrics().ws_rtt.record(to_us(message.received_at - *vu.ws_sent_at));
+      vu.ws_sent_at.reset();
+    }
+    co_return true;
+  }
+  if (const auto* hold = std::get_if<sc::ws_hold_step>(&step)) {
+    if (!co_await sleep_until(vu, clock::now() + hold->length, ph)) {
+      co_return false;
+    }
+    if (vu.ws) {
+      vu.ws->discard_received();
+    }
+    if (!vu.ws || !vu.ws->is_open()) {
+      metrics().record_error(metrics::error_class::reset,
+                             "the WebSocket was not open through the hold");
+      co_return false;
+    }
+    co_return true;
+  }
+  // close
+  if (vu.ws) {
+    co_await vu.ws->close(w.timeout);
+  }
+  vu.ws_sent_at.reset();
+  co_return true;
+}
+
+bool worker::ws_matches(const scenario::ws_expect_step& expect, const compiled_ws& w,
+                        const std::string& data, virtual_user& vu) {
+  using kind = scenario::ws_expect_step::kind;
+  switch (expect.what) {
+    case kind::any:
+      return true;
+    case kind::text:
+      return data.find(expect.pattern) != std::string::npos;
+    case kind::regex:
+      return std::regex_search(data, *w.regex);
+    case kind::json_path: {
+      const auto doc = nlohmann::json::parse(data, nullptr, false);
+      if (doc.is_discarded()) {
+        return false;
+      }
+      const auto value = scenario::json_path_lookup(doc, expect.pattern);
+      if (!value) {
+        return false;
+      }
+      if (!expect.equals) {
+        return true;
+      }
+      std::string wanted;
+      expect.equals->render_to(vu.variables, wanted);
+      return *value == wanted;
+    }
+  }
+  return false;
 }
 
 asio::awaitable<bool> worker::run_request(virtual_user& vu, const compiled_request& req,

@@ -58,6 +58,10 @@ class worker {
   boost::asio::awaitable<bool> run_iteration(virtual_user& vu, phase_state& ph);
   boost::asio::awaitable<bool> run_flow(virtual_user& vu, const std::vector<compiled_step>& flow,
                                         phase_state& ph);
+  /// A WebSocket step; false ends the iteration (a socket that failed or is missing).
+  boost::asio::awaitable<bool> run_ws(virtual_user& vu, const compiled_ws& step, phase_state& ph);
+  static bool ws_matches(const scenario::ws_expect_step& expect, const compiled_ws& w,
+                         const std::string& data, virtual_user& vu);
   boost::asio::awaitable<bool> run_request(virtual_user& vu, const compiled_request& req,
                                            phase_state& ph);
   /// Sleeps until `when`, or less when the phase ends or the worker stops. True when the user
@@ -92,6 +96,7 @@ class worker {
   clock::time_point resume_at_{};  ///< nothing scheduled before this runs
   net::connector connector_;
   session_factory make_session_;
+  websocket_factory make_websocket_;
 
   metrics::metric_set current_;
   std::int64_t interval_index_ = 0;

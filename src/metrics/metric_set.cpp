@@ -40,6 +40,11 @@ void metric_set::merge(const metric_set& other, gauges how) {
   http2_streams += other.http2_streams;
   streams_reset += other.streams_reset;
   goaways += other.goaways;
+  ws_opened += other.ws_opened;
+  ws_messages_in += other.ws_messages_in;
+  ws_messages_out += other.ws_messages_out;
+  ws_bytes_in += other.ws_bytes_in;
+  ws_bytes_out += other.ws_bytes_out;
   for (std::size_t i = 0; i < status_codes.size(); ++i) {
     status_codes[i] += other.status_codes[i];
   }
@@ -65,6 +70,8 @@ void metric_set::merge(const metric_set& other, gauges how) {
   tls.merge(other.tls);
   ttfb.merge(other.ttfb);
   schedule_lag.merge(other.schedule_lag);
+  ws_handshake.merge(other.ws_handshake);
+  ws_rtt.merge(other.ws_rtt);
   if (steps.size() < other.steps.size()) {
     steps.resize(other.steps.size());
   }

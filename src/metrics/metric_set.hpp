@@ -43,10 +43,15 @@ struct metric_set {
   std::uint64_t iterations_dropped = 0;    ///< open model: could not start (max_users reached)
   std::uint64_t checks_passed = 0;
   std::uint64_t checks_failed = 0;
-  std::uint64_t late_starts = 0;    ///< scheduled sends that left more than 1 ms late
-  std::uint64_t http2_streams = 0;  ///< subset of requests: exchanges on HTTP/2 streams
-  std::uint64_t streams_reset = 0;  ///< HTTP/2 streams the server reset (RST_STREAM)
-  std::uint64_t goaways = 0;        ///< HTTP/2 GOAWAY frames received
+  std::uint64_t late_starts = 0;      ///< scheduled sends that left more than 1 ms late
+  std::uint64_t http2_streams = 0;    ///< subset of requests: exchanges on HTTP/2 streams
+  std::uint64_t streams_reset = 0;    ///< HTTP/2 streams the server reset (RST_STREAM)
+  std::uint64_t goaways = 0;          ///< HTTP/2 GOAWAY frames received
+  std::uint64_t ws_opened = 0;        ///< WebSockets opened (handshake answered 101)
+  std::uint64_t ws_messages_in = 0;   ///< WebSocket messages received
+  std::uint64_t ws_messages_out = 0;  ///< WebSocket messages sent
+  std::uint64_t ws_bytes_in = 0;      ///< their payload bytes
+  std::uint64_t ws_bytes_out = 0;
   std::array<std::uint64_t, status_code_slots> status_codes{};
   std::array<std::uint64_t, error_class_count> errors{};
   std::array<std::string, error_class_count> error_samples;  ///< first message of each class
@@ -67,6 +72,8 @@ struct metric_set {
   histogram tls;           ///< TLS handshake
   histogram ttfb;          ///< request sent to first response byte
   histogram schedule_lag;  ///< how late scheduled sends left (constant throughput, pace)
+  histogram ws_handshake;  ///< WebSocket upgrade: request to 101
+  histogram ws_rtt;        ///< WebSocket: last send to the message an expect matched
   std::vector<histogram> steps;  ///< latency by metric_layout::steps
 
   void record_error(error_class e, std::string_view message) {

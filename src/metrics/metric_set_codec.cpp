@@ -15,6 +15,8 @@ constexpr named_histogram fixed_histograms[] = {
     {"tls", &metric_set::tls},
     {"ttfb", &metric_set::ttfb},
     {"schedule_lag", &metric_set::schedule_lag},
+    {"ws_handshake", &metric_set::ws_handshake},
+    {"ws_rtt", &metric_set::ws_rtt},
 };
 
 struct named_counter {
@@ -37,6 +39,11 @@ constexpr named_counter counters[] = {
     {"http2_streams", &metric_set::http2_streams},
     {"streams_reset", &metric_set::streams_reset},
     {"goaways", &metric_set::goaways},
+    {"ws_opened", &metric_set::ws_opened},
+    {"ws_messages_in", &metric_set::ws_messages_in},
+    {"ws_messages_out", &metric_set::ws_messages_out},
+    {"ws_bytes_in", &metric_set::ws_bytes_in},
+    {"ws_bytes_out", &metric_set::ws_bytes_out},
     {"active_users", &metric_set::active_users},
     {"active_connections", &metric_set::active_connections},
 };

@@ -86,6 +86,13 @@ summary summary::build(const metric_set& totals, const metric_layout& layout, do
   s.http2_streams = totals.http2_streams;
   s.streams_reset = totals.streams_reset;
   s.goaways = totals.goaways;
+  s.ws_opened = totals.ws_opened;
+  s.ws_messages_in = totals.ws_messages_in;
+  s.ws_messages_out = totals.ws_messages_out;
+  s.ws_bytes_in = totals.ws_bytes_in;
+  s.ws_bytes_out = totals.ws_bytes_out;
+  s.ws_handshake = latency_stats::from(totals.ws_handshake);
+  s.ws_rtt = latency_stats::from(totals.ws_rtt);
   s.checks_passed = totals.checks_passed;
   s.checks_failed = totals.checks_failed;
   for (std::size_t i = 0; i < layout.scenarios.size(); ++i) {
@@ -114,6 +121,10 @@ std::optional<double> summary::metric(std::string_view name) const {
   if (auto v = stat_of("http.ttfb.", ttfb))
     return *v;
   if (auto v = stat_of("http.connect.", connect))
+    return *v;
+  if (auto v = stat_of("ws.rtt.", ws_rtt))
+    return *v;
+  if (auto v = stat_of("ws.handshake.", ws_handshake))
     return *v;
   if (name == "http.error_rate") {
     if (requests_total == 0)
@@ -232,6 +243,14 @@ void to_json(nlohmann::json& j, const summary& s) {
       {"thresholds", thresholds},
       {"degraded", s.degraded},
       {"events", s.events},
+      {"websocket",
+       {{"opened", s.ws_opened},
+        {"messages_in", s.ws_messages_in},
+        {"messages_out", s.ws_messages_out},
+        {"bytes_in", s.ws_bytes_in},
+        {"bytes_out", s.ws_bytes_out},
+        {"handshake_ms", stats_json(s.ws_handshake)},
+        {"rtt_ms", stats_json(s.ws_rtt)}}},
   };
   if (s.http2_streams > 0) {
     const double per_connection =
@@ -263,6 +282,15 @@ void from_json(const nlohmann::json& j, summary& s) {
   s.tls = stats_from(j.value("tls_ms", nlohmann::json()));
   s.schedule_lag = stats_from(j.value("schedule_lag_ms", nlohmann::json()));
   s.late_starts = j.value("late_starts", std::uint64_t{0});
+  if (const auto w = j.value("websocket", nlohmann::json::object()); w.is_object()) {
+    s.ws_opened = w.value("opened", std::uint64_t{0});
+    s.ws_messages_in = w.value("messages_in", std::uint64_t{0});
+    s.ws_messages_out = w.value("messages_out", std::uint64_t{0});
+    s.ws_bytes_in = w.value("bytes_in", std::uint64_t{0});
+    s.ws_bytes_out = w.value("bytes_out", std::uint64_t{0});
+    s.ws_handshake = stats_from(w.value("handshake_ms", nlohmann::json()));
+    s.ws_rtt = stats_from(w.value("rtt_ms", nlohmann::json()));
+  }
   if (const auto h2 = j.value("http2", nlohmann::json::object()); h2.is_object()) {
     s.http2_streams = h2.value("streams", std::uint64_t{0});
     s.streams_reset = h2.value("streams_reset", std::uint64_t{0});

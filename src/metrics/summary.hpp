@@ -75,6 +75,9 @@ struct summary {
   std::uint64_t iterations_started = 0, iterations_completed = 0, iterations_dropped = 0;
   std::uint64_t late_starts = 0;
   std::uint64_t http2_streams = 0, streams_reset = 0, goaways = 0;
+  std::uint64_t ws_opened = 0, ws_messages_in = 0, ws_messages_out = 0, ws_bytes_in = 0,
+                ws_bytes_out = 0;
+  latency_stats ws_handshake, ws_rtt;
   std::uint64_t checks_passed = 0, checks_failed = 0;
 
   std::vector<scenario_summary> scenarios;

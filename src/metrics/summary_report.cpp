@@ -110,6 +110,16 @@ std::string format_summary(const summary& s, bool color) {
   out += fmt::format("  {:<13}{} peak users, {} peak connections, {} opened\n", "concurrency",
                      group_digits(s.peak_users), group_digits(s.peak_connections),
                      group_digits(s.connections_opened));
+  if (s.ws_opened > 0) {
+    out += fmt::format("  {:<13}{} opened, {} messages in ({}), {} out ({})\n", "websocket",
+                       group_digits(s.ws_opened), group_digits(s.ws_messages_in),
+                       format_bytes(s.ws_bytes_in), group_digits(s.ws_messages_out),
+                       format_bytes(s.ws_bytes_out));
+    out += latency_line("ws handshake", s.ws_handshake);
+    if (s.ws_rtt.count > 0) {
+      out += latency_line("ws rtt", s.ws_rtt);
+    }
+  }
   if (s.http2_streams > 0) {
     const double per_connection =
         s.connections_opened > 0

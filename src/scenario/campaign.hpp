@@ -78,9 +78,46 @@ struct think_step {
   duration max{};
 };
 
+/// WebSocket: open a connection to `path` on the target (ws:// or wss:// by its scheme). A
+/// user holds at most one; opening another closes the first.
+struct ws_open_step {
+  std::string name;  ///< metric name; defaults to "WS path"
+  template_string path;
+  std::vector<header_field> headers;
+  source_position position;
+};
+
+/// WebSocket: send one message.
+struct ws_send_step {
+  template_string message;
+  bool binary = false;
+};
+
+/// WebSocket: wait for a message matching text (contained), regex or a JSON path (equal to
+/// `equals` when given); other messages are counted and skipped. No match within `timeout`
+/// is an error (request_timeout). The time from the last send to the match is the round trip.
+struct ws_expect_step {
+  enum class kind { any, text, regex, json_path };
+  kind what = kind::any;
+  std::string pattern;  ///< the text, regex or JSON path
+  std::optional<template_string> equals;
+  duration timeout = std::chrono::seconds(10);
+  std::string description;  ///< "text 'hello'", for messages
+};
+
+/// WebSocket: stay connected for `length`, reading (and counting) what arrives and answering
+/// pings.
+struct ws_hold_step {
+  duration length{};
+};
+
+/// WebSocket: close the connection (close handshake).
+struct ws_close_step {};
+
 struct loop_step;
 
-using step = std::variant<request_step, think_step, loop_step>;
+using step = std::variant<request_step, think_step, loop_step, ws_open_step, ws_send_step,
+                          ws_expect_step, ws_hold_step, ws_close_step>;
 
 /// Repeat `flow` `count` times.
 struct loop_step {

@@ -39,8 +39,9 @@ constexpr std::uint32_t min_h2_connection_window = 65535;
 
 using field_names = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 9> step_kinds = {
-    "get", "post", "put", "patch", "delete", "head", "options", "think", "loop"};
+constexpr std::array<std::string_view, 14> step_kinds = {
+    "get",   "post", "put", "patch", "delete", "head", "options",
+    "think", "loop", "ws",  "send",  "expect", "hold", "close"};
 constexpr std::array<std::string_view, 8> request_options = {
     "url", "name", "headers", "body", "json", "timeout", "checks", "capture"};
 
@@ -419,7 +420,7 @@ std::string_view phase_kind_text(workload_kind k) {
 
 bool has_request(const std::vector<step>& flow) {
   return std::any_of(flow.begin(), flow.end(), [](const step& s) {
-    if (std::holds_alternative<request_step>(s)) {
+    if (std::holds_alternative<request_step>(s) || std::holds_alternative<ws_open_step>(s)) {
       return true;
     }
     const auto* loop = std::get_if<loop_step>(&s);
@@ -724,6 +725,9 @@ class campaign_reader {
   }
 
   step step_of(const YAML::Node& n, const std::string& field, int depth) {
+    if (n.IsScalar() && n.Scalar() == "close") {
+      return ws_close_step{};  // `- close` reads better than `- close: {}`
+    }
     r_.expect_map(n, field);
     for (auto it = n.begin(); it != n.end(); ++it) {
       // The most common slip: options written beside the method instead of under it.
@@ -738,8 +742,8 @@ class campaign_reader {
     r_.only_fields(n, field, step_kinds);
     if (n.size() != 1) {
       r_.fail(n, field,
-              "a step is exactly one of get, post, put, patch, delete, head, options, think or "
-              "loop");
+              "a step is exactly one of get, post, put, patch, delete, head, options, think, "
+              "loop, ws, send, expect, hold or close");
     }
     const std::string key = n.begin()->first.Scalar();
     const YAML::Node value = n.begin()->second;
@@ -750,7 +754,134 @@ class campaign_reader {
     if (key == "loop") {
       return loop_of(value, sub, depth);
     }
+    if (key == "ws") {
+      return ws_open_of(value, sub);
+    }
+    if (key == "send") {
+      return ws_send_of(value, sub);
+    }
+    if (key == "expect") {
+      return ws_expect_of(value, sub);
+    }
+    if (key == "hold") {
+      return ws_hold_step{r_.length(value, sub, false)};
+    }
+    if (key == "close") {
+      if (!value.IsNull() && !(value.IsMap() && value.size() == 0)) {
+        r_.fail(value, sub, "close takes no options: write - close");
+      }
+      return ws_close_step{};
+    }
     return request_of(key, value, sub);
+  }
+
+  ws_open_step ws_open_of(const YAML::Node& n, const std::string& field) {
+    ws_open_step w;
+    w.position = position_of(n);
+    if (!n.IsScalar() && !n.IsMap()) {
+      r_.fail(n, field,
+              "expected a path like /ws/echo, or {url: /ws/echo, name: ..., headers: ...}, got " +
+                  node_reader::describe(n));
+    }
+    const YAML::Node url_node =
+        n.IsScalar() ? n : r_.required(n, "url", field, "the path to open, e.g. url: /ws/echo");
+    const auto url_field = n.IsScalar() ? field : field + ".url";
+    if (n.IsMap()) {
+      r_.only_fields(n, field, {"url", "name", "headers"});
+      if (n["name"]) {
+        w.name = r_.name(n["name"], field + ".name");
+      }
+      if (n["headers"]) {
+        w.headers = r_.headers(n["headers"], field + ".headers");
+      }
+    }
+    const auto url = r_.text(url_node, url_field);
+    if (url.empty() || url.front() != '/') {
+      r_.fail(url_node, url_field, fmt::format("expected a path starting with '/', got '{}'", url));
+    }
+    w.path = template_string(url);
+    if (w.name.empty()) {
+      w.name = "WS " + url.substr(0, url.find('?'));
+    }
+    return w;
+  }
+
+  ws_send_step ws_send_of(const YAML::Node& n, const std::string& field) {
+    ws_send_step s;
+    if (n.IsScalar()) {
+      s.message = template_string(n.Scalar());
+      return s;
+    }
+    if (!n.IsMap()) {
+      r_.fail(n, field,
+              "expected the message text, {text: ...}, {binary: ...} or {json: ...}, got " +
+                  node_reader::describe(n));
+    }
+    r_.only_fields(n, field, {"text", "binary", "json"});
+    const int kinds = (n["text"] ? 1 : 0) + (n["binary"] ? 1 : 0) + (n["json"] ? 1 : 0);
+    if (kinds != 1) {
+      r_.fail(n, field, "a send is exactly one of text, binary or json");
+    }
+    if (n["json"]) {
+      s.message = template_string(to_json(n["json"]).dump());
+    } else {
+      const std::string key = n["text"] ? "text" : "binary";
+      s.message = template_string(r_.text(n[key], field + "." + key));
+      s.binary = key == "binary";
+    }
+    return s;
+  }
+
+  ws_expect_step ws_expect_of(const YAML::Node& n, const std::string& field) {
+    ws_expect_step e;
+    if (n.IsScalar()) {
+      e.what = ws_expect_step::kind::text;
+      e.pattern = r_.name(n, field);
+      e.description = "text '" + e.pattern + "'";
+      return e;
+    }
+    if (!n.IsMap()) {
+      r_.fail(n, field,
+              "expected text to wait for, or {text|regex|json: ..., equals: ..., timeout: ...}, "
+              "got " +
+                  node_reader::describe(n));
+    }
+    r_.only_fields(n, field, {"text", "regex", "json", "equals", "timeout", "any"});
+    const int kinds =
+        (n["text"] ? 1 : 0) + (n["regex"] ? 1 : 0) + (n["json"] ? 1 : 0) + (n["any"] ? 1 : 0);
+    if (kinds != 1) {
+      r_.fail(n, field, "an expect is exactly one of text, regex, json or any: true");
+    }
+    if (n["timeout"]) {
+      e.timeout = r_.length(n["timeout"], field + ".timeout", false);
+    }
+    if (n["equals"] && !n["json"]) {
+      r_.fail(n["equals"], field + ".equals", "equals goes with json: (a JSON path)");
+    }
+    if (n["any"]) {
+      if (!r_.boolean(n["any"], field + ".any")) {
+        r_.fail(n["any"], field + ".any", "write any: true to take the next message");
+      }
+      e.description = "any message";
+    } else if (n["text"]) {
+      e.what = ws_expect_step::kind::text;
+      e.pattern = r_.name(n["text"], field + ".text");
+      e.description = "text '" + e.pattern + "'";
+    } else if (n["regex"]) {
+      e.what = ws_expect_step::kind::regex;
+      e.pattern = regex_of(n["regex"], field + ".regex");
+      e.description = "regex '" + e.pattern + "'";
+    } else {
+      e.what = ws_expect_step::kind::json_path;
+      e.pattern = json_path_of(n["json"], field + ".json");
+      if (n["equals"]) {
+        e.equals = template_string(r_.text(n["equals"], field + ".equals"));
+        e.description = "json " + e.pattern + " == " + e.equals->text();
+      } else {
+        e.description = "json " + e.pattern + " exists";
+      }
+    }
+    return e;
   }
 
   loop_step loop_of(const YAML::Node& n, const std::string& field, int depth) {
@@ -937,15 +1068,19 @@ class campaign_reader {
       }
     } else {
       c.from = capture::kind::regex;
-      c.expression = r_.name(n["regex"], field + ".regex");
-      try {
-        const std::regex re(c.expression, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        r_.fail(n["regex"], field + ".regex",
-                std::string("invalid regular expression: ") + e.what());
-      }
+      c.expression = regex_of(n["regex"], field + ".regex");
     }
     return c;
+  }
+
+  std::string regex_of(const YAML::Node& n, const std::string& field) {
+    auto text = r_.name(n, field);
+    try {
+      const std::regex re(text, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      r_.fail(n, field, std::string("invalid regular expression: ") + e.what());
+    }
+    return text;
   }
 
   std::string json_path_of(const YAML::Node& n, const std::string& field) {

@@ -568,13 +568,13 @@ TEST(CampaignParser, StepErrors) {
             "c.yaml:6: scenarios[0].flow[0].GET: unknown field 'GET'; did you mean 'get'?");
   EXPECT_EQ(error_of(with_step("get: /x\n        think: 1s\n")),
             "c.yaml:6: scenarios[0].flow[0]: a step is exactly one of get, post, put, patch, "
-            "delete, head, options, think or loop");
+            "delete, head, options, think, loop, ws, send, expect, hold or close");
   EXPECT_EQ(error_of(with_step("get: /x\n        checks:\n          - status: 200\n")),
             "c.yaml:7: scenarios[0].flow[0].checks: 'checks' is a request option: put it under "
             "the method, e.g. - get: {url: /items, checks: ...}");
   EXPECT_EQ(error_of(with_step("{}\n")),
             "c.yaml:6: scenarios[0].flow[0]: a step is exactly one of get, post, put, patch, "
-            "delete, head, options, think or loop");
+            "delete, head, options, think, loop, ws, send, expect, hold or close");
   EXPECT_EQ(error_of(with_step("/x\n")),
             "c.yaml:6: scenarios[0].flow[0]: expected a mapping of fields, got '/x'");
   EXPECT_EQ(error_of(with_step("get: delay\n")),
@@ -713,9 +713,9 @@ TEST(CampaignParser, ThinkAndLoopErrors) {
 TEST(CampaignParser, ThresholdErrors) {
   EXPECT_EQ(error_of(with("  - http.latency.p95 < 1ms", "  - http.latency.p42 < 1ms")),
             "c.yaml:11: thresholds[0]: unknown metric 'http.latency.p42' (known: "
-            "http.latency.<stat>, http.ttfb.<stat>, http.connect.<stat> with <stat> one of min "
-            "mean p50 p90 p95 p99 p999 max; http.error_rate, checks.rate, http.requests, "
-            "http.rps, iterations.dropped)");
+            "http.latency.<stat>, http.ttfb.<stat>, http.connect.<stat>, ws.rtt.<stat>, "
+            "ws.handshake.<stat> with <stat> one of min mean p50 p90 p95 p99 p999 max; "
+            "http.error_rate, checks.rate, http.requests, http.rps, iterations.dropped)");
   EXPECT_EQ(error_of(with("  - http.latency.p95 < 1ms",
                           "  - http.error_rate < 1%\n  - http.latency.p95 < fast")),
             "c.yaml:12: thresholds[1]: expected a latency like 200ms, 1.5s or 800us, got 'fast'");

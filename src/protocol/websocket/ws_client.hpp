@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+// One user's WebSocket (RFC 6455, Beast): opened over the run's connector (ws:// or wss:// by
+// the target's scheme), a reader that takes every message as it arrives (answering pings), and
+// calls to send, receive with a deadline, and close.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "net/connector.hpp"
+#include "protocol/common/session.hpp"
+
+namespace stampede::protocol::websocket {
+
+using clock = std::chrono::steady_clock;
+
+/// What one WebSocket operation did. Failures are data, as for HTTP exchanges.
+struct ws_result {
+  bool failed = false;
+  metrics::error_class error = metrics::error_class::other;
+  std::string message;
+  // open() only:
+  std::chrono::nanoseconds connect_time{};
+  std::chrono::nanoseconds tls_time{};
+  std::chrono::nanoseconds handshake_time{};  ///< the HTTP upgrade, request to 101
+  std::uint64_t bytes_out = 0;                ///< send(): the frame's payload
+};
+
+struct ws_message {
+  std::string data;
+  bool binary = false;
+  clock::time_point received_at{};
+};
+
+/// Thread-safety: none; lives on one worker's io_context. Create with std::make_shared: the
+/// reader keeps the connection alive while it runs.
+class ws_client : public std::enable_shared_from_this<ws_client> {
+ public:
+  /// Called by the reader for every message received (its payload size), as it arrives.
+  using message_observer = std::function<void(std::size_t bytes)>;
+
+  ws_client(boost::asio::io_context& ctx, net::connector& connector, std::string host_header,
+            std::chrono::nanoseconds connect_timeout, message_observer on_message);
+  ~ws_client();
+  ws_client(const ws_client&) = delete;
+  ws_client& operator=(const ws_client&) = delete;
+
+  /// Connects and upgrades `target` ("/ws/echo?x=1"). Handshake failures, including a status
+  /// other than 101, are failed results.
+  boost::asio::awaitable<ws_result> open(std::string_view target,
+                                         std::span<const header_view> headers,
+                                         std::chrono::nanoseconds timeout);
+  boost::asio::awaitable<ws_result> send(std::string_view payload, bool binary,
+                                         std::chrono::nanoseconds timeout);
+  /// The next message received (already, or before `deadline`); nullopt-like failure with
+  /// request_timeout when none comes, or the error that ended the connection.
+  boost::asio::awaitable<ws_result> receive(ws_message& out, clock::time_point deadline);
+  /// Drops the messages received and not taken (after a hold, which only counts them).
+  void discard_received() { received_.clear(); }
+  /// The close handshake, bounded by `timeout`; the socket is closed either way.
+  boost::asio::awaitable<void> close(std::chrono::nanoseconds timeout);
+  /// Closes the socket now (a stop, a reopen); pending calls end at once.
+  void abort() noexcept;
+  bool is_open() const noexcept { return open_; }
+
+  class connection;  ///< the Beast stream, over TCP or TLS (defined in the .cpp)
+
+ private:
+  boost::asio::awaitable<void> read_loop(std::shared_ptr<ws_client> self,
+                                         std::shared_ptr<connection> conn);
+  /// Closes the socket when `deadline` passes while `op` is pending.
+  void arm(clock::time_point deadline);
+  void disarm();
+
+  boost::asio::io_context& ctx_;
+  net::connector& connector_;
+  std::string host_header_;
+  std::chrono::nanoseconds connect_timeout_;
+  message_observer on_message_;
+  std::shared_ptr<connection> conn_;
+  bool open_ = false;
+  bool timed_out_ = false;
+  std::string ended_;  ///< why the reader stopped, for a receive that waited in vain
+  metrics::error_class ended_class_ = metrics::error_class::reset;
+  std::deque<ws_message> received_;
+  boost::asio::steady_timer arrived_;   ///< wakes receive() when a message or the end comes
+  boost::asio::steady_timer deadline_;  ///< open, send and close deadlines
+};
+
+}  // namespace stampede::protocol::websocket
