@@ -141,6 +141,14 @@ route_plan plan_request(std::string_view method, std::string_view target, std::s
     stats.count(path == "/ws/echo" ? endpoint::ws_echo : endpoint::ws_pubsub);
     return text(426, "use a WebSocket client (Upgrade: websocket)\n");
   }
+  if (path == "/sse" || path == "/longpoll") {
+    // Reached only over HTTP/2 or without a channel: HTTP/1.1 connections serve these before
+    // planning.
+    stats.count(path == "/sse" ? endpoint::sse : endpoint::longpoll);
+    return text(400,
+                "usage: GET /sse?channel=NAME or GET /longpoll?channel=NAME[&timeout_ms=N], "
+                "over HTTP/1.1\n");
+  }
   if (path == "/publish") {
     stats.count(endpoint::publish);
     const auto channel = query_param(query, "channel");

@@ -38,7 +38,9 @@
 #include "target/detail/request_reader.hpp"
 #include "target/detail/streams.hpp"
 #include "target/h2_connection.hpp"
+#include "target/queued_subscriber.hpp"
 #include "target/routes.hpp"
+#include "target/sse_stream.hpp"
 #include "target/tls_context.hpp"
 #include "target/ws_connection.hpp"
 
@@ -184,6 +186,29 @@ class connection {
     }
   }
 
+  /// GET /longpoll?channel=NAME[&timeout_ms=N]: the next message published to NAME (200, the
+  /// message as the body), or 204 after N ms (default 30000, at most 300000).
+  asio::awaitable<bool> long_poll(std::string_view channel_name, std::string_view query) {
+    constexpr std::uint64_t default_wait_ms = 30'000;
+    constexpr std::uint64_t max_wait_ms = 300'000;
+    const auto wait_ms = std::min(
+        parse_number(query_param(query, "timeout_ms")).value_or(default_wait_ms), max_wait_ms);
+    const std::string channel(channel_name);
+    auto sub = std::make_shared<queued_subscriber>(socket_.get_executor());
+    hub_.subscribe(channel, sub);
+    stats_.longpolls_waiting.fetch_add(1, std::memory_order_relaxed);
+    const auto message =
+        co_await sub->next(queued_subscriber::clock::now() + std::chrono::milliseconds(wait_ms));
+    hub_.unsubscribe(channel, sub);
+    stats_.longpolls_waiting.fetch_sub(1, std::memory_order_relaxed);
+    if (!message) {
+      stats_.longpoll_timeouts.fetch_add(1, std::memory_order_relaxed);
+      co_return co_await answer(204, "text/plain", "");
+    }
+    stats_.longpoll_messages.fetch_add(1, std::memory_order_relaxed);
+    co_return co_await answer(200, "text/plain", *message);
+  }
+
   /// Answers one request. Returns false when the connection must close.
   asio::awaitable<bool> handle() {
     if (request_.upgrade_websocket && request_.target.starts_with("/ws/")) {
@@ -195,6 +220,22 @@ class connection {
         const auto query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
         co_await serve_websocket(std::move(socket_), request_, path, query, stats_, hub_);
         co_return false;
+      }
+    }
+    if (request_.method == http::verb::get &&
+        (request_.target.starts_with("/sse?") || request_.target.starts_with("/longpoll?"))) {
+      const std::string_view target = request_.target;
+      const auto q = target.find('?');
+      const auto query = target.substr(q + 1);
+      const auto channel = query_param(query, "channel");
+      if (!channel.empty()) {
+        if (target.starts_with("/sse?")) {
+          stats_.count(endpoint::sse);
+          co_await serve_sse(socket_, channel, stats_, hub_);
+          co_return false;
+        }
+        stats_.count(endpoint::longpoll);
+        co_return co_await long_poll(channel, query);
       }
     }
     auto plan = plan_request(http::to_string(request_.method), request_.target, request_.body,

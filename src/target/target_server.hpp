@@ -9,6 +9,10 @@
 //   /echo               the request body back (any method), with the request's Content-Type
 //   /json               a JSON document, for checks and captures
 //   /close              closes the connection without answering
+//   /ws/echo, /ws/pubsub?channel=NAME           WebSocket (ws_connection.hpp)
+//   GET /sse?channel=NAME                       server-sent events (sse_stream.hpp)
+//   GET /longpoll?channel=NAME[&timeout_ms=N]   the next message, or 204
+//   POST /publish?channel=NAME                  to every subscriber of NAME (pubsub_hub.hpp)
 //   GET /stats          counters as JSON (see target_stats); POST /stats/reset zeroes them
 //   anything else       404
 //

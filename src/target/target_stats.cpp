@@ -18,6 +18,9 @@ void target_stats::reset() {
   websocket_messages_out.store(0, std::memory_order_relaxed);
   published.store(0, std::memory_order_relaxed);
   deliveries.store(0, std::memory_order_relaxed);
+  sse_events.store(0, std::memory_order_relaxed);
+  longpoll_messages.store(0, std::memory_order_relaxed);
+  longpoll_timeouts.store(0, std::memory_order_relaxed);
   const std::lock_guard lock(remotes_mutex_);
   remotes_.clear();
 }
@@ -53,7 +56,13 @@ std::string target_stats::to_json() const {
         {"messages_out", websocket_messages_out.load(std::memory_order_relaxed)}}},
       {"pubsub",
        {{"published", published.load(std::memory_order_relaxed)},
-        {"deliveries", deliveries.load(std::memory_order_relaxed)}}}}
+        {"deliveries", deliveries.load(std::memory_order_relaxed)}}},
+      {"comet",
+       {{"sse_open", sse_open.load(std::memory_order_relaxed)},
+        {"sse_events", sse_events.load(std::memory_order_relaxed)},
+        {"longpolls_waiting", longpolls_waiting.load(std::memory_order_relaxed)},
+        {"longpoll_messages", longpoll_messages.load(std::memory_order_relaxed)},
+        {"longpoll_timeouts", longpoll_timeouts.load(std::memory_order_relaxed)}}}}
       .dump();
 }
 

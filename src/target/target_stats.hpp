@@ -27,12 +27,14 @@ enum class endpoint : std::uint8_t {
   ws_echo,    ///< WebSocket handshakes
   ws_pubsub,  ///< WebSocket handshakes
   publish,
+  sse,
+  longpoll,
   other,
   rejected
 };
-inline constexpr std::array<std::string_view, 12> endpoint_paths = {
-    "/",      "/delay",   "/status",    "/bytes",   "/echo", "/json",
-    "/close", "/ws/echo", "/ws/pubsub", "/publish", "other", "rejected"};
+inline constexpr std::array<std::string_view, 14> endpoint_paths = {
+    "/",        "/delay",     "/status",  "/bytes", "/echo",     "/json", "/close",
+    "/ws/echo", "/ws/pubsub", "/publish", "/sse",   "/longpoll", "other", "rejected"};
 
 /// Counters shared by every target thread. Relaxed atomics: each counter is exact once the
 /// traffic stops, which is when tests read them. A request is counted when it has been read,
@@ -51,9 +53,14 @@ struct target_stats {
   std::array<std::atomic<std::uint64_t>, endpoint_paths.size()> by_endpoint{};
   std::atomic<std::uint64_t> websocket_messages_in{0};
   std::atomic<std::uint64_t> websocket_messages_out{0};
-  std::atomic<std::int64_t> websockets_open{0};  ///< not zeroed by reset(), like connections
-  std::atomic<std::uint64_t> published{0};       ///< messages given to POST /publish
-  std::atomic<std::uint64_t> deliveries{0};      ///< copies handed to subscribers
+  std::atomic<std::int64_t> websockets_open{0};     ///< not zeroed by reset(), like connections
+  std::atomic<std::uint64_t> published{0};          ///< messages given to POST /publish
+  std::atomic<std::uint64_t> deliveries{0};         ///< copies handed to subscribers
+  std::atomic<std::int64_t> sse_open{0};            ///< event streams open; not zeroed by reset()
+  std::atomic<std::uint64_t> sse_events{0};         ///< events written to them
+  std::atomic<std::int64_t> longpolls_waiting{0};   ///< not zeroed by reset()
+  std::atomic<std::uint64_t> longpoll_messages{0};  ///< long polls answered with a message
+  std::atomic<std::uint64_t> longpoll_timeouts{0};  ///< long polls answered 204
 
   void count(endpoint e) {
     requests.fetch_add(1, std::memory_order_relaxed);
@@ -68,7 +75,8 @@ struct target_stats {
   /// {"requests", "remote_addresses" (distinct source addresses), "connections_accepted",
   /// "connections_open", "bytes_in", "bytes_out", "requests_by_path": {path: count},
   /// "websocket": {"open", "messages_in", "messages_out"}, "pubsub": {"published",
-  /// "deliveries"}}; paths never requested are left out.
+  /// "deliveries"}, "comet": {"sse_open", "sse_events", "longpolls_waiting",
+  /// "longpoll_messages", "longpoll_timeouts"}}; paths never requested are left out.
   std::string to_json() const;
 
  private:

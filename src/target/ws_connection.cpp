@@ -8,6 +8,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -17,6 +18,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "target/queued_subscriber.hpp"
 #include "target/routes.hpp"
 
 namespace stampede::target {
@@ -28,68 +30,6 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
-/// A /ws/pubsub connection as the hub sees it: messages are queued on the connection's own
-/// thread and written in order by its writer.
-template <class Stream>
-class ws_subscriber final : public pubsub_hub::subscriber,
-                            public std::enable_shared_from_this<ws_subscriber<Stream>> {
- public:
-  using ws_stream = websocket::stream<Stream>;
-
-  ws_subscriber(ws_stream& ws, target_stats& stats)
-      : ws_(ws), stats_(stats), wake_(ws.get_executor()), finished_(ws.get_executor()) {}
-
-  void deliver(std::shared_ptr<const std::string> message) override {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), message = std::move(message)] {
-      self->queue_.push_back(message);
-      self->wake_.cancel();
-    });
-  }
-
-  /// `self` keeps the subscriber alive while the writer runs.
-  asio::awaitable<void> write_loop([[maybe_unused]] std::shared_ptr<ws_subscriber> self) {
-    while (!done_) {
-      while (!queue_.empty() && !done_) {
-        const auto message = queue_.front();
-        queue_.pop_front();
-        ws_.text(true);
-        auto [ec, n] = co_await ws_.async_write(asio::buffer(*message), use_tuple);
-        if (ec) {
-          done_ = true;
-          break;
-        }
-        stats_.websocket_messages_out.fetch_add(1, std::memory_order_relaxed);
-      }
-      if (done_) {
-        break;
-      }
-      wake_.expires_at(asio::steady_timer::time_point::max());
-      co_await wake_.async_wait(use_tuple);
-    }
-    writer_done_ = true;
-    finished_.cancel();
-  }
-
-  /// Ends the writer and waits for it, so the stream outlives its last write.
-  asio::awaitable<void> stop() {
-    done_ = true;
-    wake_.cancel();
-    while (!writer_done_) {
-      finished_.expires_at(asio::steady_timer::time_point::max());
-      co_await finished_.async_wait(use_tuple);
-    }
-  }
-
- private:
-  ws_stream& ws_;
-  target_stats& stats_;
-  asio::steady_timer wake_;
-  asio::steady_timer finished_;
-  std::deque<std::shared_ptr<const std::string>> queue_;
-  bool done_ = false;
-  bool writer_done_ = false;
-};
 
 http::request<http::empty_body> handshake_of(const detail::request& req) {
   http::request<http::empty_body> out;
@@ -114,9 +54,9 @@ asio::awaitable<void> serve(Stream socket, const detail::request& req, std::stri
   // every later publish reaches it (the writer sends what queued meanwhile).
   const bool subscriber = path == "/ws/pubsub";
   const std::string channel(subscriber ? query_param(query, "channel") : std::string_view());
-  std::shared_ptr<ws_subscriber<Stream>> sub;
+  std::shared_ptr<queued_subscriber> sub;
   if (subscriber) {
-    sub = std::make_shared<ws_subscriber<Stream>>(ws, stats);
+    sub = std::make_shared<queued_subscriber>(ws.get_executor());
     hub.subscribe(channel, sub);
   }
   auto [accept_ec] = co_await ws.async_accept(handshake_of(req), use_tuple);
@@ -144,19 +84,33 @@ asio::awaitable<void> serve(Stream socket, const detail::request& req, std::stri
       buffer.consume(buffer.size());
     }
   } else {
-    asio::co_spawn(ws.get_executor(), sub->write_loop(sub), asio::detached);
-    // Subscribers only listen; what they send is read (answering pings and the close) and
-    // dropped.
-    while (true) {
-      auto [ec, n] = co_await ws.async_read(buffer, use_tuple);
-      if (ec) {
-        break;
+    // Subscribers only listen: what they send is read (answering pings and the close) and
+    // dropped, while published messages are written in order. Whichever ends first (the
+    // client went, a write failed) ends the other.
+    using namespace asio::experimental::awaitable_operators;
+    const auto listen = [&]() -> asio::awaitable<void> {
+      while (true) {
+        auto [ec, n] = co_await ws.async_read(buffer, use_tuple);
+        if (ec) {
+          break;
+        }
+        stats.websocket_messages_in.fetch_add(1, std::memory_order_relaxed);
+        buffer.consume(buffer.size());
       }
-      stats.websocket_messages_in.fetch_add(1, std::memory_order_relaxed);
-      buffer.consume(buffer.size());
-    }
+      sub->close();
+    };
+    const auto forward = [&]() -> asio::awaitable<void> {
+      while (const auto message = co_await sub->next()) {
+        ws.text(true);
+        auto [ec, n] = co_await ws.async_write(asio::buffer(*message), use_tuple);
+        if (ec) {
+          break;
+        }
+        stats.websocket_messages_out.fetch_add(1, std::memory_order_relaxed);
+      }
+    };
+    co_await (listen() || forward());
     hub.unsubscribe(channel, sub);
-    co_await sub->stop();
   }
   stats.websockets_open.fetch_sub(1, std::memory_order_relaxed);
 }
