@@ -45,6 +45,20 @@ class compiler {
         out.emplace_back(compiled_think{t->min, t->max});
       } else if (const auto* l = std::get_if<scenario::loop_step>(&step)) {
         out.emplace_back(compiled_loop{l->count, flow(l->flow, scenario_name)});
+      } else if (const auto* sse = std::get_if<scenario::sse_step>(&step)) {
+        compiled_sse c;
+        c.spec = sse;
+        c.metric_index = slot_of(sse->name);
+        for (const auto& h : campaign_.defaults_.headers) {
+          set_header(c.headers, h.name, h.value);
+        }
+        for (const auto& h : sse->headers) {
+          set_header(c.headers, h.name, h.value);
+        }
+        c.timeout = sse->timeout.value_or(campaign_.defaults_.request_timeout);
+        out.emplace_back(std::move(c));
+      } else if (const auto* poll = std::get_if<scenario::longpoll_step>(&step)) {
+        out.emplace_back(compiled_longpoll{poll, request(poll->request, scenario_name)});
       } else {
         out.emplace_back(websocket(step));
       }
@@ -131,7 +145,11 @@ class compiler {
 /// strings move while vectors grow, so views taken earlier could dangle.
 void bind_literal_views(std::vector<compiled_step>& flow) {
   for (auto& step : flow) {
-    if (auto* req = std::get_if<compiled_request>(&step)) {
+    compiled_request* req = std::get_if<compiled_request>(&step);
+    if (auto* poll = std::get_if<compiled_longpoll>(&step)) {
+      req = &poll->request;
+    }
+    if (req != nullptr) {
       req->literal_headers =
           std::all_of(req->headers.begin(), req->headers.end(),
                       [](const compiled_header& h) { return h.value.is_literal(); });

@@ -66,8 +66,23 @@ struct compiled_ws {
   std::shared_ptr<const std::regex> regex;  ///< expect with regex:
 };
 
+/// Server-sent events subscription.
+struct compiled_sse {
+  const scenario::sse_step* spec = nullptr;
+  std::size_t metric_index = 0;          ///< its name's slot: time to the subscription's answer
+  std::vector<compiled_header> headers;  ///< defaults, then the step's
+  std::chrono::nanoseconds timeout{};
+};
+
+/// Long polling: one request, repeated.
+struct compiled_longpoll {
+  const scenario::longpoll_step* spec = nullptr;
+  compiled_request request;
+};
+
 struct compiled_loop;
-using compiled_step = std::variant<compiled_request, compiled_think, compiled_loop, compiled_ws>;
+using compiled_step = std::variant<compiled_request, compiled_think, compiled_loop, compiled_ws,
+                                   compiled_sse, compiled_longpoll>;
 
 struct compiled_loop {
   std::uint32_t count = 1;

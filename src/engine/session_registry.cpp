@@ -39,4 +39,12 @@ websocket_factory make_websocket_factory(const run_plan& plan) {
   };
 }
 
+event_stream_factory make_event_stream_factory(const run_plan& plan) {
+  auto host = plan.target.host_header();
+  auto connect_timeout = plan.campaign.defaults_.connect_timeout;
+  return [host, connect_timeout](boost::asio::io_context& ctx, net::connector& connector) {
+    return std::make_shared<protocol::http1::event_stream>(ctx, connector, host, connect_timeout);
+  };
+}
+
 }  // namespace stampede::engine

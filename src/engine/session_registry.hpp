@@ -10,6 +10,7 @@
 
 #include "net/connector.hpp"
 #include "protocol/common/session.hpp"
+#include "protocol/http1/event_stream.hpp"
 #include "protocol/websocket/ws_client.hpp"
 
 namespace stampede::engine {
@@ -27,5 +28,11 @@ using websocket_factory = std::function<std::shared_ptr<protocol::websocket::ws_
     protocol::websocket::ws_client::message_observer on_message)>;
 
 websocket_factory make_websocket_factory(const run_plan& plan);
+
+/// A server-sent event subscription, on a connection of its own.
+using event_stream_factory = std::function<std::shared_ptr<protocol::http1::event_stream>(
+    boost::asio::io_context&, net::connector&)>;
+
+event_stream_factory make_event_stream_factory(const run_plan& plan);
 
 }  // namespace stampede::engine

@@ -15,6 +15,7 @@
 #include <boost/intrusive/list_hook.hpp>
 
 #include "protocol/common/session.hpp"
+#include "protocol/http1/event_stream.hpp"
 #include "protocol/websocket/ws_client.hpp"
 #include "scenario/template_string.hpp"
 
@@ -62,6 +63,9 @@ struct virtual_user : auto_unlink_hook {
     if (ws) {
       ws->abort();
     }
+    if (sse) {
+      sse->close();
+    }
     if (counted_connection && open_connections != nullptr) {
       --*open_connections;
     }
@@ -93,6 +97,8 @@ struct virtual_user : auto_unlink_hook {
   /// for the round trip of the next expect.
   std::shared_ptr<protocol::websocket::ws_client> ws;
   std::optional<std::chrono::steady_clock::time_point> ws_sent_at;
+  /// The event stream an sse step is reading, so a stop can end it.
+  std::shared_ptr<protocol::http1::event_stream> sse;
   std::string target_buffer;
   std::string body_buffer;
   std::vector<std::string> header_buffers;

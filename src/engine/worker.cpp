@@ -61,6 +61,7 @@ worker::worker(std::uint32_t index, std::uint32_t count, std::shared_ptr<const r
       connector_(plan_->connect),
       make_session_(make_session_factory(*plan_)),
       make_websocket_(make_websocket_factory(*plan_)),
+      make_event_stream_(make_event_stream_factory(*plan_)),
       current_(plan_->layout),
       main_timer_(ctx_),
       idle_timer_(ctx_),
@@ -115,6 +116,9 @@ void worker::begin_stop(bool abort) {
     main_timer_.cancel();
     for (auto& vu : live_users_) {
       vu.timer.cancel();
+      if (vu.sse) {
+        vu.sse->close();  // a subscription ends with the run, as a think time does
+      }
     }
     for (auto& ph : phases_) {
       ph->timer->cancel();
@@ -540,6 +544,14 @@ asio::awaitable<bool> worker::run_flow(virtual_user& vu, const std::vector<compi
       if (!co_await run_ws(vu, *ws, ph)) {
         co_return false;
       }
+    } else if (const auto* sse = std::get_if<compiled_sse>(&step)) {
+      if (!co_await run_sse(vu, *sse, ph)) {
+        co_return false;
+      }
+    } else if (const auto* poll = std::get_if<compiled_longpoll>(&step)) {
+      if (!co_await run_longpoll(vu, *poll, ph)) {
+        co_return false;
+      }
     } else {
       const auto& loop = std::get<compiled_loop>(step);
       for (std::uint32_t i = 0; i < loop.count; ++i) {
@@ -558,15 +570,7 @@ asio::awaitable<bool> worker::run_ws(virtual_user& vu, const compiled_ws& w, pha
   if (const auto* open = std::get_if<sc::ws_open_step>(&step)) {
     vu.target_buffer.clear();
     open->path.render_to(vu.variables, vu.target_buffer);
-    vu.header_views.clear();
-    if (vu.header_buffers.size() < w.headers.size()) {
-      vu.header_buffers.resize(w.headers.size());
-    }
-    for (std::size_t i = 0; i < w.headers.size(); ++i) {
-      vu.header_buffers[i].clear();
-      w.headers[i].value.render_to(vu.variables, vu.header_buffers[i]);
-      vu.header_views.push_back({w.headers[i].name, vu.header_buffers[i]});
-    }
+    render_headers(vu, w.headers);
     if (!vu.ws) {
       // Counted as they arrive, into the second they arrive in.
       vu.ws = make_websocket_(ctx_, connector_, [this](std::size_t bytes) {
@@ -667,6 +671,111 @@ asio::awaitable<bool> worker::run_ws(virtual_user& vu, const compiled_ws& w, pha
     co_await vu.ws->close(w.timeout);
   }
   vu.ws_sent_at.reset();
+  co_return true;
+}
+
+void worker::render_headers(virtual_user& vu, const std::vector<compiled_header>& headers) {
+  vu.header_views.clear();
+  if (vu.header_buffers.size() < headers.size()) {
+    vu.header_buffers.resize(headers.size());
+  }
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    vu.header_buffers[i].clear();
+    headers[i].value.render_to(vu.variables, vu.header_buffers[i]);
+    vu.header_views.push_back({headers[i].name, vu.header_buffers[i]});
+  }
+}
+
+asio::awaitable<bool> worker::run_sse(virtual_user& vu, const compiled_sse& s, phase_state& ph) {
+  const auto& spec = *s.spec;
+  vu.target_buffer.clear();
+  spec.path.render_to(vu.variables, vu.target_buffer);
+  render_headers(vu, s.headers);
+  const auto stream = make_event_stream_(ctx_, connector_);
+  vu.sse = stream;
+  const auto began = clock::now();
+  const auto opened = co_await stream->open(vu.target_buffer, vu.header_views, s.timeout);
+  {
+    auto& m = metrics();
+    m.bytes_in += opened.bytes_in;
+    if (opened.connected) {
+      ++m.connections_opened;
+      m.connect.record(to_us(opened.connect_time));
+      if (opened.tls_time.count() > 0) {
+        m.tls.record(to_us(opened.tls_time));
+      }
+    }
+    if (opened.failed) {
+      if (!stopping_) {  // a stop cuts a subscription short; that is not the server's doing
+        m.record_error(opened.error, opened.message);
+      }
+      vu.sse.reset();
+      co_return false;
+    }
+    ++m.sse_streams;
+    m.steps[s.metric_index].record(to_us(clock::now() - began));
+  }
+  // Until `events` arrived, `duration` passed or the phase ends, whichever comes first; the
+  // end of the wait is the step's normal end, not an error.
+  auto deadline = ph.end;
+  if (spec.duration_) {
+    deadline = std::min(deadline, clock::now() + *spec.duration_);
+  }
+  std::optional<clock::time_point> last_event;
+  std::string data;
+  for (std::uint64_t received = 0; !spec.events || received < *spec.events; ++received) {
+    clock::time_point at{};
+    const auto next = co_await stream->next(data, at, deadline);
+    auto& m = metrics();
+    m.bytes_in += next.bytes_in;
+    if (next.failed) {
+      if (next.error != metrics::error_class::request_timeout && !stopping_) {
+        m.record_error(next.error, next.message);
+        vu.sse.reset();
+        co_return false;
+      }
+      break;
+    }
+    ++m.sse_events;
+    if (last_event) {
+      m.sse_gap.record(to_us(at - *last_event));
+    }
+    last_event = at;
+  }
+  stream->close();
+  vu.sse.reset();
+  co_return true;
+}
+
+asio::awaitable<bool> worker::run_longpoll(virtual_user& vu, const compiled_longpoll& poll,
+                                           phase_state& ph) {
+  const auto& spec = *poll.spec;
+  auto end = ph.end;
+  if (spec.duration_) {
+    end = std::min(end, clock::now() + *spec.duration_);
+  }
+  std::optional<clock::time_point> answered_at;
+  for (std::uint64_t i = 0; (!spec.polls || i < *spec.polls) && before(end) && active(ph); ++i) {
+    if (!co_await run_request(vu, poll.request, ph)) {
+      co_return false;
+    }
+    const auto& r = vu.result;
+    auto& m = metrics();
+    ++m.longpoll_polls;
+    if (r.failed) {
+      answered_at.reset();
+      continue;
+    }
+    if (answered_at && r.sent_at >= *answered_at) {
+      m.longpoll_gap.record(to_us(r.sent_at - *answered_at));
+    }
+    answered_at = r.done_at;
+    if (vu.response.status == 200) {
+      ++m.longpoll_messages;
+    } else {
+      ++m.longpoll_empty;
+    }
+  }
   co_return true;
 }
 

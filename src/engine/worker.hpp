@@ -60,6 +60,11 @@ class worker {
                                         phase_state& ph);
   /// A WebSocket step; false ends the iteration (a socket that failed or is missing).
   boost::asio::awaitable<bool> run_ws(virtual_user& vu, const compiled_ws& step, phase_state& ph);
+  boost::asio::awaitable<bool> run_sse(virtual_user& vu, const compiled_sse& step, phase_state& ph);
+  boost::asio::awaitable<bool> run_longpoll(virtual_user& vu, const compiled_longpoll& step,
+                                            phase_state& ph);
+  /// Renders headers into the user's buffers and views (vu.header_views).
+  static void render_headers(virtual_user& vu, const std::vector<compiled_header>& headers);
   static bool ws_matches(const scenario::ws_expect_step& expect, const compiled_ws& w,
                          const std::string& data, virtual_user& vu);
   boost::asio::awaitable<bool> run_request(virtual_user& vu, const compiled_request& req,
@@ -97,6 +102,7 @@ class worker {
   net::connector connector_;
   session_factory make_session_;
   websocket_factory make_websocket_;
+  event_stream_factory make_event_stream_;
 
   metrics::metric_set current_;
   std::int64_t interval_index_ = 0;

@@ -45,6 +45,11 @@ void metric_set::merge(const metric_set& other, gauges how) {
   ws_messages_out += other.ws_messages_out;
   ws_bytes_in += other.ws_bytes_in;
   ws_bytes_out += other.ws_bytes_out;
+  sse_streams += other.sse_streams;
+  sse_events += other.sse_events;
+  longpoll_polls += other.longpoll_polls;
+  longpoll_messages += other.longpoll_messages;
+  longpoll_empty += other.longpoll_empty;
   for (std::size_t i = 0; i < status_codes.size(); ++i) {
     status_codes[i] += other.status_codes[i];
   }
@@ -72,6 +77,8 @@ void metric_set::merge(const metric_set& other, gauges how) {
   schedule_lag.merge(other.schedule_lag);
   ws_handshake.merge(other.ws_handshake);
   ws_rtt.merge(other.ws_rtt);
+  sse_gap.merge(other.sse_gap);
+  longpoll_gap.merge(other.longpoll_gap);
   if (steps.size() < other.steps.size()) {
     steps.resize(other.steps.size());
   }

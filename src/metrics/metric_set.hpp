@@ -52,6 +52,11 @@ struct metric_set {
   std::uint64_t ws_messages_out = 0;  ///< WebSocket messages sent
   std::uint64_t ws_bytes_in = 0;      ///< their payload bytes
   std::uint64_t ws_bytes_out = 0;
+  std::uint64_t sse_streams = 0;        ///< event streams subscribed (answered 200)
+  std::uint64_t sse_events = 0;         ///< events received on them
+  std::uint64_t longpoll_polls = 0;     ///< long polls answered (or failed)
+  std::uint64_t longpoll_messages = 0;  ///< answered 200: a message
+  std::uint64_t longpoll_empty = 0;     ///< answered otherwise (204: none before the wait ended)
   std::array<std::uint64_t, status_code_slots> status_codes{};
   std::array<std::uint64_t, error_class_count> errors{};
   std::array<std::string, error_class_count> error_samples;  ///< first message of each class
@@ -74,6 +79,8 @@ struct metric_set {
   histogram schedule_lag;  ///< how late scheduled sends left (constant throughput, pace)
   histogram ws_handshake;  ///< WebSocket upgrade: request to 101
   histogram ws_rtt;        ///< WebSocket: last send to the message an expect matched
+  histogram sse_gap;       ///< time between consecutive events of a stream
+  histogram longpoll_gap;  ///< a long poll's answer to the next poll sent
   std::vector<histogram> steps;  ///< latency by metric_layout::steps
 
   void record_error(error_class e, std::string_view message) {

@@ -17,6 +17,8 @@ constexpr named_histogram fixed_histograms[] = {
     {"schedule_lag", &metric_set::schedule_lag},
     {"ws_handshake", &metric_set::ws_handshake},
     {"ws_rtt", &metric_set::ws_rtt},
+    {"sse_gap", &metric_set::sse_gap},
+    {"longpoll_gap", &metric_set::longpoll_gap},
 };
 
 struct named_counter {
@@ -44,6 +46,11 @@ constexpr named_counter counters[] = {
     {"ws_messages_out", &metric_set::ws_messages_out},
     {"ws_bytes_in", &metric_set::ws_bytes_in},
     {"ws_bytes_out", &metric_set::ws_bytes_out},
+    {"sse_streams", &metric_set::sse_streams},
+    {"sse_events", &metric_set::sse_events},
+    {"longpoll_polls", &metric_set::longpoll_polls},
+    {"longpoll_messages", &metric_set::longpoll_messages},
+    {"longpoll_empty", &metric_set::longpoll_empty},
     {"active_users", &metric_set::active_users},
     {"active_connections", &metric_set::active_connections},
 };

@@ -93,6 +93,13 @@ summary summary::build(const metric_set& totals, const metric_layout& layout, do
   s.ws_bytes_out = totals.ws_bytes_out;
   s.ws_handshake = latency_stats::from(totals.ws_handshake);
   s.ws_rtt = latency_stats::from(totals.ws_rtt);
+  s.sse_streams = totals.sse_streams;
+  s.sse_events = totals.sse_events;
+  s.sse_gap = latency_stats::from(totals.sse_gap);
+  s.longpoll_polls = totals.longpoll_polls;
+  s.longpoll_messages = totals.longpoll_messages;
+  s.longpoll_empty = totals.longpoll_empty;
+  s.longpoll_gap = latency_stats::from(totals.longpoll_gap);
   s.checks_passed = totals.checks_passed;
   s.checks_failed = totals.checks_failed;
   for (std::size_t i = 0; i < layout.scenarios.size(); ++i) {
@@ -251,6 +258,13 @@ void to_json(nlohmann::json& j, const summary& s) {
         {"bytes_out", s.ws_bytes_out},
         {"handshake_ms", stats_json(s.ws_handshake)},
         {"rtt_ms", stats_json(s.ws_rtt)}}},
+      {"sse",
+       {{"streams", s.sse_streams}, {"events", s.sse_events}, {"gap_ms", stats_json(s.sse_gap)}}},
+      {"longpoll",
+       {{"polls", s.longpoll_polls},
+        {"messages", s.longpoll_messages},
+        {"empty", s.longpoll_empty},
+        {"reconnect_gap_ms", stats_json(s.longpoll_gap)}}},
   };
   if (s.http2_streams > 0) {
     const double per_connection =
@@ -290,6 +304,17 @@ void from_json(const nlohmann::json& j, summary& s) {
     s.ws_bytes_out = w.value("bytes_out", std::uint64_t{0});
     s.ws_handshake = stats_from(w.value("handshake_ms", nlohmann::json()));
     s.ws_rtt = stats_from(w.value("rtt_ms", nlohmann::json()));
+  }
+  if (const auto e = j.value("sse", nlohmann::json::object()); e.is_object()) {
+    s.sse_streams = e.value("streams", std::uint64_t{0});
+    s.sse_events = e.value("events", std::uint64_t{0});
+    s.sse_gap = stats_from(e.value("gap_ms", nlohmann::json()));
+  }
+  if (const auto l = j.value("longpoll", nlohmann::json::object()); l.is_object()) {
+    s.longpoll_polls = l.value("polls", std::uint64_t{0});
+    s.longpoll_messages = l.value("messages", std::uint64_t{0});
+    s.longpoll_empty = l.value("empty", std::uint64_t{0});
+    s.longpoll_gap = stats_from(l.value("reconnect_gap_ms", nlohmann::json()));
   }
   if (const auto h2 = j.value("http2", nlohmann::json::object()); h2.is_object()) {
     s.http2_streams = h2.value("streams", std::uint64_t{0});

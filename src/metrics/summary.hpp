@@ -78,6 +78,9 @@ struct summary {
   std::uint64_t ws_opened = 0, ws_messages_in = 0, ws_messages_out = 0, ws_bytes_in = 0,
                 ws_bytes_out = 0;
   latency_stats ws_handshake, ws_rtt;
+  std::uint64_t sse_streams = 0, sse_events = 0;
+  std::uint64_t longpoll_polls = 0, longpoll_messages = 0, longpoll_empty = 0;
+  latency_stats sse_gap, longpoll_gap;
   std::uint64_t checks_passed = 0, checks_failed = 0;
 
   std::vector<scenario_summary> scenarios;

@@ -120,6 +120,21 @@ std::string format_summary(const summary& s, bool color) {
       out += latency_line("ws rtt", s.ws_rtt);
     }
   }
+  if (s.sse_streams > 0) {
+    out += fmt::format("  {:<13}{} streams, {} events\n", "sse", group_digits(s.sse_streams),
+                       group_digits(s.sse_events));
+    if (s.sse_gap.count > 0) {
+      out += latency_line("sse gap", s.sse_gap);
+    }
+  }
+  if (s.longpoll_polls > 0) {
+    out += fmt::format("  {:<13}{} polls, {} with a message, {} without\n", "longpoll",
+                       group_digits(s.longpoll_polls), group_digits(s.longpoll_messages),
+                       group_digits(s.longpoll_empty));
+    if (s.longpoll_gap.count > 0) {
+      out += latency_line("poll gap", s.longpoll_gap);
+    }
+  }
   if (s.http2_streams > 0) {
     const double per_connection =
         s.connections_opened > 0

@@ -114,10 +114,32 @@ struct ws_hold_step {
 /// WebSocket: close the connection (close handshake).
 struct ws_close_step {};
 
+/// Server-sent events: subscribe to `path` on a connection of its own and read events until
+/// `events` arrived or `duration` passed (or the phase ends), then unsubscribe. Counts events
+/// and the gaps between them.
+struct sse_step {
+  std::string name;  ///< metric name; defaults to "SSE path"
+  template_string path;
+  std::vector<header_field> headers;
+  std::optional<std::uint64_t> events;
+  std::optional<duration> duration_;
+  std::optional<duration> timeout;  ///< for the subscription's answer; default request_timeout
+  source_position position;
+};
+
+/// Long polling: GET `path` again as soon as each answer comes (200: a message; 204 or other:
+/// none), `polls` times or for `duration` (or until the phase ends). Each poll is an HTTP
+/// request; the time from an answer to the next poll is the reconnect gap.
+struct longpoll_step {
+  request_step request;  ///< GET path, name "LONGPOLL path", headers, timeout
+  std::optional<std::uint64_t> polls;
+  std::optional<duration> duration_;
+};
+
 struct loop_step;
 
 using step = std::variant<request_step, think_step, loop_step, ws_open_step, ws_send_step,
-                          ws_expect_step, ws_hold_step, ws_close_step>;
+                          ws_expect_step, ws_hold_step, ws_close_step, sse_step, longpoll_step>;
 
 /// Repeat `flow` `count` times.
 struct loop_step {

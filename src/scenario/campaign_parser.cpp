@@ -39,9 +39,9 @@ constexpr std::uint32_t min_h2_connection_window = 65535;
 
 using field_names = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 14> step_kinds = {
-    "get",   "post", "put", "patch", "delete", "head", "options",
-    "think", "loop", "ws",  "send",  "expect", "hold", "close"};
+constexpr std::array<std::string_view, 16> step_kinds = {
+    "get",  "post", "put",  "patch",  "delete", "head",  "options", "think",
+    "loop", "ws",   "send", "expect", "hold",   "close", "sse",     "longpoll"};
 constexpr std::array<std::string_view, 8> request_options = {
     "url", "name", "headers", "body", "json", "timeout", "checks", "capture"};
 
@@ -420,7 +420,8 @@ std::string_view phase_kind_text(workload_kind k) {
 
 bool has_request(const std::vector<step>& flow) {
   return std::any_of(flow.begin(), flow.end(), [](const step& s) {
-    if (std::holds_alternative<request_step>(s) || std::holds_alternative<ws_open_step>(s)) {
+    if (std::holds_alternative<request_step>(s) || std::holds_alternative<ws_open_step>(s) ||
+        std::holds_alternative<sse_step>(s) || std::holds_alternative<longpoll_step>(s)) {
       return true;
     }
     const auto* loop = std::get_if<loop_step>(&s);
@@ -743,7 +744,7 @@ class campaign_reader {
     if (n.size() != 1) {
       r_.fail(n, field,
               "a step is exactly one of get, post, put, patch, delete, head, options, think, "
-              "loop, ws, send, expect, hold or close");
+              "loop, ws, send, expect, hold, close, sse or longpoll");
     }
     const std::string key = n.begin()->first.Scalar();
     const YAML::Node value = n.begin()->second;
@@ -756,6 +757,12 @@ class campaign_reader {
     }
     if (key == "ws") {
       return ws_open_of(value, sub);
+    }
+    if (key == "sse") {
+      return sse_of(value, sub);
+    }
+    if (key == "longpoll") {
+      return longpoll_of(value, sub);
     }
     if (key == "send") {
       return ws_send_of(value, sub);
@@ -804,6 +811,83 @@ class campaign_reader {
       w.name = "WS " + url.substr(0, url.find('?'));
     }
     return w;
+  }
+
+  /// The path (short form, or `url:`) of a subscription step; checks the fields of the long form.
+  std::string subscription_path(const YAML::Node& n, const std::string& field, field_names fields) {
+    if (!n.IsScalar() && !n.IsMap()) {
+      r_.fail(n, field,
+              "expected a path like /sse?channel=news, or a mapping with url: and options, got " +
+                  node_reader::describe(n));
+    }
+    const YAML::Node url_node =
+        n.IsScalar() ? n : r_.required(n, "url", field, "the path to subscribe to");
+    const auto url_field = n.IsScalar() ? field : field + ".url";
+    if (n.IsMap()) {
+      r_.only_fields(n, field, fields);
+    }
+    const auto url = r_.text(url_node, url_field);
+    if (url.empty() || url.front() != '/') {
+      r_.fail(url_node, url_field, fmt::format("expected a path starting with '/', got '{}'", url));
+    }
+    return url;
+  }
+
+  sse_step sse_of(const YAML::Node& n, const std::string& field) {
+    constexpr std::array<std::string_view, 6> fields = {"url",    "name",     "headers",
+                                                        "events", "duration", "timeout"};
+    sse_step s;
+    s.position = position_of(n);
+    const auto url = subscription_path(n, field, fields);
+    s.path = template_string(url);
+    s.name = "SSE " + url.substr(0, url.find('?'));
+    if (n.IsMap()) {
+      if (n["name"]) {
+        s.name = r_.name(n["name"], field + ".name");
+      }
+      if (n["headers"]) {
+        s.headers = r_.headers(n["headers"], field + ".headers");
+      }
+      if (n["events"]) {
+        s.events = r_.positive_int(n["events"], field + ".events");
+      }
+      if (n["duration"]) {
+        s.duration_ = r_.length(n["duration"], field + ".duration", false);
+      }
+      if (n["timeout"]) {
+        s.timeout = r_.length(n["timeout"], field + ".timeout", false);
+      }
+    }
+    return s;
+  }
+
+  longpoll_step longpoll_of(const YAML::Node& n, const std::string& field) {
+    constexpr std::array<std::string_view, 6> fields = {"url",   "name",     "headers",
+                                                        "polls", "duration", "timeout"};
+    longpoll_step l;
+    l.request.method = "GET";
+    l.request.position = position_of(n);
+    const auto url = subscription_path(n, field, fields);
+    l.request.path = template_string(url);
+    l.request.name = "LONGPOLL " + url.substr(0, url.find('?'));
+    if (n.IsMap()) {
+      if (n["name"]) {
+        l.request.name = r_.name(n["name"], field + ".name");
+      }
+      if (n["headers"]) {
+        l.request.headers = r_.headers(n["headers"], field + ".headers");
+      }
+      if (n["polls"]) {
+        l.polls = r_.positive_int(n["polls"], field + ".polls");
+      }
+      if (n["duration"]) {
+        l.duration_ = r_.length(n["duration"], field + ".duration", false);
+      }
+      if (n["timeout"]) {
+        l.request.timeout = r_.length(n["timeout"], field + ".timeout", false);
+      }
+    }
+    return l;
   }
 
   ws_send_step ws_send_of(const YAML::Node& n, const std::string& field) {

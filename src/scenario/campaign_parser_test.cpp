@@ -568,13 +568,13 @@ TEST(CampaignParser, StepErrors) {
             "c.yaml:6: scenarios[0].flow[0].GET: unknown field 'GET'; did you mean 'get'?");
   EXPECT_EQ(error_of(with_step("get: /x\n        think: 1s\n")),
             "c.yaml:6: scenarios[0].flow[0]: a step is exactly one of get, post, put, patch, "
-            "delete, head, options, think, loop, ws, send, expect, hold or close");
+            "delete, head, options, think, loop, ws, send, expect, hold, close, sse or longpoll");
   EXPECT_EQ(error_of(with_step("get: /x\n        checks:\n          - status: 200\n")),
             "c.yaml:7: scenarios[0].flow[0].checks: 'checks' is a request option: put it under "
             "the method, e.g. - get: {url: /items, checks: ...}");
   EXPECT_EQ(error_of(with_step("{}\n")),
             "c.yaml:6: scenarios[0].flow[0]: a step is exactly one of get, post, put, patch, "
-            "delete, head, options, think, loop, ws, send, expect, hold or close");
+            "delete, head, options, think, loop, ws, send, expect, hold, close, sse or longpoll");
   EXPECT_EQ(error_of(with_step("/x\n")),
             "c.yaml:6: scenarios[0].flow[0]: expected a mapping of fields, got '/x'");
   EXPECT_EQ(error_of(with_step("get: delay\n")),

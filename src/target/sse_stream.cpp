@@ -50,12 +50,13 @@ asio::awaitable<void> serve(Stream& stream, std::string_view channel_name, targe
       std::string event;
       while (const auto message = co_await sub->next()) {
         event = sse_event(*message);
+        // Counted before writing, so a client that has the event finds it counted.
         stats.bytes_out.fetch_add(event.size(), std::memory_order_relaxed);
+        stats.sse_events.fetch_add(1, std::memory_order_relaxed);
         auto [ec, n] = co_await asio::async_write(stream, asio::buffer(event), use_tuple);
         if (ec) {
           break;
         }
-        stats.sse_events.fetch_add(1, std::memory_order_relaxed);
       }
     };
     co_await (watch() || forward());

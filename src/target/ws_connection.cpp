@@ -76,11 +76,12 @@ asio::awaitable<void> serve(Stream socket, const detail::request& req, std::stri
       }
       stats.websocket_messages_in.fetch_add(1, std::memory_order_relaxed);
       ws.text(ws.got_text());
+      // Counted before writing, so a client that has the echo finds it counted.
+      stats.websocket_messages_out.fetch_add(1, std::memory_order_relaxed);
       auto [wec, written] = co_await ws.async_write(buffer.data(), use_tuple);
       if (wec) {
         break;
       }
-      stats.websocket_messages_out.fetch_add(1, std::memory_order_relaxed);
       buffer.consume(buffer.size());
     }
   } else {
@@ -102,11 +103,11 @@ asio::awaitable<void> serve(Stream socket, const detail::request& req, std::stri
     const auto forward = [&]() -> asio::awaitable<void> {
       while (const auto message = co_await sub->next()) {
         ws.text(true);
+        stats.websocket_messages_out.fetch_add(1, std::memory_order_relaxed);
         auto [ec, n] = co_await ws.async_write(asio::buffer(*message), use_tuple);
         if (ec) {
           break;
         }
-        stats.websocket_messages_out.fetch_add(1, std::memory_order_relaxed);
       }
     };
     co_await (listen() || forward());

@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/duration_text.hpp"
+#include "net/dial_failure.hpp"
 #include "net/error_classify.hpp"
 
 namespace stampede::protocol::http1 {
@@ -131,17 +132,8 @@ asio::awaitable<bool> http1_session::open_connection(exchange_result& result) {
   auto dialed = co_await connector_.dial(*stream_);
   disarm();
   if (dialed.error || timed_out_) {
-    const bool tls_stage = dialed.failed_at == net::dial_result::stage::tls;
-    if (timed_out_) {
-      fail(result, error_class::connect_timeout,
-           fmt::format("{} to {} timed out after {}", tls_stage ? "TLS handshake" : "connect",
-                       dialed.endpoint, core::format_duration(connect_timeout_)));
-    } else {
-      const auto cls = tls_stage ? error_class::tls : net::classify(dialed.error);
-      fail(result, cls,
-           fmt::format("{} {}: {}", tls_stage ? "TLS handshake with" : "connect to",
-                       dialed.endpoint, dialed.error.message()));
-    }
+    auto failure = net::describe_failure(dialed, timed_out_, connect_timeout_);
+    fail(result, failure.error, std::move(failure.message));
     co_return false;
   }
   result.connected = true;

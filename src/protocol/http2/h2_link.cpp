@@ -17,6 +17,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/duration_text.hpp"
+#include "net/dial_failure.hpp"
 #include "net/error_classify.hpp"
 #include "protocol/http2/nghttp2_output.hpp"
 
@@ -202,19 +203,14 @@ asio::awaitable<bool> h2_link::open(exchange_result& result) {
   });
   auto dialed = co_await connector_.dial(*stream_);
   connect_timer_.cancel();
-  const bool tls_stage = dialed.failed_at == net::dial_result::stage::tls;
   std::string failure;
   error_class cls = error_class::other;
   if (state_ != state::connecting) {
     failure = "connection closed while connecting";  // close() was called
-  } else if (connect_timed_out_) {
-    cls = error_class::connect_timeout;
-    failure = fmt::format("{} to {} timed out after {}", tls_stage ? "TLS handshake" : "connect",
-                          dialed.endpoint, core::format_duration(settings_.connect_timeout));
-  } else if (dialed.error) {
-    cls = tls_stage ? error_class::tls : net::classify(dialed.error);
-    failure = fmt::format("{} {}: {}", tls_stage ? "TLS handshake with" : "connect to",
-                          dialed.endpoint, dialed.error.message());
+  } else if (connect_timed_out_ || dialed.error) {
+    auto described = net::describe_failure(dialed, connect_timed_out_, settings_.connect_timeout);
+    cls = described.error;
+    failure = std::move(described.message);
   } else if (stream_->is_tls() && net::alpn_selected(*stream_) != "h2") {
     cls = error_class::tls;
     const auto chosen = net::alpn_selected(*stream_);

@@ -14,6 +14,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "core/duration_text.hpp"
+#include "net/dial_failure.hpp"
 #include "net/error_classify.hpp"
 
 namespace stampede::protocol::websocket {
@@ -166,15 +167,10 @@ asio::awaitable<ws_result> ws_client::open(std::string_view target,
     co_return r;
   }
   if (dialed.error || timed_out_) {
-    const bool tls_stage = dialed.failed_at == net::dial_result::stage::tls;
+    auto failure = net::describe_failure(dialed, timed_out_, connect_timeout_);
     r.failed = true;
-    r.error = timed_out_ ? error_class::connect_timeout
-                         : (tls_stage ? error_class::tls : net::classify(dialed.error));
-    r.message = timed_out_
-                    ? fmt::format("connect to {} timed out after {}", dialed.endpoint,
-                                  core::format_duration(connect_timeout_))
-                    : fmt::format("{} {}: {}", tls_stage ? "TLS handshake with" : "connect to",
-                                  dialed.endpoint, dialed.error.message());
+    r.error = failure.error;
+    r.message = std::move(failure.message);
     abort();
     co_return r;
   }
