@@ -1229,7 +1229,14 @@ campaign parse_campaign(std::string_view yaml_text, const std::string& file_name
   try {
     documents = YAML::LoadAll(std::string(yaml_text));
   } catch (const YAML::Exception& e) {
-    throw campaign_error(file_name, line_of(e.mark), "(syntax)", e.msg);
+    // yaml-cpp stops at a plain `?` inside {...} (a path with a query, most often) with just
+    // "unknown token"; say what usually fixes it.
+    const bool flow_hint = e.msg == "unknown token";
+    throw campaign_error(file_name, line_of(e.mark), "(syntax)",
+                         flow_hint ? e.msg +
+                                         " (inside {...}, quote a value holding '?', e.g. "
+                                         "{url: \"/sse?channel=news\"})"
+                                   : e.msg);
   }
   if (documents.empty() || documents[0].IsNull()) {
     throw campaign_error(file_name, 1, "(file)", "the campaign is empty");

@@ -357,6 +357,9 @@ TEST(CampaignParser, TopLevelErrors) {
   EXPECT_EQ(error_of("- a\n- b\n"), "c.yaml:1: (file): expected a mapping of fields, got a list");
   EXPECT_EQ(error_of("target: http://h:1\nphases: [\n"),
             "c.yaml:3: (syntax): end of sequence flow not found");
+  EXPECT_EQ(error_of("target: http://h:1\nx: {url: /a?b=1}\n"),
+            "c.yaml:2: (syntax): unknown token (inside {...}, quote a value holding '?', e.g. "
+            "{url: \"/sse?channel=news\"})");
   EXPECT_EQ(error_of(std::string(minimal) + "---\ntarget: http://other:1\n"),
             "c.yaml:13: (file): a campaign file holds one YAML document; a second one starts here");
   EXPECT_EQ(error_of(with("target:", "tagret: x\ntarget:")),
