@@ -114,6 +114,62 @@ TEST(Summary, BuildsTheContractKeysAndSurvivesJson) {
   EXPECT_NE(text.find("e.g. connect to 127.0.0.1:1: Connection refused"), std::string::npos);
 }
 
+TEST(Summary, ProtocolSectionsKeepTheirContractKeys) {
+  auto m = sample(1000);
+  m.http2_streams = 40;
+  m.connections_opened = 4;
+  m.streams_reset = 2;
+  m.goaways = 1;
+  m.ws_opened = 3;
+  m.ws_messages_in = 30;
+  m.ws_messages_out = 31;
+  m.ws_bytes_in = 300;
+  m.ws_bytes_out = 310;
+  m.ws_rtt.record(250);
+  m.ws_handshake.record(80);
+  m.sse_streams = 2;
+  m.sse_events = 20;
+  m.sse_gap.record(100'000);
+  m.longpoll_polls = 12;
+  m.longpoll_messages = 10;
+  m.longpoll_empty = 2;
+  m.longpoll_gap.record(5);
+  // The counters travel between agents and controller too.
+  const auto decoded = decode(encode(m), layout());
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->ws_messages_out, 31u);
+  EXPECT_EQ(decoded->longpoll_empty, 2u);
+  EXPECT_EQ(decoded->ws_rtt.count(), 1u);
+  EXPECT_EQ(decoded->sse_gap.count(), 1u);
+
+  const auto s = summary::build(*decoded, layout(), 5.0);
+  const nlohmann::json j = s;
+  EXPECT_EQ(j["http2"]["streams"], 40);
+  EXPECT_EQ(j["http2"]["streams_per_connection"], 10.0);
+  EXPECT_EQ(j["http2"]["streams_reset"], 2);
+  EXPECT_EQ(j["http2"]["goaways"], 1);
+  EXPECT_EQ(j["websocket"]["opened"], 3);
+  EXPECT_EQ(j["websocket"]["messages_in"], 30);
+  EXPECT_EQ(j["websocket"]["messages_out"], 31);
+  EXPECT_EQ(j["websocket"]["bytes_in"], 300);
+  EXPECT_EQ(j["websocket"]["bytes_out"], 310);
+  EXPECT_EQ(j["websocket"]["rtt_ms"]["max"], 0.25);
+  EXPECT_EQ(j["sse"]["events"], 20);
+  EXPECT_EQ(j["longpoll"]["messages"], 10);
+  EXPECT_EQ(j["longpoll"]["reconnect_gap_ms"]["count"], 1);
+  EXPECT_EQ(s.metric("ws.rtt.p50"), 0.25);
+  EXPECT_EQ(s.metric("ws.handshake.max"), 0.08);
+  const auto back = j.get<summary>();
+  EXPECT_EQ(nlohmann::json(back), j);
+  const auto text = format_summary(back, false);
+  EXPECT_NE(text.find("3 opened, 30 messages in (300 B), 31 out (310 B)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("40 streams, 10.0 per connection, 2 reset by the server, 1 GOAWAY"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("12 polls, 10 with a message, 2 without"), std::string::npos) << text;
+}
+
 TEST(SummaryReport, FormatsNumbers) {
   EXPECT_EQ(group_digits(0), "0");
   EXPECT_EQ(group_digits(1234567), "1,234,567");
