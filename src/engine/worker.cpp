@@ -653,11 +653,15 @@ asio::awaitable<bool> worker::run_ws(virtual_user& vu, const compiled_ws& w, pha
     co_return true;
   }
   if (const auto* hold = std::get_if<sc::ws_hold_step>(&step)) {
-    if (!co_await sleep_until(vu, clock::now() + hold->length, ph)) {
-      co_return false;
-    }
     if (vu.ws) {
-      vu.ws->discard_received();
+      vu.ws->keep_received(false);
+    }
+    const bool held = co_await sleep_until(vu, clock::now() + hold->length, ph);
+    if (vu.ws) {
+      vu.ws->keep_received(true);
+    }
+    if (!held) {
+      co_return false;
     }
     if (!vu.ws || !vu.ws->is_open()) {
       metrics().record_error(metrics::error_class::reset,
@@ -680,9 +684,14 @@ void worker::render_headers(virtual_user& vu, const std::vector<compiled_header>
     vu.header_buffers.resize(headers.size());
   }
   for (std::size_t i = 0; i < headers.size(); ++i) {
-    vu.header_buffers[i].clear();
-    headers[i].value.render_to(vu.variables, vu.header_buffers[i]);
-    vu.header_views.push_back({headers[i].name, vu.header_buffers[i]});
+    const auto& h = headers[i];
+    if (h.value.is_literal()) {
+      vu.header_views.push_back({h.name, h.value.text()});  // no copy of what never changes
+    } else {
+      vu.header_buffers[i].clear();
+      h.value.render_to(vu.variables, vu.header_buffers[i]);
+      vu.header_views.push_back({h.name, vu.header_buffers[i]});
+    }
   }
 }
 
@@ -843,20 +852,7 @@ asio::awaitable<bool> worker::run_request(virtual_user& vu, const compiled_reque
   if (req.literal_headers) {
     out.headers = req.header_views;
   } else {
-    vu.header_views.clear();
-    if (vu.header_buffers.size() < req.headers.size()) {
-      vu.header_buffers.resize(req.headers.size());
-    }
-    for (std::size_t i = 0; i < req.headers.size(); ++i) {
-      const auto& h = req.headers[i];
-      if (h.value.is_literal()) {
-        vu.header_views.push_back({h.name, h.value.text()});
-      } else {
-        vu.header_buffers[i].clear();
-        h.value.render_to(vu.variables, vu.header_buffers[i]);
-        vu.header_views.push_back({h.name, vu.header_buffers[i]});
-      }
-    }
+    render_headers(vu, req.headers);
     out.headers = vu.header_views;
   }
   out.cache_key = req.literal ? &req : nullptr;

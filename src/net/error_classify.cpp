@@ -30,4 +30,8 @@ metrics::error_class classify(const boost::system::error_code& ec) {
   return error_class::other;
 }
 
+bool is_end_of_stream(const boost::system::error_code& ec) {
+  return ec == boost::asio::error::eof || ec == boost::asio::ssl::error::stream_truncated;
+}
+
 }  // namespace stampede::net

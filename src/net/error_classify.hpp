@@ -12,4 +12,8 @@ namespace stampede::net {
 /// error codes (the caller's deadline closed the socket), so callers check their own flag first.
 metrics::error_class classify(const boost::system::error_code& ec);
 
+/// The peer ended the stream: a TCP EOF, or a TLS peer that closed without close_notify
+/// (stream_truncated), which for HTTP framing means the same.
+bool is_end_of_stream(const boost::system::error_code& ec);
+
 }  // namespace stampede::net

@@ -87,6 +87,26 @@ def test_pubsub_deliveries_are_received(workdir):
         check(w["opened"] == 3 and w["messages_out"] == 0, "three listeners", w)
 
 
+def test_a_hold_counts_messages_without_keeping_them(workdir):
+    with harness.target(threads=1) as t:
+        path = one_thread_campaign(workdir, "hold.yaml", t.url, 1, "1s", """scenarios:
+  - name: s
+    flow:
+      - ws: /ws/echo
+      - send: during the hold
+      - hold: 200ms
+      - expect: {any: true, timeout: 200ms}
+""")
+        s = harness.run(["run", path, "-q"], workdir).summary
+        w = s["websocket"]
+        # (The phase end may stop the user before its last echo arrives.)
+        unread = t.stats()["websocket"]["messages_out"] - w["messages_in"]
+        check(w["messages_in"] >= 1 and 0 <= unread <= 1,
+              "echoes arriving during holds are counted", w)
+        check(s["errors"].get("request_timeout", 0) >= 1 and w["rtt_ms"]["count"] == 0,
+              "it is not there for the expect after the hold", (s["errors"], w))
+
+
 def test_failures_are_reported(workdir):
     with harness.target(threads=1) as t:
         path = one_thread_campaign(workdir, "bad.yaml", t.url, 1, "1s", """scenarios:
@@ -144,4 +164,5 @@ scenarios:
 
 if __name__ == "__main__":
     main([test_echo_counts_match_the_target, test_pubsub_deliveries_are_received,
-          test_failures_are_reported, test_bad_websocket_steps])
+          test_a_hold_counts_messages_without_keeping_them, test_failures_are_reported,
+          test_bad_websocket_steps])

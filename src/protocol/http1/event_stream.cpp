@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/duration_text.hpp"
@@ -230,8 +229,7 @@ asio::awaitable<stream_result> event_stream::read_more() {
     if (timed_out_ || closed_) {
       r.error = error_class::request_timeout;
       r.message = "the wait for an event ended";
-    } else if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
-               parsed.state == response_parser::status::done) {
+    } else if (net::is_end_of_stream(ec) || parsed.state == response_parser::status::done) {
       r.error = error_class::reset;
       r.message = "the server ended the event stream";
     } else {

@@ -8,7 +8,6 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/duration_text.hpp"
@@ -45,12 +44,6 @@ class response_collector final : public response_sink {
   response& resp_;
   const request& req_;
 };
-
-bool is_eof(const boost::system::error_code& ec) {
-  // A TLS peer that closes without close_notify reports stream_truncated; for HTTP framing it
-  // means the same as a TCP EOF.
-  return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
-}
 
 }  // namespace
 
@@ -236,7 +229,7 @@ asio::awaitable<void> http1_session::exchange(const request& req, response& resp
       co_return;
     }
     if (ec) {
-      if (!is_eof(ec)) {
+      if (!net::is_end_of_stream(ec)) {
         fail(result, net::classify(ec), fmt::format("reading the response: {}", ec.message()));
         co_return;
       }

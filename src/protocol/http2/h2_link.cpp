@@ -13,7 +13,6 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/duration_text.hpp"
@@ -34,10 +33,6 @@ constexpr std::size_t write_batch = 64 * 1024;
 constexpr std::size_t max_kept_body = 16 * 1024 * 1024;
 /// A frame's header on the wire, counted with its payload in bytes in and out.
 constexpr std::uint64_t frame_header_bytes = 9;
-
-bool is_eof(const boost::system::error_code& ec) {
-  return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
-}
 
 /// Header fields HTTP/2 forbids (RFC 9113 8.2.2) or carries as pseudo-headers.
 bool connection_specific(std::string_view lowered) {
@@ -469,7 +464,7 @@ asio::awaitable<void> h2_link::read_loop([[maybe_unused]] std::shared_ptr<h2_lin
     }
     if (ec) {
       failed_ = true;
-      if (is_eof(ec)) {
+      if (net::is_end_of_stream(ec)) {
         fail_all(error_class::protocol, "the server closed the connection with the stream open");
       } else {
         fail_all(net::classify(ec), fmt::format("reading the response: {}", ec.message()));

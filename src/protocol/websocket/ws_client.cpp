@@ -234,13 +234,15 @@ asio::awaitable<void> ws_client::read_loop([[maybe_unused]] std::shared_ptr<ws_c
     if (on_message_) {
       on_message_(data.size());
     }
-    if (received_.size() == max_kept_messages) {
-      received_.pop_front();
+    if (keep_) {
+      if (received_.size() == max_kept_messages) {
+        received_.pop_front();
+      }
+      received_.push_back({std::string(static_cast<const char*>(data.data()), data.size()),
+                           !conn->got_text(), clock::now()});
+      arrived_.cancel();
     }
-    received_.push_back({std::string(static_cast<const char*>(data.data()), data.size()),
-                         !conn->got_text(), clock::now()});
     buffer.consume(buffer.size());
-    arrived_.cancel();
   }
 }
 

@@ -65,8 +65,14 @@ class ws_client : public std::enable_shared_from_this<ws_client> {
   /// The next message received (already, or before `deadline`); nullopt-like failure with
   /// request_timeout when none comes, or the error that ended the connection.
   boost::asio::awaitable<ws_result> receive(ws_message& out, clock::time_point deadline);
-  /// Drops the messages received and not taken (after a hold, which only counts them).
-  void discard_received() { received_.clear(); }
+  /// While false, messages are counted (the observer) but not kept for receive(): a hold only
+  /// counts them, and thousands of held sockets must not each queue what they were sent.
+  void keep_received(bool keep) {
+    keep_ = keep;
+    if (!keep) {
+      received_.clear();
+    }
+  }
   /// The close handshake, bounded by `timeout`; the socket is closed either way.
   boost::asio::awaitable<void> close(std::chrono::nanoseconds timeout);
   /// Closes the socket now (a stop, a reopen); pending calls end at once.
@@ -93,6 +99,7 @@ class ws_client : public std::enable_shared_from_this<ws_client> {
   std::string ended_;  ///< why the reader stopped, for a receive that waited in vain
   metrics::error_class ended_class_ = metrics::error_class::reset;
   std::deque<ws_message> received_;
+  bool keep_ = true;
   boost::asio::steady_timer arrived_;   ///< wakes receive() when a message or the end comes
   boost::asio::steady_timer deadline_;  ///< open, send and close deadlines
 };
