@@ -53,6 +53,13 @@ std::vector<completed_interval> interval_merger::flush(bool everything) {
       }
     }
     totals_.merge(it->second.merged, metrics::metric_set::gauges::keep_peak);
+    // Messages published well before the newest one get no more deliveries worth waiting for:
+    // settling them keeps the run's table as small as a window of messages.
+    auto& pending = totals_.push_pending;
+    if (!pending.empty()) {
+      pending.settle_before(pending.newest_published_us() - metrics::reach_settle_after_us,
+                            totals_.push_reach);
+    }
     done.push_back({index, it->second.phase, std::move(it->second.merged)});
     pending_.erase(it);
   }

@@ -133,5 +133,32 @@ TEST(IntervalMerger, RetiredWorkerNoLongerHoldsIntervalsBackAndItsLateReportsAre
   EXPECT_EQ(merger.totals().latency, everything.latency);
 }
 
+TEST(IntervalMerger, SettlesAMessagesReachOnceItsDeliveriesFromEveryWorkerAreIn) {
+  const auto l = layout();
+  interval_merger merger(l, 2);
+  constexpr std::int64_t second = 1'000'000;
+  // Message 1 (published at 1 s) reached 3 subscribers on worker 0 and 1 on worker 1; the
+  // interval after brings a message published 11 s later, so message 1 is settled then.
+  metrics::metric_set a(l), b(l), c(l), d(l);
+  a.push_pending.record(9, 1, second, 100);
+  a.push_pending.record(9, 1, second, 100);
+  a.push_pending.record(9, 1, second, 100);
+  b.push_pending.record(9, 1, second, 400);
+  c.push_pending.record(9, 2, 12 * second, 50);
+  merger.add(report(0, 0, false, std::move(a)));
+  merger.add(report(1, 0, false, std::move(b)));
+  EXPECT_EQ(merger.totals().push_pending.size(), 1u);
+  EXPECT_EQ(merger.totals().push_reach[0].count(), 0u);
+  merger.add(report(0, 1, true, std::move(c)));
+  merger.add(report(1, 1, true, std::move(d)));
+  const auto& t = merger.totals();
+  EXPECT_EQ(t.push_pending.size(), 1u);  // message 2 waits for more deliveries
+  ASSERT_EQ(t.push_reach[0].count(), 1u);
+  EXPECT_EQ(t.push_reach[0].max(),
+            metrics::reach_table::value_of(metrics::reach_table::bucket_of(100)));
+  EXPECT_EQ(t.push_reach[3].max(),
+            metrics::reach_table::value_of(metrics::reach_table::bucket_of(400)));
+}
+
 }  // namespace
 }  // namespace stampede::engine

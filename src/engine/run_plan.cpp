@@ -58,7 +58,11 @@ class compiler {
         c.timeout = sse->timeout.value_or(campaign_.defaults_.request_timeout);
         out.emplace_back(std::move(c));
       } else if (const auto* poll = std::get_if<scenario::longpoll_step>(&step)) {
-        out.emplace_back(compiled_longpoll{poll, request(poll->request, scenario_name)});
+        compiled_longpoll c{poll, request(poll->request, scenario_name)};
+        c.request.keep_body = true;  // a message may carry a publish step's stamp
+        out.emplace_back(std::move(c));
+      } else if (const auto* publish = std::get_if<scenario::publish_step>(&step)) {
+        out.emplace_back(compiled_publish{publish, request(publish->request, scenario_name)});
       } else {
         out.emplace_back(websocket(step));
       }
@@ -149,6 +153,9 @@ void bind_literal_views(std::vector<compiled_step>& flow) {
     if (auto* poll = std::get_if<compiled_longpoll>(&step)) {
       req = &poll->request;
     }
+    if (auto* publish = std::get_if<compiled_publish>(&step)) {
+      req = &publish->request;
+    }
     if (req != nullptr) {
       req->literal_headers =
           std::all_of(req->headers.begin(), req->headers.end(),
@@ -160,7 +167,8 @@ void bind_literal_views(std::vector<compiled_step>& flow) {
         }
       }
       req->literal = req->literal_headers && req->spec->path.is_literal() &&
-                     (!req->spec->body || req->spec->body->is_literal());
+                     (!req->spec->body || req->spec->body->is_literal()) &&
+                     !std::holds_alternative<compiled_publish>(step);
     } else if (auto* loop = std::get_if<compiled_loop>(&step)) {
       bind_literal_views(loop->flow);
     }
@@ -217,10 +225,17 @@ std::shared_ptr<const run_plan> run_plan::build(scenario::campaign c, const run_
   }
 
   compiler comp(campaign, plan->layout);
+  std::uint64_t fixed_so_far = 0;
   for (std::size_t i = 0; i < campaign.scenarios.size(); ++i) {
     const auto& s = campaign.scenarios[i];
     plan->layout.scenarios.push_back(s.name);
-    plan->scenarios.push_back({s.name, s.weight, i, comp.flow(s.flow, s.name)});
+    compiled_scenario cs{s.name, s.weight, i, comp.flow(s.flow, s.name)};
+    if (s.fixed_users) {
+      cs.first_fixed_user = fixed_so_far;
+      cs.fixed_users = *s.fixed_users;
+      fixed_so_far += *s.fixed_users;
+    }
+    plan->scenarios.push_back(std::move(cs));
   }
 
   std::chrono::nanoseconds at{};

@@ -80,9 +80,15 @@ struct compiled_longpoll {
   compiled_request request;
 };
 
+/// Push publisher: stamped POSTs at a rate (the request is never literal: each body differs).
+struct compiled_publish {
+  const scenario::publish_step* spec = nullptr;
+  compiled_request request;
+};
+
 struct compiled_loop;
 using compiled_step = std::variant<compiled_request, compiled_think, compiled_loop, compiled_ws,
-                                   compiled_sse, compiled_longpoll>;
+                                   compiled_sse, compiled_longpoll, compiled_publish>;
 
 struct compiled_loop {
   std::uint32_t count = 1;
@@ -94,6 +100,10 @@ struct compiled_scenario {
   std::uint32_t weight = 1;
   std::size_t index = 0;  ///< into metric_layout::scenarios
   std::vector<compiled_step> flow;
+  /// Closed and steps phases: users [first_fixed_user, first_fixed_user + fixed_users) run
+  /// only this scenario; 0 fixed users = picked by weight.
+  std::uint64_t first_fixed_user = 0;
+  std::uint64_t fixed_users = 0;
 };
 
 struct phase_plan {

@@ -68,6 +68,8 @@ void run_recorder::store(const completed_interval& c) {
     rec.started_at_ms = start_unix_ms_ + c.index * 1000;
     rec.metrics_json = encoded.counters.dump();
     rec.histograms = std::move(encoded.histograms);
+    // Per-message delivery tables are for merging, not for the stored timeline.
+    std::erase_if(rec.histograms, [](const auto& h) { return h.first == "push_pending"; });
     db_->add_interval(rec);
   } catch (const std::exception& e) {
     warn_(fmt::format("storing interval {} failed: {}", c.index, e.what()));

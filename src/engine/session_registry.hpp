@@ -22,7 +22,7 @@ using session_factory =
 
 session_factory make_session_factory(const run_plan& plan);
 
-/// A user's WebSocket client; `on_message` is told the size of each message received.
+/// A user's WebSocket client; `on_message` sees each message received.
 using websocket_factory = std::function<std::shared_ptr<protocol::websocket::ws_client>(
     boost::asio::io_context&, net::connector&,
     protocol::websocket::ws_client::message_observer on_message)>;

@@ -17,6 +17,7 @@
 #include "protocol/common/session.hpp"
 #include "protocol/http1/event_stream.hpp"
 #include "protocol/websocket/ws_client.hpp"
+#include "push/delivery_tracker.hpp"
 #include "scenario/template_string.hpp"
 
 namespace stampede::engine {
@@ -52,6 +53,8 @@ using auto_unlink_hook =
 
 /// Thread-safety: none; a user lives on one worker's io_context. Linked into the worker's list
 /// of live users (unlinks itself when destroyed) so a stop can wake and close every one.
+struct compiled_scenario;
+
 struct virtual_user : auto_unlink_hook {
   virtual_user(boost::asio::io_context& ctx, std::uint64_t user_id,
                std::shared_ptr<protocol::session> s)
@@ -89,6 +92,21 @@ struct virtual_user : auto_unlink_hook {
   user_variables variables;
   std::uint64_t* open_connections = nullptr;  ///< the worker's gauge
   bool counted_connection = false;
+  /// Set for the users a scenario's fixed_users claims: every iteration runs that scenario.
+  const compiled_scenario* fixed_scenario = nullptr;
+
+  /// Push: the user's subscription (ws, sse or longpoll) stream positions, shared with its
+  /// WebSocket reader, which records messages as they arrive.
+  /// Made by the first subscription step.
+  std::shared_ptr<push::delivery_tracker> deliveries;
+  push::delivery_tracker& subscription() {
+    if (!deliveries) {
+      deliveries = std::make_shared<push::delivery_tracker>();
+    }
+    return *deliveries;
+  }
+  /// Push: as a publisher, the next sequence number of each stream (path) it publishes to.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> publish_sequences;
 
   // Reused across requests.
   protocol::response response;

@@ -16,7 +16,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/duration_text.hpp"
+#include "engine/push_deliveries.hpp"
 #include "engine/response_checks.hpp"
+#include "push/push_stamp.hpp"
 #include "scenario/json_path.hpp"
 
 namespace stampede::engine {
@@ -207,18 +209,28 @@ void worker::assign_data_row(virtual_user& vu) {
 const compiled_scenario& worker::pick_scenario() {
   // Smooth weighted round-robin: exact proportions over every sum-of-weights iterations, with
   // the scenarios interleaved rather than bunched.
+  // Scenarios with fixed users are never picked (the campaign parser makes sure another is).
   const auto& scenarios = plan_->scenarios;
   if (scenarios.size() == 1) {
     return scenarios.front();
   }
   std::int64_t total = 0;
-  std::size_t best = 0;
+  std::size_t best = scenarios.size();
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    if (scenarios[i].fixed_users > 0) {
+      continue;
+    }
+    if (best == scenarios.size()) {
+      best = i;
+    }
     scenario_credit_[i] += scenarios[i].weight;
     total += scenarios[i].weight;
     if (scenario_credit_[i] > scenario_credit_[best]) {
       best = i;
     }
+  }
+  if (best == scenarios.size()) {
+    return scenarios.front();
   }
   scenario_credit_[best] -= total;
   return scenarios[best];
@@ -382,6 +394,11 @@ void worker::start_phase(phase_state& ph) {
 
 asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std::uint64_t n) {
   auto vu = make_user(k);
+  for (const auto& sc : plan_->scenarios) {
+    if (k >= sc.first_fixed_user && k - sc.first_fixed_user < sc.fixed_users) {
+      vu->fixed_scenario = &sc;
+    }
+  }
   const auto& model = ph.plan->model;
   std::optional<std::chrono::nanoseconds> pace;
   clock::time_point user_start = ph.start;
@@ -510,10 +527,15 @@ asio::awaitable<void> worker::open_iteration(phase_state& ph, std::unique_ptr<vi
 }
 
 asio::awaitable<bool> worker::run_iteration(virtual_user& vu, phase_state& ph) {
-  const auto& sc = pick_scenario();
+  const auto& sc = vu.fixed_scenario != nullptr ? *vu.fixed_scenario : pick_scenario();
   ++metrics().iterations_started;
   ++metrics().scenario_started[sc.index];
   const bool complete = co_await run_flow(vu, sc.flow, ph);
+  // Subscriptions end with the iteration (a stop, a failure, the phase end): their gaps are
+  // lost messages now.
+  if (vu.deliveries) {
+    settle_push_deliveries(*vu.deliveries, metrics());
+  }
   if (complete) {
     ++metrics().iterations_completed;
     ++metrics().scenario_completed[sc.index];
@@ -552,6 +574,10 @@ asio::awaitable<bool> worker::run_flow(virtual_user& vu, const std::vector<compi
       if (!co_await run_longpoll(vu, *poll, ph)) {
         co_return false;
       }
+    } else if (const auto* publish = std::get_if<compiled_publish>(&step)) {
+      if (!co_await run_publish(vu, *publish, ph)) {
+        co_return false;
+      }
     } else {
       const auto& loop = std::get<compiled_loop>(step);
       for (std::uint32_t i = 0; i < loop.count; ++i) {
@@ -571,13 +597,18 @@ asio::awaitable<bool> worker::run_ws(virtual_user& vu, const compiled_ws& w, pha
     vu.target_buffer.clear();
     open->path.render_to(vu.variables, vu.target_buffer);
     render_headers(vu, w.headers);
+    // A new socket is a new subscription: the old one's gaps are lost messages.
+    settle_push_deliveries(vu.subscription(), metrics());
     if (!vu.ws) {
-      // Counted as they arrive, into the second they arrive in.
-      vu.ws = make_websocket_(ctx_, connector_, [this](std::size_t bytes) {
-        auto& m = metrics();
-        ++m.ws_messages_in;
-        m.ws_bytes_in += bytes;
-      });
+      // Counted as they arrive, into the second they arrive in. The reader shares the
+      // tracker, so a message arriving after the user is gone touches nothing freed.
+      vu.ws = make_websocket_(ctx_, connector_,
+                              [this, deliveries = vu.deliveries](std::string_view payload) {
+                                auto& m = metrics();
+                                ++m.ws_messages_in;
+                                m.ws_bytes_in += payload.size();
+                                record_push_delivery(payload, *deliveries, m);
+                              });
     }
     vu.ws_sent_at.reset();
     const auto r = co_await vu.ws->open(vu.target_buffer, vu.header_views, w.timeout);
@@ -746,6 +777,7 @@ asio::awaitable<bool> worker::run_sse(virtual_user& vu, const compiled_sse& s, p
       break;
     }
     ++m.sse_events;
+    record_push_delivery(data, vu.subscription(), m);
     if (last_event) {
       m.sse_gap.record(to_us(at - *last_event));
     }
@@ -753,6 +785,7 @@ asio::awaitable<bool> worker::run_sse(virtual_user& vu, const compiled_sse& s, p
   }
   stream->close();
   vu.sse.reset();
+  settle_push_deliveries(vu.subscription(), metrics());
   co_return true;
 }
 
@@ -781,9 +814,73 @@ asio::awaitable<bool> worker::run_longpoll(virtual_user& vu, const compiled_long
     answered_at = r.done_at;
     if (vu.response.status == 200) {
       ++m.longpoll_messages;
+      record_push_delivery(vu.response.body, vu.subscription(), m);
     } else {
       ++m.longpoll_empty;
     }
+  }
+  settle_push_deliveries(vu.subscription(), metrics());
+  co_return true;
+}
+
+asio::awaitable<bool> worker::run_publish(virtual_user& vu, const compiled_publish& publish,
+                                          phase_state& ph) {
+  const auto& spec = *publish.spec;
+  const auto& path = publish.request.spec->path;
+  const auto interval =
+      std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(1.0 / spec.rate));
+  const auto start = clock::now();
+  auto end = ph.end;
+  if (spec.duration_) {
+    end = std::min(end, start + *spec.duration_);
+  }
+  std::string channel;
+  std::string body;
+  for (std::uint64_t i = 0; !spec.count || i < *spec.count; ++i) {
+    // Sends keep to the schedule from the step's start: a slow answer makes the next ones
+    // leave late (counted as schedule lag), never fewer of them.
+    const auto due = start + interval * static_cast<std::int64_t>(i);
+    if (due >= end) {
+      break;
+    }
+    if (due > clock::now()) {
+      if (!co_await sleep_until(vu, due, ph)) {
+        break;
+      }
+    } else if (const auto lag = clock::now() - due; lag > late_start_tolerance) {
+      ++metrics().late_starts;
+      metrics().schedule_lag.record(to_us(lag));
+    }
+    if (!active(ph)) {
+      break;
+    }
+    channel.clear();
+    fmt::format_to(std::back_inserter(channel), "{}", i % spec.channels);
+    vu.variables.set("channel", channel);
+    vu.target_buffer.clear();
+    path.render_to(vu.variables, vu.target_buffer);
+    const auto stream = push::stream_id(ph.index, vu.id, vu.target_buffer);
+    auto* sequence = [&]() -> std::uint64_t* {
+      for (auto& [id, next] : vu.publish_sequences) {
+        if (id == stream) {
+          return &next;
+        }
+      }
+      return &vu.publish_sequences.emplace_back(stream, 1).second;
+    }();
+    body.clear();
+    push::write_stamp({stream, *sequence, push::unix_us()}, spec.size, body);
+    if (!co_await run_request(vu, publish.request, ph, body)) {
+      co_return false;
+    }
+    const auto& r = vu.result;
+    if (r.failed) {
+      ++*sequence;  // the server may have taken it: a subscriber missing it is a loss
+    } else if (vu.response.status < 400) {
+      ++*sequence;
+      ++metrics().push_published;
+    }
+    // A refusal (status >= 400) reuses the number: the server said it did not take it.
   }
   co_return true;
 }
@@ -819,7 +916,7 @@ bool worker::ws_matches(const scenario::ws_expect_step& expect, const compiled_w
 }
 
 asio::awaitable<bool> worker::run_request(virtual_user& vu, const compiled_request& req,
-                                          phase_state& ph) {
+                                          phase_state& ph, std::string_view body) {
   // Constant throughput: each request takes the next send time of this worker's slice, and its
   // latency counts from that time, so a stalled server cannot hide its stall.
   std::optional<clock::time_point> intended;
@@ -856,7 +953,9 @@ asio::awaitable<bool> worker::run_request(virtual_user& vu, const compiled_reque
     out.headers = vu.header_views;
   }
   out.cache_key = req.literal ? &req : nullptr;
-  if (spec.body) {
+  if (!body.empty()) {
+    out.body = body;
+  } else if (spec.body) {
     if (spec.body->is_literal()) {
       out.body = spec.body->text();
     } else {

@@ -67,7 +67,11 @@ class worker {
   static void render_headers(virtual_user& vu, const std::vector<compiled_header>& headers);
   static bool ws_matches(const scenario::ws_expect_step& expect, const compiled_ws& w,
                          const std::string& data, virtual_user& vu);
+  /// `body`, when not empty, is sent instead of the step's own.
   boost::asio::awaitable<bool> run_request(virtual_user& vu, const compiled_request& req,
+                                           phase_state& ph, std::string_view body = {});
+  /// Stamped publishes at the step's rate; false ends the iteration.
+  boost::asio::awaitable<bool> run_publish(virtual_user& vu, const compiled_publish& step,
                                            phase_state& ph);
   /// Sleeps until `when`, or less when the phase ends or the worker stops. True when the user
   /// should go on.

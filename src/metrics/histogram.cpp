@@ -6,41 +6,18 @@
 #include <cmath>
 #include <utility>
 
+#include "metrics/detail/varint.hpp"
+
 namespace stampede::metrics {
 namespace {
+
+using detail::get_varint;
+using detail::put_varint;
 
 constexpr std::uint8_t encoding_version = 1;
 
 std::unique_ptr<std::uint64_t[]> zeroed_counts() {
   return std::make_unique<std::uint64_t[]>(histogram::counts_length);  // value-initialized
-}
-
-void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-/// Reads one LEB128 varint in its shortest form; a longer spelling of the same number would
-/// give one histogram two encodings, so it is refused.
-bool get_varint(std::string_view& in, std::uint64_t& v) {
-  v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (in.empty()) {
-      return false;
-    }
-    const auto byte = static_cast<std::uint8_t>(in.front());
-    in.remove_prefix(1);
-    v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      const bool overlong = byte == 0 && shift > 0;
-      const bool overflows = shift == 63 && byte > 1;
-      return !overlong && !overflows;
-    }
-  }
-  return false;
 }
 
 constexpr char base64_alphabet[] =

@@ -50,6 +50,11 @@ void metric_set::merge(const metric_set& other, gauges how) {
   longpoll_polls += other.longpoll_polls;
   longpoll_messages += other.longpoll_messages;
   longpoll_empty += other.longpoll_empty;
+  push_published += other.push_published;
+  push_received += other.push_received;
+  push_duplicated += other.push_duplicated;
+  push_out_of_order += other.push_out_of_order;
+  push_lost += other.push_lost;
   for (std::size_t i = 0; i < status_codes.size(); ++i) {
     status_codes[i] += other.status_codes[i];
   }
@@ -79,6 +84,11 @@ void metric_set::merge(const metric_set& other, gauges how) {
   ws_rtt.merge(other.ws_rtt);
   sse_gap.merge(other.sse_gap);
   longpoll_gap.merge(other.longpoll_gap);
+  push_latency.merge(other.push_latency);
+  push_pending.merge(other.push_pending);
+  for (std::size_t i = 0; i < push_reach.size(); ++i) {
+    push_reach[i].merge(other.push_reach[i]);
+  }
   if (steps.size() < other.steps.size()) {
     steps.resize(other.steps.size());
   }

@@ -13,6 +13,7 @@
 
 #include "metrics/error_class.hpp"
 #include "metrics/histogram.hpp"
+#include "metrics/reach_table.hpp"
 
 namespace stampede::metrics {
 
@@ -57,6 +58,12 @@ struct metric_set {
   std::uint64_t longpoll_polls = 0;     ///< long polls answered (or failed)
   std::uint64_t longpoll_messages = 0;  ///< answered 200: a message
   std::uint64_t longpoll_empty = 0;     ///< answered otherwise (204: none before the wait ended)
+  // Push: messages stamped by publish steps, as subscribers (ws, sse, longpoll) received them.
+  std::uint64_t push_published = 0;     ///< stamped messages the server accepted (status < 400)
+  std::uint64_t push_received = 0;      ///< stamped messages received, duplicates included
+  std::uint64_t push_duplicated = 0;    ///< subset of received: a copy of one already received
+  std::uint64_t push_out_of_order = 0;  ///< subset of received: filled an earlier gap
+  std::uint64_t push_lost = 0;          ///< gaps never filled by the end of a subscription
   std::array<std::uint64_t, status_code_slots> status_codes{};
   std::array<std::uint64_t, error_class_count> errors{};
   std::array<std::string, error_class_count> error_samples;  ///< first message of each class
@@ -81,7 +88,12 @@ struct metric_set {
   histogram ws_rtt;        ///< WebSocket: last send to the message an expect matched
   histogram sse_gap;       ///< time between consecutive events of a stream
   histogram longpoll_gap;  ///< a long poll's answer to the next poll sent
+  histogram push_latency;  ///< a stamped message's publish to its delivery (not duplicates)
   std::vector<histogram> steps;  ///< latency by metric_layout::steps
+  /// Deliveries of messages not yet settled, and the reach times of those settled (see
+  /// reach_table.hpp): settled as a run's totals accumulate.
+  reach_table push_pending;
+  reach_histograms push_reach;
 
   void record_error(error_class e, std::string_view message) {
     const auto i = static_cast<std::size_t>(e);

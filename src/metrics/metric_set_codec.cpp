@@ -19,7 +19,11 @@ constexpr named_histogram fixed_histograms[] = {
     {"ws_rtt", &metric_set::ws_rtt},
     {"sse_gap", &metric_set::sse_gap},
     {"longpoll_gap", &metric_set::longpoll_gap},
+    {"push_latency", &metric_set::push_latency},
 };
+
+/// Not a histogram: the reach table travels in the histogram list under this name.
+constexpr std::string_view push_pending_name = "push_pending";
 
 struct named_counter {
   const char* name;
@@ -51,6 +55,11 @@ constexpr named_counter counters[] = {
     {"longpoll_polls", &metric_set::longpoll_polls},
     {"longpoll_messages", &metric_set::longpoll_messages},
     {"longpoll_empty", &metric_set::longpoll_empty},
+    {"push_published", &metric_set::push_published},
+    {"push_received", &metric_set::push_received},
+    {"push_duplicated", &metric_set::push_duplicated},
+    {"push_out_of_order", &metric_set::push_out_of_order},
+    {"push_lost", &metric_set::push_lost},
     {"active_users", &metric_set::active_users},
     {"active_connections", &metric_set::active_connections},
 };
@@ -104,6 +113,15 @@ encoded_metric_set encode(const metric_set& m) {
       e.histograms.emplace_back("step." + std::to_string(i), m.steps[i].encode());
     }
   }
+  for (std::size_t i = 0; i < m.push_reach.size(); ++i) {
+    if (!m.push_reach[i].empty()) {
+      e.histograms.emplace_back("push_reach." + std::to_string(reach_shares[i]),
+                                m.push_reach[i].encode());
+    }
+  }
+  if (!m.push_pending.empty()) {
+    e.histograms.emplace_back(std::string(push_pending_name), m.push_pending.encode());
+  }
   return e;
 }
 
@@ -144,6 +162,14 @@ std::optional<metric_set> decode(const encoded_metric_set& e, const metric_layou
     return std::nullopt;
   }
   for (const auto& [name, bytes] : e.histograms) {
+    if (name == push_pending_name) {
+      auto table = reach_table::decode(bytes);
+      if (!table) {
+        return std::nullopt;
+      }
+      m.push_pending = std::move(*table);
+      continue;
+    }
     auto h = histogram::decode(bytes);
     if (!h) {
       return std::nullopt;
@@ -154,6 +180,12 @@ std::optional<metric_set> decode(const encoded_metric_set& e, const metric_layou
         m.*(fh.member) = std::move(*h);
         placed = true;
         break;
+      }
+    }
+    for (std::size_t i = 0; !placed && i < reach_shares.size(); ++i) {
+      if (name == "push_reach." + std::to_string(reach_shares[i])) {
+        m.push_reach[i] = std::move(*h);
+        placed = true;
       }
     }
     if (!placed && name.rfind("step.", 0) == 0) {

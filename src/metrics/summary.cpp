@@ -102,6 +102,21 @@ summary summary::build(const metric_set& totals, const metric_layout& layout, do
   s.longpoll_gap = latency_stats::from(totals.longpoll_gap);
   s.checks_passed = totals.checks_passed;
   s.checks_failed = totals.checks_failed;
+  s.push_published = totals.push_published;
+  s.push_received = totals.push_received;
+  s.push_lost = totals.push_lost;
+  s.push_duplicated = totals.push_duplicated;
+  s.push_out_of_order = totals.push_out_of_order;
+  s.push_latency = latency_stats::from(totals.push_latency);
+  {
+    // The run is over: every message still waiting for deliveries is settled now.
+    auto reach = totals.push_reach;
+    auto pending = totals.push_pending;
+    pending.settle_all(reach);
+    for (std::size_t i = 0; i < reach.size(); ++i) {
+      s.push_reach[i] = latency_stats::from(reach[i]);
+    }
+  }
   for (std::size_t i = 0; i < layout.scenarios.size(); ++i) {
     s.scenarios.push_back(
         {layout.scenarios[i], totals.scenario_started.at(i), totals.scenario_completed.at(i)});
@@ -133,6 +148,14 @@ std::optional<double> summary::metric(std::string_view name) const {
     return *v;
   if (auto v = stat_of("ws.handshake.", ws_handshake))
     return *v;
+  if (auto v = stat_of("push.latency.", push_latency))
+    return *v;
+  if (name == "push.lost")
+    return static_cast<double>(push_lost);
+  if (name == "push.duplicated")
+    return static_cast<double>(push_duplicated);
+  if (name == "push.out_of_order")
+    return static_cast<double>(push_out_of_order);
   if (name == "http.error_rate") {
     if (requests_total == 0)
       return std::nullopt;
@@ -184,6 +207,24 @@ latency_stats stats_from(const nlohmann::json& j) {
   s.p999 = j.value("p999", 0.0);
   s.max = j.value("max", 0.0);
   return s;
+}
+
+std::string share_key(int share) {
+  return std::to_string(share) + "%";
+}
+
+nlohmann::json push_json(const summary& s) {
+  nlohmann::json reach = nlohmann::json::object();
+  for (std::size_t i = 0; i < reach_shares.size(); ++i) {
+    reach[share_key(reach_shares[i])] = stats_json(s.push_reach[i]);
+  }
+  return {{"published", s.push_published},
+          {"received", s.push_received},
+          {"lost", s.push_lost},
+          {"duplicated", s.push_duplicated},
+          {"out_of_order", s.push_out_of_order},
+          {"latency_ms", stats_json(s.push_latency)},
+          {"reach_ms", std::move(reach)}};
 }
 
 }  // namespace
@@ -265,6 +306,7 @@ void to_json(nlohmann::json& j, const summary& s) {
         {"messages", s.longpoll_messages},
         {"empty", s.longpoll_empty},
         {"reconnect_gap_ms", stats_json(s.longpoll_gap)}}},
+      {"push", push_json(s)},
   };
   if (s.http2_streams > 0) {
     const double per_connection =
@@ -315,6 +357,18 @@ void from_json(const nlohmann::json& j, summary& s) {
     s.longpoll_messages = l.value("messages", std::uint64_t{0});
     s.longpoll_empty = l.value("empty", std::uint64_t{0});
     s.longpoll_gap = stats_from(l.value("reconnect_gap_ms", nlohmann::json()));
+  }
+  if (const auto p = j.value("push", nlohmann::json::object()); p.is_object()) {
+    s.push_published = p.value("published", std::uint64_t{0});
+    s.push_received = p.value("received", std::uint64_t{0});
+    s.push_lost = p.value("lost", std::uint64_t{0});
+    s.push_duplicated = p.value("duplicated", std::uint64_t{0});
+    s.push_out_of_order = p.value("out_of_order", std::uint64_t{0});
+    s.push_latency = stats_from(p.value("latency_ms", nlohmann::json()));
+    const auto reach = p.value("reach_ms", nlohmann::json::object());
+    for (std::size_t i = 0; i < reach_shares.size(); ++i) {
+      s.push_reach[i] = stats_from(reach.value(share_key(reach_shares[i]), nlohmann::json()));
+    }
   }
   if (const auto h2 = j.value("http2", nlohmann::json::object()); h2.is_object()) {
     s.http2_streams = h2.value("streams", std::uint64_t{0});

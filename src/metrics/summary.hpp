@@ -4,6 +4,7 @@
 // The JSON schema is documented in docs/summary-json.md; its keys are a public contract.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -81,6 +82,11 @@ struct summary {
   std::uint64_t sse_streams = 0, sse_events = 0;
   std::uint64_t longpoll_polls = 0, longpoll_messages = 0, longpoll_empty = 0;
   latency_stats sse_gap, longpoll_gap;
+  std::uint64_t push_published = 0, push_received = 0, push_lost = 0, push_duplicated = 0,
+                push_out_of_order = 0;
+  latency_stats push_latency;
+  /// By reach_shares: over messages, the time until that share of its subscribers had it.
+  std::array<latency_stats, reach_shares.size()> push_reach;
   std::uint64_t checks_passed = 0, checks_failed = 0;
 
   std::vector<scenario_summary> scenarios;

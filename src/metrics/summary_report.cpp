@@ -135,6 +135,22 @@ std::string format_summary(const summary& s, bool color) {
       out += latency_line("poll gap", s.longpoll_gap);
     }
   }
+  if (s.push_published > 0 || s.push_received > 0) {
+    out += fmt::format(
+        "  {:<13}{} published, {} received, {} lost, {} duplicated, {} out of order\n", "push",
+        group_digits(s.push_published), group_digits(s.push_received), group_digits(s.push_lost),
+        group_digits(s.push_duplicated), group_digits(s.push_out_of_order));
+    if (s.push_latency.count > 0) {
+      out += latency_line("push latency", s.push_latency);
+      // Over messages: how long until that share of the subscribers that got one had it.
+      std::string reach;
+      for (std::size_t i = 0; i < reach_shares.size(); ++i) {
+        reach += fmt::format("{}{}% {} (p99 {})", i == 0 ? "" : "  ", reach_shares[i],
+                             format_ms(s.push_reach[i].p50), format_ms(s.push_reach[i].p99));
+      }
+      out += fmt::format("  {:<13}{}\n", "reached", reach);
+    }
+  }
   if (s.http2_streams > 0) {
     const double per_connection =
         s.connections_opened > 0

@@ -134,6 +134,15 @@ TEST(Summary, ProtocolSectionsKeepTheirContractKeys) {
   m.longpoll_messages = 10;
   m.longpoll_empty = 2;
   m.longpoll_gap.record(5);
+  m.push_published = 7;
+  m.push_received = 60;
+  m.push_lost = 3;
+  m.push_duplicated = 2;
+  m.push_out_of_order = 1;
+  m.push_latency.record(1500);
+  for (std::uint64_t l = 1; l <= 10; ++l) {
+    m.push_pending.record(42, 1, 1'000, l * 100);  // ten subscribers got message 1
+  }
   // The counters travel between agents and controller too.
   const auto decoded = decode(encode(m), layout());
   ASSERT_TRUE(decoded);
@@ -141,6 +150,8 @@ TEST(Summary, ProtocolSectionsKeepTheirContractKeys) {
   EXPECT_EQ(decoded->longpoll_empty, 2u);
   EXPECT_EQ(decoded->ws_rtt.count(), 1u);
   EXPECT_EQ(decoded->sse_gap.count(), 1u);
+  EXPECT_EQ(decoded->push_out_of_order, 1u);
+  EXPECT_EQ(decoded->push_pending.size(), 1u);
 
   const auto s = summary::build(*decoded, layout(), 5.0);
   const nlohmann::json j = s;
@@ -159,6 +170,19 @@ TEST(Summary, ProtocolSectionsKeepTheirContractKeys) {
   EXPECT_EQ(j["longpoll"]["reconnect_gap_ms"]["count"], 1);
   EXPECT_EQ(s.metric("ws.rtt.p50"), 0.25);
   EXPECT_EQ(s.metric("ws.handshake.max"), 0.08);
+  EXPECT_EQ(j["push"]["published"], 7);
+  EXPECT_EQ(j["push"]["received"], 60);
+  EXPECT_EQ(j["push"]["lost"], 3);
+  EXPECT_EQ(j["push"]["duplicated"], 2);
+  EXPECT_EQ(j["push"]["out_of_order"], 1);
+  EXPECT_EQ(j["push"]["latency_ms"]["max"], 1.5);
+  // The message still pending at the end is settled by the summary: half its subscribers had
+  // it at the fifth delivery (500 us), all at the tenth (1 ms, as its bucket shows it).
+  EXPECT_EQ(j["push"]["reach_ms"]["50%"]["count"], 1);
+  EXPECT_NEAR(j["push"]["reach_ms"]["50%"]["max"].get<double>(), 0.5, 0.02);
+  EXPECT_NEAR(j["push"]["reach_ms"]["100%"]["max"].get<double>(), 1.0, 0.04);
+  EXPECT_EQ(s.metric("push.lost"), 3.0);
+  EXPECT_EQ(s.metric("push.latency.max"), 1.5);
   const auto back = j.get<summary>();
   EXPECT_EQ(nlohmann::json(back), j);
   const auto text = format_summary(back, false);
@@ -168,6 +192,9 @@ TEST(Summary, ProtocolSectionsKeepTheirContractKeys) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("12 polls, 10 with a message, 2 without"), std::string::npos) << text;
+  EXPECT_NE(text.find("7 published, 60 received, 3 lost, 2 duplicated, 1 out of order"),
+            std::string::npos)
+      << text;
 }
 
 TEST(SummaryReport, FormatsNumbers) {

@@ -136,10 +136,25 @@ struct longpoll_step {
   std::optional<duration> duration_;
 };
 
+/// Push: POST a stamped message to `request.path` at `rate` messages per second, `count`
+/// messages or for `duration` (or until the phase ends). {{channel}} takes the values 0 ..
+/// channels-1 in turn, so one publisher spreads over several channels. The body is a stamp
+/// (stream, sequence number, send time; see push/push_stamp.hpp) padded to `size` bytes, which
+/// the ws, sse and longpoll steps of subscribers recognise in what they receive.
+struct publish_step {
+  request_step request;  ///< POST path, name "PUBLISH path", headers, timeout
+  double rate = 1;
+  std::uint32_t channels = 1;
+  std::optional<std::uint64_t> count;
+  std::optional<duration> duration_;
+  std::uint64_t size = 0;
+};
+
 struct loop_step;
 
-using step = std::variant<request_step, think_step, loop_step, ws_open_step, ws_send_step,
-                          ws_expect_step, ws_hold_step, ws_close_step, sse_step, longpoll_step>;
+using step =
+    std::variant<request_step, think_step, loop_step, ws_open_step, ws_send_step, ws_expect_step,
+                 ws_hold_step, ws_close_step, sse_step, longpoll_step, publish_step>;
 
 /// Repeat `flow` `count` times.
 struct loop_step {
@@ -151,6 +166,10 @@ struct scenario {
   std::string name;
   std::uint32_t weight = 1;  ///< relative share of iterations
   std::vector<step> flow;
+  /// When set: in closed and steps phases, exactly this many users run this scenario (the
+  /// lowest-numbered users, in the order of the scenarios), whatever the weights; other users
+  /// and open or throughput phases pick among the scenarios without it.
+  std::optional<std::uint64_t> fixed_users;
 };
 
 /// Closed model: a fixed population of users, each iterating back-to-back or at a pace.

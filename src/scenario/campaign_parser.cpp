@@ -39,9 +39,12 @@ constexpr std::uint32_t min_h2_connection_window = 65535;
 
 using field_names = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 16> step_kinds = {
-    "get",  "post", "put",  "patch",  "delete", "head",  "options", "think",
-    "loop", "ws",   "send", "expect", "hold",   "close", "sse",     "longpoll"};
+constexpr std::array<std::string_view, 17> step_kinds = {
+    "get", "post", "put",    "patch", "delete", "head", "options",  "think",  "loop",
+    "ws",  "send", "expect", "hold",  "close",  "sse",  "longpoll", "publish"};
+/// Largest publish body: the built-in target's WebSocket limit.
+constexpr std::uint64_t max_publish_size = 16u << 20;
+constexpr std::uint64_t max_publish_channels = 1'000'000;
 constexpr std::array<std::string_view, 8> request_options = {
     "url", "name", "headers", "body", "json", "timeout", "checks", "capture"};
 
@@ -421,7 +424,8 @@ std::string_view phase_kind_text(workload_kind k) {
 bool has_request(const std::vector<step>& flow) {
   return std::any_of(flow.begin(), flow.end(), [](const step& s) {
     if (std::holds_alternative<request_step>(s) || std::holds_alternative<ws_open_step>(s) ||
-        std::holds_alternative<sse_step>(s) || std::holds_alternative<longpoll_step>(s)) {
+        std::holds_alternative<sse_step>(s) || std::holds_alternative<longpoll_step>(s) ||
+        std::holds_alternative<publish_step>(s)) {
       return true;
     }
     const auto* loop = std::get_if<loop_step>(&s);
@@ -492,6 +496,8 @@ class campaign_reader {
       }
     }
 
+    check_fixed_users(c, phases);
+
     if (root["thresholds"]) {
       const YAML::Node list = root["thresholds"];
       r_.expect_list(list, "thresholds", false);
@@ -514,6 +520,45 @@ class campaign_reader {
   }
 
  private:
+  /// Users beyond the fixed ones, and open or throughput phases, pick a scenario by weight:
+  /// there must then be one to pick.
+  void check_fixed_users(const campaign& c, const YAML::Node& phases) const {
+    std::uint64_t fixed = 0;
+    bool weighted = false;
+    for (const auto& sc : c.scenarios) {
+      if (sc.fixed_users) {
+        fixed += *sc.fixed_users;
+      } else {
+        weighted = true;
+      }
+    }
+    if (fixed == 0 || weighted) {
+      return;
+    }
+    for (std::size_t i = 0; i < c.phases.size(); ++i) {
+      const auto field = index_path("phases", i);
+      const auto& model = c.phases[i].model;
+      std::uint64_t users = 0;
+      if (const auto* closed = std::get_if<closed_model>(&model)) {
+        users = closed->users;
+      } else if (const auto* steps = std::get_if<steps_model>(&model)) {
+        users = *std::max_element(steps->users.begin(), steps->users.end());
+      } else {
+        r_.fail(phases[i], field,
+                fmt::format("every scenario has fixed_users, but {} starts iterations that pick "
+                            "a scenario by weight; add a scenario without fixed_users",
+                            std::holds_alternative<open_model>(model) ? "an open phase"
+                                                                      : "a throughput phase"));
+      }
+      if (users > fixed) {
+        r_.fail(phases[i], field,
+                fmt::format("{} users, but the scenarios' fixed_users add up to {} and no "
+                            "scenario without fixed_users is left for the others",
+                            users, fixed));
+      }
+    }
+  }
+
   std::string target_of(const YAML::Node& n) {
     const auto text = r_.text(n, "target");
     if (text.find("://") == std::string::npos) {
@@ -698,9 +743,17 @@ class campaign_reader {
 
   scenario scenario_of(const YAML::Node& n, const std::string& field) {
     r_.expect_map(n, field);
-    r_.only_fields(n, field, {"name", "weight", "flow"});
+    r_.only_fields(n, field, {"name", "weight", "fixed_users", "flow"});
     scenario s;
     s.name = r_.name(r_.required(n, "name", field, "every scenario needs a name"), field + ".name");
+    if (n["fixed_users"]) {
+      if (n["weight"]) {
+        r_.fail(n["weight"], field + ".weight",
+                "give either weight or fixed_users: a scenario with fixed users is not picked by "
+                "weight");
+      }
+      s.fixed_users = r_.positive_int(n["fixed_users"], field + ".fixed_users");
+    }
     if (n["weight"]) {
       s.weight =
           static_cast<std::uint32_t>(r_.positive_int(n["weight"], field + ".weight", max_weight));
@@ -744,7 +797,7 @@ class campaign_reader {
     if (n.size() != 1) {
       r_.fail(n, field,
               "a step is exactly one of get, post, put, patch, delete, head, options, think, "
-              "loop, ws, send, expect, hold, close, sse or longpoll");
+              "loop, ws, send, expect, hold, close, sse, longpoll or publish");
     }
     const std::string key = n.begin()->first.Scalar();
     const YAML::Node value = n.begin()->second;
@@ -763,6 +816,9 @@ class campaign_reader {
     }
     if (key == "longpoll") {
       return longpoll_of(value, sub);
+    }
+    if (key == "publish") {
+      return publish_of(value, sub);
     }
     if (key == "send") {
       return ws_send_of(value, sub);
@@ -888,6 +944,52 @@ class campaign_reader {
       }
     }
     return l;
+  }
+
+  publish_step publish_of(const YAML::Node& n, const std::string& field) {
+    constexpr std::array<std::string_view, 10> fields = {
+        "url", "name", "headers", "rate", "channels", "count", "duration", "size", "timeout"};
+    if (!n.IsMap()) {
+      r_.fail(n, field,
+              "expected a mapping, e.g. {url: \"/publish?channel=c{{channel}}\", rate: 100, "
+              "channels: 10}, got " +
+                  node_reader::describe(n));
+    }
+    publish_step p;
+    p.request.method = "POST";
+    p.request.position = position_of(n);
+    const auto url = subscription_path(n, field, fields);
+    p.request.path = template_string(url);
+    p.request.name = "PUBLISH " + url.substr(0, url.find('?'));
+    p.rate = r_.number(r_.required(n, "rate", field, "messages per second, e.g. rate: 100"),
+                       field + ".rate", false);
+    if (n["name"]) {
+      p.request.name = r_.name(n["name"], field + ".name");
+    }
+    if (n["headers"]) {
+      p.request.headers = r_.headers(n["headers"], field + ".headers");
+    }
+    if (n["channels"]) {
+      p.channels = static_cast<std::uint32_t>(
+          r_.positive_int(n["channels"], field + ".channels", max_publish_channels));
+      if (p.channels > 1 && url.find("{{") == std::string::npos) {
+        r_.fail(n["channels"], field + ".channels",
+                "the url has no {{channel}}, so every message would go to the same channel");
+      }
+    }
+    if (n["count"]) {
+      p.count = r_.positive_int(n["count"], field + ".count");
+    }
+    if (n["duration"]) {
+      p.duration_ = r_.length(n["duration"], field + ".duration", false);
+    }
+    if (n["size"]) {
+      p.size = r_.positive_int(n["size"], field + ".size", max_publish_size);
+    }
+    if (n["timeout"]) {
+      p.request.timeout = r_.length(n["timeout"], field + ".timeout", false);
+    }
+    return p;
   }
 
   ws_send_step ws_send_of(const YAML::Node& n, const std::string& field) {

@@ -571,13 +571,15 @@ TEST(CampaignParser, StepErrors) {
             "c.yaml:6: scenarios[0].flow[0].GET: unknown field 'GET'; did you mean 'get'?");
   EXPECT_EQ(error_of(with_step("get: /x\n        think: 1s\n")),
             "c.yaml:6: scenarios[0].flow[0]: a step is exactly one of get, post, put, patch, "
-            "delete, head, options, think, loop, ws, send, expect, hold, close, sse or longpoll");
+            "delete, head, options, think, loop, ws, send, expect, hold, close, sse, longpoll or "
+            "publish");
   EXPECT_EQ(error_of(with_step("get: /x\n        checks:\n          - status: 200\n")),
             "c.yaml:7: scenarios[0].flow[0].checks: 'checks' is a request option: put it under "
             "the method, e.g. - get: {url: /items, checks: ...}");
   EXPECT_EQ(error_of(with_step("{}\n")),
             "c.yaml:6: scenarios[0].flow[0]: a step is exactly one of get, post, put, patch, "
-            "delete, head, options, think, loop, ws, send, expect, hold, close, sse or longpoll");
+            "delete, head, options, think, loop, ws, send, expect, hold, close, sse, longpoll or "
+            "publish");
   EXPECT_EQ(error_of(with_step("/x\n")),
             "c.yaml:6: scenarios[0].flow[0]: expected a mapping of fields, got '/x'");
   EXPECT_EQ(error_of(with_step("get: delay\n")),
@@ -591,6 +593,74 @@ TEST(CampaignParser, StepErrors) {
   EXPECT_EQ(error_of(with_step("get: [/a, /b]\n")),
             "c.yaml:6: scenarios[0].flow[0].get: expected a path like /items, or a mapping with "
             "url: and options, got a list");
+}
+
+TEST(CampaignParser, PublishStep) {
+  const auto c = parse(with_step(
+      "publish: {url: \"/publish?channel=c{{channel}}\", rate: 250.5, channels: 4, count: "
+      "100, size: 64, timeout: 2s, headers: {X-A: b}}\n"));
+  const auto& p = std::get<publish_step>(c.scenarios[0].flow[0]);
+  EXPECT_EQ(p.request.method, "POST");
+  EXPECT_EQ(p.request.name, "PUBLISH /publish");
+  EXPECT_EQ(p.rate, 250.5);
+  EXPECT_EQ(p.channels, 4u);
+  EXPECT_EQ(p.count, 100u);
+  EXPECT_FALSE(p.duration_);
+  EXPECT_EQ(p.size, 64u);
+  EXPECT_EQ(p.request.timeout, nanoseconds(2s));
+  ASSERT_EQ(p.request.headers.size(), 1u);
+
+  EXPECT_EQ(error_of(with_step("publish: /publish\n")),
+            "c.yaml:6: scenarios[0].flow[0].publish: expected a mapping, e.g. {url: "
+            "\"/publish?channel=c{{channel}}\", rate: 100, channels: 10}, got '/publish'");
+  EXPECT_EQ(error_of(with_step("publish: {url: /publish}\n")),
+            "c.yaml:6: scenarios[0].flow[0].publish.rate: missing: messages per second, e.g. "
+            "rate: 100");
+  EXPECT_EQ(error_of(with_step("publish: {url: /publish, rate: 0}\n")),
+            "c.yaml:6: scenarios[0].flow[0].publish.rate: expected a number > 0, got '0'");
+  EXPECT_EQ(error_of(with_step("publish: {url: /publish, rate: 5, channels: 3}\n")),
+            "c.yaml:6: scenarios[0].flow[0].publish.channels: the url has no {{channel}}, so every "
+            "message would go to the same channel");
+  EXPECT_EQ(error_of(with_step("publish: {url: /publish, rate: 5, size: 20000000}\n")),
+            "c.yaml:6: scenarios[0].flow[0].publish.size: expected at most 16777216, got 20000000");
+  EXPECT_EQ(error_of(with_step("publish: {url: /publish, rate: 5, every: 1s}\n")),
+            "c.yaml:6: scenarios[0].flow[0].publish.every: unknown field 'every'");
+}
+
+TEST(CampaignParser, FixedUsers) {
+  const auto c = parse(
+      "target: http://h:1\n"
+      "phases: [{name: p, duration: 1s, users: 11}]\n"
+      "scenarios:\n"
+      "  - {name: pub, fixed_users: 1, flow: [publish: {url: /publish, rate: 10}]}\n"
+      "  - {name: sub, flow: [ws: /ws/pubsub]}\n");
+  EXPECT_EQ(c.scenarios[0].fixed_users, 1u);
+  EXPECT_FALSE(c.scenarios[1].fixed_users);
+
+  EXPECT_EQ(error_of("target: http://h:1\n"
+                     "phases: [{name: p, duration: 1s, users: 3}]\n"
+                     "scenarios:\n"
+                     "  - {name: a, fixed_users: 1, weight: 2, flow: [get: /]}\n"),
+            "c.yaml:4: scenarios[0].weight: give either weight or fixed_users: a scenario with "
+            "fixed users is not picked by weight");
+  EXPECT_EQ(error_of("target: http://h:1\n"
+                     "phases: [{name: p, duration: 1s, users: 3}]\n"
+                     "scenarios:\n"
+                     "  - {name: a, fixed_users: 1, flow: [get: /]}\n"
+                     "  - {name: b, fixed_users: 1, flow: [get: /]}\n"),
+            "c.yaml:2: phases[0]: 3 users, but the scenarios' fixed_users add up to 2 and no "
+            "scenario without fixed_users is left for the others");
+  EXPECT_EQ(error_of("target: http://h:1\n"
+                     "phases: [{name: p, duration: 1s, arrival_rate: 3}]\n"
+                     "scenarios:\n"
+                     "  - {name: a, fixed_users: 1, flow: [get: /]}\n"),
+            "c.yaml:2: phases[0]: every scenario has fixed_users, but an open phase starts "
+            "iterations that pick a scenario by weight; add a scenario without fixed_users");
+  EXPECT_EQ(error_of("target: http://h:1\n"
+                     "phases: [{name: p, duration: 1s, users: 2}]\n"
+                     "scenarios:\n"
+                     "  - {name: a, fixed_users: 2, flow: [get: /]}\n"),
+            "no error");
 }
 
 TEST(CampaignParser, RequestOptionErrors) {
@@ -717,8 +787,10 @@ TEST(CampaignParser, ThresholdErrors) {
   EXPECT_EQ(error_of(with("  - http.latency.p95 < 1ms", "  - http.latency.p42 < 1ms")),
             "c.yaml:11: thresholds[0]: unknown metric 'http.latency.p42' (known: "
             "http.latency.<stat>, http.ttfb.<stat>, http.connect.<stat>, ws.rtt.<stat>, "
-            "ws.handshake.<stat> with <stat> one of min mean p50 p90 p95 p99 p999 max; "
-            "http.error_rate, checks.rate, http.requests, http.rps, iterations.dropped)");
+            "ws.handshake.<stat>, push.latency.<stat> with <stat> one of min mean p50 p90 p95 "
+            "p99 p999 max; "
+            "http.error_rate, checks.rate, http.requests, http.rps, iterations.dropped, push.lost, "
+            "push.duplicated, push.out_of_order)");
   EXPECT_EQ(error_of(with("  - http.latency.p95 < 1ms",
                           "  - http.error_rate < 1%\n  - http.latency.p95 < fast")),
             "c.yaml:12: thresholds[1]: expected a latency like 200ms, 1.5s or 800us, got 'fast'");

@@ -19,8 +19,8 @@ std::optional<value_kind> kind_of(std::string_view metric) {
   // avg and med are what k6 users type; metrics::summary understands both spellings.
   static constexpr std::array<std::string_view, 10> stats = {"min", "mean", "avg", "p50",  "med",
                                                              "p90", "p95",  "p99", "p999", "max"};
-  for (const std::string_view prefix :
-       {"http.latency.", "http.ttfb.", "http.connect.", "ws.rtt.", "ws.handshake."}) {
+  for (const std::string_view prefix : {"http.latency.", "http.ttfb.", "http.connect.", "ws.rtt.",
+                                        "ws.handshake.", "push.latency."}) {
     if (metric.substr(0, prefix.size()) == prefix) {
       const auto stat = metric.substr(prefix.size());
       for (const auto s : stats) {
@@ -34,7 +34,8 @@ std::optional<value_kind> kind_of(std::string_view metric) {
   if (metric == "http.error_rate" || metric == "checks.rate") {
     return value_kind::rate;
   }
-  if (metric == "http.requests" || metric == "http.rps" || metric == "iterations.dropped") {
+  if (metric == "http.requests" || metric == "http.rps" || metric == "iterations.dropped" ||
+      metric == "push.lost" || metric == "push.duplicated" || metric == "push.out_of_order") {
     return value_kind::count;
   }
   return std::nullopt;
@@ -117,8 +118,9 @@ threshold parse_threshold(std::string_view expression) {
     throw std::invalid_argument(
         "unknown metric '" + t.metric +
         "' (known: http.latency.<stat>, http.ttfb.<stat>, http.connect.<stat>, ws.rtt.<stat>, "
-        "ws.handshake.<stat> with <stat> one of min mean p50 p90 p95 p99 p999 max; "
-        "http.error_rate, checks.rate, http.requests, http.rps, iterations.dropped)");
+        "ws.handshake.<stat>, push.latency.<stat> with <stat> one of min mean p50 p90 p95 p99 "
+        "p999 max; http.error_rate, checks.rate, http.requests, http.rps, iterations.dropped, "
+        "push.lost, push.duplicated, push.out_of_order)");
   }
   switch (*kind) {
     case value_kind::latency:

@@ -232,7 +232,7 @@ asio::awaitable<void> ws_client::read_loop([[maybe_unused]] std::shared_ptr<ws_c
     }
     const auto data = buffer.cdata();
     if (on_message_) {
-      on_message_(data.size());
+      on_message_(std::string_view(static_cast<const char*>(data.data()), data.size()));
     }
     if (keep_) {
       if (received_.size() == max_kept_messages) {

@@ -46,8 +46,9 @@ struct ws_message {
 /// reader keeps the connection alive while it runs.
 class ws_client : public std::enable_shared_from_this<ws_client> {
  public:
-  /// Called by the reader for every message received (its payload size), as it arrives.
-  using message_observer = std::function<void(std::size_t bytes)>;
+  /// Called by the reader for every message received, as it arrives; the payload is valid only
+  /// during the call.
+  using message_observer = std::function<void(std::string_view payload)>;
 
   ws_client(boost::asio::io_context& ctx, net::connector& connector, std::string host_header,
             std::chrono::nanoseconds connect_timeout, message_observer on_message);
