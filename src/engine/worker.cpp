@@ -609,6 +609,7 @@ asio::awaitable<bool> worker::run_ws(virtual_user& vu, const compiled_ws& w, pha
                                 m.ws_bytes_in += payload.size();
                                 record_push_delivery(payload, *deliveries, m);
                               });
+      vu.ws->count_open_in(&open_connections_);
     }
     vu.ws_sent_at.reset();
     const auto r = co_await vu.ws->open(vu.target_buffer, vu.header_views, w.timeout);
@@ -625,6 +626,7 @@ asio::awaitable<bool> worker::run_ws(virtual_user& vu, const compiled_ws& w, pha
       co_return false;
     }
     ++m.ws_opened;
+    sample_gauges();
     m.ws_handshake.record(to_us(r.handshake_time));
     m.steps[w.metric_index].record(to_us(r.handshake_time));
     co_return true;

@@ -118,8 +118,15 @@ ws_client::~ws_client() {
   abort();
 }
 
+void ws_client::set_open(bool open) noexcept {
+  if (open != open_ && open_gauge_ != nullptr) {
+    open ? ++*open_gauge_ : --*open_gauge_;
+  }
+  open_ = open;
+}
+
 void ws_client::abort() noexcept {
-  open_ = false;
+  set_open(false);
   deadline_.cancel();
   arrived_.cancel();
   if (conn_) {
@@ -200,7 +207,7 @@ asio::awaitable<ws_result> ws_client::open(std::string_view target,
     abort();
     co_return r;
   }
-  open_ = true;
+  set_open(true);
   ended_.clear();
   asio::co_spawn(ctx_, read_loop(shared_from_this(), conn), asio::detached);
   co_return r;
@@ -215,7 +222,7 @@ asio::awaitable<void> ws_client::read_loop([[maybe_unused]] std::shared_ptr<ws_c
       co_return;  // aborted or reopened: this connection is no longer the user's
     }
     if (ec) {
-      open_ = false;
+      set_open(false);
       if (ec == ws::error::closed) {
         ended_ = "the server closed the WebSocket";
         ended_class_ = error_class::reset;

@@ -79,6 +79,9 @@ class ws_client : public std::enable_shared_from_this<ws_client> {
   /// Closes the socket now (a stop, a reopen); pending calls end at once.
   void abort() noexcept;
   bool is_open() const noexcept { return open_; }
+  /// `gauge` counts this socket while it is open (the worker's open connections); it must
+  /// outlive the socket's last close.
+  void count_open_in(std::uint64_t* gauge) noexcept { open_gauge_ = gauge; }
 
   class connection;  ///< the Beast stream, over TCP or TLS (defined in the .cpp)
 
@@ -88,6 +91,7 @@ class ws_client : public std::enable_shared_from_this<ws_client> {
   /// Closes the socket when `deadline` passes while `op` is pending.
   void arm(clock::time_point deadline);
   void disarm();
+  void set_open(bool open) noexcept;
 
   boost::asio::io_context& ctx_;
   net::connector& connector_;
@@ -96,6 +100,7 @@ class ws_client : public std::enable_shared_from_this<ws_client> {
   message_observer on_message_;
   std::shared_ptr<connection> conn_;
   bool open_ = false;
+  std::uint64_t* open_gauge_ = nullptr;
   bool timed_out_ = false;
   std::string ended_;  ///< why the reader stopped, for a receive that waited in vain
   metrics::error_class ended_class_ = metrics::error_class::reset;
