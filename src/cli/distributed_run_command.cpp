@@ -32,6 +32,7 @@ engine::progress_state progress_of(const control::v1::RunProgress& p) {
   ps.elapsed_s = p.elapsed_s();
   ps.total_s = p.total_s();
   ps.users = p.users();
+  ps.connections = p.connections();
   ps.rps = p.rps();
   if (p.p50_ms() >= 0) {
     ps.p50_ms = p.p50_ms();

@@ -674,6 +674,7 @@ void run_manager::on_completed(run& r, const std::vector<engine::completed_inter
     p->set_elapsed_s(ps.elapsed_s);
     p->set_total_s(ps.total_s);
     p->set_users(ps.users);
+    p->set_connections(ps.connections);
     p->set_rps(ps.rps);
     p->set_p50_ms(ps.p50_ms.value_or(-1));
     p->set_p99_ms(ps.p99_ms.value_or(-1));

@@ -16,6 +16,14 @@ inline std::int64_t unix_ms() {
       .count();
 }
 
+/// Microseconds since the Unix epoch, from the system clock: stamps and events compared across
+/// processes and machines.
+inline std::int64_t unix_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 /// `unix_ms` as local time, "2026-11-23 09:15:02" (or "09:15:02" with `date` false).
 inline std::string local_time_text(std::int64_t unix_ms, bool date = true) {
   const auto t = static_cast<std::time_t>(unix_ms / 1000);

@@ -24,7 +24,8 @@ std::string format_progress(const progress_state& p, bool with_bar) {
   } else {
     out += fmt::format(" {:.0f}s", p.elapsed_s);
   }
-  out += fmt::format("  users {}  rps {}  p50 {}  p99 {}  reqs {}  failed {}", p.users,
+  out += fmt::format("  users {}  conns {}  rps {}  p50 {}  p99 {}  reqs {}  failed {}", p.users,
+                     metrics::group_digits(p.connections),
                      metrics::group_digits(static_cast<std::uint64_t>(p.rps)),
                      p.p50_ms ? metrics::format_ms(*p.p50_ms) : "-",
                      p.p99_ms ? metrics::format_ms(*p.p99_ms) : "-",

@@ -13,8 +13,9 @@ struct progress_state {
   double elapsed_s = 0;
   double total_s = 0;  ///< 0 when unknown (a run bounded by request count)
   std::uint64_t users = 0;
-  double rps = 0;                ///< over the last second
-  std::optional<double> p50_ms;  ///< over the last second
+  std::uint64_t connections = 0;  ///< open at the last second's end
+  double rps = 0;                 ///< over the last second
+  std::optional<double> p50_ms;   ///< over the last second
   std::optional<double> p99_ms;
   std::uint64_t failed = 0;    ///< failed requests so far
   std::uint64_t requests = 0;  ///< requests so far

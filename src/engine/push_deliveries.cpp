@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/push_deliveries.hpp"
 
+#include "core/unix_time.hpp"
+
 #include "push/push_stamp.hpp"
 
 namespace stampede::engine {
@@ -11,7 +13,7 @@ void record_push_delivery(std::string_view payload, push::delivery_tracker& trac
   if (!stamp) {
     return;
   }
-  const auto now_us = push::unix_us();
+  const auto now_us = core::unix_us();
   ++m.push_received;
   switch (tracker.observe(stamp->stream, stamp->sequence)) {
     case push::delivery::duplicate:

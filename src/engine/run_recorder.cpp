@@ -88,6 +88,7 @@ progress_state run_recorder::progress(const completed_interval& c) const {
     ps.elapsed_s = std::min(ps.elapsed_s, ps.total_s);
   }
   ps.users = c.merged.active_users;
+  ps.connections = c.merged.active_connections;
   ps.rps = static_cast<double>(c.merged.requests);
   if (!c.merged.latency.empty()) {
     ps.p50_ms = static_cast<double>(c.merged.latency.value_at_percentile(50)) / 1000.0;

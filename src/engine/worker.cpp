@@ -16,8 +16,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/duration_text.hpp"
+#include "core/unix_time.hpp"
+#include "engine/held_connection_metrics.hpp"
 #include "engine/push_deliveries.hpp"
 #include "engine/response_checks.hpp"
+#include "net/loopback_sources.hpp"
+#include "protocol/http1/connection_holder.hpp"
 #include "push/push_stamp.hpp"
 #include "scenario/json_path.hpp"
 
@@ -31,6 +35,10 @@ constexpr auto graceful_stop_period = 5s;
 /// A scheduled send that leaves later than this is counted as a late start.
 constexpr auto late_start_tolerance = 1ms;
 constexpr auto unlimited = std::numeric_limits<std::uint64_t>::max();
+/// Connections phases without a connect_rate: connects in progress per worker at most.
+constexpr std::size_t max_connects_in_flight = 1024;
+/// Connects started back to back before other work of the worker gets a turn.
+constexpr std::uint64_t connects_per_turn = 256;
 
 std::uint64_t to_us(std::chrono::nanoseconds d) {
   return d.count() <= 0 ? 0 : static_cast<std::uint64_t>(d.count() / 1000);
@@ -52,6 +60,9 @@ struct worker::phase_state {
   std::unique_ptr<slice_dispatcher> dispatcher;
   std::vector<std::unique_ptr<virtual_user>> idle;  ///< open model: users between iterations
   std::unique_ptr<asio::steady_timer> timer;
+  /// Connections phases: this worker's held connections, and what records them.
+  std::unique_ptr<held_connection_metrics> held_metrics;
+  std::unique_ptr<protocol::http1::connection_holder> holder;
 };
 
 worker::worker(std::uint32_t index, std::uint32_t count, std::shared_ptr<const run_plan> plan,
@@ -280,6 +291,7 @@ asio::awaitable<void> worker::main_loop() {
     } else {
       co_await main_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
+    end_connections(phase);  // the hold ends with the phase, or with a stop
     phase.idle.clear();
   }
 
@@ -357,6 +369,8 @@ void worker::start_phase(phase_state& ph) {
     for (std::uint64_t k = index_; k < most; k += count_) {
       spawn(closed_user(ph, k, most));
     }
+  } else if (const auto* held = std::get_if<scenario::connections_model>(&model)) {
+    start_connections(ph, *held);
   } else if (const auto* open = std::get_if<scenario::open_model>(&model)) {
     // With a cap smaller than the worker count, only the first `cap` workers take arrivals, so
     // no worker is handed arrivals it may never start.
@@ -389,6 +403,70 @@ void worker::start_phase(phase_state& ph) {
     for (std::uint64_t c = 0; c < ph.users; ++c) {
       spawn(throughput_connection(ph, index_ + c * participants));
     }
+  }
+}
+
+void worker::start_connections(phase_state& ph, const scenario::connections_model& model) {
+  const auto share = slice{index_, count_}.share_of(model.connections);
+  if (share == 0) {
+    return;
+  }
+  protocol::http1::hold_settings settings;
+  settings.endpoints = plan_->connect.endpoints;
+  settings.bind_addresses = plan_->connect.bind_addresses;
+  if (settings.bind_addresses.empty() && !settings.endpoints.empty() &&
+      settings.endpoints.front().address().is_v4() &&
+      settings.endpoints.front().address().is_loopback()) {
+    settings.bind_addresses = net::loopback_sources(index_, count_, model.connections);
+  }
+  settings.connect_timeout = plan_->campaign.defaults_.connect_timeout;
+  settings.ping_every = model.ping;
+  settings.ping_request =
+      fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: stampede/0.1\r\n\r\n",
+                  model.ping_path, plan_->target.host_header());
+  settings.ping_timeout = plan_->campaign.defaults_.request_timeout;
+  ph.held_metrics = std::make_unique<held_connection_metrics>(current_, open_connections_);
+  ph.holder = std::make_unique<protocol::http1::connection_holder>(ctx_, std::move(settings),
+                                                                   *ph.held_metrics, share);
+  spawn(open_connections(ph, model, share));
+}
+
+asio::awaitable<void> worker::open_connections(phase_state& ph,
+                                               const scenario::connections_model& model,
+                                               std::uint64_t share) {
+  // This worker's connection j is the run's connection k = index + j * count, due at k / rate.
+  for (std::uint64_t j = 0; j < share && active(ph); ++j) {
+    if (model.connect_rate) {
+      const auto k = static_cast<double>(index_ + j * count_);
+      const auto due = ph.start + std::chrono::duration_cast<clock::duration>(
+                                      std::chrono::duration<double>(k / *model.connect_rate));
+      if (due > clock::now()) {
+        ph.timer->expires_at(due);
+        co_await ph.timer->async_wait(asio::as_tuple(asio::use_awaitable));
+        if (!active(ph)) {
+          break;
+        }
+      }
+    } else {
+      while (ph.holder->connecting() >= max_connects_in_flight && active(ph)) {
+        ph.timer->expires_after(1ms);
+        co_await ph.timer->async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+    }
+    ph.held_metrics->on_attempt();
+    ph.holder->open();
+    sample_gauges();
+    if (j % connects_per_turn == connects_per_turn - 1) {
+      // Behind schedule, connects would otherwise start back to back without their answers
+      // ever being read.
+      co_await asio::post(ctx_, asio::use_awaitable);
+    }
+  }
+}
+
+void worker::end_connections(phase_state& ph) {
+  if (ph.holder) {
+    ph.held_metrics->on_hold_end(ph.holder->close_all());
   }
 }
 
@@ -871,7 +949,7 @@ asio::awaitable<bool> worker::run_publish(virtual_user& vu, const compiled_publi
       return &vu.publish_sequences.emplace_back(stream, 1).second;
     }();
     body.clear();
-    push::write_stamp({stream, *sequence, push::unix_us()}, spec.size, body);
+    push::write_stamp({stream, *sequence, core::unix_us()}, spec.size, body);
     if (!co_await run_request(vu, publish.request, ph, body)) {
       co_return false;
     }

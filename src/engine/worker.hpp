@@ -51,6 +51,12 @@ class worker {
   boost::asio::awaitable<void> main_loop();
   boost::asio::awaitable<void> reporter();
   void start_phase(phase_state& ph);
+  /// Connections phases: opens this worker's share on schedule; the hold ends with the phase.
+  void start_connections(phase_state& ph, const scenario::connections_model& model);
+  boost::asio::awaitable<void> open_connections(phase_state& ph,
+                                                const scenario::connections_model& model,
+                                                std::uint64_t share);
+  void end_connections(phase_state& ph);
   boost::asio::awaitable<void> closed_user(phase_state& ph, std::uint64_t k, std::uint64_t n);
   boost::asio::awaitable<void> throughput_connection(phase_state& ph, std::uint64_t k);
   boost::asio::awaitable<void> arrival_dispatcher(phase_state& ph);

@@ -55,6 +55,15 @@ void metric_set::merge(const metric_set& other, gauges how) {
   push_duplicated += other.push_duplicated;
   push_out_of_order += other.push_out_of_order;
   push_lost += other.push_lost;
+  held_established += other.held_established;
+  held_failed += other.held_failed;
+  held_dropped += other.held_dropped;
+  held_at_end += other.held_at_end;
+  if (other.held_first_attempt_us != 0 &&
+      (held_first_attempt_us == 0 || other.held_first_attempt_us < held_first_attempt_us)) {
+    held_first_attempt_us = other.held_first_attempt_us;
+  }
+  held_last_established_us = std::max(held_last_established_us, other.held_last_established_us);
   for (std::size_t i = 0; i < status_codes.size(); ++i) {
     status_codes[i] += other.status_codes[i];
   }

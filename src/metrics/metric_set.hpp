@@ -64,6 +64,16 @@ struct metric_set {
   std::uint64_t push_duplicated = 0;    ///< subset of received: a copy of one already received
   std::uint64_t push_out_of_order = 0;  ///< subset of received: filled an earlier gap
   std::uint64_t push_lost = 0;          ///< gaps never filled by the end of a subscription
+  // Connections phases: connections opened and held (their connects are in connect, their
+  // keep-alive pings in requests).
+  std::uint64_t held_established = 0;  ///< connects that succeeded
+  std::uint64_t held_failed = 0;       ///< connects that failed (by cause in errors)
+  std::uint64_t held_dropped = 0;      ///< established, then ended before the hold did
+  std::uint64_t held_at_end = 0;       ///< still open when the hold ended
+  /// Unix µs of the first connect attempt and of the last connect established (0: none); they
+  /// merge by min and max, for the achieved connect rate.
+  std::uint64_t held_first_attempt_us = 0;
+  std::uint64_t held_last_established_us = 0;
   std::array<std::uint64_t, status_code_slots> status_codes{};
   std::array<std::uint64_t, error_class_count> errors{};
   std::array<std::string, error_class_count> error_samples;  ///< first message of each class

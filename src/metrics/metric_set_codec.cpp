@@ -60,6 +60,12 @@ constexpr named_counter counters[] = {
     {"push_duplicated", &metric_set::push_duplicated},
     {"push_out_of_order", &metric_set::push_out_of_order},
     {"push_lost", &metric_set::push_lost},
+    {"held_established", &metric_set::held_established},
+    {"held_failed", &metric_set::held_failed},
+    {"held_dropped", &metric_set::held_dropped},
+    {"held_at_end", &metric_set::held_at_end},
+    {"held_first_attempt_us", &metric_set::held_first_attempt_us},
+    {"held_last_established_us", &metric_set::held_last_established_us},
     {"active_users", &metric_set::active_users},
     {"active_connections", &metric_set::active_connections},
 };

@@ -102,6 +102,16 @@ summary summary::build(const metric_set& totals, const metric_layout& layout, do
   s.longpoll_gap = latency_stats::from(totals.longpoll_gap);
   s.checks_passed = totals.checks_passed;
   s.checks_failed = totals.checks_failed;
+  s.held_established = totals.held_established;
+  s.held_at_end = totals.held_at_end;
+  s.held_failed = totals.held_failed;
+  s.held_dropped = totals.held_dropped;
+  if (totals.held_last_established_us > totals.held_first_attempt_us &&
+      totals.held_first_attempt_us != 0) {
+    s.connect_rate =
+        static_cast<double>(totals.held_established) * 1e6 /
+        static_cast<double>(totals.held_last_established_us - totals.held_first_attempt_us);
+  }
   s.push_published = totals.push_published;
   s.push_received = totals.push_received;
   s.push_lost = totals.push_lost;
@@ -150,6 +160,14 @@ std::optional<double> summary::metric(std::string_view name) const {
     return *v;
   if (auto v = stat_of("push.latency.", push_latency))
     return *v;
+  if (name == "connections.established")
+    return static_cast<double>(held_established);
+  if (name == "connections.held")
+    return static_cast<double>(held_at_end);
+  if (name == "connections.failed")
+    return static_cast<double>(held_failed);
+  if (name == "connections.dropped")
+    return static_cast<double>(held_dropped);
   if (name == "push.lost")
     return static_cast<double>(push_lost);
   if (name == "push.duplicated")
@@ -278,7 +296,14 @@ void to_json(nlohmann::json& j, const summary& s) {
       {"errors", errors},
       {"error_samples", samples},
       {"bytes", {{"in", s.bytes_in}, {"out", s.bytes_out}}},
-      {"connections", {{"opened", s.connections_opened}, {"peak", s.peak_connections}}},
+      {"connections",
+       {{"opened", s.connections_opened},
+        {"peak", s.peak_connections},
+        {"established", s.held_established},
+        {"held", s.held_at_end},
+        {"failed", s.held_failed},
+        {"dropped", s.held_dropped},
+        {"connect_rate", s.connect_rate}}},
       {"users", {{"peak", s.peak_users}}},
       {"iterations",
        {{"started", s.iterations_started},
@@ -392,6 +417,11 @@ void from_json(const nlohmann::json& j, summary& s) {
   const auto conns = j.value("connections", nlohmann::json::object());
   s.connections_opened = conns.value("opened", std::uint64_t{0});
   s.peak_connections = conns.value("peak", std::uint64_t{0});
+  s.held_established = conns.value("established", std::uint64_t{0});
+  s.held_at_end = conns.value("held", std::uint64_t{0});
+  s.held_failed = conns.value("failed", std::uint64_t{0});
+  s.held_dropped = conns.value("dropped", std::uint64_t{0});
+  s.connect_rate = conns.value("connect_rate", 0.0);
   s.peak_users = j.value("users", nlohmann::json::object()).value("peak", std::uint64_t{0});
   const auto it = j.value("iterations", nlohmann::json::object());
   s.iterations_started = it.value("started", std::uint64_t{0});

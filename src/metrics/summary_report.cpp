@@ -28,10 +28,11 @@ std::string latency_line(const char* label, const latency_stats& s) {
 
 std::string threshold_value(const std::string& expression, double v) {
   // Latency thresholds are in milliseconds, rates are ratios, counts are counts.
-  if (expression.find("latency") != std::string::npos ||
-      expression.find("ttfb") != std::string::npos ||
-      expression.find("connect") != std::string::npos) {
-    return format_ms(v);
+  for (const std::string_view timed :
+       {"latency.", "ttfb.", "connect.", "ws.rtt.", "ws.handshake."}) {
+    if (expression.find(timed) != std::string::npos) {
+      return format_ms(v);
+    }
   }
   if (expression.find("rate") != std::string::npos && v <= 1.0) {
     return fmt::format("{:.2f}%", v * 100);
@@ -110,6 +111,13 @@ std::string format_summary(const summary& s, bool color) {
   out += fmt::format("  {:<13}{} peak users, {} peak connections, {} opened\n", "concurrency",
                      group_digits(s.peak_users), group_digits(s.peak_connections),
                      group_digits(s.connections_opened));
+  if (s.held_established > 0 || s.held_failed > 0) {
+    out += fmt::format(
+        "  {:<13}{} established ({:.0f}/s), {} held at the end, {} failed, {} "
+        "dropped\n",
+        "held", group_digits(s.held_established), s.connect_rate, group_digits(s.held_at_end),
+        group_digits(s.held_failed), group_digits(s.held_dropped));
+  }
   if (s.ws_opened > 0) {
     out += fmt::format("  {:<13}{} opened, {} messages in ({}), {} out ({})\n", "websocket",
                        group_digits(s.ws_opened), group_digits(s.ws_messages_in),

@@ -2,7 +2,6 @@
 #include "push/push_stamp.hpp"
 
 #include <charconv>
-#include <chrono>
 
 namespace stampede::push {
 
@@ -75,12 +74,6 @@ std::uint64_t stream_id(std::uint64_t phase, std::uint64_t publisher, std::strin
     h = (h ^ c) * 0x100000001b3ULL;
   }
   return mix(h ^ mix(publisher * 0x9e3779b97f4a7c15ULL + phase));
-}
-
-std::int64_t unix_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace stampede::push

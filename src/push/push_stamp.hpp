@@ -37,7 +37,4 @@ std::optional<stamp> find_stamp(std::string_view message);
 /// `phase`: a 64-bit hash, so it fits the stamp and a subscriber's table whatever the path.
 std::uint64_t stream_id(std::uint64_t phase, std::uint64_t publisher, std::string_view path);
 
-/// Unix time in microseconds (system clock): stamps and deliveries compare across processes.
-std::int64_t unix_us();
-
 }  // namespace stampede::push

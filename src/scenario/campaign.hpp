@@ -201,7 +201,20 @@ struct steps_model {
   duration step_duration{};
 };
 
-using workload = std::variant<closed_model, open_model, throughput_model, steps_model>;
+/// Connections: open `connections` connections, `connect_rate` per second (or as fast as they
+/// go), and hold them until the phase ends, silent or with a keep-alive request every `ping`.
+/// The phase lasts connections / connect_rate + hold. No scenario runs: the connections are
+/// the load.
+struct connections_model {
+  std::uint64_t connections = 1;
+  std::optional<double> connect_rate;
+  duration hold{};
+  std::optional<duration> ping;
+  std::string ping_path = "/";
+};
+
+using workload =
+    std::variant<closed_model, open_model, throughput_model, steps_model, connections_model>;
 
 struct phase {
   std::string name;

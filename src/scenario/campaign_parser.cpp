@@ -388,7 +388,7 @@ nlohmann::ordered_json to_json(const YAML::Node& n) {
   }
 }
 
-enum class workload_kind { closed, open, throughput, steps };
+enum class workload_kind { closed, open, throughput, steps, connections };
 
 std::optional<workload_kind> kind_of_field(std::string_view f) {
   if (f == "users" || f == "ramp" || f == "pace") {
@@ -397,7 +397,11 @@ std::optional<workload_kind> kind_of_field(std::string_view f) {
   if (f == "arrival_rate" || f == "ramp_to" || f == "max_users") {
     return workload_kind::open;
   }
-  if (f == "rate" || f == "connections") {
+  // `connections` alone decides nothing: constant throughput and connections phases share it.
+  if (f == "hold" || f == "connect_rate" || f == "ping" || f == "ping_path") {
+    return workload_kind::connections;
+  }
+  if (f == "rate") {
     return workload_kind::throughput;
   }
   if (f == "steps" || f == "step_duration") {
@@ -417,6 +421,8 @@ std::string_view phase_kind_text(workload_kind k) {
       return "a constant throughput phase";
     case workload_kind::steps:
       return "a steps phase";
+    case workload_kind::connections:
+      return "a connections phase";
   }
   return "";
 }
@@ -483,9 +489,24 @@ class campaign_reader {
       }
     }
 
+    // Connections phases run no scenario: a campaign of only those needs none.
+    const bool only_connections = std::all_of(
+        c.phases.begin(), c.phases.end(),
+        [](const struct phase& ph) { return std::holds_alternative<connections_model>(ph.model); });
+    for (std::size_t i = 0; i < c.phases.size(); ++i) {
+      if (std::holds_alternative<connections_model>(c.phases[i].model) &&
+          c.target.rfind("http://", 0) != 0) {
+        r_.fail(phases[i], index_path("phases", i),
+                fmt::format("a connections phase holds plain HTTP/1.1 connections: the target "
+                            "must be http://, not '{}'",
+                            c.target));
+      }
+    }
     const YAML::Node scenarios =
-        r_.required(root, "scenarios", "", "a list of scenarios, each with a flow of steps");
-    r_.expect_list(scenarios, "scenarios", true);
+        only_connections && !root["scenarios"]
+            ? YAML::Node(YAML::NodeType::Sequence)
+            : r_.required(root, "scenarios", "", "a list of scenarios, each with a flow of steps");
+    r_.expect_list(scenarios, "scenarios", !only_connections);
     std::set<std::string> scenario_names;
     for (std::size_t i = 0; i < scenarios.size(); ++i) {
       const auto field = index_path("scenarios", i);
@@ -637,7 +658,8 @@ class campaign_reader {
     }
     r_.only_fields(n, field,
                    {"name", "duration", "users", "ramp", "pace", "arrival_rate", "ramp_to",
-                    "max_users", "rate", "connections", "steps", "step_duration"});
+                    "max_users", "rate", "connections", "steps", "step_duration", "connect_rate",
+                    "hold", "ping", "ping_path"});
     struct phase p;
     p.position = position_of(n);
     p.name = r_.name(r_.required(n, "name", field, "every phase needs a name"), field + ".name");
@@ -661,10 +683,18 @@ class campaign_reader {
                             deciding_field, phase_kind_text(*kind)));
       }
     }
+    if (!kind && n["connections"]) {
+      r_.fail(n["connections"], field + ".connections",
+              "give rate (a constant throughput phase) or hold (a connections phase) with it");
+    }
     if (!kind) {
       r_.fail(n, field,
               "no workload: give users (closed), arrival_rate (open), rate and connections "
-              "(constant throughput), or steps and step_duration");
+              "(constant throughput), steps and step_duration, or connections and hold");
+    }
+
+    if (*kind == workload_kind::connections) {
+      return connections_phase(n, field, std::move(p));
     }
 
     if (*kind == workload_kind::steps) {
@@ -736,8 +766,52 @@ class campaign_reader {
         break;
       }
       case workload_kind::steps:
-        break;  // handled above: it has no duration
+      case workload_kind::connections:
+        break;  // handled above: they have no duration
     }
+    return p;
+  }
+
+  struct phase connections_phase(const YAML::Node& n, const std::string& field, struct phase p) {
+    if (n["duration"]) {
+      r_.fail(n["duration"], field + ".duration",
+              "a connections phase lasts connections / connect_rate + hold; give hold instead");
+    }
+    connections_model m;
+    m.connections = r_.positive_int(
+        r_.required(n, "connections", field, "how many connections to open and hold"),
+        field + ".connections");
+    m.hold = r_.length(r_.required(n, "hold", field,
+                                   "how long connections stay open after the last is due, e.g. "
+                                   "hold: 60s"),
+                       field + ".hold", false);
+    if (n["connect_rate"]) {
+      m.connect_rate = r_.number(n["connect_rate"], field + ".connect_rate", false);
+    }
+    if (n["ping"]) {
+      m.ping = r_.length(n["ping"], field + ".ping", false);
+    }
+    if (n["ping_path"]) {
+      if (!n["ping"]) {
+        r_.fail(n["ping_path"], field + ".ping_path", "give ping (how often) with it");
+      }
+      m.ping_path = r_.text(n["ping_path"], field + ".ping_path");
+      if (m.ping_path.empty() || m.ping_path.front() != '/' ||
+          m.ping_path.find_first_of(" \r\n") != std::string::npos) {
+        r_.fail(n["ping_path"], field + ".ping_path",
+                fmt::format("expected a path starting with '/', without spaces, got '{}'",
+                            m.ping_path));
+      }
+    }
+    p.length = m.hold;
+    if (m.connect_rate) {
+      const double seconds = static_cast<double>(m.connections) / *m.connect_rate;
+      if (seconds > 1e9) {
+        r_.fail(n["connect_rate"], field + ".connect_rate", "the phase would last too long");
+      }
+      p.length += std::chrono::duration_cast<duration>(std::chrono::duration<double>(seconds));
+    }
+    p.model = m;
     return p;
   }
 

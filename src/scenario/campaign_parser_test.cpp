@@ -492,7 +492,7 @@ TEST(CampaignParser, PhaseErrors) {
             "this a steps phase");
   EXPECT_EQ(error_of(with_phase("    duration: 1s\n")),
             "c.yaml:4: phases[0]: no workload: give users (closed), arrival_rate (open), rate and "
-            "connections (constant throughput), or steps and step_duration");
+            "connections (constant throughput), steps and step_duration, or connections and hold");
   EXPECT_EQ(error_of(with("    users: 5", "    users: 5\n    iterations: 10")),
             "c.yaml:6: phases[0].iterations: a phase in a file runs for a time; a total number of "
             "iterations is for quick mode only (stampede run --url URL -n N)");
@@ -521,7 +521,8 @@ TEST(CampaignParser, PhaseErrors) {
   EXPECT_EQ(error_of(with_phase("    duration: 1s\n    rate: 10\n")),
             "c.yaml:4: phases[0].connections: missing: how many connections carry the rate");
   EXPECT_EQ(error_of(with_phase("    duration: 1s\n    connections: 10\n")),
-            "c.yaml:4: phases[0].rate: missing: requests per second");
+            "c.yaml:6: phases[0].connections: give rate (a constant throughput phase) or hold (a "
+            "connections phase) with it");
   EXPECT_EQ(error_of(with_phase("    duration: 1s\n    rate: 10\n    connections: 0\n")),
             "c.yaml:7: phases[0].connections: expected a positive integer, got '0'");
   // steps
@@ -537,6 +538,54 @@ TEST(CampaignParser, PhaseErrors) {
   EXPECT_EQ(error_of(with_phase("    step_duration: 1s\n")),
             "c.yaml:4: phases[0].steps: missing: the user count of each step, e.g. steps: [10, "
             "20, 30]");
+}
+
+TEST(CampaignParser, ConnectionsPhase) {
+  // A campaign of connections phases only needs no scenarios.
+  const auto c = parse(
+      "target: http://127.0.0.1:8080\n"
+      "phases:\n"
+      "  - {name: c1m, connections: 1000, connect_rate: 500, hold: 30s, ping: 10s, ping_path: "
+      "/health}\n"
+      "  - {name: burst, connections: 10, hold: 1s}\n");
+  ASSERT_EQ(c.phases.size(), 2u);
+  const auto& m = std::get<connections_model>(c.phases[0].model);
+  EXPECT_EQ(m.connections, 1000u);
+  EXPECT_EQ(m.connect_rate, 500.0);
+  EXPECT_EQ(m.hold, nanoseconds(30s));
+  EXPECT_EQ(m.ping, nanoseconds(10s));
+  EXPECT_EQ(m.ping_path, "/health");
+  EXPECT_EQ(c.phases[0].length, nanoseconds(32s));  // 1000 / 500 per second, then the hold
+  EXPECT_EQ(c.phases[1].length, nanoseconds(1s));
+  EXPECT_EQ(std::get<connections_model>(c.phases[1].model).ping_path, "/");
+  EXPECT_TRUE(c.scenarios.empty());
+
+  EXPECT_EQ(error_of(with_phase("    connections: 10\n    hold: 1s\n    duration: 5s\n")),
+            "c.yaml:7: phases[0].duration: a connections phase lasts connections / connect_rate + "
+            "hold; give hold instead");
+  EXPECT_EQ(error_of(with_phase("    connections: 10\n    connect_rate: 5\n")),
+            "c.yaml:4: phases[0].hold: missing: how long connections stay open after the last is "
+            "due, e.g. hold: 60s");
+  EXPECT_EQ(error_of(with_phase("    hold: 1s\n")),
+            "c.yaml:4: phases[0].connections: missing: how many connections to open and hold");
+  EXPECT_EQ(error_of(with_phase("    connections: 10\n    hold: 1s\n    rate: 5\n")),
+            "c.yaml:7: phases[0].rate: 'rate' belongs to a constant throughput phase, but 'hold' "
+            "makes this a connections phase");
+  EXPECT_EQ(error_of(with_phase("    connections: 10\n    hold: 1s\n    ping_path: /x\n")),
+            "c.yaml:7: phases[0].ping_path: give ping (how often) with it");
+  EXPECT_EQ(
+      error_of(with_phase("    connections: 10\n    hold: 1s\n    ping: 1s\n    ping_path: x\n")),
+      "c.yaml:8: phases[0].ping_path: expected a path starting with '/', without spaces, "
+      "got 'x'");
+  EXPECT_EQ(error_of("target: https://h:1\n"
+                     "phases: [{name: p, connections: 5, hold: 1s}]\n"),
+            "c.yaml:2: phases[0]: a connections phase holds plain HTTP/1.1 connections: the "
+            "target must be http://, not 'https://h:1'");
+  // Other phases still need scenarios.
+  EXPECT_EQ(error_of("target: http://h:1\n"
+                     "phases: [{name: p, connections: 5, hold: 1s}, {name: q, duration: 1s, "
+                     "users: 1}]\n"),
+            "c.yaml:1: scenarios: missing: a list of scenarios, each with a flow of steps");
 }
 
 TEST(CampaignParser, ScenarioErrors) {
@@ -790,7 +839,8 @@ TEST(CampaignParser, ThresholdErrors) {
             "ws.handshake.<stat>, push.latency.<stat> with <stat> one of min mean p50 p90 p95 "
             "p99 p999 max; "
             "http.error_rate, checks.rate, http.requests, http.rps, iterations.dropped, push.lost, "
-            "push.duplicated, push.out_of_order)");
+            "push.duplicated, push.out_of_order, connections.established, connections.held, "
+            "connections.failed, connections.dropped)");
   EXPECT_EQ(error_of(with("  - http.latency.p95 < 1ms",
                           "  - http.error_rate < 1%\n  - http.latency.p95 < fast")),
             "c.yaml:12: thresholds[1]: expected a latency like 200ms, 1.5s or 800us, got 'fast'");

@@ -35,7 +35,9 @@ std::optional<value_kind> kind_of(std::string_view metric) {
     return value_kind::rate;
   }
   if (metric == "http.requests" || metric == "http.rps" || metric == "iterations.dropped" ||
-      metric == "push.lost" || metric == "push.duplicated" || metric == "push.out_of_order") {
+      metric == "push.lost" || metric == "push.duplicated" || metric == "push.out_of_order" ||
+      metric == "connections.established" || metric == "connections.held" ||
+      metric == "connections.failed" || metric == "connections.dropped") {
     return value_kind::count;
   }
   return std::nullopt;
@@ -120,7 +122,8 @@ threshold parse_threshold(std::string_view expression) {
         "' (known: http.latency.<stat>, http.ttfb.<stat>, http.connect.<stat>, ws.rtt.<stat>, "
         "ws.handshake.<stat>, push.latency.<stat> with <stat> one of min mean p50 p90 p95 p99 "
         "p999 max; http.error_rate, checks.rate, http.requests, http.rps, iterations.dropped, "
-        "push.lost, push.duplicated, push.out_of_order)");
+        "push.lost, push.duplicated, push.out_of_order, connections.established, "
+        "connections.held, connections.failed, connections.dropped)");
   }
   switch (*kind) {
     case value_kind::latency:

@@ -83,7 +83,8 @@ TEST(Thresholds, Errors) {
       "ws.handshake.<stat>, push.latency.<stat> with <stat> one of min mean p50 p90 p95 "
       "p99 p999 max; "
       "http.error_rate, checks.rate, http.requests, http.rps, iterations.dropped, push.lost, "
-      "push.duplicated, push.out_of_order)";
+      "push.duplicated, push.out_of_order, connections.established, connections.held, "
+      "connections.failed, connections.dropped)";
   EXPECT_EQ(error_of("cpu < 50"), "unknown metric 'cpu'" + known);
   EXPECT_EQ(error_of("http.latency.p42 < 5ms"), "unknown metric 'http.latency.p42'" + known);
   EXPECT_EQ(error_of("http.latency < 5ms"), "unknown metric 'http.latency'" + known);

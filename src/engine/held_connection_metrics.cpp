@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "engine/held_connection_metrics.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/unix_time.hpp"
+
+namespace stampede::engine {
+
+namespace {
+
+std::uint64_t to_us(std::chrono::nanoseconds d) {
+  return d.count() <= 0 ? 0 : static_cast<std::uint64_t>(d.count() / 1000);
+}
+
+std::uint64_t wall_us() {
+  return static_cast<std::uint64_t>(core::unix_us());
+}
+
+}  // namespace
+
+void held_connection_metrics::on_attempt() {
+  if (m_.held_first_attempt_us == 0) {
+    m_.held_first_attempt_us = wall_us();
+  }
+}
+
+void held_connection_metrics::on_established(std::chrono::nanoseconds connect_time) {
+  ++m_.held_established;
+  ++m_.connections_opened;
+  m_.connect.record(to_us(connect_time));
+  m_.held_last_established_us = wall_us();
+  ++open_gauge_;
+  m_.active_connections = std::max(m_.active_connections, open_gauge_);
+}
+
+void held_connection_metrics::on_connect_failed(metrics::error_class error,
+                                                std::string_view message) {
+  ++m_.held_failed;
+  m_.record_error(error, message);
+}
+
+void held_connection_metrics::on_dropped(metrics::error_class error, std::string_view message) {
+  ++m_.held_dropped;
+  --open_gauge_;
+  m_.record_error(error, message);
+}
+
+void held_connection_metrics::on_ping(const protocol::http1::ping_result& r) {
+  ++m_.requests;
+  m_.bytes_out += r.bytes_out;
+  m_.bytes_in += r.bytes_in;
+  if (r.failed) {
+    ++m_.requests_failed;  // its error comes with the drop that follows
+    return;
+  }
+  m_.latency.record(to_us(r.latency));
+  m_.record_status(r.status);
+  if (r.status >= 400) {
+    ++m_.requests_failed;
+    m_.record_error(metrics::error_class::http_status,
+                    fmt::format("keep-alive ping -> {}", r.status));
+  }
+}
+
+void held_connection_metrics::on_hold_end(std::uint64_t held) {
+  m_.held_at_end += held;
+  open_gauge_ -= std::min(open_gauge_, held);
+}
+
+}  // namespace stampede::engine

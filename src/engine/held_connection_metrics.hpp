@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// Records what a connections phase's held connections do into the worker's metrics: connects
+// (time, failures by cause), drops, keep-alive pings as requests, and the open-connections
+// gauge.
+#pragma once
+
+#include <cstdint>
+
+#include "metrics/metric_set.hpp"
+#include "protocol/http1/connection_holder.hpp"
+
+namespace stampede::engine {
+
+/// Thread-safety: none; on the worker's thread. `current` is the worker's metric set (its
+/// address stays the same when a report takes its contents), `open_gauge` its open-connections
+/// count; both outlive this.
+class held_connection_metrics final : public protocol::http1::hold_listener {
+ public:
+  held_connection_metrics(metrics::metric_set& current, std::uint64_t& open_gauge)
+      : m_(current), open_gauge_(open_gauge) {}
+
+  /// A connect attempt is starting now.
+  void on_attempt();
+  void on_established(std::chrono::nanoseconds connect_time) override;
+  void on_connect_failed(metrics::error_class error, std::string_view message) override;
+  void on_dropped(metrics::error_class error, std::string_view message) override;
+  void on_ping(const protocol::http1::ping_result& r) override;
+  /// The hold ended with `held` connections open; they close now.
+  void on_hold_end(std::uint64_t held);
+
+ private:
+  metrics::metric_set& m_;
+  std::uint64_t& open_gauge_;
+};
+
+}  // namespace stampede::engine

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "protocol/http1/connection_holder.hpp"
+
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <fmt/format.h>
+#include <boost/asio/post.hpp>
+
+#include "core/duration_text.hpp"
+#include "net/error_classify.hpp"
+
+namespace stampede::protocol::http1 {
+
+namespace asio = boost::asio;
+using metrics::error_class;
+
+namespace {
+
+/// How often deadlines and due pings are looked at: their resolution.
+constexpr auto tick_period = std::chrono::milliseconds(50);
+/// Events handled before other work of the io_context gets a turn.
+constexpr int events_per_turn = 4096;
+constexpr std::size_t read_chunk = 16 * 1024;
+
+struct ignore_body : response_sink {};
+
+boost::system::error_code errno_code(int e) {
+  return {e, boost::system::system_category()};
+}
+
+/// Drops consumed entries from a FIFO once they are half of it.
+template <typename T>
+void compact(std::vector<T>& fifo, std::size_t& head) {
+  if (head > 1024 && head * 2 > fifo.size()) {
+    fifo.erase(fifo.begin(), fifo.begin() + static_cast<std::ptrdiff_t>(head));
+    head = 0;
+  }
+}
+
+}  // namespace
+
+connection_holder::connection_holder(asio::io_context& ctx, hold_settings settings,
+                                     hold_listener& listener, std::size_t expected)
+    : ctx_(ctx),
+      settings_(std::move(settings)),
+      listener_(listener),
+      epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
+      epoll_watch_(ctx),
+      tick_(ctx) {
+  if (epoll_fd_ < 0) {
+    throw boost::system::system_error(errno_code(errno), "epoll_create1");
+  }
+  epoll_watch_.assign(epoll_fd_);
+  slots_.reserve(expected);
+}
+
+connection_holder::~connection_holder() {
+  close_all();
+}
+
+std::int64_t connection_holder::now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void connection_holder::open() {
+  if (closed_ || settings_.endpoints.empty()) {
+    return;
+  }
+  const auto& endpoint = settings_.endpoints[next_endpoint_++ % settings_.endpoints.size()];
+  const auto fail = [&](int e, std::string_view what) {
+    listener_.on_connect_failed(net::classify(errno_code(e)),
+                                fmt::format("{} for {}: {}", what, endpoint.address().to_string(),
+                                            errno_code(e).message()));
+  };
+  const int fd = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                          IPPROTO_TCP);
+  if (fd < 0) {
+    fail(errno, "socket");
+    return;
+  }
+  if (!settings_.bind_addresses.empty()) {
+    const asio::ip::tcp::endpoint source(
+        settings_.bind_addresses[next_bind_++ % settings_.bind_addresses.size()], 0);
+    const int one = 1;
+    // Ports are then picked at connect time, unique per (source, destination): without it
+    // bind() would reserve a port per source address for every destination.
+    ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    if (::bind(fd, source.data(), static_cast<socklen_t>(source.size())) != 0) {
+      const int e = errno;
+      ::close(fd);
+      fail(e, "bind " + source.address().to_string());
+      return;
+    }
+  }
+  const auto i = static_cast<std::uint32_t>(slots_.size());
+  slots_.push_back({fd, state::connecting, now_ns()});
+  ++connecting_;
+  if (::connect(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0 &&
+      errno != EINPROGRESS) {
+    const int e = errno;
+    release(i);
+    --connecting_;
+    fail(e, "connect to");
+    return;
+  }
+  epoll_event ev{};
+  ev.events = EPOLLOUT | EPOLLRDHUP;
+  ev.data.u32 = i;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    const int e = errno;
+    release(i);
+    --connecting_;
+    fail(e, "epoll_ctl");
+    return;
+  }
+  connect_deadlines_.push_back({i, slots_[i].since_ns + settings_.connect_timeout.count()});
+  wait_for_events();
+  arm_tick();
+}
+
+void connection_holder::wait_for_events() {
+  if (waiting_ || closed_) {
+    return;
+  }
+  waiting_ = true;
+  epoll_watch_.async_wait(asio::posix::stream_descriptor::wait_read,
+                          [this](const boost::system::error_code& ec) {
+                            waiting_ = false;
+                            if (!ec && !closed_) {
+                              on_events();
+                            }
+                          });
+}
+
+void connection_holder::on_events() {
+  epoll_event events[256];
+  int handled = 0;
+  while (!closed_) {
+    const int n = ::epoll_wait(epoll_fd_, events, 256, 0);
+    if (n <= 0) {
+      break;
+    }
+    for (int k = 0; k < n && !closed_; ++k) {
+      const auto i = events[k].data.u32;
+      if (i >= slots_.size()) {
+        continue;
+      }
+      const auto st = slots_[i].st;
+      if (st == state::connecting) {
+        on_writable(i);
+      } else if (st == state::idle || st == state::pinging) {
+        on_readable(i, (events[k].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+      }
+    }
+    handled += n;
+    if (n < 256) {
+      break;
+    }
+    if (handled >= events_per_turn) {
+      // Let the rest of the worker run; the epoll set is still ready, so come back at once.
+      asio::post(ctx_, [this] {
+        if (!closed_) {
+          on_events();
+        }
+      });
+      return;
+    }
+  }
+  wait_for_events();
+}
+
+void connection_holder::on_writable(std::uint32_t i) {
+  auto& s = slots_[i];
+  int error = 0;
+  socklen_t len = sizeof error;
+  if (::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) {
+    error = errno;
+  }
+  --connecting_;
+  const auto now = now_ns();
+  if (error != 0) {
+    const auto message =
+        fmt::format("connect to {}: {}", settings_.endpoints.front().address().to_string(),
+                    errno_code(error).message());
+    release(i);
+    listener_.on_connect_failed(net::classify(errno_code(error)), message);
+    return;
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP;
+  ev.data.u32 = i;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, s.fd, &ev);
+  const auto connect_time = std::chrono::nanoseconds(now - s.since_ns);
+  s.st = state::idle;
+  s.since_ns = now;
+  ++open_;
+  if (settings_.ping_every) {
+    ping_due_.push_back({i, now + settings_.ping_every->count()});
+  }
+  listener_.on_established(connect_time);
+}
+
+void connection_holder::on_readable(std::uint32_t i, bool hangup) {
+  if (read_buffer_.size() < read_chunk) {
+    read_buffer_.resize(read_chunk);
+  }
+  while (slots_[i].st == state::idle || slots_[i].st == state::pinging) {
+    auto& s = slots_[i];
+    const auto n = ::recv(s.fd, read_buffer_.data(), read_buffer_.size(), 0);
+    if (n < 0) {
+      const int e = errno;
+      if (e == EAGAIN || e == EWOULDBLOCK) {
+        if (hangup && s.st == state::idle) {
+          drop(i, error_class::reset, "the server closed a held connection");
+        }
+        return;
+      }
+      if (e == EINTR) {
+        continue;
+      }
+      const auto message = fmt::format("held connection: {}", errno_code(e).message());
+      if (s.st == state::pinging) {
+        fail_ping(i, net::classify(errno_code(e)), message);
+      } else {
+        drop(i, net::classify(errno_code(e)), message);
+      }
+      return;
+    }
+    if (n == 0) {
+      if (s.st == state::pinging) {
+        auto it = pings_.find(i);
+        if (it != pings_.end() &&
+            it->second.parser.on_eof().state == response_parser::status::done) {
+          finish_ping(i, it->second, it->second.parser.status_code());
+          return;  // finish_ping drops it: the server closed after answering
+        }
+        fail_ping(i, error_class::reset,
+                  "the server closed a held connection before answering its ping");
+      } else {
+        drop(i, error_class::reset, "the server closed a held connection");
+      }
+      return;
+    }
+    if (s.st != state::pinging) {
+      continue;  // unasked-for bytes on an idle connection: read and forgotten
+    }
+    auto& p = pings_[i];
+    p.bytes_in += static_cast<std::uint64_t>(n);
+    std::string_view data(read_buffer_.data(), static_cast<std::size_t>(n));
+    if (!p.buffered.empty()) {
+      p.buffered.append(data);
+      data = p.buffered;
+    }
+    ignore_body sink;
+    const auto r = p.parser.parse(data, sink);
+    if (r.state == response_parser::status::done) {
+      finish_ping(i, p, p.parser.status_code());
+      return;
+    }
+    if (r.state == response_parser::status::error) {
+      fail_ping(i, error_class::protocol, fmt::format("ping answer: {}", p.parser.error_message()));
+      return;
+    }
+    // Need more: keep what the parser has not consumed (an incomplete header block).
+    std::string rest(data.substr(r.consumed));
+    p.buffered = std::move(rest);
+  }
+}
+
+void connection_holder::send_ping(std::uint32_t i) {
+  auto& s = slots_[i];
+  const auto& req = settings_.ping_request;
+  const auto n = ::send(s.fd, req.data(), req.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n != static_cast<ssize_t>(req.size())) {
+    // An idle connection's send buffer is empty: a short write means it is broken.
+    const int e = n < 0 ? errno : EAGAIN;
+    s.st = state::pinging;
+    pings_[i];
+    fail_ping(i, net::classify(errno_code(e)),
+              fmt::format("ping on a held connection: {}", errno_code(e).message()));
+    return;
+  }
+  s.st = state::pinging;
+  s.since_ns = now_ns();
+  auto& p = pings_[i];
+  p.parser.reset();
+  p.buffered.clear();
+  p.bytes_in = 0;
+  ping_deadlines_.push_back({i, s.since_ns + settings_.ping_timeout.count()});
+}
+
+void connection_holder::finish_ping(std::uint32_t i, pending_ping& p, int status) {
+  auto& s = slots_[i];
+  const auto now = now_ns();
+  ping_result r;
+  r.status = status;
+  r.latency = std::chrono::nanoseconds(now - s.since_ns);
+  r.bytes_in = p.bytes_in;
+  r.bytes_out = settings_.ping_request.size();
+  const bool keep_alive = p.parser.keep_alive();
+  pings_.erase(i);
+  listener_.on_ping(r);
+  if (!keep_alive) {
+    drop(i, error_class::reset, "the server closed a held connection after a ping (no keep-alive)");
+    return;
+  }
+  s.st = state::idle;
+  s.since_ns = now;
+  ping_due_.push_back({i, now + settings_.ping_every->count()});
+}
+
+void connection_holder::fail_ping(std::uint32_t i, error_class error, std::string_view message) {
+  ping_result r;
+  r.failed = true;
+  r.error = error;
+  r.message = message;
+  r.latency = std::chrono::nanoseconds(now_ns() - slots_[i].since_ns);
+  r.bytes_out = settings_.ping_request.size();
+  pings_.erase(i);
+  listener_.on_ping(r);
+  drop(i, error, message);
+}
+
+void connection_holder::drop(std::uint32_t i, error_class error, std::string_view message) {
+  release(i);
+  --open_;
+  listener_.on_dropped(error, message);
+}
+
+void connection_holder::release(std::uint32_t i) {
+  auto& s = slots_[i];
+  if (s.fd >= 0) {
+    ::close(s.fd);  // also leaves the epoll set
+    s.fd = -1;
+  }
+  s.st = state::closed;
+}
+
+void connection_holder::arm_tick() {
+  if (ticking_ || closed_) {
+    return;
+  }
+  ticking_ = true;
+  tick_.expires_after(tick_period);
+  tick_.async_wait([this](const boost::system::error_code& ec) {
+    ticking_ = false;
+    if (!ec && !closed_) {
+      on_tick();
+    }
+  });
+}
+
+void connection_holder::on_tick() {
+  const auto now = now_ns();
+  while (connect_head_ < connect_deadlines_.size() &&
+         connect_deadlines_[connect_head_].at_ns <= now) {
+    const auto i = connect_deadlines_[connect_head_++].slot;
+    if (slots_[i].st == state::connecting) {
+      release(i);
+      --connecting_;
+      listener_.on_connect_failed(error_class::connect_timeout,
+                                  fmt::format("connect to {} timed out after {}",
+                                              settings_.endpoints.front().address().to_string(),
+                                              core::format_duration(settings_.connect_timeout)));
+    }
+  }
+  compact(connect_deadlines_, connect_head_);
+  while (ping_head_ < ping_due_.size() && ping_due_[ping_head_].at_ns <= now) {
+    const auto [i, at] = ping_due_[ping_head_++];
+    // An entry is stale when its connection was dropped since.
+    if (slots_[i].st == state::idle) {
+      send_ping(i);
+    }
+  }
+  compact(ping_due_, ping_head_);
+  while (ping_deadline_head_ < ping_deadlines_.size() &&
+         ping_deadlines_[ping_deadline_head_].at_ns <= now) {
+    const auto [i, at] = ping_deadlines_[ping_deadline_head_++];
+    const auto& s = slots_[i];
+    if (s.st == state::pinging && s.since_ns + settings_.ping_timeout.count() <= now) {
+      fail_ping(i, error_class::request_timeout,
+                fmt::format("no answer to a ping within {}",
+                            core::format_duration(settings_.ping_timeout)));
+    }
+  }
+  compact(ping_deadlines_, ping_deadline_head_);
+  if (connecting_ > 0 || !pings_.empty() || (settings_.ping_every && open_ > 0)) {
+    arm_tick();
+  }
+}
+
+std::size_t connection_holder::close_all() {
+  if (closed_) {
+    return 0;
+  }
+  const auto held = open_;
+  closed_ = true;
+  tick_.cancel();
+  for (auto& s : slots_) {
+    if (s.fd >= 0) {
+      ::close(s.fd);
+      s.fd = -1;
+    }
+    s.st = state::closed;
+  }
+  pings_.clear();
+  boost::system::error_code ignored;
+  epoll_watch_.close(ignored);  // closes the epoll instance
+  open_ = 0;
+  connecting_ = 0;
+  return held;
+}
+
+}  // namespace stampede::protocol::http1

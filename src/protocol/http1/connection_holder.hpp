@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: Apache-2.0
+// Many idle HTTP/1.1 connections held open at little cost: the `connections` workload.
+//
+// Held connections bypass the per-connection machinery of sessions (buffers, coroutines, Asio
+// socket objects): each is a file descriptor and 16 bytes in a table, watched by one epoll
+// instance of the holder's own that the worker's io_context waits on. A connection gets a
+// response parser and a buffer only while a keep-alive ping is waiting for its answer, so an
+// idle connection costs no buffer at all.
+//
+// Thread-safety: none; one holder per worker, used on its io_context's thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "metrics/error_class.hpp"
+#include "protocol/http1/response_parser.hpp"
+
+namespace stampede::protocol::http1 {
+
+struct hold_settings {
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints;  ///< rotated per connection
+  /// Source addresses, rotated per connection; empty: the kernel picks. Bound without a port
+  /// (IP_BIND_ADDRESS_NO_PORT), so ports are only unique per (source, destination) pair.
+  std::vector<boost::asio::ip::address> bind_addresses;
+  std::chrono::nanoseconds connect_timeout = std::chrono::seconds(10);
+  /// Keep-alive: each connection sends `ping_request` this long after it was established and
+  /// after each answer; unset: connections stay silent.
+  std::optional<std::chrono::nanoseconds> ping_every;
+  std::string ping_request;  ///< the whole request, e.g. "GET / HTTP/1.1\r\nHost: h\r\n\r\n"
+  std::chrono::nanoseconds ping_timeout = std::chrono::seconds(30);
+};
+
+struct ping_result {
+  bool failed = false;
+  metrics::error_class error = metrics::error_class::other;
+  std::string_view message;  ///< valid during the call
+  int status = 0;
+  std::chrono::nanoseconds latency{};
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+};
+
+/// What happens to held connections, as it happens.
+class hold_listener {
+ public:
+  virtual void on_established(std::chrono::nanoseconds connect_time) = 0;
+  virtual void on_connect_failed(metrics::error_class error, std::string_view message) = 0;
+  /// An established connection ended before the hold did (the peer closed or reset it, or a
+  /// ping failed: on_ping reports the failed ping, this call carries its error).
+  virtual void on_dropped(metrics::error_class error, std::string_view message) = 0;
+  virtual void on_ping(const ping_result& result) = 0;
+
+ protected:
+  ~hold_listener() = default;
+};
+
+class connection_holder {
+ public:
+  /// `expected`: how many connections this holder will open (its table is sized once).
+  connection_holder(boost::asio::io_context& ctx, hold_settings settings, hold_listener& listener,
+                    std::size_t expected);
+  ~connection_holder();
+  connection_holder(const connection_holder&) = delete;
+  connection_holder& operator=(const connection_holder&) = delete;
+
+  /// Starts one non-blocking connect; the listener hears how it ends.
+  void open();
+  /// Closes every connection (and connect in progress) now; returns how many were established
+  /// and still open.
+  std::size_t close_all();
+
+  std::size_t established_open() const { return open_; }
+  std::size_t connecting() const { return connecting_; }
+
+ private:
+  enum class state : std::uint8_t { free, connecting, idle, pinging, closed };
+  /// One connection: 16 bytes. `since` is when the connect or the ping started, or when the
+  /// connection was last answered (for the next ping).
+  struct slot {
+    int fd = -1;
+    state st = state::free;
+    std::int64_t since_ns = 0;
+  };
+  /// A ping waiting for its answer: parser and partial header bytes, only for that time.
+  struct pending_ping {
+    response_parser parser;
+    std::string buffered;
+    std::uint64_t bytes_in = 0;
+  };
+  /// A deadline or due time in a FIFO: entries are pushed in time order, so the front is next.
+  struct due_entry {
+    std::uint32_t slot;
+    std::int64_t at_ns;
+  };
+
+  void wait_for_events();
+  void on_events();
+  void on_writable(std::uint32_t i);
+  void on_readable(std::uint32_t i, bool hangup);
+  void send_ping(std::uint32_t i);
+  void finish_ping(std::uint32_t i, pending_ping& p, int status);
+  void fail_ping(std::uint32_t i, metrics::error_class error, std::string_view message);
+  void drop(std::uint32_t i, metrics::error_class error, std::string_view message);
+  void release(std::uint32_t i);
+  void arm_tick();
+  void on_tick();
+  static std::int64_t now_ns();
+
+  boost::asio::io_context& ctx_;
+  hold_settings settings_;
+  hold_listener& listener_;
+  int epoll_fd_ = -1;
+  boost::asio::posix::stream_descriptor epoll_watch_;
+  boost::asio::steady_timer tick_;
+  std::vector<slot> slots_;
+  std::vector<due_entry> connect_deadlines_;  ///< FIFO from connect_head_
+  std::size_t connect_head_ = 0;
+  std::vector<due_entry> ping_due_;  ///< FIFO from ping_head_; stale entries are skipped
+  std::size_t ping_head_ = 0;
+  std::vector<due_entry> ping_deadlines_;  ///< FIFO from ping_deadline_head_
+  std::size_t ping_deadline_head_ = 0;
+  std::unordered_map<std::uint32_t, pending_ping> pings_;
+  std::string read_buffer_;  ///< shared by every connection: reads happen one at a time
+  std::size_t next_endpoint_ = 0;
+  std::size_t next_bind_ = 0;
+  std::size_t open_ = 0;
+  std::size_t connecting_ = 0;
+  bool closed_ = false;
+  bool waiting_ = false;
+  bool ticking_ = false;
+};
+
+}  // namespace stampede::protocol::http1

@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Connections phases: held connections counted against what the target saw (open connections
+during the hold, keep-alive pings), connections the server closes counted as drops, refused
+connects counted as failures."""
+import json
+import socket
+import threading
+import time
+
+import harness
+from harness import check, main
+
+
+def run_in_background(args, workdir):
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(r=harness.run(args, workdir)))
+    thread.start()
+    return thread, result
+
+
+def test_held_connections_and_pings(workdir):
+    with harness.target(threads=2) as t:
+        t.reset()
+        path = harness.write(workdir, "hold.yaml", f"""
+target: {t.url}
+threads: 2
+phases:
+  - {{name: hold, connections: 2000, connect_rate: 4000, hold: 3s, ping: 1s, ping_path: /json}}
+thresholds:
+  - connections.held == 2000
+  - connections.failed == 0
+""")
+        thread, result = run_in_background(["run", path, "-q"], workdir)
+        time.sleep(2.5)  # every connection is up by 0.5 s; the hold lasts until 3.5 s
+        during = t.stats()
+        thread.join()
+        r = result["r"]
+        s = r.summary
+        check(r.returncode == 0 and s["errors"] == {}, "clean run, thresholds pass", r)
+        c = s["connections"]
+        check(c["established"] == 2000 and c["held"] == 2000 and c["failed"] == 0 and
+              c["dropped"] == 0 and c["peak"] == 2000, "all 2000 established and held", c)
+        # The /stats request is a connection of its own.
+        check(during["connections_open"] == 2001, "the target held them all mid-hold", during)
+        check(1000 < c["connect_rate"] < 8000, "about the asked connect rate", c)
+        after = t.stats()
+        check(after["requests_by_path"].get("/json") == s["requests"]["total"] and
+              s["requests"]["total"] >= 2 * 2000, "each connection pinged about once a second, "
+              "every ping counted by both sides", (after["requests_by_path"], s["requests"]))
+        check(s["status_codes"] == {"200": s["requests"]["total"]}, "pings answered", s)
+        check(s["connect_ms"]["count"] == 2000, "a connect time per connection", s["connect_ms"])
+        # Two workers, each on its own source address of 127.0.0.0/8 (the stats client is a
+        # third).
+        check(after["remote_addresses"] == 3, "a source address per worker", after)
+
+
+def test_drops_and_failed_connects(workdir):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    accepted = []
+
+    def serve():
+        # Accepts 100 connections, then closes every other one while the hold goes on.
+        while len(accepted) < 100:
+            accepted.append(listener.accept()[0])
+        time.sleep(0.5)
+        for conn in accepted[::2]:
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        path = harness.write(workdir, "drops.yaml", f"""
+target: http://127.0.0.1:{listener.getsockname()[1]}
+threads: 1
+phases:
+  - {{name: hold, connections: 100, hold: 2s}}
+""")
+        r = harness.run(["run", path, "-q"], workdir)
+        c = r.summary["connections"]
+        check(c["established"] == 100 and c["dropped"] == 50 and c["held"] == 50,
+              "50 closed by the server during the hold, 50 held", c)
+        check(r.summary["errors"] == {"reset": 50} and "the server closed a held connection" in
+              r.summary["error_samples"]["reset"], "drops counted as resets", r.summary)
+    finally:
+        for conn in accepted:
+            conn.close()
+        listener.close()
+
+    # Nothing listens there any more: every connect is refused.
+    r = harness.run(["run", path, "-q"], workdir)
+    c = r.summary["connections"]
+    check(c["established"] == 0 and c["failed"] == 100 and c["held"] == 0,
+          "refused connects are failures", c)
+    check(r.summary["errors"] == {"refused": 100}, "by cause", r.summary["errors"])
+
+
+def test_bad_connections_phase(workdir):
+    path = harness.write(workdir, "bad.yaml", """
+target: https://127.0.0.1:1
+phases:
+  - {name: hold, connections: 10, hold: 1s}
+""")
+    r = harness.run(["validate", path], workdir)
+    check(r.returncode == 2 and "bad.yaml:4: phases[0]: a connections phase holds plain HTTP/1.1 "
+          "connections: the target must be http://" in r.stderr, "TLS targets refused", r)
+
+
+if __name__ == "__main__":
+    main([test_held_connections_and_pings, test_drops_and_failed_connects,
+          test_bad_connections_phase])
