@@ -9,6 +9,7 @@
 #include <boost/system/system_error.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/target_processes.hpp"
 #include "target/target_server.hpp"
 
 namespace stampede::cli {
@@ -42,6 +43,7 @@ target::target_options parse_listen(const std::string& text) {
 struct target_flags {
   std::string listen = "127.0.0.1:8080";
   unsigned threads = 1;
+  unsigned processes = 1;
   std::string tls_cert;
   std::string tls_key;
 };
@@ -59,6 +61,9 @@ int serve(const target_flags& f) {
   options.stop_on_signals = true;
   options.tls_cert = f.tls_cert;
   options.tls_key = f.tls_key;
+  if (f.processes > 1) {
+    return serve_in_processes(options, f.processes, listen);
+  }
 
   std::unique_ptr<target::target_server> server;
   try {
@@ -116,6 +121,10 @@ void register_target_command(CLI::App& app, int& exit) {
       "else HTTP/1.1 (and WebSocket).\n"
       "Prints 'stampede target listening on HOST:PORT (threads: N)' once listening (', TLS'\n"
       "after N with TLS); stops cleanly on SIGINT or SIGTERM.\n"
+      "With --processes N, N processes serve the port together (SO_REUSEPORT), each with\n"
+      "--threads threads and its own open-files limit; /stats on any of them counts for all\n"
+      "(shared memory). Pub/sub channels are per process: a publish reaches the subscribers\n"
+      "of the process that took it. The line printed says '(processes: N, threads: T)'.\n"
       "Example: stampede target --listen 127.0.0.1:0 --threads 2");
   cmd->add_option("--listen", f->listen,
                   "HOST:PORT to listen on; [::1]:PORT for IPv6, :PORT for every interface, port 0 "
@@ -123,6 +132,11 @@ void register_target_command(CLI::App& app, int& exit) {
       ->capture_default_str();
   cmd->add_option("--threads", f->threads,
                   "Serving threads, each with its own event loop and listening socket")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1024u));
+  cmd->add_option("--processes", f->processes,
+                  "Serving processes sharing the port, for more connections than one process "
+                  "may open")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--tls-cert", f->tls_cert, "PEM certificate chain: serve TLS (with --tls-key)")

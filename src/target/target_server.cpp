@@ -531,14 +531,17 @@ struct target_server::shard {
 };
 
 target_server::target_server(const target_options& options)
-    : stats_(std::make_shared<target_stats>()), hub_(std::make_shared<pubsub_hub>()) {
+    : stats_(options.shared_stats != nullptr
+                 ? std::shared_ptr<target_stats>(std::shared_ptr<void>(), options.shared_stats)
+                 : std::make_shared<target_stats>()),
+      hub_(std::make_shared<pubsub_hub>()) {
   if (!options.tls_cert.empty() || !options.tls_key.empty()) {
     tls_ = make_server_tls_context(options.tls_cert, options.tls_key);
   }
   const auto requested = resolve(options.host, options.port);
   const unsigned threads = std::max(1u, options.threads);
-  const bool share_port = threads > 1;
-  if (share_port && requested.port() != 0) {
+  const bool share_port = threads > 1 || options.join_port;
+  if (share_port && !options.join_port && requested.port() != 0) {
     // With SO_REUSEPORT, binding a port that another target already listens on succeeds, and
     // the two would silently split the traffic and both oracles' counts. A plain bind fails
     // instead, so try one first. (The kernel never joins an existing group for port 0.)

@@ -53,6 +53,12 @@ struct target_options {
   /// PEM files: with both, every connection is TLS (ALPN h2 or http/1.1) instead of plain.
   std::string tls_cert;
   std::string tls_key;
+  /// Counters to count into instead of the server's own: target --processes puts one set in
+  /// memory shared by its processes. Must outlive the server.
+  target_stats* shared_stats = nullptr;
+  /// Join the other listeners on `port` (SO_REUSEPORT) instead of refusing a port another
+  /// target already serves: set by target --processes for its processes.
+  bool join_port = false;
 };
 
 /// Each thread owns an io_context and its own listening socket on the shared port

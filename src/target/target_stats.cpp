@@ -21,13 +21,37 @@ void target_stats::reset() {
   sse_events.store(0, std::memory_order_relaxed);
   longpoll_messages.store(0, std::memory_order_relaxed);
   longpoll_timeouts.store(0, std::memory_order_relaxed);
-  const std::lock_guard lock(remotes_mutex_);
-  remotes_.clear();
+  for (auto& slot : remote_slots_) {
+    slot.store(0, std::memory_order_relaxed);
+  }
+  remote_count_.store(0, std::memory_order_relaxed);
 }
 
 void target_stats::note_remote(const boost::asio::ip::address& address) {
-  const std::lock_guard lock(remotes_mutex_);
-  remotes_.insert(address);
+  // IPv4 addresses are their own key; IPv6 ones are hashed (FNV-1a), on a different top bit.
+  std::uint64_t key = 0;
+  if (address.is_v4()) {
+    key = (std::uint64_t{1} << 63) | address.to_v4().to_uint();
+  } else {
+    key = 0xcbf29ce484222325ULL;
+    for (const auto byte : address.to_v6().to_bytes()) {
+      key = (key ^ byte) * 0x100000001b3ULL;
+    }
+    key = (key & ~(std::uint64_t{1} << 63)) | (std::uint64_t{1} << 62);
+  }
+  const auto start = static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ULL) >> 50);
+  for (std::size_t probe = 0; probe < remote_slots_.size(); ++probe) {
+    auto& slot = remote_slots_[(start + probe) % remote_slots_.size()];
+    auto seen = slot.load(std::memory_order_relaxed);
+    if (seen == 0 && slot.compare_exchange_strong(seen, key, std::memory_order_relaxed)) {
+      remote_count_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (seen == key) {
+      return;
+    }
+  }
+  // Table full: more distinct addresses than are counted.
 }
 
 std::string target_stats::to_json() const {
@@ -37,11 +61,7 @@ std::string target_stats::to_json() const {
       by_path[std::string(endpoint_paths[i])] = n;
     }
   }
-  std::size_t remotes = 0;
-  {
-    const std::lock_guard lock(remotes_mutex_);
-    remotes = remotes_.size();
-  }
+  const auto remotes = remote_count_.load(std::memory_order_relaxed);
   return nlohmann::json{
       {"requests", requests.load(std::memory_order_relaxed)},
       {"remote_addresses", remotes},

@@ -5,8 +5,6 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <mutex>
-#include <set>
 #include <string>
 #include <string_view>
 
@@ -40,7 +38,10 @@ inline constexpr std::array<std::string_view, 14> endpoint_paths = {
 /// traffic stops, which is when tests read them. A request is counted when it has been read,
 /// before it is answered, so a client that got its response always finds it counted.
 ///
-/// Thread-safety: every member may be used from any thread.
+/// Nothing but lock-free atomics and no pointers inside, so the same object can live in memory
+/// shared by several target processes (target --processes) and their /stats add up.
+///
+/// Thread-safety: every member may be used from any thread (and process).
 struct target_stats {
   /// Requests read, of every endpoint, including /close and rejected ones; /stats and
   /// /stats/reset themselves are left out so that reading the oracle does not change it.
@@ -66,9 +67,12 @@ struct target_stats {
     requests.fetch_add(1, std::memory_order_relaxed);
     by_endpoint[static_cast<std::size_t>(e)].fetch_add(1, std::memory_order_relaxed);
   }
+  /// Distinct source addresses are counted up to this many.
+  static constexpr std::size_t max_remote_addresses = 16384;
+
   /// Records a connection's source address (once per connection, not per request), so tests
-  /// can see that source-address rotation (--bind) reached the server. Takes a lock, which
-  /// only accepts pay; a set node is allocated only for an address not seen before.
+  /// can see that source-address rotation (--bind) reached the server. Lock-free: a slot of a
+  /// fixed table per address.
   void note_remote(const boost::asio::ip::address& address);
   /// Zeroes everything but connections_open, and forgets the source addresses.
   void reset();
@@ -80,8 +84,13 @@ struct target_stats {
   std::string to_json() const;
 
  private:
-  mutable std::mutex remotes_mutex_;
-  std::set<boost::asio::ip::address> remotes_;
+  /// Open addressing over address keys (never 0); remote_count_ counts the slots taken.
+  std::array<std::atomic<std::uint64_t>, max_remote_addresses> remote_slots_{};
+  std::atomic<std::uint64_t> remote_count_{0};
 };
+
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free &&
+                  std::atomic<std::int64_t>::is_always_lock_free,
+              "target_stats is shared between processes only through lock-free atomics");
 
 }  // namespace stampede::target
