@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // `stampede run`: a campaign file, or quick mode flags like wrk's.
+#include <sys/resource.h>
+
+#include <charconv>
 #include <iostream>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "cli/commands.hpp"
 #include "cli/quick_mode.hpp"
+#include "control/process_agent.hpp"
 #include "engine/run_controller.hpp"
 #include "engine/run_plan.hpp"
 #include "scenario/campaign_parser.hpp"
@@ -17,6 +23,7 @@ struct run_flags {
   quick_options quick;
   std::optional<unsigned> threads;
   std::string bind;
+  std::string processes = "1";
   std::string db = "stampede.db";
   bool no_db = false;
   std::string summary_json;
@@ -64,6 +71,33 @@ int run(const run_flags& f, const std::string& command) {
   }
 
   engine::run_settings settings;
+  std::uint32_t processes = 1;
+  if (f.processes == "auto") {
+    rlimit nofile{};
+    ::getrlimit(RLIMIT_NOFILE, &nofile);
+    processes = control::process_agent::auto_processes(*plan, nofile.rlim_cur);
+  } else {
+    const auto [end, ec] =
+        std::from_chars(f.processes.data(), f.processes.data() + f.processes.size(), processes);
+    if (ec != std::errc{} || end != f.processes.data() + f.processes.size() || processes == 0 ||
+        processes > 1024) {
+      std::cerr << fmt::format("stampede run: --processes: expected auto or 1 to 1024, got '{}'\n",
+                               f.processes);
+      return exit_code::usage_error;
+    }
+  }
+  if (processes > 1) {
+    // Each process runs at least one worker; the threads asked for are spread over them.
+    const auto per_process = std::max(1u, plan->threads / processes);
+    settings.workers = per_process * processes;
+    settings.hosting = fmt::format("{} processes", processes);
+    settings.make_agent = [processes](std::shared_ptr<const engine::run_plan> p,
+                                      std::uint32_t workers, engine::report_sink sink,
+                                      engine::run_settings::lost_workers_sink lost) {
+      return std::make_unique<control::process_agent>(std::move(p), processes, workers,
+                                                      std::move(sink), std::move(lost));
+    };
+  }
   settings.db_path = f.no_db ? "" : f.db;
   settings.summary_json = f.summary_json;
   settings.command_line = command;
@@ -116,6 +150,10 @@ void register_run_command(CLI::App& app, int& exit) {
   cmd->add_option("-t,--threads", flags->threads, "Worker threads (default: number of cores)");
   cmd->add_option("--bind", flags->bind,
                   "Source addresses rotated across connections, e.g. 127.0.0.2-127.0.0.9");
+  cmd->add_option("--processes", flags->processes,
+                  "Run the workers in N child processes (each with its own open-files limit), "
+                  "or 'auto': as many as the largest phase's connections need")
+      ->capture_default_str();
   cmd->add_option("--db", flags->db, "Results database (default ./stampede.db)");
   cmd->add_flag("--no-db", flags->no_db, "Do not store the run");
   cmd->add_option("--summary-json", flags->summary_json, "Write the summary as JSON to FILE");

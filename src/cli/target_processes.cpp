@@ -225,9 +225,8 @@ int serve_in_processes(target::target_options options, unsigned processes,
         alive[i] = false;
         lost = true;
         std::cerr << fmt::format("stampede target: process {} ended ({})\n", children[i],
-                                 WIFSIGNALED(status)
-                                     ? fmt::format("signal {}", WTERMSIG(status))
-                                     : fmt::format("exit {}", WEXITSTATUS(status)));
+                                 WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status))
+                                                     : fmt::format("exit {}", WEXITSTATUS(status)));
       }
     }
     if (lost) {

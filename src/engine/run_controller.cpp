@@ -49,6 +49,7 @@ class controller {
  private:
   void open_db();
   void on_report(interval_report r);
+  void on_lost(const std::string& message, const std::vector<std::uint32_t>& workers);
   void show_progress(const completed_interval& c);
   void warn(const std::string& message);
   void handle_signal(int count);
@@ -98,6 +99,19 @@ void controller::on_report(interval_report r) {
   }
 }
 
+void controller::on_lost(const std::string& message, const std::vector<std::uint32_t>& workers) {
+  warn(message);
+  recorder_->add_event(message + "; its workers' later seconds are missing", true);
+  for (const auto w : workers) {
+    for (const auto& c : recorder_->retire(w)) {
+      show_progress(c);
+    }
+  }
+  if (recorder_->all_finished()) {
+    ctl_.stop();
+  }
+}
+
 void controller::show_progress(const completed_interval& c) {
   if (!settings_.progress || (!tty_ && (c.index + 1) % plain_progress_every != 0)) {
     return;
@@ -126,7 +140,7 @@ void controller::handle_signal(int count) {
 
 run_outcome controller::run() {
   open_db();
-  worker_count_ = plan_->threads;
+  worker_count_ = settings_.make_agent ? settings_.workers : plan_->threads;
   storage::run_record record;
   record.name = plan_->campaign.name;
   record.command = settings_.command_line;
@@ -139,13 +153,22 @@ run_outcome controller::run() {
   auto sink = [this](interval_report r) {
     asio::post(ctl_, [this, r = std::move(r)]() mutable { on_report(std::move(r)); });
   };
-  agent_ = std::make_unique<local_agent>(plan_, 0, worker_count_, worker_count_, sink);
+  if (settings_.make_agent) {
+    agent_ = settings_.make_agent(
+        plan_, worker_count_, sink,
+        [this](const std::string& message, const std::vector<std::uint32_t>& workers) {
+          asio::post(ctl_, [this, message, workers] { on_lost(message, workers); });
+        });
+  } else {
+    agent_ = std::make_unique<local_agent>(plan_, 0, worker_count_, worker_count_, sink);
+  }
 
   if (settings_.progress) {
-    std::cerr << fmt::format("stampede: {} -> {} ({} phase{}, {} thread{})\n", plan_->campaign.name,
-                             plan_->target.origin(), plan_->phases.size(),
+    std::cerr << fmt::format("stampede: {} -> {} ({} phase{}, {} thread{}{})\n",
+                             plan_->campaign.name, plan_->target.origin(), plan_->phases.size(),
                              plan_->phases.size() == 1 ? "" : "s", worker_count_,
-                             worker_count_ == 1 ? "" : "s");
+                             worker_count_ == 1 ? "" : "s",
+                             settings_.hosting.empty() ? "" : " in " + settings_.hosting);
   }
 
   asio::signal_set signals(ctl_, SIGINT, SIGTERM);

@@ -5,10 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "engine/agent.hpp"
 #include "engine/run_plan.hpp"
 #include "engine/run_recorder.hpp"
 
@@ -20,6 +22,17 @@ struct run_settings {
   std::string command_line;             ///< stored with the run
   bool progress = true;                 ///< the live line on stderr
   bool print_summary = true;            ///< the summary on stdout
+  /// Where the workers run. Unset: plan->threads workers in this process. Set (stampede run
+  /// --processes): `workers` workers behind the agent it returns, which reports through the
+  /// sink and says through the last argument when workers were lost without their final
+  /// reports (the run then goes on without them and is marked degraded).
+  using lost_workers_sink =
+      std::function<void(const std::string& message, const std::vector<std::uint32_t>& workers)>;
+  std::function<std::unique_ptr<agent>(std::shared_ptr<const run_plan>, std::uint32_t workers,
+                                       report_sink, lost_workers_sink)>
+      make_agent;
+  std::uint32_t workers = 0;
+  std::string hosting;  ///< how the workers are hosted, for the first line ("4 processes")
 };
 
 /// Runs in the calling thread; installs SIGINT/SIGTERM handlers for the run's duration: the

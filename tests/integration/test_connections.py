@@ -3,7 +3,10 @@
 during the hold, keep-alive pings), connections the server closes counted as drops, refused
 connects counted as failures."""
 import json
+import os
+import signal
 import socket
+import subprocess
 import threading
 import time
 
@@ -95,6 +98,60 @@ phases:
     check(r.summary["errors"] == {"refused": 100}, "by cause", r.summary["errors"])
 
 
+def test_more_connections_than_one_process_may_open(workdir):
+    # 25,000 connections: over the 20,000 open files one process may have here, on both sides.
+    with harness.target(threads=1, extra=["--processes", "2"]) as t:
+        path = harness.write(workdir, "c25k.yaml", f"""
+target: {t.url}
+phases:
+  - {{name: hold, connections: 25000, connect_rate: 10000, hold: 3s}}
+""")
+        thread, result = run_in_background(["run", path, "--processes", "auto"], workdir)
+        time.sleep(4)  # all up by 2.5 s; the hold lasts until 5.5 s
+        during = t.stats()
+        thread.join()
+        r = result["r"]
+        c = r.summary["connections"]
+        check(r.returncode == 0 and r.summary["errors"] == {} and not r.summary["degraded"],
+              "clean run", r)
+        check("in 2 processes" in r.stderr, "split over two processes by itself", r.stderr)
+        check(c["established"] == 25000 and c["held"] == 25000 and c["peak"] == 25000,
+              "every connection established and held", c)
+        check(during["connections_open"] == 25001 and during["connections_accepted"] == 25001,
+              "both target processes together held them all, counted once", during)
+
+
+def test_a_worker_process_that_dies(workdir):
+    with harness.target(threads=1) as t:
+        path = harness.write(workdir, "dies.yaml", f"""
+target: {t.url}
+phases:
+  - {{name: main, duration: 3s, users: 4}}
+scenarios:
+  - name: s
+    flow:
+      - get: /delay?ms=10
+""")
+        proc = subprocess.Popen([harness.STAMPEDE, "run", path, "--processes", "2", "-t", "2",
+                                 "--no-db", "--summary-json", workdir + "/s.json"],
+                                cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        time.sleep(1.2)
+        children = [int(p) for p in subprocess.run(
+            ["ps", "--ppid", str(proc.pid), "-o", "pid="], capture_output=True,
+            text=True).stdout.split()]
+        check(len(children) == 2, "two worker processes", children)
+        os.kill(children[0], signal.SIGKILL)
+        out, err = proc.communicate(timeout=30)
+        with open(workdir + "/s.json") as f:
+            s = json.load(f)
+        check(s["degraded"] and "ended (killed by signal 9)" in s["events"][0],
+              "the loss is in the summary", s["events"])
+        check("worker process" in err and proc.returncode in (0, 99), "said, and the run ended",
+              (proc.returncode, err))
+        check(s["requests"]["total"] > 0, "the other process's requests counted", s["requests"])
+
+
 def test_bad_connections_phase(workdir):
     path = harness.write(workdir, "bad.yaml", """
 target: https://127.0.0.1:1
@@ -108,4 +165,5 @@ phases:
 
 if __name__ == "__main__":
     main([test_held_connections_and_pings, test_drops_and_failed_connects,
+          test_more_connections_than_one_process_may_open, test_a_worker_process_that_dies,
           test_bad_connections_phase])
