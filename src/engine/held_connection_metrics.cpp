@@ -5,8 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "core/unix_time.hpp"
-
 namespace stampede::engine {
 
 namespace {
@@ -15,23 +13,12 @@ std::uint64_t to_us(std::chrono::nanoseconds d) {
   return d.count() <= 0 ? 0 : static_cast<std::uint64_t>(d.count() / 1000);
 }
 
-std::uint64_t wall_us() {
-  return static_cast<std::uint64_t>(core::unix_us());
-}
-
 }  // namespace
-
-void held_connection_metrics::on_attempt() {
-  if (m_.held_first_attempt_us == 0) {
-    m_.held_first_attempt_us = wall_us();
-  }
-}
 
 void held_connection_metrics::on_established(std::chrono::nanoseconds connect_time) {
   ++m_.held_established;
   ++m_.connections_opened;
   m_.connect.record(to_us(connect_time));
-  m_.held_last_established_us = wall_us();
   ++open_gauge_;
   m_.active_connections = std::max(m_.active_connections, open_gauge_);
 }

@@ -19,8 +19,6 @@ class held_connection_metrics final : public protocol::http1::hold_listener {
   held_connection_metrics(metrics::metric_set& current, std::uint64_t& open_gauge)
       : m_(current), open_gauge_(open_gauge) {}
 
-  /// A connect attempt is starting now.
-  void on_attempt();
   void on_established(std::chrono::nanoseconds connect_time) override;
   void on_connect_failed(metrics::error_class error, std::string_view message) override;
   void on_dropped(metrics::error_class error, std::string_view message) override;

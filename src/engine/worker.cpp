@@ -453,7 +453,6 @@ asio::awaitable<void> worker::open_connections(phase_state& ph,
         co_await ph.timer->async_wait(asio::as_tuple(asio::use_awaitable));
       }
     }
-    ph.held_metrics->on_attempt();
     ph.holder->open();
     sample_gauges();
     if (j % connects_per_turn == connects_per_turn - 1) {

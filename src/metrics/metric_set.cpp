@@ -59,11 +59,8 @@ void metric_set::merge(const metric_set& other, gauges how) {
   held_failed += other.held_failed;
   held_dropped += other.held_dropped;
   held_at_end += other.held_at_end;
-  if (other.held_first_attempt_us != 0 &&
-      (held_first_attempt_us == 0 || other.held_first_attempt_us < held_first_attempt_us)) {
-    held_first_attempt_us = other.held_first_attempt_us;
-  }
-  held_last_established_us = std::max(held_last_established_us, other.held_last_established_us);
+  held_connect_seconds += other.held_connect_seconds;
+  held_peak_connects = std::max(held_peak_connects, other.held_peak_connects);
   for (std::size_t i = 0; i < status_codes.size(); ++i) {
     status_codes[i] += other.status_codes[i];
   }

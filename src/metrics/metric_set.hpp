@@ -70,10 +70,10 @@ struct metric_set {
   std::uint64_t held_failed = 0;       ///< connects that failed (by cause in errors)
   std::uint64_t held_dropped = 0;      ///< established, then ended before the hold did
   std::uint64_t held_at_end = 0;       ///< still open when the hold ended
-  /// Unix µs of the first connect attempt and of the last connect established (0: none); they
-  /// merge by min and max, for the achieved connect rate.
-  std::uint64_t held_first_attempt_us = 0;
-  std::uint64_t held_last_established_us = 0;
+  /// Run totals only (counted as intervals complete): seconds in which connects were
+  /// established, and the most established in one second; for the achieved connect rate.
+  std::uint64_t held_connect_seconds = 0;
+  std::uint64_t held_peak_connects = 0;
   std::array<std::uint64_t, status_code_slots> status_codes{};
   std::array<std::uint64_t, error_class_count> errors{};
   std::array<std::string, error_class_count> error_samples;  ///< first message of each class

@@ -64,8 +64,8 @@ constexpr named_counter counters[] = {
     {"held_failed", &metric_set::held_failed},
     {"held_dropped", &metric_set::held_dropped},
     {"held_at_end", &metric_set::held_at_end},
-    {"held_first_attempt_us", &metric_set::held_first_attempt_us},
-    {"held_last_established_us", &metric_set::held_last_established_us},
+    {"held_connect_seconds", &metric_set::held_connect_seconds},
+    {"held_peak_connects", &metric_set::held_peak_connects},
     {"active_users", &metric_set::active_users},
     {"active_connections", &metric_set::active_connections},
 };

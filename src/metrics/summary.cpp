@@ -106,12 +106,11 @@ summary summary::build(const metric_set& totals, const metric_layout& layout, do
   s.held_at_end = totals.held_at_end;
   s.held_failed = totals.held_failed;
   s.held_dropped = totals.held_dropped;
-  if (totals.held_last_established_us > totals.held_first_attempt_us &&
-      totals.held_first_attempt_us != 0) {
-    s.connect_rate =
-        static_cast<double>(totals.held_established) * 1e6 /
-        static_cast<double>(totals.held_last_established_us - totals.held_first_attempt_us);
+  if (totals.held_connect_seconds > 0) {
+    s.connect_rate = static_cast<double>(totals.held_established) /
+                     static_cast<double>(totals.held_connect_seconds);
   }
+  s.connect_rate_peak = static_cast<double>(totals.held_peak_connects);
   s.push_published = totals.push_published;
   s.push_received = totals.push_received;
   s.push_lost = totals.push_lost;
@@ -303,7 +302,8 @@ void to_json(nlohmann::json& j, const summary& s) {
         {"held", s.held_at_end},
         {"failed", s.held_failed},
         {"dropped", s.held_dropped},
-        {"connect_rate", s.connect_rate}}},
+        {"connect_rate", s.connect_rate},
+        {"connect_rate_peak", s.connect_rate_peak}}},
       {"users", {{"peak", s.peak_users}}},
       {"iterations",
        {{"started", s.iterations_started},
@@ -422,6 +422,7 @@ void from_json(const nlohmann::json& j, summary& s) {
   s.held_failed = conns.value("failed", std::uint64_t{0});
   s.held_dropped = conns.value("dropped", std::uint64_t{0});
   s.connect_rate = conns.value("connect_rate", 0.0);
+  s.connect_rate_peak = conns.value("connect_rate_peak", 0.0);
   s.peak_users = j.value("users", nlohmann::json::object()).value("peak", std::uint64_t{0});
   const auto it = j.value("iterations", nlohmann::json::object());
   s.iterations_started = it.value("started", std::uint64_t{0});

@@ -83,9 +83,9 @@ struct summary {
   std::uint64_t longpoll_polls = 0, longpoll_messages = 0, longpoll_empty = 0;
   latency_stats sse_gap, longpoll_gap;
   /// Connections phases: established, held at the end, failed, dropped during the hold, and
-  /// the achieved connect rate (established / first attempt to last established).
+  /// the achieved connect rate: on average over the seconds with connects, and in the best one.
   std::uint64_t held_established = 0, held_at_end = 0, held_failed = 0, held_dropped = 0;
-  double connect_rate = 0;
+  double connect_rate = 0, connect_rate_peak = 0;
   std::uint64_t push_published = 0, push_received = 0, push_lost = 0, push_duplicated = 0,
                 push_out_of_order = 0;
   latency_stats push_latency;

@@ -113,10 +113,10 @@ std::string format_summary(const summary& s, bool color) {
                      group_digits(s.connections_opened));
   if (s.held_established > 0 || s.held_failed > 0) {
     out += fmt::format(
-        "  {:<13}{} established ({:.0f}/s), {} held at the end, {} failed, {} "
+        "  {:<13}{} established ({:.0f}/s, peak {:.0f}/s), {} held at the end, {} failed, {} "
         "dropped\n",
-        "held", group_digits(s.held_established), s.connect_rate, group_digits(s.held_at_end),
-        group_digits(s.held_failed), group_digits(s.held_dropped));
+        "held", group_digits(s.held_established), s.connect_rate, s.connect_rate_peak,
+        group_digits(s.held_at_end), group_digits(s.held_failed), group_digits(s.held_dropped));
   }
   if (s.ws_opened > 0) {
     out += fmt::format("  {:<13}{} opened, {} messages in ({}), {} out ({})\n", "websocket",

@@ -461,6 +461,8 @@ tcp::endpoint resolve(const std::string& host, std::uint16_t port) {
   return resolver.resolve(host, std::to_string(port), tcp::resolver::passive).begin()->endpoint();
 }
 
+constexpr int listen_backlog = 65535;
+
 void listen(tcp::acceptor& acceptor, const tcp::endpoint& ep, bool share_port) {
   acceptor.open(ep.protocol());
   // Restarting the target must not wait for the last run's connections to leave TIME_WAIT.
@@ -473,7 +475,9 @@ void listen(tcp::acceptor& acceptor, const tcp::endpoint& ep, bool share_port) {
     }
   }
   acceptor.bind(ep);
-  acceptor.listen(asio::socket_base::max_listen_connections);
+  // The kernel caps this at net.core.somaxconn: a machine tuned for bursts of connects gets
+  // its full queue, rather than SOMAXCONN's 4096 fixed at compile time.
+  acceptor.listen(listen_backlog);
 }
 
 }  // namespace
