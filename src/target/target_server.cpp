@@ -168,6 +168,16 @@ class connection {
   /// knowledge, anything else is HTTP/1.1 (which then parses what was read from `buffer`).
   asio::awaitable<protocol> sniff_protocol(boost::beast::flat_buffer& buffer) {
     while (true) {
+      // Wait for bytes before taking a buffer for them: a connection that is only held open
+      // (the C1M load) then costs no buffer. (Not over TLS: the handshake may already have
+      // read the first request into the TLS layer, and the socket would never turn readable.)
+      if constexpr (std::is_same_v<Stream, detail::tcp_stream>) {
+        auto [ready_ec] =
+            co_await detail::tcp_of(socket_).async_wait(tcp::socket::wait_read, use_tuple);
+        if (ready_ec) {
+          co_return protocol::gone;
+        }
+      }
       auto [ec, n] = co_await socket_.async_read_some(buffer.prepare(4096), use_tuple);
       if (ec) {
         co_return protocol::gone;
@@ -399,7 +409,9 @@ class connection {
 
   asio::awaitable<void> discard_input() {
     while (true) {
-      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(sink_), use_tuple);
+      // Read and dropped: one scratch area per thread does for every connection.
+      thread_local std::array<char, 512> sink;
+      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(sink), use_tuple);
       if (ec) {
         co_return;
       }
@@ -411,29 +423,41 @@ class connection {
   target_stats& stats_;
   pubsub_hub& hub_;
   detail::request request_;
-  fmt::memory_buffer out_;                  ///< the response head
+  /// The response head: room for a usual one inline, more on the heap when needed.
+  fmt::basic_memory_buffer<char, 256> out_;
   std::vector<asio::const_buffer> pieces_;  ///< one gathered write of /bytes
   std::array<char, 24> last_chunk_head_{};  ///< "<hex size>\r\n" of a short last chunk
-  std::array<char, 512> sink_{};            ///< what linger() reads and drops
   bool keep_alive_ = true;
   bool head_only_ = false;  ///< HEAD: the head of the answer, without its body
 };
 
 /// Serves one accepted connection; with `tls`, after the TLS handshake (whose ALPN chose h2 or
 /// http/1.1; the HTTP/2 preface that follows is recognised as on a plain connection).
+asio::awaitable<void> serve_tls_connection(tcp::socket socket, target_stats& stats, pubsub_hub& hub,
+                                           asio::ssl::context& tls) {
+  detail::tls_stream stream(std::move(socket), tls);
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+  if (!ec) {
+    connection<detail::tls_stream> c(std::move(stream), stats, hub);
+    co_await c.serve();
+  }
+}
+
+/// Plain connections get a coroutine of their own: a frame holds room for every local of its
+/// coroutine, and the TLS ones would more than double what each idle connection costs.
+asio::awaitable<void> serve_tcp_connection(tcp::socket socket, target_stats& stats,
+                                           pubsub_hub& hub) {
+  connection<detail::tcp_stream> c(std::move(socket), stats, hub);
+  co_await c.serve();
+}
+
 asio::awaitable<void> serve_connection(tcp::socket socket, std::shared_ptr<target_stats> stats,
                                        std::shared_ptr<pubsub_hub> hub,
                                        std::shared_ptr<asio::ssl::context> tls) {
   if (tls) {
-    detail::tls_stream stream(std::move(socket), *tls);
-    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
-    if (!ec) {
-      connection<detail::tls_stream> c(std::move(stream), *stats, *hub);
-      co_await c.serve();
-    }
+    co_await serve_tls_connection(std::move(socket), *stats, *hub, *tls);
   } else {
-    connection<detail::tcp_stream> c(std::move(socket), *stats, *hub);
-    co_await c.serve();
+    co_await serve_tcp_connection(std::move(socket), *stats, *hub);
   }
   stats->connections_open.fetch_sub(1, std::memory_order_relaxed);
 }
