@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -61,7 +63,10 @@ class worker {
   boost::asio::awaitable<void> throughput_connection(phase_state& ph, std::uint64_t k);
   boost::asio::awaitable<void> arrival_dispatcher(phase_state& ph);
   boost::asio::awaitable<void> open_iteration(phase_state& ph, std::unique_ptr<virtual_user> vu);
-  boost::asio::awaitable<bool> run_iteration(virtual_user& vu, phase_state& ph);
+  /// An iteration is begin_iteration, run_flow over its scenario's flow, end_iteration (not a
+  /// coroutine of its own: one frame less per iteration).
+  const compiled_scenario& begin_iteration(virtual_user& vu);
+  void end_iteration(virtual_user& vu, const compiled_scenario& sc, bool complete);
   boost::asio::awaitable<bool> run_flow(virtual_user& vu, const std::vector<compiled_step>& flow,
                                         phase_state& ph);
   /// A WebSocket step; false ends the iteration (a socket that failed or is missing).
@@ -76,6 +81,13 @@ class worker {
   /// `body`, when not empty, is sent instead of the step's own.
   boost::asio::awaitable<bool> run_request(virtual_user& vu, const compiled_request& req,
                                            phase_state& ph, std::string_view body = {});
+  /// The request of a step, its views into the step and the user's buffers.
+  static protocol::request render_request(virtual_user& vu, const compiled_request& req,
+                                          std::string_view body);
+  /// Counts the exchange just made (vu.result, vu.response), runs checks and captures; false
+  /// when it was cut short and the iteration ends. `intended`: a paced request's send time.
+  bool record_exchange(virtual_user& vu, const compiled_request& req, const protocol::request& out,
+                       std::optional<clock::time_point> intended);
   /// Stamped publishes at the step's rate; false ends the iteration.
   boost::asio::awaitable<bool> run_publish(virtual_user& vu, const compiled_publish& step,
                                            phase_state& ph);

@@ -513,7 +513,9 @@ asio::awaitable<void> h2_link::write_loop([[maybe_unused]] std::shared_ptr<h2_li
     }
     // Woken by submit(), cancel(), the reader and close(); never fires by itself.
     wake_.expires_at(asio::steady_timer::time_point::max());
+    writer_asleep_ = true;
     co_await wake_.async_wait(use_tuple);
+    writer_asleep_ = false;
   }
   close();
 }

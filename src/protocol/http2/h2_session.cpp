@@ -120,15 +120,16 @@ asio::awaitable<void> h2_session::exchange(const request& req, response& resp,
   result.http2 = true;
   closing_ = false;
   for (int attempt = 0;; ++attempt) {
-    // The usual case, a connection ready for another stream, costs no coroutine call.
+    // The usual case, a connection ready for another stream, costs no coroutine call and no
+    // reference count but active_'s, which keeps the link alive while its stream is in flight.
     // (Not a ?: with co_await in it: GCC 12 miscompiles co_await inside such expressions.)
-    std::shared_ptr<h2_link> link;
     if (slot_->link && slot_->link->usable() && !closing_) {
-      link = slot_->link;
+      active_ = slot_->link;
     } else {
-      link = co_await ready_link(result);
+      active_ = co_await ready_link(result);
     }
-    if (!link) {
+    h2_link* const link = active_.get();
+    if (link == nullptr) {
       co_return;
     }
     call_.begin(req, resp, result);
@@ -137,19 +138,19 @@ asio::awaitable<void> h2_session::exchange(const request& req, response& resp,
     }
     call_.deadline = result.sent_at + req.timeout;
     if (!link->submit(call_)) {
+      active_.reset();
       co_return;
     }
-    active_ = link;
     // Woken when the stream ends, fails or times out (the link's watchdog), or by close().
     co_await call_.signal.wait();
-    active_.reset();
+    const auto keep = std::move(active_);
     if (!call_.done) {
       link->cancel(call_);
       result.aborted = true;
       co_return;
     }
     result.goaways += std::exchange(slot_->pending_goaways, 0) + link->take_goaways();
-    if (slot_->owner == nullptr && slot_->link == link && link->is_open()) {
+    if (slot_->owner == nullptr && slot_->link.get() == link && link->is_open()) {
       slot_->owner = this;  // the user that counted this connection is gone: take it over
     }
     if (!call_.unprocessed || closing_ || attempt == max_unprocessed_retries) {
