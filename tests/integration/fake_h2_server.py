@@ -19,7 +19,8 @@ def frame(kind, flags, stream_id, payload=b""):
 
 class FakeH2Server:
     """behaviour(server, conn, stream_id, index) sends the answer to the index-th request
-    (counted over the server's life) on stream_id."""
+    (counted over the server's life) on stream_id; it returns "close" to close the connection,
+    "drain" to close it once the client has closed its side."""
 
     def __init__(self, behaviour):
         self.behaviour = behaviour
@@ -70,12 +71,25 @@ class FakeH2Server:
                     with self.lock:
                         index = self.requests
                         self.requests += 1
-                    if self.behaviour(self, conn, stream_id, index) == "close":
+                    outcome = self.behaviour(self, conn, stream_id, index)
+                    if outcome == "close":
+                        return
+                    if outcome == "drain":
+                        self.drain(conn)
                         return
         except (ConnectionError, OSError):
             pass
         finally:
             conn.close()
+
+    @staticmethod
+    def drain(conn):
+        """Closes gracefully: a close with the client's bytes unread would send a reset, which
+        may discard what was sent before it."""
+        conn.shutdown(socket.SHUT_WR)
+        conn.settimeout(5)
+        while conn.recv(65536):
+            pass
 
     def close(self):
         self.sock.close()

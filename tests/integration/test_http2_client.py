@@ -135,6 +135,33 @@ def test_goaway_makes_a_new_connection(workdir):
               "a new connection after each GOAWAY", (s["connections"], server.connections))
 
 
+def test_refused_streams_are_sent_again(workdir):
+    in_flight = {}
+
+    def goaway_refusing_two_of_three(server, conn, stream_id, index):
+        # On the first connection, once its three users are past their first requests (and
+        # send on a ready connection), three streams stay in flight: the server answers the
+        # first of them and says GOAWAY with that one as the last it processed, so the other
+        # two were refused unprocessed.
+        waiting = in_flight.setdefault(conn, [])
+        waiting.append(stream_id)
+        if index < 6 or index >= 9:
+            answer_ok(conn, stream_id)
+        elif len(waiting) == 9:
+            answer_ok(conn, waiting[6])
+            conn.sendall(frame(GOAWAY, 0, 0, struct.pack("!II", waiting[6], 0)))
+            return "drain"
+
+    with FakeH2Server(goaway_refusing_two_of_three) as server:
+        r = run_against(server, workdir, 30, users=1, streams=3)
+        s = r.summary
+        check(s["requests"]["total"] == 30 and s["requests"]["failed"] == 0,
+              "the refused requests were sent again and answered", r)
+        check(server.requests == 32, "the server saw the two refused ones twice", server.requests)
+        check(s["http2"]["goaways"] == 1 and s["connections"]["opened"] == 2,
+              "one GOAWAY, one new connection", (s["http2"], s["connections"]))
+
+
 def test_garbage_and_floods_never_crash(workdir):
     def garbage(server, conn, stream_id, index):
         conn.sendall(b"\x00\x00\x04\xff\x00\x00\x00\x00\x00" + b"junk" * 50 + b"\xff" * 64)
@@ -166,4 +193,4 @@ def test_garbage_and_floods_never_crash(workdir):
 if __name__ == "__main__":
     main([test_quick_mode_counts_exactly, test_campaign_over_h2c, test_bad_campaign_fields,
           test_reset_streams_are_counted, test_goaway_makes_a_new_connection,
-          test_garbage_and_floods_never_crash])
+          test_refused_streams_are_sent_again, test_garbage_and_floods_never_crash])

@@ -282,6 +282,7 @@ bool h2_link::submit(stream_call& call) {
     return false;
   }
   call.stream_id = id;
+  call.link = this;
   in_flight_.emplace(id, &call);
   arm(call.deadline);
   wake_writer();
@@ -370,6 +371,7 @@ void h2_link::cancel(stream_call& call) noexcept {
     return;
   }
   forget(call.stream_id);
+  call.link = nullptr;
   if (state_ == state::open && session_ != nullptr) {
     nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, call.stream_id, NGHTTP2_CANCEL);
     wake_writer();
@@ -392,7 +394,9 @@ void h2_link::close() noexcept {
 }
 
 void h2_link::fail_call(stream_call& call, error_class error, std::string message) {
+  call.link = nullptr;
   auto& r = *call.result;
+  r.goaways += std::exchange(goaways_, 0);
   r.failed = true;
   r.error = error;
   r.message = std::move(message);
@@ -429,6 +433,12 @@ void h2_link::finish(stream_call& call, std::uint32_t error_code) {
   } else if (error_code == NGHTTP2_REFUSED_STREAM && call.resp->status == 0) {
     // nghttp2 closes the streams a GOAWAY's last stream id excludes this way.
     call.unprocessed = true;
+    if (call.resender != nullptr) {
+      call.link = nullptr;
+      call.result->goaways += std::exchange(goaways_, 0);
+      call.resender->resend(call);
+      return;
+    }
     fail_call(call, error_class::protocol, "stream refused by a GOAWAY before it was processed");
   } else if (error_code != NGHTTP2_NO_ERROR) {
     // Closed by the session, e.g. refused after a GOAWAY or a stream-level protocol error.
@@ -437,6 +447,8 @@ void h2_link::finish(stream_call& call, std::uint32_t error_code) {
   } else if (call.resp->status == 0) {
     fail_call(call, error_class::protocol, "stream ended without a response status");
   } else {
+    call.link = nullptr;
+    call.result->goaways += std::exchange(goaways_, 0);
     call.result->done_at = read_at_;
     call.done = true;
     finished_.push_back(&call);

@@ -57,6 +57,14 @@ class wake_signal {
       waiter_.reset();
     }
   }
+  /// Hands the waiter, if any, over to `to` (whose own waiter must be gone): this signal is
+  /// then free for another wait.
+  void move_waiter_to(wake_signal& to) noexcept {
+    if (waiter_) {
+      to.waiter_.emplace(std::move(*waiter_));  // the handler moves but does not assign
+      waiter_.reset();
+    }
+  }
   /// Resumes the waiter, if any, now, on the caller's stack: only where the waiter may run
   /// at once (not inside an nghttp2 callback) and on the signal's own thread.
   void notify_now() {
@@ -73,6 +81,18 @@ class wake_signal {
 
   boost::asio::io_context& ctx_;
   std::optional<handler_type> waiter_;
+};
+
+struct stream_call;
+class h2_link;
+
+/// Sends again a request a GOAWAY refused before the server processed it.
+class stream_resender {
+ public:
+  virtual void resend(stream_call& call) = 0;
+
+ protected:
+  ~stream_resender() = default;
 };
 
 /// One exchange's stream, owned by the session that runs it and reused from exchange to
@@ -107,6 +127,11 @@ struct stream_call {
   /// Refused by a GOAWAY before the server processed it (RFC 9113 8.7): safe to send again.
   bool unprocessed = false;
   std::uint32_t reset_code = 0;
+  /// The link the stream is in flight on; null once it ended (the link outlives its streams:
+  /// its reader runs until every stream in flight has failed or ended).
+  h2_link* link = nullptr;
+  /// When set, a stream refused unprocessed is handed to it instead of waking the waiter.
+  stream_resender* resender = nullptr;
   std::vector<nghttp2_nv> nva;  ///< reused storage for the request's header fields
   std::string lowered;          ///< header names in lower case, which HTTP/2 requires
   char length_digits[24]{};     ///< the content-length value `nva` points to

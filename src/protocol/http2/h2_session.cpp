@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/duration_text.hpp"
@@ -26,7 +28,8 @@ h2_session::h2_session(asio::io_context& ctx, net::connector& connector,
       connector_(connector),
       pool_(std::move(pool)),
       slot_(std::move(slot)),
-      call_(ctx) {}
+      call_(ctx),
+      parked_(ctx) {}
 
 h2_session::~h2_session() {
   close();
@@ -46,8 +49,10 @@ void h2_session::close() noexcept {
   if (opening_) {
     opening_->close();  // the dial ends at once
   }
-  if (active_) {
-    active_->cancel(call_);
+  if (call_.link != nullptr) {
+    // A stream in flight: reset it; the exchange ends cut short, neither success nor failure.
+    call_.link->cancel(call_);
+    call_.result->aborted = true;
   }
   call_.signal.notify();
 }
@@ -118,48 +123,83 @@ asio::awaitable<void> h2_session::exchange(const request& req, response& resp,
   result.clear();
   resp.clear();
   result.http2 = true;
+  result.goaways = std::exchange(slot_->pending_goaways, 0);
   closing_ = false;
-  for (int attempt = 0;; ++attempt) {
-    // The usual case, a connection ready for another stream, costs no coroutine call and no
-    // reference count but active_'s, which keeps the link alive while its stream is in flight.
-    // (Not a ?: with co_await in it: GCC 12 miscompiles co_await inside such expressions.)
-    if (slot_->link && slot_->link->usable() && !closing_) {
-      active_ = slot_->link;
-    } else {
-      active_ = co_await ready_link(result);
+  h2_link* const link = slot_->link.get();
+  if (link == nullptr || !link->usable()) {
+    return open_and_exchange(req, resp, result, 0);
+  }
+  if (slot_->owner == nullptr) {
+    slot_->owner = this;  // the user that counted this connection is gone: take it over
+  }
+  call_.begin(req, resp, result);
+  call_.resender = this;
+  result.sent_at = clock::now();
+  call_.deadline = result.sent_at + req.timeout;
+  if (!link->submit(call_)) {
+    return ended();
+  }
+  // Woken when the stream ends, fails or times out (the link's watchdog), or by close().
+  return call_.signal.wait();
+}
+
+asio::awaitable<void> h2_session::ended() {
+  co_return;
+}
+
+void h2_session::resend(stream_call&) {
+  // The user's wait is parked, so nothing but the resend wakes it: the resend waits on the
+  // signal itself, and wakes the user once the request was sent again (or could not be).
+  call_.signal.move_waiter_to(parked_);
+  asio::co_spawn(ctx_, resend_refused(), asio::detached);
+}
+
+asio::awaitable<void> h2_session::resend_refused() {
+  co_await open_and_exchange(*call_.req, *call_.resp, *call_.result, 1);
+  parked_.notify();
+}
+
+asio::awaitable<void> h2_session::open_and_exchange(const request& req, response& resp,
+                                                    exchange_result& result, int attempt) {
+  for (;; ++attempt) {
+    if (attempt > 0) {
+      // The server never saw it: send it again on a new connection, within the same timeout.
+      result.failed = false;
+      result.message.clear();
+      resp.clear();
     }
-    h2_link* const link = active_.get();
-    if (link == nullptr) {
+    // Not a ?: with co_await in it: GCC 12 miscompiles co_await inside such expressions.
+    std::shared_ptr<h2_link> link;
+    if (slot_->link && slot_->link->usable() && !closing_) {
+      link = slot_->link;
+    } else {
+      link = co_await ready_link(result);
+    }
+    if (!link) {
       co_return;
     }
     call_.begin(req, resp, result);
+    call_.resender = nullptr;  // refusals come back here
     if (attempt == 0) {
       result.sent_at = clock::now();
     }
     call_.deadline = result.sent_at + req.timeout;
     if (!link->submit(call_)) {
-      active_.reset();
       co_return;
     }
     // Woken when the stream ends, fails or times out (the link's watchdog), or by close().
     co_await call_.signal.wait();
-    const auto keep = std::move(active_);
     if (!call_.done) {
-      link->cancel(call_);
-      result.aborted = true;
+      result.aborted = true;  // close() reset the stream
       co_return;
     }
-    result.goaways += std::exchange(slot_->pending_goaways, 0) + link->take_goaways();
-    if (slot_->owner == nullptr && slot_->link.get() == link && link->is_open()) {
+    result.goaways += std::exchange(slot_->pending_goaways, 0);
+    if (slot_->owner == nullptr && slot_->link == link && link->is_open()) {
       slot_->owner = this;  // the user that counted this connection is gone: take it over
     }
     if (!call_.unprocessed || closing_ || attempt == max_unprocessed_retries) {
       co_return;
     }
-    // The server never saw it: send it again on a new connection, within the same timeout.
-    result.failed = false;
-    result.message.clear();
-    resp.clear();
   }
 }
 
