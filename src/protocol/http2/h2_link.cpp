@@ -55,8 +55,8 @@ struct h2_callbacks {
 
   static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     if (auto* call = link(user_data).find(frame->hd.stream_id)) {
-      if (call->result->first_byte_at == exchange_result::clock::time_point{}) {
-        call->result->first_byte_at = link(user_data).read_at_;
+      if (call->first_byte_at == stream_call::clock::time_point{}) {
+        call->first_byte_at = link(user_data).read_at_;
       }
     }
     return 0;
@@ -75,8 +75,8 @@ struct h2_callbacks {
       int status = 0;
       std::from_chars(v.data(), v.data() + v.size(), status);
       // An interim 1xx answer is followed by the final one, which overwrites it.
-      call->resp->status = status;
-    } else if (call->req->keep_headers) {
+      call->status = status;
+    } else if (call->keep_headers) {
       call->resp->headers.emplace_back(n, v);
     }
     return 0;
@@ -85,7 +85,7 @@ struct h2_callbacks {
   static int on_data_chunk(nghttp2_session*, std::uint8_t, std::int32_t stream_id,
                            const std::uint8_t* data, std::size_t len, void* user_data) {
     auto* call = link(user_data).find(stream_id);
-    if (call != nullptr && call->req->keep_body && call->resp->body.size() < max_kept_body) {
+    if (call != nullptr && call->keep_body && call->resp->body.size() < max_kept_body) {
       const std::string_view chunk(reinterpret_cast<const char*>(data), len);
       call->resp->body.append(chunk.substr(0, max_kept_body - call->resp->body.size()));
     }
@@ -103,7 +103,7 @@ struct h2_callbacks {
       return 0;
     }
     if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) {
-      call->result->bytes_in += frame->hd.length + frame_header_bytes;
+      call->bytes_in += frame->hd.length + frame_header_bytes;
     } else if (frame->hd.type == NGHTTP2_RST_STREAM) {
       call->reset_by_peer = true;
       call->reset_code = frame->rst_stream.error_code;
@@ -114,7 +114,7 @@ struct h2_callbacks {
   static int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) {
       if (auto* call = link(user_data).find(frame->hd.stream_id)) {
-        call->result->bytes_out += frame->hd.length + frame_header_bytes;
+        call->bytes_out += frame->hd.length + frame_header_bytes;
       }
     }
     return 0;
@@ -393,10 +393,21 @@ void h2_link::close() noexcept {
   fail_all(error_class::reset, "connection closed");
 }
 
-void h2_link::fail_call(stream_call& call, error_class error, std::string message) {
+void h2_link::hand_over(stream_call& call) {
   call.link = nullptr;
   auto& r = *call.result;
   r.goaways += std::exchange(goaways_, 0);
+  r.bytes_in += call.bytes_in;
+  r.bytes_out += call.bytes_out;
+  if (r.first_byte_at == exchange_result::clock::time_point{}) {
+    r.first_byte_at = call.first_byte_at;
+  }
+  call.resp->status = call.status;
+}
+
+void h2_link::fail_call(stream_call& call, error_class error, std::string message) {
+  hand_over(call);
+  auto& r = *call.result;
   r.failed = true;
   r.error = error;
   r.message = std::move(message);
@@ -430,12 +441,11 @@ void h2_link::finish(stream_call& call, std::uint32_t error_code) {
     fail_call(call, error_class::protocol,
               fmt::format("stream reset by the server (RST_STREAM {})",
                           nghttp2_http2_strerror(call.reset_code)));
-  } else if (error_code == NGHTTP2_REFUSED_STREAM && call.resp->status == 0) {
+  } else if (error_code == NGHTTP2_REFUSED_STREAM && call.status == 0) {
     // nghttp2 closes the streams a GOAWAY's last stream id excludes this way.
     call.unprocessed = true;
     if (call.resender != nullptr) {
-      call.link = nullptr;
-      call.result->goaways += std::exchange(goaways_, 0);
+      hand_over(call);
       call.resender->resend(call);
       return;
     }
@@ -444,11 +454,10 @@ void h2_link::finish(stream_call& call, std::uint32_t error_code) {
     // Closed by the session, e.g. refused after a GOAWAY or a stream-level protocol error.
     fail_call(call, error_class::protocol,
               fmt::format("stream closed with {}", nghttp2_http2_strerror(error_code)));
-  } else if (call.resp->status == 0) {
+  } else if (call.status == 0) {
     fail_call(call, error_class::protocol, "stream ended without a response status");
   } else {
-    call.link = nullptr;
-    call.result->goaways += std::exchange(goaways_, 0);
+    hand_over(call);
     call.result->done_at = read_at_;
     call.done = true;
     finished_.push_back(&call);

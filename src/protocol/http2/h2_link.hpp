@@ -113,7 +113,22 @@ struct stream_call {
     reset_code = 0;
     reset_by_peer = false;
     unprocessed = false;
+    keep_headers = r.keep_headers;
+    keep_body = r.keep_body;
+    status = 0;
+    first_byte_at = {};
+    bytes_in = 0;
+    bytes_out = 0;
   }
+
+  // What nghttp2's callbacks note while the stream runs, kept here and handed to the response
+  // and result when it ends: the callbacks then touch one object per stream, not three.
+  int status = 0;
+  clock::time_point first_byte_at{};
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  bool keep_headers = false;
+  bool keep_body = false;
 
   wake_signal signal;                                     ///< waited on by the session
   clock::time_point deadline = clock::time_point::max();  ///< the request timeout
@@ -197,6 +212,9 @@ class h2_link : public std::enable_shared_from_this<h2_link> {
   /// The stream closed: completes the call from what arrived and how it ended.
   void finish(stream_call& call, std::uint32_t error_code);
   void fail_call(stream_call& call, metrics::error_class error, std::string message);
+  /// The stream ended: what the callbacks noted goes to the call's response and result, with
+  /// the GOAWAYs not yet reported.
+  void hand_over(stream_call& call);
   /// Wakes the sessions whose streams ended during the last nghttp2 call, on this stack: the
   /// next request of a user goes out without a trip through the event loop.
   void wake_finished();
