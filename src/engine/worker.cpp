@@ -865,6 +865,14 @@ asio::awaitable<bool> worker::run_sse(virtual_user& vu, const compiled_sse& s, p
     ++m.sse_streams;
     m.steps[s.metric_index].record(to_us(clock::now() - began));
   }
+  // An open event stream is an open connection in the gauge, as a WebSocket is, until the
+  // step ends however it ends.
+  struct counted_open {
+    std::uint64_t& gauge;
+    ~counted_open() { --gauge; }
+  } const counted{open_connections_};
+  ++open_connections_;
+  sample_gauges();
   // Until `events` arrived, `duration` passed or the phase ends, whichever comes first; the
   // end of the wait is the step's normal end, not an error.
   auto deadline = ph.end;

@@ -57,6 +57,9 @@ scenarios:
         steps = {st["name"]: st for st in s["steps"]}
         check(steps["news stream"]["latency_ms"]["count"] == 2, "subscription time per stream",
               steps)
+        check(s["connections"]["peak"] == 4,
+              "two event streams and the poller's and publisher's connections open at once",
+              s["connections"])
 
 
 def one_sse_step(workdir, url, step):
