@@ -988,7 +988,11 @@ asio::awaitable<bool> worker::run_publish(virtual_user& vu, const compiled_publi
     }();
     body.clear();
     push::write_stamp({stream, *sequence, core::unix_us()}, spec.size, body);
-    if (!co_await run_request(vu, publish.request, ph, body)) {
+    // Sent on the step's own schedule: never through run_request, which in a constant
+    // throughput phase would also wait for a send slot of the phase.
+    const auto out = render_request(vu, publish.request, body);
+    co_await vu.session->exchange(out, vu.response, vu.result);
+    if (!record_exchange(vu, publish.request, out, std::nullopt)) {
       co_return false;
     }
     const auto& r = vu.result;

@@ -86,6 +86,29 @@ scenarios:
               (s["push"], s["status_codes"]))
 
 
+def test_publishes_take_no_slot_of_a_throughput_phase(workdir):
+    with harness.target(threads=1) as t:
+        t.reset()
+        path = harness.write(workdir, "paced.yaml", f"""
+target: {t.url}
+threads: 1
+phases:
+  - {{name: main, duration: 2s, rate: 5, connections: 1}}
+scenarios:
+  - name: s
+    flow:
+      - publish: {{url: "/publish?channel=c", rate: 200, count: 3}}
+      - get: /json
+""")
+        s = harness.run(["run", path, "-q"], workdir).summary
+        by_path = t.stats()["requests_by_path"]
+        # Ten send slots in 2 s at 5/s, one per GET; each iteration's three publishes go out
+        # on their own schedule besides.
+        check(by_path.get("/json") == 10, "one GET per send slot", by_path)
+        check(by_path.get("/publish") == 30 and s["push"]["published"] == 30,
+              "three publishes per iteration", (by_path, s["push"]))
+
+
 class StampedEvents(http.server.BaseHTTPRequestHandler):
     """An event stream of stamped messages with a gap, a duplicate and a late one."""
     sequences = [1, 2, 4, 3, 3, 6]
@@ -141,4 +164,4 @@ thresholds:
 
 if __name__ == "__main__":
     main([test_fan_out_to_websocket_and_sse_subscribers, test_refused_publishes_are_not_published,
-          test_gaps_duplicates_and_reordering])
+          test_publishes_take_no_slot_of_a_throughput_phase, test_gaps_duplicates_and_reordering])
