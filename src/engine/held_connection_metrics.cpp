@@ -18,6 +18,9 @@ std::uint64_t to_us(std::chrono::nanoseconds d) {
 void held_connection_metrics::on_established(std::chrono::nanoseconds connect_time) {
   ++m_.held_established;
   ++m_.connections_opened;
+  if (websockets_) {
+    ++m_.ws_opened;
+  }
   m_.connect.record(to_us(connect_time));
   ++open_gauge_;
   m_.active_connections = std::max(m_.active_connections, open_gauge_);
@@ -44,6 +47,9 @@ void held_connection_metrics::on_ping(const protocol::http1::ping_result& r) {
     return;
   }
   m_.latency.record(to_us(r.latency));
+  if (r.status == 0) {
+    return;  // a WebSocket's pong
+  }
   m_.record_status(r.status);
   if (r.status >= 400) {
     ++m_.requests_failed;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Records what a connections phase's held connections do into the worker's metrics: connects
-// (time, failures by cause), drops, keep-alive pings as requests, and the open-connections
-// gauge.
+// (time, failures by cause), drops, keep-alive pings as requests (a WebSocket's ping answered
+// by a pong has no status), and the open-connections gauge.
 #pragma once
 
 #include <cstdint>
@@ -16,8 +16,9 @@ namespace stampede::engine {
 /// count; both outlive this.
 class held_connection_metrics final : public protocol::http1::hold_listener {
  public:
-  held_connection_metrics(metrics::metric_set& current, std::uint64_t& open_gauge)
-      : m_(current), open_gauge_(open_gauge) {}
+  /// `websockets`: the connections are held WebSockets, counted as WebSockets opened too.
+  held_connection_metrics(metrics::metric_set& current, std::uint64_t& open_gauge, bool websockets)
+      : m_(current), open_gauge_(open_gauge), websockets_(websockets) {}
 
   void on_established(std::chrono::nanoseconds connect_time) override;
   void on_connect_failed(metrics::error_class error, std::string_view message) override;
@@ -29,6 +30,7 @@ class held_connection_metrics final : public protocol::http1::hold_listener {
  private:
   metrics::metric_set& m_;
   std::uint64_t& open_gauge_;
+  bool websockets_;
 };
 
 }  // namespace stampede::engine

@@ -428,7 +428,16 @@ void worker::start_connections(phase_state& ph, const scenario::connections_mode
       fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: stampede/0.1\r\n\r\n",
                   model.ping_path, plan_->target.host_header());
   settings.ping_timeout = plan_->campaign.defaults_.request_timeout;
-  ph.held_metrics = std::make_unique<held_connection_metrics>(current_, open_connections_);
+  if (!model.websocket.empty()) {
+    // The key only has to be 16 bytes in base64: every connection may send the same one.
+    settings.upgrade_request = fmt::format(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: c3RhbXBlZGUtaGVsZC13cw==\r\nSec-WebSocket-Version: 13\r\n"
+        "User-Agent: stampede/0.1\r\n\r\n",
+        model.websocket, plan_->target.host_header());
+  }
+  ph.held_metrics = std::make_unique<held_connection_metrics>(current_, open_connections_,
+                                                              !model.websocket.empty());
   ph.holder = std::make_unique<protocol::http1::connection_holder>(ctx_, std::move(settings),
                                                                    *ph.held_metrics, share);
   spawn(open_connections(ph, model, share));

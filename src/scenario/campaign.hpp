@@ -211,6 +211,9 @@ struct connections_model {
   duration hold{};
   std::optional<duration> ping;
   std::string ping_path = "/";
+  /// Set: each connection upgrades to a WebSocket on this path and is held as one (pings are
+  /// then ping frames); empty: plain HTTP/1.1 connections.
+  std::string websocket;
 };
 
 using workload =

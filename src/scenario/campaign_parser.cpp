@@ -398,7 +398,7 @@ std::optional<workload_kind> kind_of_field(std::string_view f) {
     return workload_kind::open;
   }
   // `connections` alone decides nothing: constant throughput and connections phases share it.
-  if (f == "hold" || f == "connect_rate" || f == "ping" || f == "ping_path") {
+  if (f == "hold" || f == "connect_rate" || f == "ping" || f == "ping_path" || f == "websocket") {
     return workload_kind::connections;
   }
   if (f == "rate") {
@@ -659,7 +659,7 @@ class campaign_reader {
     r_.only_fields(n, field,
                    {"name", "duration", "users", "ramp", "pace", "arrival_rate", "ramp_to",
                     "max_users", "rate", "connections", "steps", "step_duration", "connect_rate",
-                    "hold", "ping", "ping_path"});
+                    "hold", "ping", "ping_path", "websocket"});
     struct phase p;
     p.position = position_of(n);
     p.name = r_.name(r_.required(n, "name", field, "every phase needs a name"), field + ".name");
@@ -772,6 +772,16 @@ class campaign_reader {
     return p;
   }
 
+  /// A path sent as it is (no template): starts with '/', no spaces or line breaks.
+  std::string plain_path(const YAML::Node& n, const std::string& field) {
+    auto path = r_.text(n, field);
+    if (path.empty() || path.front() != '/' || path.find_first_of(" \r\n") != std::string::npos) {
+      r_.fail(n, field,
+              fmt::format("expected a path starting with '/', without spaces, got '{}'", path));
+    }
+    return path;
+  }
+
   struct phase connections_phase(const YAML::Node& n, const std::string& field, struct phase p) {
     if (n["duration"]) {
       r_.fail(n["duration"], field + ".duration",
@@ -795,13 +805,14 @@ class campaign_reader {
       if (!n["ping"]) {
         r_.fail(n["ping_path"], field + ".ping_path", "give ping (how often) with it");
       }
-      m.ping_path = r_.text(n["ping_path"], field + ".ping_path");
-      if (m.ping_path.empty() || m.ping_path.front() != '/' ||
-          m.ping_path.find_first_of(" \r\n") != std::string::npos) {
+      m.ping_path = plain_path(n["ping_path"], field + ".ping_path");
+    }
+    if (n["websocket"]) {
+      if (n["ping_path"]) {
         r_.fail(n["ping_path"], field + ".ping_path",
-                fmt::format("expected a path starting with '/', without spaces, got '{}'",
-                            m.ping_path));
+                "a held WebSocket is pinged with ping frames; ping_path is for HTTP pings");
       }
+      m.websocket = plain_path(n["websocket"], field + ".websocket");
     }
     p.length = m.hold;
     if (m.connect_rate) {

@@ -558,7 +558,19 @@ TEST(CampaignParser, ConnectionsPhase) {
   EXPECT_EQ(c.phases[0].length, nanoseconds(32s));  // 1000 / 500 per second, then the hold
   EXPECT_EQ(c.phases[1].length, nanoseconds(1s));
   EXPECT_EQ(std::get<connections_model>(c.phases[1].model).ping_path, "/");
+  EXPECT_TRUE(std::get<connections_model>(c.phases[1].model).websocket.empty());
   EXPECT_TRUE(c.scenarios.empty());
+  const auto ws = parse(
+      "target: http://127.0.0.1:8080\n"
+      "phases: [{name: comet, connections: 10, hold: 1s, ping: 5s, websocket: /ws/echo}]\n");
+  EXPECT_EQ(std::get<connections_model>(ws.phases[0].model).websocket, "/ws/echo");
+  EXPECT_EQ(error_of(with_phase("    connections: 10\n    hold: 1s\n    websocket: ws\n")),
+            "c.yaml:7: phases[0].websocket: expected a path starting with '/', without spaces, "
+            "got 'ws'");
+  EXPECT_EQ(error_of(with_phase("    connections: 10\n    hold: 1s\n    ping: 1s\n    "
+                                "ping_path: /x\n    websocket: /ws\n")),
+            "c.yaml:8: phases[0].ping_path: a held WebSocket is pinged with ping frames; "
+            "ping_path is for HTTP pings");
 
   EXPECT_EQ(error_of(with_phase("    connections: 10\n    hold: 1s\n    duration: 5s\n")),
             "c.yaml:7: phases[0].duration: a connections phase lasts connections / connect_rate + "

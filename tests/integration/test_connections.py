@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Connections phases: held connections counted against what the target saw (open connections
 during the hold, keep-alive pings), connections the server closes counted as drops, refused
-connects counted as failures."""
+connects counted as failures; held WebSockets (upgrade, ping frames, the server's pings and
+close)."""
 import json
 import os
 import signal
@@ -19,6 +20,25 @@ def run_in_background(args, workdir):
     thread = threading.Thread(target=lambda: result.update(r=harness.run(args, workdir)))
     thread.start()
     return thread, result
+
+
+def serve_in_background(serve):
+    """A listening socket on 127.0.0.1 whose connections serve(listener) handles in a thread."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    threading.Thread(target=serve, args=(listener,), daemon=True).start()
+    return listener
+
+
+def hold_campaign(workdir, port, phase):
+    """A campaign of the one connections phase `phase` (YAML flow mapping) against `port`."""
+    return harness.write(workdir, "hold.yaml", f"""
+target: http://127.0.0.1:{port}
+threads: 1
+phases:
+  - {phase}
+""")
 
 
 def test_held_connections_and_pings(workdir):
@@ -58,12 +78,9 @@ thresholds:
 
 
 def test_drops_and_failed_connects(workdir):
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1024)
     accepted = []
 
-    def serve():
+    def serve(listener):
         # Accepts 100 connections, then closes every other one while the hold goes on.
         while len(accepted) < 100:
             accepted.append(listener.accept()[0])
@@ -71,14 +88,10 @@ def test_drops_and_failed_connects(workdir):
         for conn in accepted[::2]:
             conn.close()
 
-    threading.Thread(target=serve, daemon=True).start()
+    listener = serve_in_background(serve)
     try:
-        path = harness.write(workdir, "drops.yaml", f"""
-target: http://127.0.0.1:{listener.getsockname()[1]}
-threads: 1
-phases:
-  - {{name: hold, connections: 100, hold: 2s}}
-""")
+        path = hold_campaign(workdir, listener.getsockname()[1],
+                             "{name: hold, connections: 100, hold: 2s}")
         r = harness.run(["run", path, "-q"], workdir)
         c = r.summary["connections"]
         check(c["established"] == 100 and c["dropped"] == 50 and c["held"] == 50,
@@ -152,6 +165,83 @@ scenarios:
         check(s["requests"]["total"] > 0, "the other process's requests counted", s["requests"])
 
 
+def test_held_websockets(workdir):
+    with harness.target(threads=2) as t:
+        t.reset()
+        path = harness.write(workdir, "ws.yaml", f"""
+target: {t.url}
+threads: 2
+phases:
+  - {{name: comet, connections: 1000, connect_rate: 2000, hold: 2s, ping: 300ms,
+      websocket: /ws/echo}}
+""")
+        thread, result = run_in_background(["run", path, "-q"], workdir)
+        time.sleep(1.8)  # all up by 0.5 s; the hold lasts until 2.5 s
+        during = t.stats()
+        thread.join()
+        r = result["r"]
+        s = r.summary
+        check(r.returncode == 0 and s["errors"] == {}, "clean run", r)
+        c = s["connections"]
+        check(c["established"] == 1000 and c["held"] == 1000 and c["dropped"] == 0,
+              "all 1000 upgraded and held", c)
+        check(during["websocket"]["open"] == 1000, "the target held 1000 WebSockets mid-hold",
+              during["websocket"])
+        check(s["websocket"]["opened"] == 1000, "counted as WebSockets opened", s["websocket"])
+        # A ping frame every 300 ms over about 2 s: five or six per connection, each a pong.
+        check(s["requests"]["failed"] == 0 and 4000 <= s["requests"]["total"] <= 7000,
+              "ping frames answered", s["requests"])
+        check(s["status_codes"] == {}, "pongs have no status", s["status_codes"])
+
+        refused = harness.write(workdir, "refused.yaml", f"""
+target: {t.url}
+threads: 1
+phases:
+  - {{name: comet, connections: 50, hold: 500ms, websocket: /json}}
+""")
+        s = harness.run(["run", refused, "-q"], workdir).summary
+        check(s["connections"]["failed"] == 50 and s["errors"] == {"http_status": 50},
+              "an upgrade answered 200 fails the connect", (s["connections"], s["errors"]))
+        check("answered 200, not 101" in s["error_samples"]["http_status"], "named",
+              s["error_samples"])
+
+
+def test_held_websocket_answers_pings_and_sees_close(workdir):
+    pongs = []
+
+    def serve(listener):
+        conn = listener.accept()[0]
+        request = b""
+        while b"\r\n\r\n" not in request:
+            request += conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n"
+                     b"\x89\x02hi")  # a ping right behind the answer
+        frame = b""
+        while len(frame) < 8:
+            frame += conn.recv(64)
+        mask = frame[2:6]
+        pongs.append((frame[0], frame[1], bytes(b ^ mask[k % 4] for k, b in
+                                                 enumerate(frame[6:8]))))
+        conn.sendall(b"\x88\x02\x03\xe9")  # close, 1001 going away
+        time.sleep(1)
+        conn.close()
+
+    listener = serve_in_background(serve)
+    try:
+        path = hold_campaign(workdir, listener.getsockname()[1],
+                             "{name: comet, connections: 1, hold: 1s, websocket: /feed}")
+        s = harness.run(["run", path, "-q"], workdir).summary
+        check(pongs == [(0x8A, 0x82, b"hi")], "a masked pong carrying the ping's payload", pongs)
+        c = s["connections"]
+        check(c["established"] == 1 and c["dropped"] == 1 and c["held"] == 0,
+              "the close is a drop", c)
+        check("close code 1001" in s["error_samples"]["reset"], "the close code named",
+              s["error_samples"])
+    finally:
+        listener.close()
+
+
 def test_bad_connections_phase(workdir):
     path = harness.write(workdir, "bad.yaml", """
 target: https://127.0.0.1:1
@@ -166,4 +256,5 @@ phases:
 if __name__ == "__main__":
     main([test_held_connections_and_pings, test_drops_and_failed_connects,
           test_more_connections_than_one_process_may_open, test_a_worker_process_that_dies,
+          test_held_websockets, test_held_websocket_answers_pings_and_sees_close,
           test_bad_connections_phase])

@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <cstring>
 
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
@@ -28,6 +30,69 @@ constexpr int events_per_turn = 4096;
 constexpr std::size_t read_chunk = 16 * 1024;
 
 struct ignore_body : response_sink {};
+
+/// A WebSocket client ping: FIN + opcode 9, masked, empty payload, then the mask key.
+constexpr std::size_t ws_ping_bytes = 6;
+/// A held WebSocket keeps at most this much of a frame while waiting for the rest.
+constexpr std::size_t max_partial_frame = 16 * 1024 * 1024;
+
+/// A frame's head, once the whole frame is in `data`.
+struct frame_head {
+  enum class kind { complete, incomplete, bad } state = kind::incomplete;
+  std::uint8_t opcode = 0;
+  std::size_t header = 0;
+  std::size_t length = 0;
+  std::string_view problem;  ///< when bad
+};
+
+frame_head read_frame_head(std::string_view data) {
+  frame_head f;
+  if (data.size() < 2) {
+    return f;
+  }
+  const auto b0 = static_cast<std::uint8_t>(data[0]);
+  const auto b1 = static_cast<std::uint8_t>(data[1]);
+  f.opcode = b0 & 0x0F;
+  std::uint64_t length = b1 & 0x7F;
+  f.header = 2;
+  if (length == 126) {
+    if (data.size() < 4) {
+      return f;
+    }
+    length = (std::uint64_t{static_cast<std::uint8_t>(data[2])} << 8) |
+             static_cast<std::uint8_t>(data[3]);
+    f.header = 4;
+  } else if (length == 127) {
+    if (data.size() < 10) {
+      return f;
+    }
+    length = 0;
+    for (int k = 2; k < 10; ++k) {
+      length = (length << 8) | static_cast<std::uint8_t>(data[static_cast<std::size_t>(k)]);
+    }
+    f.header = 10;
+  }
+  if ((b1 & 0x80) != 0) {
+    f.state = frame_head::kind::bad;
+    f.problem = "the server sent a masked frame";
+    return f;
+  }
+  if ((f.opcode & 0x08) != 0 && length > 125) {
+    f.state = frame_head::kind::bad;
+    f.problem = "the server sent a control frame longer than 125 bytes";
+    return f;
+  }
+  if (length > max_partial_frame) {
+    f.state = frame_head::kind::bad;
+    f.problem = "the server sent a frame larger than 16 MiB";
+    return f;
+  }
+  f.length = static_cast<std::size_t>(length);
+  if (data.size() >= f.header + f.length) {
+    f.state = frame_head::kind::complete;
+  }
+  return f;
+}
 
 boost::system::error_code errno_code(int e) {
   return {e, boost::system::system_category()};
@@ -155,7 +220,7 @@ void connection_holder::on_events() {
       const auto st = slots_[i].st;
       if (st == state::connecting) {
         on_writable(i);
-      } else if (st == state::idle || st == state::pinging) {
+      } else if (st == state::upgrading || st == state::idle || st == state::pinging) {
         on_readable(i, (events[k].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
       }
     }
@@ -183,12 +248,11 @@ void connection_holder::on_writable(std::uint32_t i) {
   if (::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) {
     error = errno;
   }
-  --connecting_;
-  const auto now = now_ns();
   if (error != 0) {
     const auto message =
         fmt::format("connect to {}: {}", settings_.endpoints.front().address().to_string(),
                     errno_code(error).message());
+    --connecting_;
     release(i);
     listener_.on_connect_failed(net::classify(errno_code(error)), message);
     return;
@@ -197,6 +261,17 @@ void connection_holder::on_writable(std::uint32_t i) {
   ev.events = EPOLLIN | EPOLLRDHUP;
   ev.data.u32 = i;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, s.fd, &ev);
+  if (websocket()) {
+    send_upgrade(i);  // still connecting until the 101
+    return;
+  }
+  --connecting_;
+  established(i);
+}
+
+void connection_holder::established(std::uint32_t i) {
+  auto& s = slots_[i];
+  const auto now = now_ns();
   const auto connect_time = std::chrono::nanoseconds(now - s.since_ns);
   s.st = state::idle;
   s.since_ns = now;
@@ -207,17 +282,87 @@ void connection_holder::on_writable(std::uint32_t i) {
   listener_.on_established(connect_time);
 }
 
+void connection_holder::send_upgrade(std::uint32_t i) {
+  auto& s = slots_[i];
+  const auto& req = settings_.upgrade_request;
+  const auto n = ::send(s.fd, req.data(), req.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n != static_cast<ssize_t>(req.size())) {
+    const int e = n < 0 ? errno : EAGAIN;
+    fail_upgrade(i, net::classify(errno_code(e)),
+                 fmt::format("sending the WebSocket upgrade: {}", errno_code(e).message()));
+    return;
+  }
+  s.st = state::upgrading;
+  auto& p = pings_[i];
+  p.parser.reset();
+  p.buffered.clear();
+  p.bytes_in = 0;
+}
+
+response_parser::status connection_holder::feed(pending_ping& p, std::string_view data,
+                                                std::string& after) {
+  if (!p.buffered.empty()) {
+    p.buffered.append(data);
+    data = p.buffered;
+  }
+  ignore_body sink;
+  const auto r = p.parser.parse(data, sink);
+  std::string rest(data.substr(r.consumed));
+  if (r.state == response_parser::status::done) {
+    after = std::move(rest);
+    p.buffered.clear();
+  } else {
+    p.buffered = std::move(rest);  // an incomplete header block, for the next read
+  }
+  return r.state;
+}
+
+void connection_holder::on_upgrade_answer(std::uint32_t i, std::string_view data) {
+  auto& p = pings_[i];
+  std::string frames;  // whatever the server sent right after its answer
+  const auto state = feed(p, data, frames);
+  if (state == response_parser::status::error) {
+    fail_upgrade(i, error_class::protocol,
+                 fmt::format("WebSocket upgrade answer: {}", p.parser.error_message()));
+    return;
+  }
+  if (state != response_parser::status::done) {
+    return;
+  }
+  if (p.parser.status_code() != 101) {
+    fail_upgrade(i, error_class::http_status,
+                 fmt::format("WebSocket upgrade answered {}, not 101", p.parser.status_code()));
+    return;
+  }
+  pings_.erase(i);
+  --connecting_;
+  established(i);
+  if (!frames.empty()) {
+    on_frames(i, frames);
+  }
+}
+
+void connection_holder::fail_upgrade(std::uint32_t i, error_class error, std::string_view message) {
+  pings_.erase(i);
+  --connecting_;
+  release(i);
+  listener_.on_connect_failed(error, message);
+}
+
 void connection_holder::on_readable(std::uint32_t i, bool hangup) {
   if (read_buffer_.size() < read_chunk) {
     read_buffer_.resize(read_chunk);
   }
-  while (slots_[i].st == state::idle || slots_[i].st == state::pinging) {
-    auto& s = slots_[i];
-    const auto n = ::recv(s.fd, read_buffer_.data(), read_buffer_.size(), 0);
+  while (true) {
+    const auto st = slots_[i].st;
+    if (st != state::upgrading && st != state::idle && st != state::pinging) {
+      return;  // released while handling what was read
+    }
+    const auto n = ::recv(slots_[i].fd, read_buffer_.data(), read_buffer_.size(), 0);
     if (n < 0) {
       const int e = errno;
       if (e == EAGAIN || e == EWOULDBLOCK) {
-        if (hangup && s.st == state::idle) {
+        if (hangup && st == state::idle) {
           drop(i, error_class::reset, "the server closed a held connection");
         }
         return;
@@ -226,15 +371,18 @@ void connection_holder::on_readable(std::uint32_t i, bool hangup) {
         continue;
       }
       const auto message = fmt::format("held connection: {}", errno_code(e).message());
-      if (s.st == state::pinging) {
-        fail_ping(i, net::classify(errno_code(e)), message);
+      if (st == state::upgrading) {
+        fail_upgrade(i, net::classify(errno_code(e)), message);
       } else {
-        drop(i, net::classify(errno_code(e)), message);
+        lose(i, net::classify(errno_code(e)), message);
       }
       return;
     }
     if (n == 0) {
-      if (s.st == state::pinging) {
+      if (st == state::upgrading) {
+        fail_upgrade(i, error_class::reset,
+                     "the server closed the connection before answering the WebSocket upgrade");
+      } else if (st == state::pinging && !websocket()) {
         auto it = pings_.find(i);
         if (it != pings_.end() &&
             it->second.parser.on_eof().state == response_parser::status::done) {
@@ -244,38 +392,130 @@ void connection_holder::on_readable(std::uint32_t i, bool hangup) {
         fail_ping(i, error_class::reset,
                   "the server closed a held connection before answering its ping");
       } else {
-        drop(i, error_class::reset, "the server closed a held connection");
+        lose(i, error_class::reset, "the server closed a held connection");
       }
       return;
     }
-    if (s.st != state::pinging) {
-      continue;  // unasked-for bytes on an idle connection: read and forgotten
-    }
-    auto& p = pings_[i];
-    p.bytes_in += static_cast<std::uint64_t>(n);
-    std::string_view data(read_buffer_.data(), static_cast<std::size_t>(n));
-    if (!p.buffered.empty()) {
-      p.buffered.append(data);
-      data = p.buffered;
-    }
-    ignore_body sink;
-    const auto r = p.parser.parse(data, sink);
-    if (r.state == response_parser::status::done) {
-      finish_ping(i, p, p.parser.status_code());
+    on_bytes(i, std::string_view(read_buffer_.data(), static_cast<std::size_t>(n)));
+  }
+}
+
+void connection_holder::on_bytes(std::uint32_t i, std::string_view data) {
+  const auto st = slots_[i].st;
+  if (st == state::upgrading) {
+    on_upgrade_answer(i, data);
+    return;
+  }
+  if (websocket()) {
+    on_frames(i, data);
+    return;
+  }
+  if (st != state::pinging) {
+    return;  // unasked-for bytes on an idle connection: read and forgotten
+  }
+  auto& p = pings_[i];
+  p.bytes_in += data.size();
+  std::string after;  // unasked-for bytes after the answer: forgotten
+  const auto state = feed(p, data, after);
+  if (state == response_parser::status::done) {
+    finish_ping(i, p, p.parser.status_code());
+  } else if (state == response_parser::status::error) {
+    fail_ping(i, error_class::protocol, fmt::format("ping answer: {}", p.parser.error_message()));
+  }
+}
+
+void connection_holder::on_frames(std::uint32_t i, std::string_view data) {
+  std::string joined;
+  if (auto it = partial_frames_.find(i); it != partial_frames_.end()) {
+    joined = std::move(it->second);
+    partial_frames_.erase(it);
+    joined.append(data);
+    data = joined;
+  }
+  while (!data.empty()) {
+    const auto f = read_frame_head(data);
+    if (f.state == frame_head::kind::incomplete) {
+      partial_frames_.emplace(i, std::string(data));
       return;
     }
-    if (r.state == response_parser::status::error) {
-      fail_ping(i, error_class::protocol, fmt::format("ping answer: {}", p.parser.error_message()));
+    if (f.state == frame_head::kind::bad) {
+      lose(i, error_class::protocol, fmt::format("held WebSocket: {}", f.problem));
       return;
     }
-    // Need more: keep what the parser has not consumed (an incomplete header block).
-    std::string rest(data.substr(r.consumed));
-    p.buffered = std::move(rest);
+    const auto payload = data.substr(f.header, f.length);
+    const auto size = f.header + f.length;
+    data.remove_prefix(size);
+    switch (f.opcode) {
+      case 0x0:
+      case 0x1:
+      case 0x2:
+        break;  // messages: read and forgotten
+      case 0x8: {
+        const unsigned code = payload.size() >= 2 ? (static_cast<std::uint8_t>(payload[0]) << 8u) |
+                                                        static_cast<std::uint8_t>(payload[1])
+                                                  : 1005u;
+        lose(i, error_class::reset,
+             fmt::format("the server closed a held WebSocket (close code {})", code));
+        return;
+      }
+      case 0x9:
+        if (!send_frame(i, 0xA, payload)) {
+          return;
+        }
+        break;
+      case 0xA:
+        if (slots_[i].st == state::pinging) {
+          finish_ws_ping(i, size);
+        }
+        break;
+      default:
+        lose(i, error_class::protocol,
+             fmt::format("held WebSocket: a frame with unknown opcode {}", f.opcode));
+        return;
+    }
+  }
+}
+
+bool connection_holder::send_frame(std::uint32_t i, std::uint8_t opcode, std::string_view payload) {
+  // Control frames only (payload <= 125 bytes), masked as a client's must be.
+  constexpr std::array<std::uint8_t, 4> mask{0x5a, 0xc3, 0x3c, 0xa5};
+  std::array<char, 2 + 4 + 125> frame{};
+  frame[0] = static_cast<char>(0x80 | opcode);
+  frame[1] = static_cast<char>(0x80 | payload.size());
+  std::memcpy(frame.data() + 2, mask.data(), mask.size());
+  for (std::size_t k = 0; k < payload.size(); ++k) {
+    frame[6 + k] = static_cast<char>(payload[k] ^ static_cast<char>(mask[k % 4]));
+  }
+  const auto size = 6 + payload.size();
+  const auto n = ::send(slots_[i].fd, frame.data(), size, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n != static_cast<ssize_t>(size)) {
+    const int e = n < 0 ? errno : EAGAIN;
+    lose(i, net::classify(errno_code(e)),
+         fmt::format("held WebSocket: sending a {}: {}", opcode == 0x9 ? "ping" : "pong",
+                     errno_code(e).message()));
+    return false;
+  }
+  return true;
+}
+
+void connection_holder::lose(std::uint32_t i, error_class error, std::string_view message) {
+  if (slots_[i].st == state::pinging) {
+    fail_ping(i, error, message);  // reports the ping, then the drop
+  } else {
+    drop(i, error, message);
   }
 }
 
 void connection_holder::send_ping(std::uint32_t i) {
   auto& s = slots_[i];
+  if (websocket()) {
+    s.st = state::pinging;  // a ping that cannot be sent is a failed ping
+    s.since_ns = now_ns();
+    if (send_frame(i, 0x9, {})) {
+      ping_deadlines_.push_back({i, s.since_ns + settings_.ping_timeout.count()});
+    }
+    return;
+  }
   const auto& req = settings_.ping_request;
   const auto n = ::send(s.fd, req.data(), req.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   if (n != static_cast<ssize_t>(req.size())) {
@@ -316,13 +556,30 @@ void connection_holder::finish_ping(std::uint32_t i, pending_ping& p, int status
   ping_due_.push_back({i, now + settings_.ping_every->count()});
 }
 
+void connection_holder::finish_ws_ping(std::uint32_t i, std::uint64_t bytes_in) {
+  auto& s = slots_[i];
+  const auto now = now_ns();
+  ping_result r;
+  r.latency = std::chrono::nanoseconds(now - s.since_ns);
+  r.bytes_in = bytes_in;
+  r.bytes_out = ws_ping_bytes;
+  listener_.on_ping(r);
+  s.st = state::idle;
+  s.since_ns = now;
+  ping_due_.push_back({i, now + settings_.ping_every->count()});
+}
+
+std::size_t connection_holder::ping_bytes() const {
+  return websocket() ? ws_ping_bytes : settings_.ping_request.size();
+}
+
 void connection_holder::fail_ping(std::uint32_t i, error_class error, std::string_view message) {
   ping_result r;
   r.failed = true;
   r.error = error;
   r.message = message;
   r.latency = std::chrono::nanoseconds(now_ns() - slots_[i].since_ns);
-  r.bytes_out = settings_.ping_request.size();
+  r.bytes_out = ping_bytes();
   pings_.erase(i);
   listener_.on_ping(r);
   drop(i, error, message);
@@ -341,6 +598,7 @@ void connection_holder::release(std::uint32_t i) {
     s.fd = -1;
   }
   s.st = state::closed;
+  partial_frames_.erase(i);
 }
 
 void connection_holder::arm_tick() {
@@ -369,6 +627,10 @@ void connection_holder::on_tick() {
                                   fmt::format("connect to {} timed out after {}",
                                               settings_.endpoints.front().address().to_string(),
                                               core::format_duration(settings_.connect_timeout)));
+    } else if (slots_[i].st == state::upgrading) {
+      fail_upgrade(i, error_class::connect_timeout,
+                   fmt::format("no answer to the WebSocket upgrade within {} of connecting",
+                               core::format_duration(settings_.connect_timeout)));
     }
   }
   compact(connect_deadlines_, connect_head_);
@@ -411,6 +673,7 @@ std::size_t connection_holder::close_all() {
     s.st = state::closed;
   }
   pings_.clear();
+  partial_frames_.clear();
   boost::system::error_code ignored;
   epoll_watch_.close(ignored);  // closes the epoll instance
   open_ = 0;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Many idle HTTP/1.1 connections held open at little cost: the `connections` workload.
+// Many idle HTTP/1.1 connections, or WebSockets, held open at little cost: the `connections`
+// workload.
 //
 // Held connections bypass the per-connection machinery of sessions (buffers, coroutines, Asio
 // socket objects): each is a file descriptor and 16 bytes in a table, watched by one epoll
@@ -40,13 +41,17 @@ struct hold_settings {
   std::optional<std::chrono::nanoseconds> ping_every;
   std::string ping_request;  ///< the whole request, e.g. "GET / HTTP/1.1\r\nHost: h\r\n\r\n"
   std::chrono::nanoseconds ping_timeout = std::chrono::seconds(30);
+  /// Set: once connected, each connection sends this WebSocket upgrade request (the whole GET)
+  /// and is held as a WebSocket once answered 101: it counts as established then, its pings
+  /// are ping frames answered by pongs, and a server's ping is answered with a pong.
+  std::string upgrade_request;
 };
 
 struct ping_result {
   bool failed = false;
   metrics::error_class error = metrics::error_class::other;
   std::string_view message;  ///< valid during the call
-  int status = 0;
+  int status = 0;            ///< 0 for a WebSocket ping (answered by a pong)
   std::chrono::nanoseconds latency{};
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
@@ -85,7 +90,9 @@ class connection_holder {
   std::size_t connecting() const { return connecting_; }
 
  private:
-  enum class state : std::uint8_t { free, connecting, idle, pinging, closed };
+  /// `upgrading`: connected, the WebSocket upgrade sent, its answer awaited (still counted
+  /// as connecting).
+  enum class state : std::uint8_t { free, connecting, upgrading, idle, pinging, closed };
   /// One connection: 16 bytes. `since` is when the connect or the ping started, or when the
   /// connection was last answered (for the next ping).
   struct slot {
@@ -93,7 +100,8 @@ class connection_holder {
     state st = state::free;
     std::int64_t since_ns = 0;
   };
-  /// A ping waiting for its answer: parser and partial header bytes, only for that time.
+  /// A ping (or a WebSocket upgrade) waiting for its answer: parser and partial header bytes,
+  /// only for that time.
   struct pending_ping {
     response_parser parser;
     std::string buffered;
@@ -108,11 +116,28 @@ class connection_holder {
   void wait_for_events();
   void on_events();
   void on_writable(std::uint32_t i);
+  void established(std::uint32_t i);
   void on_readable(std::uint32_t i, bool hangup);
+  /// A held connection's bytes: an HTTP ping's answer, or WebSocket frames.
+  void on_bytes(std::uint32_t i, std::string_view data);
+  /// Feeds `data` to a waiting answer's parser after what earlier reads left; keeps what it
+  /// has not consumed for the next read, or, once the answer is whole, hands it in `after`.
+  static response_parser::status feed(pending_ping& p, std::string_view data, std::string& after);
+  void send_upgrade(std::uint32_t i);
+  void on_upgrade_answer(std::uint32_t i, std::string_view data);
+  void fail_upgrade(std::uint32_t i, metrics::error_class error, std::string_view message);
+  /// Complete WebSocket frames from the server; a partial one is kept for the next read.
+  void on_frames(std::uint32_t i, std::string_view data);
+  bool send_frame(std::uint32_t i, std::uint8_t opcode, std::string_view payload);
   void send_ping(std::uint32_t i);
+  void finish_ws_ping(std::uint32_t i, std::uint64_t bytes_in);
+  bool websocket() const { return !settings_.upgrade_request.empty(); }
+  std::size_t ping_bytes() const;
   void finish_ping(std::uint32_t i, pending_ping& p, int status);
   void fail_ping(std::uint32_t i, metrics::error_class error, std::string_view message);
   void drop(std::uint32_t i, metrics::error_class error, std::string_view message);
+  /// The connection is lost: a failed ping (then the drop) when one was waiting, else a drop.
+  void lose(std::uint32_t i, metrics::error_class error, std::string_view message);
   void release(std::uint32_t i);
   void arm_tick();
   void on_tick();
@@ -132,6 +157,8 @@ class connection_holder {
   std::vector<due_entry> ping_deadlines_;  ///< FIFO from ping_deadline_head_
   std::size_t ping_deadline_head_ = 0;
   std::unordered_map<std::uint32_t, pending_ping> pings_;
+  /// WebSockets with part of a frame read: only while the rest is awaited.
+  std::unordered_map<std::uint32_t, std::string> partial_frames_;
   std::string read_buffer_;  ///< shared by every connection: reads happen one at a time
   std::size_t next_endpoint_ = 0;
   std::size_t next_bind_ = 0;
