@@ -436,6 +436,7 @@ void worker::start_connections(phase_state& ph, const scenario::connections_mode
         "User-Agent: stampede/0.1\r\n\r\n",
         model.websocket, plan_->target.host_header());
   }
+  settings.http2 = plan_->target.scheme == "h2c";
   ph.held_metrics = std::make_unique<held_connection_metrics>(current_, open_connections_,
                                                               !model.websocket.empty());
   ph.holder = std::make_unique<protocol::http1::connection_holder>(ctx_, std::move(settings),

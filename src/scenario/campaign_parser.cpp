@@ -493,13 +493,26 @@ class campaign_reader {
     const bool only_connections = std::all_of(
         c.phases.begin(), c.phases.end(),
         [](const struct phase& ph) { return std::holds_alternative<connections_model>(ph.model); });
+    const bool h2c = c.target.rfind("h2c://", 0) == 0;
     for (std::size_t i = 0; i < c.phases.size(); ++i) {
-      if (std::holds_alternative<connections_model>(c.phases[i].model) &&
-          c.target.rfind("http://", 0) != 0) {
-        r_.fail(phases[i], index_path("phases", i),
-                fmt::format("a connections phase holds plain HTTP/1.1 connections: the target "
-                            "must be http://, not '{}'",
+      const auto* held = std::get_if<connections_model>(&c.phases[i].model);
+      if (held == nullptr) {
+        continue;
+      }
+      const auto field = index_path("phases", i);
+      if (c.target.rfind("http://", 0) != 0 && !h2c) {
+        r_.fail(phases[i], field,
+                fmt::format("a connections phase holds plain TCP connections (HTTP/1.1, or "
+                            "HTTP/2 with h2c://): the target must be http:// or h2c://, not '{}'",
                             c.target));
+      }
+      if (h2c && phases[i]["websocket"]) {
+        r_.fail(phases[i]["websocket"], field + ".websocket",
+                "held WebSockets are HTTP/1.1 upgrades: the target must be http://");
+      }
+      if (h2c && phases[i]["ping_path"]) {
+        r_.fail(phases[i]["ping_path"], field + ".ping_path",
+                "a held HTTP/2 connection is pinged with PING frames; ping_path is for HTTP/1.1");
       }
     }
     const YAML::Node scenarios =

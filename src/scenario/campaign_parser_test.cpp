@@ -591,8 +591,15 @@ TEST(CampaignParser, ConnectionsPhase) {
       "got 'x'");
   EXPECT_EQ(error_of("target: https://h:1\n"
                      "phases: [{name: p, connections: 5, hold: 1s}]\n"),
-            "c.yaml:2: phases[0]: a connections phase holds plain HTTP/1.1 connections: the "
-            "target must be http://, not 'https://h:1'");
+            "c.yaml:2: phases[0]: a connections phase holds plain TCP connections (HTTP/1.1, "
+            "or HTTP/2 with h2c://): the target must be http:// or h2c://, not 'https://h:1'");
+  EXPECT_NO_THROW(
+      parse("target: h2c://h:1\nphases: [{name: p, connections: 5, hold: 1s, ping: "
+            "1s}]\n"));
+  EXPECT_EQ(error_of("target: h2c://h:1\n"
+                     "phases: [{name: p, connections: 5, hold: 1s, websocket: /ws}]\n"),
+            "c.yaml:2: phases[0].websocket: held WebSockets are HTTP/1.1 upgrades: the target "
+            "must be http://");
   // Other phases still need scenarios.
   EXPECT_EQ(error_of("target: http://h:1\n"
                      "phases: [{name: p, connections: 5, hold: 1s}, {name: q, duration: 1s, "

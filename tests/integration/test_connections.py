@@ -2,7 +2,8 @@
 """Connections phases: held connections counted against what the target saw (open connections
 during the hold, keep-alive pings), connections the server closes counted as drops, refused
 connects counted as failures; held WebSockets (upgrade, ping frames, the server's pings and
-close)."""
+close); held HTTP/2 connections (preface, PING frames, the server's SETTINGS, PING and
+GOAWAY)."""
 import json
 import os
 import signal
@@ -165,32 +166,39 @@ scenarios:
         check(s["requests"]["total"] > 0, "the other process's requests counted", s["requests"])
 
 
-def test_held_websockets(workdir):
-    with harness.target(threads=2) as t:
-        t.reset()
-        path = harness.write(workdir, "ws.yaml", f"""
-target: {t.url}
+def hold_a_thousand_with_pings(t, workdir, target, extra=""):
+    """1000 connections to `target` held 2 s with a ping every 300 ms; checks they were all
+    held and every ping answered; returns the summary and the target's stats mid-hold."""
+    t.reset()
+    path = harness.write(workdir, "held.yaml", f"""
+target: {target}
 threads: 2
 phases:
-  - {{name: comet, connections: 1000, connect_rate: 2000, hold: 2s, ping: 300ms,
-      websocket: /ws/echo}}
+  - {{name: held, connections: 1000, connect_rate: 2000, hold: 2s, ping: 300ms{extra}}}
 """)
-        thread, result = run_in_background(["run", path, "-q"], workdir)
-        time.sleep(1.8)  # all up by 0.5 s; the hold lasts until 2.5 s
-        during = t.stats()
-        thread.join()
-        r = result["r"]
-        s = r.summary
-        check(r.returncode == 0 and s["errors"] == {}, "clean run", r)
-        c = s["connections"]
-        check(c["established"] == 1000 and c["held"] == 1000 and c["dropped"] == 0,
-              "all 1000 upgraded and held", c)
+    thread, result = run_in_background(["run", path, "-q"], workdir)
+    time.sleep(1.8)  # all up by 0.5 s; the hold lasts until 2.5 s
+    during = t.stats()
+    thread.join()
+    r = result["r"]
+    s = r.summary
+    check(r.returncode == 0 and s["errors"] == {}, "clean run", r)
+    c = s["connections"]
+    check(c["established"] == 1000 and c["held"] == 1000 and c["dropped"] == 0,
+          "all 1000 established and held", c)
+    check(during["connections_open"] == 1001, "the target held them all mid-hold", during)
+    # A ping every 300 ms over about 2 s: five or six per connection.
+    check(s["requests"]["failed"] == 0 and 4000 <= s["requests"]["total"] <= 7000,
+          "pings answered", s["requests"])
+    return s, during
+
+
+def test_held_websockets(workdir):
+    with harness.target(threads=2) as t:
+        s, during = hold_a_thousand_with_pings(t, workdir, t.url, ", websocket: /ws/echo")
         check(during["websocket"]["open"] == 1000, "the target held 1000 WebSockets mid-hold",
               during["websocket"])
         check(s["websocket"]["opened"] == 1000, "counted as WebSockets opened", s["websocket"])
-        # A ping frame every 300 ms over about 2 s: five or six per connection, each a pong.
-        check(s["requests"]["failed"] == 0 and 4000 <= s["requests"]["total"] <= 7000,
-              "ping frames answered", s["requests"])
         check(s["status_codes"] == {}, "pongs have no status", s["status_codes"])
 
         refused = harness.write(workdir, "refused.yaml", f"""
@@ -242,6 +250,56 @@ def test_held_websocket_answers_pings_and_sees_close(workdir):
         listener.close()
 
 
+def test_held_http2_connections(workdir):
+    with harness.target(threads=2) as t:
+        s, during = hold_a_thousand_with_pings(t, workdir, t.url.replace("http://", "h2c://"))
+        check(during["requests"] == 0, "no request was made, only frames", during)
+        check(s["status_codes"] == {}, "PING ACKs have no status", s["status_codes"])
+
+
+def test_held_http2_connection_acknowledges_and_sees_goaway(workdir):
+    received = []
+
+    def serve(listener):
+        conn = listener.accept()[0]
+        data = b""
+        while len(data) < 24 + 9:  # the preface and the client's SETTINGS
+            data += conn.recv(4096)
+        received.append(data[:24 + 9])
+        conn.sendall(b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"  # SETTINGS
+                     b"\x00\x00\x08\x06\x00\x00\x00\x00\x0012345678")  # PING
+        data = data[24 + 9:]
+        while len(data) < 9 + 17:  # SETTINGS ACK, PING ACK
+            data += conn.recv(4096)
+        received.append(data[:9 + 17])
+        conn.sendall(b"\x00\x00\x08\x07\x00\x00\x00\x00\x00"  # GOAWAY, ENHANCE_YOUR_CALM
+                     b"\x00\x00\x00\x00\x00\x00\x00\x0b")
+        time.sleep(1)
+        conn.close()
+
+    listener = serve_in_background(serve)
+    try:
+        path = harness.write(workdir, "h2.yaml", f"""
+target: h2c://127.0.0.1:{listener.getsockname()[1]}
+threads: 1
+phases:
+  - {{name: spdy, connections: 1, hold: 1s}}
+""")
+        s = harness.run(["run", path, "-q"], workdir).summary
+        check(received[0] == b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00"
+              b"\x00\x00\x00\x00", "the preface and an empty SETTINGS", received)
+        check(received[1] == b"\x00\x00\x00\x04\x01\x00\x00\x00\x00"
+              b"\x00\x00\x08\x06\x01\x00\x00\x00\x0012345678",
+              "SETTINGS acknowledged, the PING answered with its payload", received)
+        c = s["connections"]
+        check(c["established"] == 1 and c["dropped"] == 1 and c["held"] == 0,
+              "the GOAWAY is a drop", c)
+        check("GOAWAY" in s["error_samples"]["reset"] and "error code 11" in
+              s["error_samples"]["reset"], "the error code named", s["error_samples"])
+    finally:
+        listener.close()
+
+
 def test_bad_connections_phase(workdir):
     path = harness.write(workdir, "bad.yaml", """
 target: https://127.0.0.1:1
@@ -249,12 +307,14 @@ phases:
   - {name: hold, connections: 10, hold: 1s}
 """)
     r = harness.run(["validate", path], workdir)
-    check(r.returncode == 2 and "bad.yaml:4: phases[0]: a connections phase holds plain HTTP/1.1 "
-          "connections: the target must be http://" in r.stderr, "TLS targets refused", r)
+    check(r.returncode == 2 and "bad.yaml:4: phases[0]: a connections phase holds plain TCP "
+          "connections (HTTP/1.1, or HTTP/2 with h2c://): the target must be http:// or h2c://"
+          in r.stderr, "TLS targets refused", r)
 
 
 if __name__ == "__main__":
     main([test_held_connections_and_pings, test_drops_and_failed_connects,
           test_more_connections_than_one_process_may_open, test_a_worker_process_that_dies,
           test_held_websockets, test_held_websocket_answers_pings_and_sees_close,
+          test_held_http2_connections, test_held_http2_connection_acknowledges_and_sees_goaway,
           test_bad_connections_phase])

@@ -33,7 +33,15 @@ struct ignore_body : response_sink {};
 
 /// A WebSocket client ping: FIN + opcode 9, masked, empty payload, then the mask key.
 constexpr std::size_t ws_ping_bytes = 6;
-/// A held WebSocket keeps at most this much of a frame while waiting for the rest.
+/// HTTP/2: the client preface and an empty SETTINGS frame (defaults for everything).
+constexpr std::string_view h2_preface_and_settings{
+    "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00", 33};
+constexpr std::size_t h2_frame_header = 9;
+constexpr std::uint8_t h2_settings = 0x4;
+constexpr std::uint8_t h2_ping = 0x6;
+constexpr std::uint8_t h2_goaway = 0x7;
+constexpr std::uint8_t h2_ack = 0x1;
+/// A held connection keeps at most this much of a frame while waiting for the rest.
 constexpr std::size_t max_partial_frame = 16 * 1024 * 1024;
 
 /// A frame's head, once the whole frame is in `data`.
@@ -220,7 +228,7 @@ void connection_holder::on_events() {
       const auto st = slots_[i].st;
       if (st == state::connecting) {
         on_writable(i);
-      } else if (st == state::upgrading || st == state::idle || st == state::pinging) {
+      } else if (st == state::handshaking || st == state::idle || st == state::pinging) {
         on_readable(i, (events[k].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
       }
     }
@@ -261,8 +269,8 @@ void connection_holder::on_writable(std::uint32_t i) {
   ev.events = EPOLLIN | EPOLLRDHUP;
   ev.data.u32 = i;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, s.fd, &ev);
-  if (websocket()) {
-    send_upgrade(i);  // still connecting until the 101
+  if (framed()) {
+    start_handshake(i);  // still connecting until the 101 or the server's SETTINGS
     return;
   }
   --connecting_;
@@ -282,21 +290,20 @@ void connection_holder::established(std::uint32_t i) {
   listener_.on_established(connect_time);
 }
 
-void connection_holder::send_upgrade(std::uint32_t i) {
-  auto& s = slots_[i];
-  const auto& req = settings_.upgrade_request;
-  const auto n = ::send(s.fd, req.data(), req.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (n != static_cast<ssize_t>(req.size())) {
-    const int e = n < 0 ? errno : EAGAIN;
-    fail_upgrade(i, net::classify(errno_code(e)),
-                 fmt::format("sending the WebSocket upgrade: {}", errno_code(e).message()));
+void connection_holder::start_handshake(std::uint32_t i) {
+  const std::string_view hello = websocket() ? std::string_view(settings_.upgrade_request)
+                                             : std::string_view(h2_preface_and_settings.data(),
+                                                                h2_preface_and_settings.size());
+  if (!send_bytes(i, hello, websocket() ? "the WebSocket upgrade" : "the HTTP/2 preface")) {
     return;
   }
-  s.st = state::upgrading;
-  auto& p = pings_[i];
-  p.parser.reset();
-  p.buffered.clear();
-  p.bytes_in = 0;
+  slots_[i].st = state::handshaking;
+  if (websocket()) {
+    auto& p = pings_[i];
+    p.parser.reset();
+    p.buffered.clear();
+    p.bytes_in = 0;
+  }
 }
 
 response_parser::status connection_holder::feed(pending_ping& p, std::string_view data,
@@ -322,27 +329,28 @@ void connection_holder::on_upgrade_answer(std::uint32_t i, std::string_view data
   std::string frames;  // whatever the server sent right after its answer
   const auto state = feed(p, data, frames);
   if (state == response_parser::status::error) {
-    fail_upgrade(i, error_class::protocol,
-                 fmt::format("WebSocket upgrade answer: {}", p.parser.error_message()));
+    fail_handshake(i, error_class::protocol,
+                   fmt::format("WebSocket upgrade answer: {}", p.parser.error_message()));
     return;
   }
   if (state != response_parser::status::done) {
     return;
   }
   if (p.parser.status_code() != 101) {
-    fail_upgrade(i, error_class::http_status,
-                 fmt::format("WebSocket upgrade answered {}, not 101", p.parser.status_code()));
+    fail_handshake(i, error_class::http_status,
+                   fmt::format("WebSocket upgrade answered {}, not 101", p.parser.status_code()));
     return;
   }
   pings_.erase(i);
   --connecting_;
   established(i);
   if (!frames.empty()) {
-    on_frames(i, frames);
+    on_ws_frames(i, frames);
   }
 }
 
-void connection_holder::fail_upgrade(std::uint32_t i, error_class error, std::string_view message) {
+void connection_holder::fail_handshake(std::uint32_t i, error_class error,
+                                       std::string_view message) {
   pings_.erase(i);
   --connecting_;
   release(i);
@@ -355,7 +363,7 @@ void connection_holder::on_readable(std::uint32_t i, bool hangup) {
   }
   while (true) {
     const auto st = slots_[i].st;
-    if (st != state::upgrading && st != state::idle && st != state::pinging) {
+    if (st != state::handshaking && st != state::idle && st != state::pinging) {
       return;  // released while handling what was read
     }
     const auto n = ::recv(slots_[i].fd, read_buffer_.data(), read_buffer_.size(), 0);
@@ -371,17 +379,19 @@ void connection_holder::on_readable(std::uint32_t i, bool hangup) {
         continue;
       }
       const auto message = fmt::format("held connection: {}", errno_code(e).message());
-      if (st == state::upgrading) {
-        fail_upgrade(i, net::classify(errno_code(e)), message);
+      if (st == state::handshaking) {
+        fail_handshake(i, net::classify(errno_code(e)), message);
       } else {
         lose(i, net::classify(errno_code(e)), message);
       }
       return;
     }
     if (n == 0) {
-      if (st == state::upgrading) {
-        fail_upgrade(i, error_class::reset,
-                     "the server closed the connection before answering the WebSocket upgrade");
+      if (st == state::handshaking) {
+        fail_handshake(i, error_class::reset,
+                       websocket() ? "the server closed the connection before answering the "
+                                     "WebSocket upgrade"
+                                   : "the server closed the connection before its HTTP/2 SETTINGS");
       } else if (st == state::pinging && !websocket()) {
         auto it = pings_.find(i);
         if (it != pings_.end() &&
@@ -402,12 +412,16 @@ void connection_holder::on_readable(std::uint32_t i, bool hangup) {
 
 void connection_holder::on_bytes(std::uint32_t i, std::string_view data) {
   const auto st = slots_[i].st;
-  if (st == state::upgrading) {
-    on_upgrade_answer(i, data);
+  if (websocket()) {
+    if (st == state::handshaking) {
+      on_upgrade_answer(i, data);
+    } else {
+      on_ws_frames(i, data);
+    }
     return;
   }
-  if (websocket()) {
-    on_frames(i, data);
+  if (settings_.http2) {
+    on_h2_frames(i, data);
     return;
   }
   if (st != state::pinging) {
@@ -424,14 +438,21 @@ void connection_holder::on_bytes(std::uint32_t i, std::string_view data) {
   }
 }
 
-void connection_holder::on_frames(std::uint32_t i, std::string_view data) {
-  std::string joined;
-  if (auto it = partial_frames_.find(i); it != partial_frames_.end()) {
-    joined = std::move(it->second);
-    partial_frames_.erase(it);
-    joined.append(data);
-    data = joined;
+std::string_view connection_holder::after_partial(std::uint32_t i, std::string_view data,
+                                                  std::string& joined) {
+  const auto it = partial_frames_.find(i);
+  if (it == partial_frames_.end()) {
+    return data;
   }
+  joined = std::move(it->second);
+  partial_frames_.erase(it);
+  joined.append(data);
+  return joined;
+}
+
+void connection_holder::on_ws_frames(std::uint32_t i, std::string_view data) {
+  std::string joined;
+  data = after_partial(i, data, joined);
   while (!data.empty()) {
     const auto f = read_frame_head(data);
     if (f.state == frame_head::kind::incomplete) {
@@ -459,13 +480,13 @@ void connection_holder::on_frames(std::uint32_t i, std::string_view data) {
         return;
       }
       case 0x9:
-        if (!send_frame(i, 0xA, payload)) {
+        if (!send_ws_frame(i, 0xA, payload)) {
           return;
         }
         break;
       case 0xA:
         if (slots_[i].st == state::pinging) {
-          finish_ws_ping(i, size);
+          finish_frame_ping(i, size);
         }
         break;
       default:
@@ -476,7 +497,8 @@ void connection_holder::on_frames(std::uint32_t i, std::string_view data) {
   }
 }
 
-bool connection_holder::send_frame(std::uint32_t i, std::uint8_t opcode, std::string_view payload) {
+bool connection_holder::send_ws_frame(std::uint32_t i, std::uint8_t opcode,
+                                      std::string_view payload) {
   // Control frames only (payload <= 125 bytes), masked as a client's must be.
   constexpr std::array<std::uint8_t, 4> mask{0x5a, 0xc3, 0x3c, 0xa5};
   std::array<char, 2 + 4 + 125> frame{};
@@ -486,20 +508,93 @@ bool connection_holder::send_frame(std::uint32_t i, std::uint8_t opcode, std::st
   for (std::size_t k = 0; k < payload.size(); ++k) {
     frame[6 + k] = static_cast<char>(payload[k] ^ static_cast<char>(mask[k % 4]));
   }
-  const auto size = 6 + payload.size();
-  const auto n = ::send(slots_[i].fd, frame.data(), size, MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (n != static_cast<ssize_t>(size)) {
-    const int e = n < 0 ? errno : EAGAIN;
-    lose(i, net::classify(errno_code(e)),
-         fmt::format("held WebSocket: sending a {}: {}", opcode == 0x9 ? "ping" : "pong",
-                     errno_code(e).message()));
-    return false;
+  return send_bytes(i, std::string_view(frame.data(), 6 + payload.size()),
+                    opcode == 0x9 ? "a WebSocket ping" : "a WebSocket pong");
+}
+
+void connection_holder::on_h2_frames(std::uint32_t i, std::string_view data) {
+  std::string joined;
+  data = after_partial(i, data, joined);
+  while (!data.empty()) {
+    if (data.size() < h2_frame_header) {
+      partial_frames_.emplace(i, std::string(data));
+      return;
+    }
+    const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(data[k]); };
+    const std::size_t length = (std::size_t{byte(0)} << 16) | (std::size_t{byte(1)} << 8) | byte(2);
+    const auto type = byte(3);
+    const auto flags = byte(4);
+    if (length > max_partial_frame) {
+      lose(i, error_class::protocol, "held HTTP/2 connection: a frame larger than 16 MiB");
+      return;
+    }
+    if (data.size() < h2_frame_header + length) {
+      partial_frames_.emplace(i, std::string(data));
+      return;
+    }
+    const auto payload = data.substr(h2_frame_header, length);
+    data.remove_prefix(h2_frame_header + length);
+    if (type == h2_settings && (flags & h2_ack) == 0) {
+      if (!send_h2_frame(i, h2_settings, h2_ack, {})) {
+        return;
+      }
+      if (slots_[i].st == state::handshaking) {
+        --connecting_;
+        established(i);
+      }
+    } else if (type == h2_ping) {
+      if (length != 8) {
+        lose(i, error_class::protocol, "held HTTP/2 connection: a PING frame not 8 bytes long");
+        return;
+      }
+      if ((flags & h2_ack) == 0) {
+        if (!send_h2_frame(i, h2_ping, h2_ack, payload)) {
+          return;
+        }
+      } else if (slots_[i].st == state::pinging) {
+        finish_frame_ping(i, h2_frame_header + length);
+      }
+    } else if (type == h2_goaway) {
+      const auto code = length >= 8
+                            ? (std::uint32_t{static_cast<std::uint8_t>(payload[4])} << 24) |
+                                  (std::uint32_t{static_cast<std::uint8_t>(payload[5])} << 16) |
+                                  (std::uint32_t{static_cast<std::uint8_t>(payload[6])} << 8) |
+                                  static_cast<std::uint8_t>(payload[7])
+                            : 0u;
+      lose(i, error_class::reset,
+           fmt::format("the server said GOAWAY to a held HTTP/2 connection (error code {})", code));
+      return;
+    }
+    // Anything else (WINDOW_UPDATE, a SETTINGS ACK, ...) needs nothing from a silent client.
   }
-  return true;
+}
+
+bool connection_holder::send_h2_frame(std::uint32_t i, std::uint8_t type, std::uint8_t flags,
+                                      std::string_view payload) {
+  std::array<char, h2_frame_header + 8> frame{};  // SETTINGS (empty) and PING (8 bytes) only
+  frame[2] = static_cast<char>(payload.size());
+  frame[3] = static_cast<char>(type);
+  frame[4] = static_cast<char>(flags);
+  std::memcpy(frame.data() + h2_frame_header, payload.data(), payload.size());
+  return send_bytes(i, std::string_view(frame.data(), h2_frame_header + payload.size()),
+                    type == h2_ping ? "an HTTP/2 PING" : "an HTTP/2 SETTINGS ACK");
+}
+
+bool connection_holder::send_bytes(std::uint32_t i, std::string_view bytes, std::string_view what) {
+  const auto n = ::send(slots_[i].fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n == static_cast<ssize_t>(bytes.size())) {
+    return true;
+  }
+  const int e = n < 0 ? errno : EAGAIN;
+  lose(i, net::classify(errno_code(e)),
+       fmt::format("held connection: sending {}: {}", what, errno_code(e).message()));
+  return false;
 }
 
 void connection_holder::lose(std::uint32_t i, error_class error, std::string_view message) {
-  if (slots_[i].st == state::pinging) {
+  if (slots_[i].st == state::connecting || slots_[i].st == state::handshaking) {
+    fail_handshake(i, error, message);  // never established: a failed connect
+  } else if (slots_[i].st == state::pinging) {
     fail_ping(i, error, message);  // reports the ping, then the drop
   } else {
     drop(i, error, message);
@@ -508,10 +603,14 @@ void connection_holder::lose(std::uint32_t i, error_class error, std::string_vie
 
 void connection_holder::send_ping(std::uint32_t i) {
   auto& s = slots_[i];
-  if (websocket()) {
+  if (framed()) {
     s.st = state::pinging;  // a ping that cannot be sent is a failed ping
     s.since_ns = now_ns();
-    if (send_frame(i, 0x9, {})) {
+    const char opaque[8] = {'s', 't', 'a', 'm', 'p', 'e', 'd', 'e'};
+    const bool sent = websocket()
+                          ? send_ws_frame(i, 0x9, {})
+                          : send_h2_frame(i, h2_ping, 0, std::string_view(opaque, sizeof opaque));
+    if (sent) {
       ping_deadlines_.push_back({i, s.since_ns + settings_.ping_timeout.count()});
     }
     return;
@@ -556,7 +655,7 @@ void connection_holder::finish_ping(std::uint32_t i, pending_ping& p, int status
   ping_due_.push_back({i, now + settings_.ping_every->count()});
 }
 
-void connection_holder::finish_ws_ping(std::uint32_t i, std::uint64_t bytes_in) {
+void connection_holder::finish_frame_ping(std::uint32_t i, std::uint64_t bytes_in) {
   auto& s = slots_[i];
   const auto now = now_ns();
   ping_result r;
@@ -570,7 +669,10 @@ void connection_holder::finish_ws_ping(std::uint32_t i, std::uint64_t bytes_in) 
 }
 
 std::size_t connection_holder::ping_bytes() const {
-  return websocket() ? ws_ping_bytes : settings_.ping_request.size();
+  if (framed()) {
+    return websocket() ? ws_ping_bytes : h2_frame_header + 8;
+  }
+  return settings_.ping_request.size();
 }
 
 void connection_holder::fail_ping(std::uint32_t i, error_class error, std::string_view message) {
@@ -627,10 +729,11 @@ void connection_holder::on_tick() {
                                   fmt::format("connect to {} timed out after {}",
                                               settings_.endpoints.front().address().to_string(),
                                               core::format_duration(settings_.connect_timeout)));
-    } else if (slots_[i].st == state::upgrading) {
-      fail_upgrade(i, error_class::connect_timeout,
-                   fmt::format("no answer to the WebSocket upgrade within {} of connecting",
-                               core::format_duration(settings_.connect_timeout)));
+    } else if (slots_[i].st == state::handshaking) {
+      fail_handshake(i, error_class::connect_timeout,
+                     fmt::format("no answer to the {} within {} of connecting",
+                                 websocket() ? "WebSocket upgrade" : "HTTP/2 preface",
+                                 core::format_duration(settings_.connect_timeout)));
     }
   }
   compact(connect_deadlines_, connect_head_);

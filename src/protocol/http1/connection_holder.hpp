@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Many idle HTTP/1.1 connections, or WebSockets, held open at little cost: the `connections`
-// workload.
+// Many idle HTTP/1.1 connections, WebSockets or HTTP/2 connections held open at little cost:
+// the `connections` workload.
 //
 // Held connections bypass the per-connection machinery of sessions (buffers, coroutines, Asio
 // socket objects): each is a file descriptor and 16 bytes in a table, watched by one epoll
@@ -45,13 +45,18 @@ struct hold_settings {
   /// and is held as a WebSocket once answered 101: it counts as established then, its pings
   /// are ping frames answered by pongs, and a server's ping is answered with a pong.
   std::string upgrade_request;
+  /// HTTP/2 with prior knowledge (h2c): once connected, each connection sends the client
+  /// preface and its SETTINGS and is established when the server's SETTINGS arrive; pings are
+  /// PING frames answered by PING ACKs; the server's SETTINGS and PINGs are acknowledged; a
+  /// GOAWAY is a drop.
+  bool http2 = false;
 };
 
 struct ping_result {
   bool failed = false;
   metrics::error_class error = metrics::error_class::other;
   std::string_view message;  ///< valid during the call
-  int status = 0;            ///< 0 for a WebSocket ping (answered by a pong)
+  int status = 0;            ///< 0 for a WebSocket or HTTP/2 ping (answered by a pong, a PING ACK)
   std::chrono::nanoseconds latency{};
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
@@ -90,9 +95,9 @@ class connection_holder {
   std::size_t connecting() const { return connecting_; }
 
  private:
-  /// `upgrading`: connected, the WebSocket upgrade sent, its answer awaited (still counted
-  /// as connecting).
-  enum class state : std::uint8_t { free, connecting, upgrading, idle, pinging, closed };
+  /// `handshaking`: connected, the WebSocket upgrade or the HTTP/2 preface sent, the answer
+  /// awaited (still counted as connecting).
+  enum class state : std::uint8_t { free, connecting, handshaking, idle, pinging, closed };
   /// One connection: 16 bytes. `since` is when the connect or the ping started, or when the
   /// connection was last answered (for the next ping).
   struct slot {
@@ -118,20 +123,33 @@ class connection_holder {
   void on_writable(std::uint32_t i);
   void established(std::uint32_t i);
   void on_readable(std::uint32_t i, bool hangup);
-  /// A held connection's bytes: an HTTP ping's answer, or WebSocket frames.
+  /// A held connection's bytes: an HTTP ping's answer, WebSocket or HTTP/2 frames.
   void on_bytes(std::uint32_t i, std::string_view data);
   /// Feeds `data` to a waiting answer's parser after what earlier reads left; keeps what it
   /// has not consumed for the next read, or, once the answer is whole, hands it in `after`.
   static response_parser::status feed(pending_ping& p, std::string_view data, std::string& after);
-  void send_upgrade(std::uint32_t i);
+  /// Sends the WebSocket upgrade or the HTTP/2 preface.
+  void start_handshake(std::uint32_t i);
   void on_upgrade_answer(std::uint32_t i, std::string_view data);
-  void fail_upgrade(std::uint32_t i, metrics::error_class error, std::string_view message);
-  /// Complete WebSocket frames from the server; a partial one is kept for the next read.
-  void on_frames(std::uint32_t i, std::string_view data);
-  bool send_frame(std::uint32_t i, std::uint8_t opcode, std::string_view payload);
+  void fail_handshake(std::uint32_t i, metrics::error_class error, std::string_view message);
+  /// Complete frames from the server (WebSocket, HTTP/2); a partial one is kept for the next
+  /// read.
+  void on_ws_frames(std::uint32_t i, std::string_view data);
+  void on_h2_frames(std::uint32_t i, std::string_view data);
+  /// `data` after what an earlier read left of a partial frame (then held in `joined`).
+  std::string_view after_partial(std::uint32_t i, std::string_view data, std::string& joined);
+  bool send_ws_frame(std::uint32_t i, std::uint8_t opcode, std::string_view payload);
+  bool send_h2_frame(std::uint32_t i, std::uint8_t type, std::uint8_t flags,
+                     std::string_view payload);
+  /// Sends all of `bytes` at once (an idle connection's send buffer is empty: a short write
+  /// means it is broken, and the connection is lost).
+  bool send_bytes(std::uint32_t i, std::string_view bytes, std::string_view what);
   void send_ping(std::uint32_t i);
-  void finish_ws_ping(std::uint32_t i, std::uint64_t bytes_in);
+  /// A WebSocket pong or an HTTP/2 PING ACK came.
+  void finish_frame_ping(std::uint32_t i, std::uint64_t bytes_in);
   bool websocket() const { return !settings_.upgrade_request.empty(); }
+  /// Pings are frames (WebSocket, HTTP/2), not HTTP requests.
+  bool framed() const { return websocket() || settings_.http2; }
   std::size_t ping_bytes() const;
   void finish_ping(std::uint32_t i, pending_ping& p, int status);
   void fail_ping(std::uint32_t i, metrics::error_class error, std::string_view message);
@@ -157,7 +175,8 @@ class connection_holder {
   std::vector<due_entry> ping_deadlines_;  ///< FIFO from ping_deadline_head_
   std::size_t ping_deadline_head_ = 0;
   std::unordered_map<std::uint32_t, pending_ping> pings_;
-  /// WebSockets with part of a frame read: only while the rest is awaited.
+  /// WebSockets and HTTP/2 connections with part of a frame read: only while the rest is
+  /// awaited.
   std::unordered_map<std::uint32_t, std::string> partial_frames_;
   std::string read_buffer_;  ///< shared by every connection: reads happen one at a time
   std::size_t next_endpoint_ = 0;
