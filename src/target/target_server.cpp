@@ -116,6 +116,8 @@ class connection {
       case protocol::h2: {
         const auto first = buffer.cdata();
         const std::string already(static_cast<const char*>(first.data()), first.size());
+        buffer.consume(buffer.size());
+        buffer.shrink_to_fit();  // HTTP/2 reads elsewhere: not kept for the connection's life
         co_await serve_h2(socket_, already, stats_, hub_);
         detail::tcp_of(socket_).close(ec);
         co_return;
@@ -145,6 +147,9 @@ class connection {
       }
       keep_alive_ = reader.keep_alive();
       head_only_ = request_.method == http::verb::head;
+      if (request_.upgrade_websocket && buffer.size() == 0) {
+        buffer.shrink_to_fit();  // a WebSocket reads into buffers of its own, maybe for hours
+      }
       const bool answered = co_await handle();
       if (!answered || !keep_alive_) {
         break;
