@@ -523,7 +523,8 @@ asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std:
   }
   if (co_await sleep_until(*vu, std::max(user_start, resume_at_), ph)) {
     ++active_users_;
-    for (std::uint64_t i = first_iteration; active(ph) && before(user_end); ++i) {
+    const bool own_end = user_end != ph.end;  // steps: this user's part ends before the phase
+    for (std::uint64_t i = first_iteration; active(ph) && (!own_end || before(user_end)); ++i) {
       if (ph.limited) {
         if (ph.iterations_left == 0) {
           break;

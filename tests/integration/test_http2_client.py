@@ -22,6 +22,8 @@ def test_quick_mode_counts_exactly(workdir):
         check(s["users"]["peak"] == 40, "-c 4 -m 10 runs 40 users", s["users"])
         check(s["http2"]["streams"] == 3000 and s["http2"]["streams_per_connection"] == 750,
               "streams per connection", s["http2"])
+        check(s["ttfb_ms"]["count"] == 3000 and s["ttfb_ms"]["max"] <= s["latency_ms"]["max"],
+              "a first byte time per stream, within its latency", (s["ttfb_ms"], s["latency_ms"]))
         stats = t.stats()
         check(stats["requests"] == 3000, "the target saw every stream once", stats)
         check(stats["connections_accepted"] - 1 == 4, "the target saw 4 connections", stats)

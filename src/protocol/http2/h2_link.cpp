@@ -53,15 +53,6 @@ nghttp2_nv field(std::string_view name, std::string_view value) {
 struct h2_callbacks {
   static h2_link& link(void* user_data) { return *static_cast<h2_link*>(user_data); }
 
-  static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
-    if (auto* call = link(user_data).find(frame->hd.stream_id)) {
-      if (call->first_byte_at == stream_call::clock::time_point{}) {
-        call->first_byte_at = link(user_data).read_at_;
-      }
-    }
-    return 0;
-  }
-
   static int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
                        std::size_t name_len, const std::uint8_t* value, std::size_t value_len,
                        std::uint8_t, void* user_data) {
@@ -72,6 +63,10 @@ struct h2_callbacks {
     const std::string_view n(reinterpret_cast<const char*>(name), name_len);
     const std::string_view v(reinterpret_cast<const char*>(value), value_len);
     if (n == ":status") {
+      // The first field of a response: its bytes came with this read.
+      if (call->first_byte_at == stream_call::clock::time_point{}) {
+        call->first_byte_at = link(user_data).read_at_;
+      }
       int status = 0;
       std::from_chars(v.data(), v.data() + v.size(), status);
       // An interim 1xx answer is followed by the final one, which overwrites it.
@@ -239,8 +234,6 @@ bool h2_link::start_session() {
   if (nghttp2_session_callbacks_new(&callbacks) != 0) {
     return false;
   }
-  nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks,
-                                                          &h2_callbacks::on_begin_headers);
   nghttp2_session_callbacks_set_on_header_callback(callbacks, &h2_callbacks::on_header);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks,
                                                             &h2_callbacks::on_data_chunk);
