@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -130,14 +131,7 @@ void process_agent::start(std::chrono::steady_clock::time_point run_start) {
       throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
     }
     if (pid == 0) {
-      for (const auto& other : children_) {
-        if (other->reports >= 0) {
-          ::close(other->reports);
-          ::close(other->control);
-        }
-      }
-      ::close(reports[0]);
-      ::close(control[1]);
+      keep_only_descriptors(reports[1], control[0]);
       run_child(*c, reports[1], control[0], run_start);
     }
     ::close(reports[1]);
@@ -150,6 +144,21 @@ void process_agent::start(std::chrono::steady_clock::time_point run_start) {
   for (auto& c : children_) {
     c->reader = std::thread([this, raw = c.get()] { read_reports(*raw); });
   }
+}
+
+void process_agent::keep_only_descriptors(int reports, int control) {
+  // The parent's results database, its event loop and signal pipe, the other children's
+  // pipes: none is the child's to use, and a database file held open by a child outlives the
+  // parent's close of it.
+  const auto [low, high] = std::minmax(reports, control);
+  const auto close_between = [](int first, int last) {
+    if (first <= last) {
+      ::close_range(static_cast<unsigned>(first), static_cast<unsigned>(last), 0);
+    }
+  };
+  close_between(3, low - 1);
+  close_between(low + 1, high - 1);
+  close_between(high + 1, std::numeric_limits<int>::max());
 }
 
 void process_agent::run_child(const child& c, int reports, int control,

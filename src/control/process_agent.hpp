@@ -60,6 +60,8 @@ class process_agent final : public engine::agent {
   };
 
   void read_reports(child& c);
+  /// In a child just forked: closes every descriptor but stdio and its two pipe ends.
+  static void keep_only_descriptors(int reports, int control);
   [[noreturn]] void run_child(const child& c, int reports, int control,
                               std::chrono::steady_clock::time_point run_start);
 

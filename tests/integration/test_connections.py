@@ -135,26 +135,33 @@ phases:
               "both target processes together held them all, counted once", during)
 
 
-def test_a_worker_process_that_dies(workdir):
-    with harness.target(threads=1) as t:
-        path = harness.write(workdir, "dies.yaml", f"""
+def two_worker_processes(t, workdir, duration, args, **popen):
+    """Starts a run of 4 users for `duration` against the target over `--processes 2`; returns
+    the run's process and, a second in, its two worker processes."""
+    path = harness.write(workdir, "workers.yaml", f"""
 target: {t.url}
 phases:
-  - {{name: main, duration: 3s, users: 4}}
+  - {{name: main, duration: {duration}, users: 4}}
 scenarios:
   - name: s
     flow:
       - get: /delay?ms=10
 """)
-        proc = subprocess.Popen([harness.STAMPEDE, "run", path, "--processes", "2", "-t", "2",
-                                 "--no-db", "--summary-json", workdir + "/s.json"],
-                                cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
-        time.sleep(1.2)
-        children = [int(p) for p in subprocess.run(
-            ["ps", "--ppid", str(proc.pid), "-o", "pid="], capture_output=True,
-            text=True).stdout.split()]
-        check(len(children) == 2, "two worker processes", children)
+    proc = subprocess.Popen([harness.STAMPEDE, "run", path, "--processes", "2", "-t", "2"] + args,
+                            cwd=workdir, **popen)
+    time.sleep(1.2)
+    children = [int(p) for p in subprocess.run(
+        ["ps", "--ppid", str(proc.pid), "-o", "pid="], capture_output=True,
+        text=True).stdout.split()]
+    check(len(children) == 2, "two worker processes", children)
+    return proc, children
+
+
+def test_a_worker_process_that_dies(workdir):
+    with harness.target(threads=1) as t:
+        proc, children = two_worker_processes(
+            t, workdir, "3s", ["--no-db", "--summary-json", workdir + "/s.json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         os.kill(children[0], signal.SIGKILL)
         out, err = proc.communicate(timeout=30)
         with open(workdir + "/s.json") as f:
@@ -164,6 +171,22 @@ scenarios:
         check("worker process" in err and proc.returncode in (0, 99), "said, and the run ended",
               (proc.returncode, err))
         check(s["requests"]["total"] > 0, "the other process's requests counted", s["requests"])
+
+
+def test_worker_processes_keep_only_their_pipes(workdir):
+    with harness.target(threads=1) as t:
+        db = os.path.join(workdir, "results.db")
+        proc, children = two_worker_processes(t, workdir, "2s", ["--db", db, "-q"],
+                                              stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL)
+        held = {c: [os.readlink("/proc/%d/fd/%s" % (c, fd))
+                    for fd in os.listdir("/proc/%d/fd" % c)] for c in children}
+        check(proc.wait(timeout=30) == 0, "the run ends well")
+        for targets in held.values():
+            check(not any(t.startswith(db) for t in targets),
+                  "a worker process does not hold the results database", targets)
+            check(sum(t.startswith("pipe:") for t in targets) == 2,
+                  "its two pipes to the parent, no one else's", targets)
 
 
 def hold_a_thousand_with_pings(t, workdir, target, extra=""):
@@ -315,6 +338,7 @@ phases:
 if __name__ == "__main__":
     main([test_held_connections_and_pings, test_drops_and_failed_connects,
           test_more_connections_than_one_process_may_open, test_a_worker_process_that_dies,
+          test_worker_processes_keep_only_their_pipes,
           test_held_websockets, test_held_websocket_answers_pings_and_sees_close,
           test_held_http2_connections, test_held_http2_connection_acknowledges_and_sees_goaway,
           test_bad_connections_phase])
