@@ -323,6 +323,32 @@ phases:
         listener.close()
 
 
+def test_handshakes_without_an_answer_fail_the_connect(workdir):
+    # A listening socket nobody accepts from: connects complete, nothing is ever said back.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)
+    try:
+        port = silent.getsockname()[1]
+        for scheme, extra, what in (("http", ", websocket: /feed", "WebSocket upgrade"),
+                                    ("h2c", "", "HTTP/2 preface")):
+            path = harness.write(workdir, "silent.yaml", f"""
+target: {scheme}://127.0.0.1:{port}
+threads: 1
+defaults: {{connect_timeout: 500ms}}
+phases:
+  - {{name: held, connections: 3, hold: 1s{extra}}}
+""")
+            s = harness.run(["run", path, "-q"], workdir).summary
+            c = s["connections"]
+            check(c["established"] == 0 and c["failed"] == 3 and
+                  s["errors"] == {"connect_timeout": 3}, "unanswered handshakes fail", (c, s))
+            check("no answer to the " + what in s["error_samples"]["connect_timeout"],
+                  "named", s["error_samples"])
+    finally:
+        silent.close()
+
+
 def test_bad_connections_phase(workdir):
     path = harness.write(workdir, "bad.yaml", """
 target: https://127.0.0.1:1
@@ -341,4 +367,4 @@ if __name__ == "__main__":
           test_worker_processes_keep_only_their_pipes,
           test_held_websockets, test_held_websocket_answers_pings_and_sees_close,
           test_held_http2_connections, test_held_http2_connection_acknowledges_and_sees_goaway,
-          test_bad_connections_phase])
+          test_handshakes_without_an_answer_fail_the_connect, test_bad_connections_phase])
