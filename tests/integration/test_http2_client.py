@@ -58,6 +58,8 @@ scenarios:
                 headers: {{Content-Type: text/plain}}
                 checks:
                   - body_contains: hello
+                  - header: content-type
+                    equals: text/plain
             - get: /status?code=503
             - get: /delay?ms=2000
 """)

@@ -41,10 +41,31 @@ bool connection_specific(std::string_view lowered) {
          lowered == "content-length";
 }
 
-nghttp2_nv field(std::string_view name, std::string_view value) {
+/// A field nghttp2 copies when the request is submitted.
+nghttp2_nv field(std::string_view name, std::string_view value,
+                 std::uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
   return {reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
           reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
-          value.size(), NGHTTP2_NV_FLAG_NONE};
+          value.size(), flags};
+}
+
+/// A field whose name outlives the session (a literal or one of the link's interned names):
+/// nghttp2 neither copies nor lower-cases it. A request's HEADERS may be sent after its
+/// exchange ended (the last flush after a failure), so values, which belong to the request,
+/// are still copied.
+nghttp2_nv lasting_name_field(std::string_view name, std::string_view value) {
+  return field(name, value, NGHTTP2_NV_FLAG_NO_COPY_NAME);
+}
+
+/// nghttp2 lets through only a three-digit :status (its HTTP messaging checks are on).
+int parse_status(const std::uint8_t* value, std::size_t len) {
+  if (len == 3) {
+    return (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0');
+  }
+  int status = 0;
+  std::from_chars(reinterpret_cast<const char*>(value), reinterpret_cast<const char*>(value) + len,
+                  status);
+  return status;
 }
 
 }  // namespace
@@ -60,19 +81,18 @@ struct h2_callbacks {
     if (call == nullptr) {
       return 0;
     }
-    const std::string_view n(reinterpret_cast<const char*>(name), name_len);
-    const std::string_view v(reinterpret_cast<const char*>(value), value_len);
-    if (n == ":status") {
+    // (A compare of constant length: no memcmp call for each field.)
+    if (name_len == 7 && std::memcmp(name, ":status", 7) == 0) {
       // The first field of a response: its bytes came with this read.
       if (call->first_byte_at == stream_call::clock::time_point{}) {
         call->first_byte_at = link(user_data).read_at_;
       }
-      int status = 0;
-      std::from_chars(v.data(), v.data() + v.size(), status);
       // An interim 1xx answer is followed by the final one, which overwrites it.
-      call->status = status;
+      call->status = parse_status(value, value_len);
     } else if (call->keep_headers) {
-      call->resp->headers.emplace_back(n, v);
+      call->resp->headers.emplace_back(
+          std::string_view(reinterpret_cast<const char*>(name), name_len),
+          std::string_view(reinterpret_cast<const char*>(value), value_len));
     }
     return 0;
   }
@@ -159,26 +179,6 @@ h2_link::~h2_link() {
 
 bool h2_link::usable() const noexcept {
   return state_ == state::open && !failed_ && nghttp2_session_check_request_allowed(session_) != 0;
-}
-
-stream_call* h2_link::find(std::int32_t stream_id) const {
-  if (stream_id == found_id_ && found_ != nullptr) {
-    return found_;
-  }
-  const auto it = in_flight_.find(stream_id);
-  if (it == in_flight_.end()) {
-    return nullptr;
-  }
-  found_id_ = stream_id;
-  found_ = it->second;
-  return found_;
-}
-
-void h2_link::forget(std::int32_t stream_id) noexcept {
-  in_flight_.erase(stream_id);
-  if (stream_id == found_id_) {
-    found_ = nullptr;
-  }
 }
 
 asio::awaitable<bool> h2_link::open(exchange_result& result) {
@@ -276,7 +276,7 @@ bool h2_link::submit(stream_call& call) {
   }
   call.stream_id = id;
   call.link = this;
-  in_flight_.emplace(id, &call);
+  in_flight_.insert(id, &call);
   arm(call.deadline);
   wake_writer();
   return true;
@@ -295,9 +295,9 @@ asio::awaitable<void> h2_link::watchdog([[maybe_unused]] std::shared_ptr<h2_link
   std::vector<stream_call*> expired;
   while (state_ == state::open && !in_flight_.empty()) {
     watchdog_at_ = clock::time_point::max();
-    for (const auto& [id, call] : in_flight_) {
+    in_flight_.for_each([&](std::int32_t, stream_call* call) {
       watchdog_at_ = std::min(watchdog_at_, call->deadline);
-    }
+    });
     watchdog_timer_.expires_at(watchdog_at_);
     co_await watchdog_timer_.async_wait(use_tuple);
     if (state_ != state::open) {
@@ -305,11 +305,11 @@ asio::awaitable<void> h2_link::watchdog([[maybe_unused]] std::shared_ptr<h2_link
     }
     const auto now = clock::now();
     expired.clear();
-    for (const auto& [id, call] : in_flight_) {
+    in_flight_.for_each([&](std::int32_t, stream_call* call) {
       if (call->deadline <= now) {
         expired.push_back(call);
       }
-    }
+    });
     for (auto* call : expired) {
       cancel(*call);
       fail_call(
@@ -337,30 +337,49 @@ void h2_link::build_fields(stream_call& call) const {
       !req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
   auto& nva = call.nva;
   nva.clear();
-  nva.push_back(field(":method", req.method));
-  nva.push_back(field(":scheme", settings_.scheme));
-  nva.push_back(field(":authority", settings_.authority));  // replaced below by a Host header
-  nva.push_back(field(":path", req.target));
+  nva.push_back(lasting_name_field(":method", req.method));
+  // The link's own settings live as long as its session: not copied either.
+  constexpr auto lasting = NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE;
+  nva.push_back(field(":scheme", settings_.scheme, lasting));
+  // Replaced below by a Host header.
+  nva.push_back(field(":authority", settings_.authority, lasting));
+  nva.push_back(lasting_name_field(":path", req.target));
   std::size_t offset = 0;
   for (const auto& h : req.headers) {
     const std::string_view name(lowered.data() + offset, h.name.size());
     offset += h.name.size();
     if (name == "host") {
-      nva[2] = field(":authority", h.value);
-    } else if (!connection_specific(name)) {
+      nva[2] = lasting_name_field(":authority", h.value);
+    } else if (connection_specific(name)) {
+      continue;
+    } else if (const auto kept = intern_name(name); !kept.empty()) {
+      nva.push_back(lasting_name_field(kept, h.value));
+    } else {
       nva.push_back(field(name, h.value));
     }
   }
   if (has_body) {
     const auto end = fmt::format_to(call.length_digits, "{}", req.body.size());
-    nva.push_back(field(
+    nva.push_back(lasting_name_field(
         "content-length",
         std::string_view(call.length_digits, static_cast<std::size_t>(end - call.length_digits))));
   }
 }
 
+std::string_view h2_link::intern_name(std::string_view lowered) const {
+  for (const auto& name : names_) {
+    if (name == lowered) {
+      return name;
+    }
+  }
+  if (names_.size() >= max_interned_names) {
+    return {};
+  }
+  return names_.emplace_back(lowered);
+}
+
 void h2_link::cancel(stream_call& call) noexcept {
-  if (call.stream_id <= 0 || !in_flight_.contains(call.stream_id)) {
+  if (call.stream_id <= 0 || find(call.stream_id) == nullptr) {
     return;
   }
   forget(call.stream_id);
@@ -419,10 +438,7 @@ void h2_link::wake_finished() {
 }
 
 void h2_link::fail_all(error_class error, const std::string& message) {
-  auto calls = std::move(in_flight_);
-  in_flight_.clear();
-  found_ = nullptr;
-  for (auto& [id, call] : calls) {
+  for (auto* call : in_flight_.take_all()) {
     fail_call(*call, error, message);
   }
 }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <utility>
@@ -21,10 +22,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "net/connector.hpp"
 #include "protocol/common/session.hpp"
+#include "protocol/http2/stream_table.hpp"
 
 namespace stampede::protocol::http2 {
 
@@ -197,6 +198,9 @@ class h2_link : public std::enable_shared_from_this<h2_link> {
   bool start_session();
   /// Fills call.nva with the request's header fields (pseudo-headers first).
   void build_fields(stream_call& call) const;
+  /// `lowered` kept as long as the link, or empty once max_interned_names are kept (header
+  /// names made from data could be endless).
+  std::string_view intern_name(std::string_view lowered) const;
   /// A cancel takes the reactor's lock: only done when the writer is asleep, not once for
   /// each of the streams a read starts.
   void wake_writer() {
@@ -207,8 +211,8 @@ class h2_link : public std::enable_shared_from_this<h2_link> {
   }
   /// Ends every stream in flight as failed, e.g. when the connection broke.
   void fail_all(metrics::error_class error, const std::string& message);
-  stream_call* find(std::int32_t stream_id) const;
-  void forget(std::int32_t stream_id) noexcept;
+  stream_call* find(std::int32_t stream_id) const noexcept { return in_flight_.find(stream_id); }
+  void forget(std::int32_t stream_id) noexcept { in_flight_.erase(stream_id); }
   /// The stream closed: completes the call from what arrived and how it ended.
   void finish(stream_call& call, std::uint32_t error_code);
   void fail_call(stream_call& call, metrics::error_class error, std::string message);
@@ -238,14 +242,14 @@ class h2_link : public std::enable_shared_from_this<h2_link> {
   std::uint64_t goaways_ = 0;
   /// Streams in flight by id. nghttp2 is never given pointers to calls: a call may be reused
   /// or gone by the time a late callback for its old stream arrives.
-  boost::unordered_flat_map<std::int32_t, stream_call*> in_flight_;
-  /// The last stream found: nghttp2 calls back several times in a row for one stream.
-  mutable std::int32_t found_id_ = 0;
-  mutable stream_call* found_ = nullptr;
+  stream_table<stream_call> in_flight_;
   /// When the bytes being parsed arrived: one clock read per read, not per stream.
   clock::time_point read_at_{};
   std::vector<stream_call*> finished_;  ///< ended inside nghttp2 callbacks, not yet woken
   std::vector<stream_call*> waking_;
+  static constexpr std::size_t max_interned_names = 64;
+  /// Lower-cased header names given to nghttp2 without a copy (a deque: they never move).
+  mutable std::deque<std::string> names_;
   std::string out_;  ///< bytes nghttp2 queued, written in one go
   std::vector<char> in_;
 };
