@@ -19,6 +19,7 @@
 #include "net/dial_failure.hpp"
 #include "net/error_classify.hpp"
 #include "protocol/http2/nghttp2_output.hpp"
+#include "protocol/http2/session_memory.hpp"
 
 namespace stampede::protocol::http2 {
 namespace {
@@ -240,7 +241,7 @@ bool h2_link::start_session() {
   nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &h2_callbacks::on_frame_recv);
   nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, &h2_callbacks::on_frame_send);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &h2_callbacks::on_stream_close);
-  const int rv = nghttp2_session_client_new(&session_, callbacks, this);
+  const int rv = nghttp2_session_client_new3(&session_, callbacks, this, nullptr, session_memory());
   nghttp2_session_callbacks_del(callbacks);
   if (rv != 0) {
     session_ = nullptr;
