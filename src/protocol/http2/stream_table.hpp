@@ -22,7 +22,7 @@ class stream_table {
   static constexpr std::size_t initial_slots = 16;
   static constexpr std::size_t max_slots = 1024;
 
-  stream_table() : slots_(initial_slots) {}
+  stream_table() : slots_(initial_slots), mask_(initial_slots - 1) {}
 
   /// `id` must not be in the table already.
   void insert(std::int32_t id, T* value) {
@@ -101,10 +101,10 @@ class stream_table {
   };
 
   slot& slot_of(std::int32_t id) noexcept {
-    return slots_[(static_cast<std::uint32_t>(id) >> 1) & (slots_.size() - 1)];
+    return slots_.data()[(static_cast<std::uint32_t>(id) >> 1) & mask_];
   }
   const slot& slot_of(std::int32_t id) const noexcept {
-    return slots_[(static_cast<std::uint32_t>(id) >> 1) & (slots_.size() - 1)];
+    return slots_.data()[(static_cast<std::uint32_t>(id) >> 1) & mask_];
   }
 
   /// Twice the slots; every stream moves to its new slot, which no other can share: two ids
@@ -112,6 +112,7 @@ class stream_table {
   void grow() {
     std::vector<slot> old(slots_.size() * 2);
     old.swap(slots_);
+    mask_ = static_cast<std::uint32_t>(slots_.size() - 1);
     for (const auto& s : old) {
       if (s.value != nullptr) {
         slot_of(s.id) = s;
@@ -120,6 +121,7 @@ class stream_table {
   }
 
   std::vector<slot> slots_;
+  std::uint32_t mask_;  ///< slots - 1
   boost::unordered_flat_map<std::int32_t, T*> overflow_;
   std::size_t size_ = 0;
 };
