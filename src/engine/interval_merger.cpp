@@ -54,7 +54,10 @@ std::vector<completed_interval> interval_merger::flush(bool everything) {
     }
     totals_.merge(it->second.merged, metrics::metric_set::gauges::keep_peak);
     if (const auto connects = it->second.merged.held_established; connects > 0) {
-      ++totals_.held_connect_seconds;
+      if (++totals_.held_connect_seconds == 1) {
+        totals_.held_first_second_connects = connects;
+      }
+      totals_.held_last_second_connects = connects;
       totals_.held_peak_connects = std::max(totals_.held_peak_connects, connects);
     }
     // Messages published well before the newest one get no more deliveries worth waiting for:

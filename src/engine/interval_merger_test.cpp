@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/interval_merger.hpp"
 
+#include "metrics/summary.hpp"
+
 #include <random>
 
 #include <gtest/gtest.h>
@@ -131,6 +133,39 @@ TEST(IntervalMerger, RetiredWorkerNoLongerHoldsIntervalsBackAndItsLateReportsAre
   EXPECT_TRUE(merger.all_finished());
   EXPECT_EQ(merger.totals().requests, everything.requests);
   EXPECT_EQ(merger.totals().latency, everything.latency);
+}
+
+TEST(IntervalMerger, ConnectRateLeavesOutThePartlySpentFirstAndLastSeconds) {
+  const auto l = layout();
+  interval_merger merger(l, 2);
+  // Two workers connecting at 1,000/s each from 0.7 s to 4.2 s: seconds 0 and 4 are partial.
+  const std::uint64_t per_second[][2] = {{300, 300},   {1000, 1000}, {1000, 1000},
+                                         {1000, 1000}, {200, 200},   {0, 0}};
+  for (std::int64_t i = 0; i < 6; ++i) {
+    for (std::uint32_t w = 0; w < 2; ++w) {
+      metrics::metric_set m(l);
+      m.held_established = per_second[i][w];
+      merger.add(report(w, i, i == 5, std::move(m)));
+    }
+  }
+  const auto& t = merger.totals();
+  EXPECT_EQ(t.held_established, 7000u);
+  EXPECT_EQ(t.held_connect_seconds, 5u);
+  EXPECT_EQ(t.held_peak_connects, 2000u);
+  const auto s = metrics::summary::build(t, l, 6.0);
+  EXPECT_DOUBLE_EQ(s.connect_rate, 2000.0);  // not 7,000 / 5 = 1,400
+  EXPECT_DOUBLE_EQ(s.connect_rate_peak, 2000.0);
+}
+
+TEST(IntervalMerger, ConnectRateOverOneOrTwoSecondsCountsThemAll) {
+  const auto l = layout();
+  interval_merger merger(l, 1);
+  for (std::int64_t i = 0; i < 3; ++i) {
+    metrics::metric_set m(l);
+    m.held_established = i == 2 ? 0 : 500;
+    merger.add(report(0, i, i == 2, std::move(m)));
+  }
+  EXPECT_DOUBLE_EQ(metrics::summary::build(merger.totals(), l, 3.0).connect_rate, 500.0);
 }
 
 TEST(IntervalMerger, SettlesAMessagesReachOnceItsDeliveriesFromEveryWorkerAreIn) {

@@ -71,9 +71,12 @@ struct metric_set {
   std::uint64_t held_dropped = 0;      ///< established, then ended before the hold did
   std::uint64_t held_at_end = 0;       ///< still open when the hold ended
   /// Run totals only (counted as intervals complete): seconds in which connects were
-  /// established, and the most established in one second; for the achieved connect rate.
+  /// established, the most established in one second, and those established in the first and
+  /// the last of those seconds (partly spent connecting); for the achieved connect rate.
   std::uint64_t held_connect_seconds = 0;
   std::uint64_t held_peak_connects = 0;
+  std::uint64_t held_first_second_connects = 0;
+  std::uint64_t held_last_second_connects = 0;
   std::array<std::uint64_t, status_code_slots> status_codes{};
   std::array<std::uint64_t, error_class_count> errors{};
   std::array<std::string, error_class_count> error_samples;  ///< first message of each class

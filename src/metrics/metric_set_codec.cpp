@@ -66,6 +66,8 @@ constexpr named_counter counters[] = {
     {"held_at_end", &metric_set::held_at_end},
     {"held_connect_seconds", &metric_set::held_connect_seconds},
     {"held_peak_connects", &metric_set::held_peak_connects},
+    {"held_first_second_connects", &metric_set::held_first_second_connects},
+    {"held_last_second_connects", &metric_set::held_last_second_connects},
     {"active_users", &metric_set::active_users},
     {"active_connections", &metric_set::active_connections},
 };

@@ -106,7 +106,14 @@ summary summary::build(const metric_set& totals, const metric_layout& layout, do
   s.held_at_end = totals.held_at_end;
   s.held_failed = totals.held_failed;
   s.held_dropped = totals.held_dropped;
-  if (totals.held_connect_seconds > 0) {
+  if (totals.held_connect_seconds >= 3) {
+    // Connects start and end part way through a second: the first and the last second with
+    // connects would pull the average down by up to two seconds' worth.
+    s.connect_rate =
+        static_cast<double>(totals.held_established - totals.held_first_second_connects -
+                            totals.held_last_second_connects) /
+        static_cast<double>(totals.held_connect_seconds - 2);
+  } else if (totals.held_connect_seconds > 0) {
     s.connect_rate = static_cast<double>(totals.held_established) /
                      static_cast<double>(totals.held_connect_seconds);
   }
