@@ -523,17 +523,14 @@ struct target_server::shard {
   asio::awaitable<void> accept_loop() {
     asio::steady_timer pause(ctx);
     auto& stats = *server.stats_;
+    tcp::endpoint peer;  // filled by accept itself: no getpeername per connection
     while (true) {
-      auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+      auto [ec, socket] = co_await acceptor.async_accept(peer, use_tuple);
       if (!ec) {
         if (server.accept_failure_reported_.load(std::memory_order_relaxed)) {
           server.accept_failure_reported_.store(false, std::memory_order_relaxed);
         }
-        error_code peer_ec;
-        const auto peer = socket.remote_endpoint(peer_ec);
-        if (!peer_ec) {
-          stats.note_remote(peer.address());
-        }
+        stats.note_remote(peer.address());
         stats.connections_accepted.fetch_add(1, std::memory_order_relaxed);
         stats.connections_open.fetch_add(1, std::memory_order_relaxed);
         asio::co_spawn(ctx,

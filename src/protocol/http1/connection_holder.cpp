@@ -183,8 +183,10 @@ void connection_holder::open() {
     fail(e, "connect to");
     return;
   }
+  // Edge-triggered, both ways, from the start: the connect's completion is the one writable
+  // edge, and no epoll_ctl is needed to start reading (every read drains the socket).
   epoll_event ev{};
-  ev.events = EPOLLOUT | EPOLLRDHUP;
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   ev.data.u32 = i;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
     const int e = errno;
@@ -227,7 +229,7 @@ void connection_holder::on_events() {
       }
       const auto st = slots_[i].st;
       if (st == state::connecting) {
-        on_writable(i);
+        on_connected(i, events[k].events);
       } else if (st == state::handshaking || st == state::idle || st == state::pinging) {
         on_readable(i, (events[k].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
       }
@@ -249,12 +251,18 @@ void connection_holder::on_events() {
   wait_for_events();
 }
 
-void connection_holder::on_writable(std::uint32_t i) {
+void connection_holder::on_connected(std::uint32_t i, std::uint32_t events) {
   auto& s = slots_[i];
   int error = 0;
-  socklen_t len = sizeof error;
-  if (::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) {
-    error = errno;
+  if ((events & (EPOLLERR | EPOLLHUP)) != 0) {
+    // Only a failed connect says why in SO_ERROR; a clean one costs no system call more.
+    socklen_t len = sizeof error;
+    if (::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) {
+      error = errno;
+    }
+    if (error == 0) {
+      error = ECONNRESET;  // connected, then hung up at once
+    }
   }
   if (error != 0) {
     const auto message =
@@ -265,16 +273,16 @@ void connection_holder::on_writable(std::uint32_t i) {
     listener_.on_connect_failed(net::classify(errno_code(error)), message);
     return;
   }
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP;
-  ev.data.u32 = i;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, s.fd, &ev);
   if (framed()) {
     start_handshake(i);  // still connecting until the 101 or the server's SETTINGS
-    return;
+  } else {
+    --connecting_;
+    established(i);
   }
-  --connecting_;
-  established(i);
+  // Bytes (or the server's close) that came with the connect: their edge was this one.
+  if ((events & (EPOLLIN | EPOLLRDHUP)) != 0) {
+    on_readable(i, (events & EPOLLRDHUP) != 0);
+  }
 }
 
 void connection_holder::established(std::uint32_t i) {

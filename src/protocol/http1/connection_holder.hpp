@@ -120,7 +120,8 @@ class connection_holder {
 
   void wait_for_events();
   void on_events();
-  void on_writable(std::uint32_t i);
+  /// The connect ended (its writable edge, or an error): `events` as epoll reported them.
+  void on_connected(std::uint32_t i, std::uint32_t events);
   void established(std::uint32_t i);
   void on_readable(std::uint32_t i, bool hangup);
   /// A held connection's bytes: an HTTP ping's answer, WebSocket or HTTP/2 frames.
