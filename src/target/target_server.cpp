@@ -173,16 +173,8 @@ class connection {
   /// knowledge, anything else is HTTP/1.1 (which then parses what was read from `buffer`).
   asio::awaitable<protocol> sniff_protocol(boost::beast::flat_buffer& buffer) {
     while (true) {
-      // Wait for bytes before taking a buffer for them: a connection that is only held open
-      // (the C1M load) then costs no buffer. (Not over TLS: the handshake may already have
-      // read the first request into the TLS layer, and the socket would never turn readable.)
-      if constexpr (std::is_same_v<Stream, detail::tcp_stream>) {
-        auto [ready_ec] =
-            co_await detail::tcp_of(socket_).async_wait(tcp::socket::wait_read, use_tuple);
-        if (ready_ec) {
-          co_return protocol::gone;
-        }
-      }
+      // A plain connection comes here once readable (see shard::park): no buffer is taken for
+      // one that is only held open.
       auto [ec, n] = co_await socket_.async_read_some(buffer.prepare(4096), use_tuple);
       if (ec) {
         co_return protocol::gone;
@@ -520,6 +512,22 @@ struct target_server::shard {
   tcp::acceptor acceptor{ctx};
   std::optional<asio::signal_set> signals;
 
+  /// A plain connection waits for its first bytes with no coroutine yet: one held open and
+  /// quiet (the C1M load) then costs its socket and one pending wait, a few hundred bytes, not
+  /// a chain of coroutine frames. (Not over TLS: the handshake comes first.)
+  void park(tcp::socket socket) {
+    auto parked = std::make_unique<tcp::socket>(std::move(socket));
+    auto& waiting = *parked;
+    waiting.async_wait(tcp::socket::wait_read, [this, parked = std::move(parked)](error_code ec) {
+      if (ec == asio::error::operation_aborted) {
+        server.stats_->connections_open.fetch_sub(1, std::memory_order_relaxed);
+        return;  // the target is stopping
+      }
+      asio::co_spawn(ctx, serve_connection(std::move(*parked), server.stats_, server.hub_, nullptr),
+                     asio::detached);
+    });
+  }
+
   asio::awaitable<void> accept_loop() {
     asio::steady_timer pause(ctx);
     auto& stats = *server.stats_;
@@ -533,9 +541,13 @@ struct target_server::shard {
         stats.note_remote(peer.address());
         stats.connections_accepted.fetch_add(1, std::memory_order_relaxed);
         stats.connections_open.fetch_add(1, std::memory_order_relaxed);
-        asio::co_spawn(ctx,
-                       serve_connection(std::move(socket), server.stats_, server.hub_, server.tls_),
-                       asio::detached);
+        if (server.tls_) {
+          asio::co_spawn(
+              ctx, serve_connection(std::move(socket), server.stats_, server.hub_, server.tls_),
+              asio::detached);
+        } else {
+          park(std::move(socket));
+        }
         continue;
       }
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) {

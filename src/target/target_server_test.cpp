@@ -247,6 +247,33 @@ TEST_F(TargetServer, ResetZeroesCountersButNotOpenConnections) {
   EXPECT_EQ(target_.stats()["requests"], 0);
 }
 
+TEST_F(TargetServer, QuietConnectionsAreHeldCountedAndServedWhenTheySpeak) {
+  // Accepted connections that send nothing wait without a coroutine (parked): they must still
+  // count as open, leave the count when closed, and be served once they send a request.
+  const auto open_now = [&] {
+    return target_.stats()["connections_open"].get<int>() - 1;  // less the stats connection
+  };
+  const auto wait_for_open = [&](int expected) {
+    for (int i = 0; i < 200 && open_now() != expected; ++i) {
+      std::this_thread::sleep_for(10ms);
+    }
+    return open_now();
+  };
+  std::vector<std::unique_ptr<client>> quiet;
+  for (int i = 0; i < 50; ++i) {
+    quiet.push_back(std::make_unique<client>(target_.port()));
+  }
+  EXPECT_EQ(wait_for_open(50), 50);
+  quiet.erase(quiet.begin(), quiet.begin() + 20);  // closed without a byte sent
+  EXPECT_EQ(wait_for_open(30), 30);
+  std::this_thread::sleep_for(50ms);
+  for (auto& c : quiet) {
+    EXPECT_EQ(c->send("GET", "/json").status, 200);
+  }
+  EXPECT_EQ(target_.stats()["requests_by_path"]["/json"], 30);
+  EXPECT_EQ(open_now(), 30);
+}
+
 TEST_F(TargetServer, DistinctSourceAddressesAreCounted) {
   for (const char* source : {"127.0.0.2", "127.0.0.3", "127.0.0.3"}) {
     asio::io_context ctx;
