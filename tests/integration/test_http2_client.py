@@ -79,6 +79,47 @@ scenarios:
         check(stats["requests_by_path"]["/echo"] == s["status_codes"]["200"], "echo counted", stats)
 
 
+def test_templated_requests_over_h2c(workdir):
+    # Requests rendered per user (a path and a header from data rows) take the per-stream
+    # header fields; literal ones share their link's. Both on the same connections.
+    with harness.target(threads=1) as t:
+        harness.write(workdir, "rows.csv", "user,code\nalice,201\nbob,404\ncarol,202\n")
+        path = harness.write(workdir, "h2t.yaml", f"""
+target: h2c://127.0.0.1:{t.port}
+threads: 1
+data: {{file: rows.csv}}
+defaults: {{streams: 3}}
+phases:
+  - {{name: main, duration: 1s, users: 3}}
+scenarios:
+  - name: s
+    flow:
+      - get: "/status?code={{{{code}}}}"
+      - post:
+          url: /echo
+          headers: {{Content-Type: "text/{{{{user}}}}"}}
+          body: "from {{{{user}}}}"
+          checks:
+            - body_contains: "from "
+            - header: content-type
+      - get: /json
+""")
+        r = harness.run(["run", path, "-q"], workdir, timeout=60)
+        s = r.summary
+        check(s is not None and r.returncode == 0, "the run", r)
+        codes = s["status_codes"]
+        check(all(codes.get(c, 0) > 0 for c in ("201", "404", "202")),
+              "every user's row reached its path", codes)
+        check(codes["201"] + codes["404"] + codes["202"] + codes["200"] == s["requests"]["total"],
+              "nothing else", codes)
+        check(s["checks_total"]["failed"] == 0, "echo answered each user's body", s)
+        stats = t.stats()
+        check(stats["requests"] == s["requests"]["total"], "counts exact", (stats, s["requests"]))
+        by_path = stats["requests_by_path"]
+        check(by_path["/echo"] > 0 and abs(by_path["/echo"] - by_path["/json"]) <= 3,
+              "the literal and the rendered requests alike", by_path)
+
+
 def test_bad_campaign_fields(workdir):
     path = harness.write(workdir, "bad.yaml", """
 target: http://127.0.0.1:1
@@ -196,5 +237,6 @@ def test_garbage_and_floods_never_crash(workdir):
 
 if __name__ == "__main__":
     main([test_quick_mode_counts_exactly, test_campaign_over_h2c, test_bad_campaign_fields,
-          test_reset_streams_are_counted, test_goaway_makes_a_new_connection,
+          test_templated_requests_over_h2c, test_reset_streams_are_counted,
+          test_goaway_makes_a_new_connection,
           test_refused_streams_are_sent_again, test_garbage_and_floods_never_crash])

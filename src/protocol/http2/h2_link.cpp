@@ -42,20 +42,14 @@ bool connection_specific(std::string_view lowered) {
          lowered == "content-length";
 }
 
-/// A field nghttp2 copies when the request is submitted.
+/// A header field. nghttp2 copies a field's name and value when the request is submitted,
+/// unless `flags` says they outlive the session: its HEADERS frame may go out after the
+/// exchange ended (the last flush after a failure), when a request's own storage is gone.
 nghttp2_nv field(std::string_view name, std::string_view value,
                  std::uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
   return {reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
           reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
           value.size(), flags};
-}
-
-/// A field whose name outlives the session (a literal or one of the link's interned names):
-/// nghttp2 neither copies nor lower-cases it. A request's HEADERS may be sent after its
-/// exchange ended (the last flush after a failure), so values, which belong to the request,
-/// are still copied.
-nghttp2_nv lasting_name_field(std::string_view name, std::string_view value) {
-  return field(name, value, NGHTTP2_NV_FLAG_NO_COPY_NAME);
 }
 
 /// nghttp2 lets through only a three-digit :status (its HTTP messaging checks are on).
@@ -262,10 +256,12 @@ bool h2_link::start_session() {
 
 bool h2_link::submit(stream_call& call) {
   const auto& req = *call.req;
-  if (req.cache_key == nullptr || req.cache_key != call.nva_key || call.nva_link != this) {
-    build_fields(call);
+  const header_fields* fields = literal_fields(req);
+  if (fields == nullptr) {
+    build_fields(req, call.fields, false);
+    fields = &call.fields;
   }
-  auto& nva = call.nva;
+  const auto& nva = fields->nva;
   nghttp2_data_provider body{};
   body.read_callback = &h2_callbacks::read_body;
   const auto id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
@@ -322,12 +318,26 @@ asio::awaitable<void> h2_link::watchdog([[maybe_unused]] std::shared_ptr<h2_link
   watchdog_running_ = false;
 }
 
-void h2_link::build_fields(stream_call& call) const {
-  const auto& req = *call.req;
-  call.nva_key = req.cache_key;
-  call.nva_link = this;
+const header_fields* h2_link::literal_fields(const request& req) {
+  if (req.cache_key == nullptr) {
+    return nullptr;
+  }
+  for (const auto& [key, fields] : literal_fields_) {
+    if (key == req.cache_key) {
+      return fields.get();
+    }
+  }
+  if (literal_fields_.size() >= max_literal_requests) {
+    return nullptr;
+  }
+  auto fields = std::make_unique<header_fields>();
+  build_fields(req, *fields, true);
+  return literal_fields_.emplace_back(req.cache_key, std::move(fields)).second.get();
+}
+
+void h2_link::build_fields(const request& req, header_fields& out, bool lasting) const {
   // Lower-cased names first, all in one string, so the views below stay valid.
-  auto& lowered = call.lowered;
+  auto& lowered = out.lowered;
   lowered.clear();
   for (const auto& h : req.headers) {
     for (const char c : h.name) {
@@ -336,34 +346,38 @@ void h2_link::build_fields(stream_call& call) const {
   }
   const bool has_body =
       !req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-  auto& nva = call.nva;
+  // Names are literals or kept by the link; values too when the request's are lasting, and
+  // the link's own settings live as long as its session.
+  constexpr std::uint8_t name_kept = NGHTTP2_NV_FLAG_NO_COPY_NAME;
+  constexpr std::uint8_t both_kept = NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE;
+  const std::uint8_t request_kept = lasting ? both_kept : name_kept;
+  auto& nva = out.nva;
   nva.clear();
-  nva.push_back(lasting_name_field(":method", req.method));
-  // The link's own settings live as long as its session: not copied either.
-  constexpr auto lasting = NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE;
-  nva.push_back(field(":scheme", settings_.scheme, lasting));
-  // Replaced below by a Host header.
-  nva.push_back(field(":authority", settings_.authority, lasting));
-  nva.push_back(lasting_name_field(":path", req.target));
+  nva.push_back(field(":method", req.method, request_kept));
+  nva.push_back(field(":scheme", settings_.scheme, both_kept));
+  nva.push_back(field(":authority", settings_.authority, both_kept));  // or the Host header's
+  nva.push_back(field(":path", req.target, request_kept));
   std::size_t offset = 0;
   for (const auto& h : req.headers) {
     const std::string_view name(lowered.data() + offset, h.name.size());
     offset += h.name.size();
     if (name == "host") {
-      nva[2] = lasting_name_field(":authority", h.value);
+      nva[2] = field(":authority", h.value, request_kept);
     } else if (connection_specific(name)) {
       continue;
     } else if (const auto kept = intern_name(name); !kept.empty()) {
-      nva.push_back(lasting_name_field(kept, h.value));
+      nva.push_back(field(kept, h.value, request_kept));
     } else {
       nva.push_back(field(name, h.value));
     }
   }
   if (has_body) {
-    const auto end = fmt::format_to(call.length_digits, "{}", req.body.size());
-    nva.push_back(lasting_name_field(
+    // The digits live in `out`, which lasts as long as what points to it.
+    const auto end = fmt::format_to(out.length_digits, "{}", req.body.size());
+    nva.push_back(field(
         "content-length",
-        std::string_view(call.length_digits, static_cast<std::size_t>(end - call.length_digits))));
+        std::string_view(out.length_digits, static_cast<std::size_t>(end - out.length_digits)),
+        lasting ? both_kept : name_kept));
   }
 }
 

@@ -87,6 +87,13 @@ class wake_signal {
 struct stream_call;
 class h2_link;
 
+/// A request's header fields as nghttp2 takes them, with the storage they point into.
+struct header_fields {
+  std::vector<nghttp2_nv> nva;
+  std::string lowered;       ///< header names in lower case, which HTTP/2 requires
+  char length_digits[24]{};  ///< the content-length value `nva` points to
+};
+
 /// Sends again a request a GOAWAY refused before the server processed it.
 class stream_resender {
  public:
@@ -148,12 +155,8 @@ struct stream_call {
   h2_link* link = nullptr;
   /// When set, a stream refused unprocessed is handed to it instead of waking the waiter.
   stream_resender* resender = nullptr;
-  std::vector<nghttp2_nv> nva;  ///< reused storage for the request's header fields
-  std::string lowered;          ///< header names in lower case, which HTTP/2 requires
-  char length_digits[24]{};     ///< the content-length value `nva` points to
-  /// request::cache_key of the request `nva` was built for: the same key, the same fields.
-  const void* nva_key = nullptr;
-  const void* nva_link = nullptr;  ///< the link whose settings `nva` points into
+  /// The fields of a request rendered for this call (one without a request::cache_key).
+  header_fields fields;
 };
 
 /// Thread-safety: none; lives on one worker's io_context. Create with std::make_shared: the
@@ -196,8 +199,13 @@ class h2_link : public std::enable_shared_from_this<h2_link> {
   boost::asio::awaitable<void> write_loop(std::shared_ptr<h2_link> self);
   boost::asio::awaitable<bool> flush_once();
   bool start_session();
-  /// Fills call.nva with the request's header fields (pseudo-headers first).
-  void build_fields(stream_call& call) const;
+  /// Fills `out` with the request's header fields (pseudo-headers first). `lasting`: the
+  /// request's views stay valid for the run (request::cache_key), so nghttp2 need not copy
+  /// their bytes.
+  void build_fields(const request& req, header_fields& out, bool lasting) const;
+  /// The fields of a request with a cache_key, built on first use and shared by every stream
+  /// that sends it on this link; null once max_literal_requests are kept.
+  const header_fields* literal_fields(const request& req);
   /// `lowered` kept as long as the link, or empty once max_interned_names are kept (header
   /// names made from data could be endless).
   std::string_view intern_name(std::string_view lowered) const;
@@ -248,6 +256,9 @@ class h2_link : public std::enable_shared_from_this<h2_link> {
   std::vector<stream_call*> finished_;  ///< ended inside nghttp2 callbacks, not yet woken
   std::vector<stream_call*> waking_;
   static constexpr std::size_t max_interned_names = 64;
+  static constexpr std::size_t max_literal_requests = 64;
+  /// By request::cache_key; a handful per campaign, searched in order.
+  std::vector<std::pair<const void*, std::unique_ptr<header_fields>>> literal_fields_;
   /// Lower-cased header names given to nghttp2 without a copy (a deque: they never move).
   mutable std::deque<std::string> names_;
   std::string out_;  ///< bytes nghttp2 queued, written in one go
