@@ -53,7 +53,8 @@ struct free_list {
 };
 
 /// Trivially constructed and destroyed, so that reaching it costs no guard on every call:
-/// what it keeps is given back by pool_cleanup, made with the first block malloc gives.
+/// what it keeps is given back by pool_cleanup, armed when the thread first keeps a block or
+/// takes one from malloc (a thread may only ever free blocks other threads allocated).
 struct pool {
   std::array<free_list, class_count> lists;
   bool cleanup_armed;
@@ -83,11 +84,14 @@ block_header* header_of(void* payload) noexcept {
   return reinterpret_cast<block_header*>(static_cast<char*>(payload) - sizeof(block_header));
 }
 
+[[gnu::noinline]] void arm_cleanup() {
+  this_thread_pool.cleanup_armed = true;
+  this_thread_cleanup.armed = true;  // the first use registers its destructor for thread exit
+}
+
 [[gnu::noinline]] void* fresh_block(std::size_t bytes) {
-  auto& p = this_thread_pool;
-  if (!p.cleanup_armed) {
-    p.cleanup_armed = true;
-    this_thread_cleanup.armed = true;  // registers the cleanup at thread exit
+  if (!this_thread_pool.cleanup_armed) {
+    arm_cleanup();
   }
   return std::malloc(bytes);
 }
@@ -131,6 +135,9 @@ void release(void* payload) noexcept {
   if (list.count >= kept_limit(header->size_class)) {
     std::free(header);
     return;
+  }
+  if (!p.cleanup_armed) [[unlikely]] {
+    arm_cleanup();
   }
   auto* block = reinterpret_cast<free_block*>(header);
   block->next = list.head;
