@@ -61,13 +61,6 @@ void metric_set::merge(const metric_set& other, gauges how) {
   held_at_end += other.held_at_end;
   held_connect_seconds += other.held_connect_seconds;
   held_peak_connects = std::max(held_peak_connects, other.held_peak_connects);
-  // Run totals, set by one merger: the other side has them only when this one does not.
-  if (held_first_second_connects == 0) {
-    held_first_second_connects = other.held_first_second_connects;
-  }
-  if (other.held_last_second_connects != 0) {
-    held_last_second_connects = other.held_last_second_connects;
-  }
   for (std::size_t i = 0; i < status_codes.size(); ++i) {
     status_codes[i] += other.status_codes[i];
   }

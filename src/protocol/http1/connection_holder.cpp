@@ -41,8 +41,19 @@ constexpr std::uint8_t h2_settings = 0x4;
 constexpr std::uint8_t h2_ping = 0x6;
 constexpr std::uint8_t h2_goaway = 0x7;
 constexpr std::uint8_t h2_ack = 0x1;
-/// A held connection keeps at most this much of a frame while waiting for the rest.
+/// A held WebSocket keeps at most this much of a frame while waiting for the rest. (An HTTP/2
+/// frame's 24-bit length keeps it under this by itself.)
 constexpr std::size_t max_partial_frame = 16 * 1024 * 1024;
+
+/// The unsigned number `bytes` hold, most significant byte first (network order), as in
+/// WebSocket and HTTP/2 frame heads.
+std::uint64_t big_endian(std::string_view bytes) {
+  std::uint64_t n = 0;
+  for (const char c : bytes) {
+    n = (n << 8) | static_cast<std::uint8_t>(c);
+  }
+  return n;
+}
 
 /// A frame's head, once the whole frame is in `data`.
 struct frame_head {
@@ -67,17 +78,13 @@ frame_head read_frame_head(std::string_view data) {
     if (data.size() < 4) {
       return f;
     }
-    length = (std::uint64_t{static_cast<std::uint8_t>(data[2])} << 8) |
-             static_cast<std::uint8_t>(data[3]);
+    length = big_endian(data.substr(2, 2));
     f.header = 4;
   } else if (length == 127) {
     if (data.size() < 10) {
       return f;
     }
-    length = 0;
-    for (int k = 2; k < 10; ++k) {
-      length = (length << 8) | static_cast<std::uint8_t>(data[static_cast<std::size_t>(k)]);
-    }
+    length = big_endian(data.substr(2, 8));
     f.header = 10;
   }
   if ((b1 & 0x80) != 0) {
@@ -299,9 +306,8 @@ void connection_holder::established(std::uint32_t i) {
 }
 
 void connection_holder::start_handshake(std::uint32_t i) {
-  const std::string_view hello = websocket() ? std::string_view(settings_.upgrade_request)
-                                             : std::string_view(h2_preface_and_settings.data(),
-                                                                h2_preface_and_settings.size());
+  const std::string_view hello =
+      websocket() ? std::string_view(settings_.upgrade_request) : h2_preface_and_settings;
   if (!send_bytes(i, hello, websocket() ? "the WebSocket upgrade" : "the HTTP/2 preface")) {
     return;
   }
@@ -528,14 +534,9 @@ void connection_holder::on_h2_frames(std::uint32_t i, std::string_view data) {
       partial_frames_.emplace(i, std::string(data));
       return;
     }
-    const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(data[k]); };
-    const std::size_t length = (std::size_t{byte(0)} << 16) | (std::size_t{byte(1)} << 8) | byte(2);
-    const auto type = byte(3);
-    const auto flags = byte(4);
-    if (length > max_partial_frame) {
-      lose(i, error_class::protocol, "held HTTP/2 connection: a frame larger than 16 MiB");
-      return;
-    }
+    const auto length = big_endian(data.substr(0, 3));
+    const auto type = static_cast<std::uint8_t>(data[3]);
+    const auto flags = static_cast<std::uint8_t>(data[4]);
     if (data.size() < h2_frame_header + length) {
       partial_frames_.emplace(i, std::string(data));
       return;
@@ -563,12 +564,7 @@ void connection_holder::on_h2_frames(std::uint32_t i, std::string_view data) {
         finish_frame_ping(i, h2_frame_header + length);
       }
     } else if (type == h2_goaway) {
-      const auto code = length >= 8
-                            ? (std::uint32_t{static_cast<std::uint8_t>(payload[4])} << 24) |
-                                  (std::uint32_t{static_cast<std::uint8_t>(payload[5])} << 16) |
-                                  (std::uint32_t{static_cast<std::uint8_t>(payload[6])} << 8) |
-                                  static_cast<std::uint8_t>(payload[7])
-                            : 0u;
+      const auto code = length >= 8 ? big_endian(payload.substr(4, 4)) : 0;
       lose(i, error_class::reset,
            fmt::format("the server said GOAWAY to a held HTTP/2 connection (error code {})", code));
       return;

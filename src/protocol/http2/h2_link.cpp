@@ -335,7 +335,7 @@ const header_fields* h2_link::literal_fields(const request& req) {
   return literal_fields_.emplace_back(req.cache_key, std::move(fields)).second.get();
 }
 
-void h2_link::build_fields(const request& req, header_fields& out, bool lasting) const {
+void h2_link::build_fields(const request& req, header_fields& out, bool lasting) {
   // Lower-cased names first, all in one string, so the views below stay valid.
   auto& lowered = out.lowered;
   lowered.clear();
@@ -381,7 +381,7 @@ void h2_link::build_fields(const request& req, header_fields& out, bool lasting)
   }
 }
 
-std::string_view h2_link::intern_name(std::string_view lowered) const {
+std::string_view h2_link::intern_name(std::string_view lowered) {
   for (const auto& name : names_) {
     if (name == lowered) {
       return name;

@@ -202,13 +202,13 @@ class h2_link : public std::enable_shared_from_this<h2_link> {
   /// Fills `out` with the request's header fields (pseudo-headers first). `lasting`: the
   /// request's views stay valid for the run (request::cache_key), so nghttp2 need not copy
   /// their bytes.
-  void build_fields(const request& req, header_fields& out, bool lasting) const;
+  void build_fields(const request& req, header_fields& out, bool lasting);
   /// The fields of a request with a cache_key, built on first use and shared by every stream
   /// that sends it on this link; null once max_literal_requests are kept.
   const header_fields* literal_fields(const request& req);
   /// `lowered` kept as long as the link, or empty once max_interned_names are kept (header
   /// names made from data could be endless).
-  std::string_view intern_name(std::string_view lowered) const;
+  std::string_view intern_name(std::string_view lowered);
   /// A cancel takes the reactor's lock: only done when the writer is asleep, not once for
   /// each of the streams a read starts.
   void wake_writer() {
@@ -260,7 +260,7 @@ class h2_link : public std::enable_shared_from_this<h2_link> {
   /// By request::cache_key; a handful per campaign, searched in order.
   std::vector<std::pair<const void*, std::unique_ptr<header_fields>>> literal_fields_;
   /// Lower-cased header names given to nghttp2 without a copy (a deque: they never move).
-  mutable std::deque<std::string> names_;
+  std::deque<std::string> names_;
   std::string out_;  ///< bytes nghttp2 queued, written in one go
   std::vector<char> in_;
 };
