@@ -32,33 +32,55 @@ def serve_in_background(serve):
     return listener
 
 
-def hold_campaign(workdir, port, phase):
-    """A campaign of the one connections phase `phase` (YAML flow mapping) against `port`."""
-    return harness.write(workdir, "hold.yaml", f"""
-target: http://127.0.0.1:{port}
+def hold_with_target(t, workdir, target, phase, sample_after, extra=""):
+    """Runs the one connections phase `phase` (YAML flow mapping) against `target` over two
+    threads, in the background; returns the run and the built-in target `t`'s stats taken
+    `sample_after` seconds in (mid-hold)."""
+    t.reset()
+    path = harness.write(workdir, "held.yaml", f"""
+target: {target}
+threads: 2
+phases:
+  - {phase}
+{extra}""")
+    thread, result = run_in_background(["run", path, "-q"], workdir)
+    time.sleep(sample_after)
+    during = t.stats()
+    thread.join()
+    return result["r"], during
+
+
+def hold_against_server(serve, workdir, phase, scheme="http"):
+    """Runs the one connections phase `phase` (YAML flow mapping) on one thread against a
+    listening socket that serve(listener) handles in the background; returns the summary."""
+    listener = serve_in_background(serve)
+    try:
+        path = harness.write(workdir, "hold.yaml", f"""
+target: {scheme}://127.0.0.1:{listener.getsockname()[1]}
 threads: 1
 phases:
   - {phase}
 """)
+        return harness.run(["run", path, "-q"], workdir).summary
+    finally:
+        listener.close()
+
+
+def receive_at_least(conn, data, n):
+    """`data` and what `conn` sends next, until there are at least `n` bytes."""
+    while len(data) < n:
+        data += conn.recv(4096)
+    return data
 
 
 def test_held_connections_and_pings(workdir):
     with harness.target(threads=2) as t:
-        t.reset()
-        path = harness.write(workdir, "hold.yaml", f"""
-target: {t.url}
-threads: 2
-phases:
-  - {{name: hold, connections: 2000, connect_rate: 4000, hold: 3s, ping: 1s, ping_path: /json}}
-thresholds:
-  - connections.held == 2000
-  - connections.failed == 0
-""")
-        thread, result = run_in_background(["run", path, "-q"], workdir)
-        time.sleep(2.5)  # every connection is up by 0.5 s; the hold lasts until 3.5 s
-        during = t.stats()
-        thread.join()
-        r = result["r"]
+        # Every connection is up by 2 s; the hold lasts until 5 s.
+        r, during = hold_with_target(
+            t, workdir, t.url,
+            "{name: hold, connections: 2000, connect_rate: 1000, hold: 3s, ping: 1s, "
+            "ping_path: /json}", 3.5,
+            "thresholds:\n  - connections.held == 2000\n  - connections.failed == 0\n")
         s = r.summary
         check(r.returncode == 0 and s["errors"] == {}, "clean run, thresholds pass", r)
         c = s["connections"]
@@ -66,7 +88,8 @@ thresholds:
               c["dropped"] == 0 and c["peak"] == 2000, "all 2000 established and held", c)
         # The /stats request is a connection of its own.
         check(during["connections_open"] == 2001, "the target held them all mid-hold", during)
-        check(1000 < c["connect_rate"] < 8000, "about the asked connect rate", c)
+        # Two seconds of connects: a whole one at the asked rate, or two partial ones.
+        check(800 <= c["connect_rate"] <= 1200, "the asked connect rate", c)
         after = t.stats()
         check(after["requests_by_path"].get("/json") == s["requests"]["total"] and
               s["requests"]["total"] >= 2 * 2000, "each connection pinged about once a second, "
@@ -89,22 +112,27 @@ def test_drops_and_failed_connects(workdir):
         for conn in accepted[::2]:
             conn.close()
 
-    listener = serve_in_background(serve)
     try:
-        path = hold_campaign(workdir, listener.getsockname()[1],
-                             "{name: hold, connections: 100, hold: 2s}")
-        r = harness.run(["run", path, "-q"], workdir)
-        c = r.summary["connections"]
+        s = hold_against_server(serve, workdir, "{name: hold, connections: 100, hold: 2s}")
+        c = s["connections"]
         check(c["established"] == 100 and c["dropped"] == 50 and c["held"] == 50,
               "50 closed by the server during the hold, 50 held", c)
-        check(r.summary["errors"] == {"reset": 50} and "the server closed a held connection" in
-              r.summary["error_samples"]["reset"], "drops counted as resets", r.summary)
+        check(s["errors"] == {"reset": 50} and "the server closed a held connection" in
+              s["error_samples"]["reset"], "drops counted as resets", s)
     finally:
         for conn in accepted:
             conn.close()
-        listener.close()
 
-    # Nothing listens there any more: every connect is refused.
+    # A port nothing listens on: every connect is refused.
+    unused = socket.socket()
+    unused.bind(("127.0.0.1", 0))
+    port = unused.getsockname()[1]
+    unused.close()
+    path = harness.write(workdir, "refused.yaml", f"""
+target: http://127.0.0.1:{port}
+phases:
+  - {{name: hold, connections: 100, hold: 2s}}
+""")
     r = harness.run(["run", path, "-q"], workdir)
     c = r.summary["connections"]
     check(c["established"] == 0 and c["failed"] == 100 and c["held"] == 0,
@@ -192,18 +220,10 @@ def test_worker_processes_keep_only_their_pipes(workdir):
 def hold_a_thousand_with_pings(t, workdir, target, extra=""):
     """1000 connections to `target` held 2 s with a ping every 300 ms; checks they were all
     held and every ping answered; returns the summary and the target's stats mid-hold."""
-    t.reset()
-    path = harness.write(workdir, "held.yaml", f"""
-target: {target}
-threads: 2
-phases:
-  - {{name: held, connections: 1000, connect_rate: 2000, hold: 2s, ping: 300ms{extra}}}
-""")
-    thread, result = run_in_background(["run", path, "-q"], workdir)
-    time.sleep(1.8)  # all up by 0.5 s; the hold lasts until 2.5 s
-    during = t.stats()
-    thread.join()
-    r = result["r"]
+    # All up by 0.5 s; the hold lasts until 2.5 s.
+    r, during = hold_with_target(
+        t, workdir, target,
+        f"{{name: held, connections: 1000, connect_rate: 2000, hold: 2s, ping: 300ms{extra}}}", 1.8)
     s = r.summary
     check(r.returncode == 0 and s["errors"] == {}, "clean run", r)
     c = s["connections"]
@@ -248,9 +268,7 @@ def test_held_websocket_answers_pings_and_sees_close(workdir):
         conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                      b"Connection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n"
                      b"\x89\x02hi")  # a ping right behind the answer
-        frame = b""
-        while len(frame) < 8:
-            frame += conn.recv(64)
+        frame = receive_at_least(conn, b"", 8)
         mask = frame[2:6]
         pongs.append((frame[0], frame[1], bytes(b ^ mask[k % 4] for k, b in
                                                  enumerate(frame[6:8]))))
@@ -258,19 +276,14 @@ def test_held_websocket_answers_pings_and_sees_close(workdir):
         time.sleep(1)
         conn.close()
 
-    listener = serve_in_background(serve)
-    try:
-        path = hold_campaign(workdir, listener.getsockname()[1],
-                             "{name: comet, connections: 1, hold: 1s, websocket: /feed}")
-        s = harness.run(["run", path, "-q"], workdir).summary
-        check(pongs == [(0x8A, 0x82, b"hi")], "a masked pong carrying the ping's payload", pongs)
-        c = s["connections"]
-        check(c["established"] == 1 and c["dropped"] == 1 and c["held"] == 0,
-              "the close is a drop", c)
-        check("close code 1001" in s["error_samples"]["reset"], "the close code named",
-              s["error_samples"])
-    finally:
-        listener.close()
+    s = hold_against_server(serve, workdir,
+                            "{name: comet, connections: 1, hold: 1s, websocket: /feed}")
+    check(pongs == [(0x8A, 0x82, b"hi")], "a masked pong carrying the ping's payload", pongs)
+    c = s["connections"]
+    check(c["established"] == 1 and c["dropped"] == 1 and c["held"] == 0,
+          "the close is a drop", c)
+    check("close code 1001" in s["error_samples"]["reset"], "the close code named",
+          s["error_samples"])
 
 
 def test_held_http2_connections(workdir):
@@ -285,42 +298,48 @@ def test_held_http2_connection_acknowledges_and_sees_goaway(workdir):
 
     def serve(listener):
         conn = listener.accept()[0]
-        data = b""
-        while len(data) < 24 + 9:  # the preface and the client's SETTINGS
-            data += conn.recv(4096)
+        data = receive_at_least(conn, b"", 24 + 9)  # the preface and the client's SETTINGS
         received.append(data[:24 + 9])
         conn.sendall(b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"  # SETTINGS
                      b"\x00\x00\x08\x06\x00\x00\x00\x00\x0012345678")  # PING
-        data = data[24 + 9:]
-        while len(data) < 9 + 17:  # SETTINGS ACK, PING ACK
-            data += conn.recv(4096)
+        data = receive_at_least(conn, data[24 + 9:], 9 + 17)  # SETTINGS ACK, PING ACK
         received.append(data[:9 + 17])
         conn.sendall(b"\x00\x00\x08\x07\x00\x00\x00\x00\x00"  # GOAWAY, ENHANCE_YOUR_CALM
                      b"\x00\x00\x00\x00\x00\x00\x00\x0b")
         time.sleep(1)
         conn.close()
 
-    listener = serve_in_background(serve)
-    try:
-        path = harness.write(workdir, "h2.yaml", f"""
-target: h2c://127.0.0.1:{listener.getsockname()[1]}
-threads: 1
-phases:
-  - {{name: spdy, connections: 1, hold: 1s}}
-""")
-        s = harness.run(["run", path, "-q"], workdir).summary
-        check(received[0] == b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00"
-              b"\x00\x00\x00\x00", "the preface and an empty SETTINGS", received)
-        check(received[1] == b"\x00\x00\x00\x04\x01\x00\x00\x00\x00"
-              b"\x00\x00\x08\x06\x01\x00\x00\x00\x0012345678",
-              "SETTINGS acknowledged, the PING answered with its payload", received)
-        c = s["connections"]
-        check(c["established"] == 1 and c["dropped"] == 1 and c["held"] == 0,
-              "the GOAWAY is a drop", c)
-        check("GOAWAY" in s["error_samples"]["reset"] and "error code 11" in
-              s["error_samples"]["reset"], "the error code named", s["error_samples"])
-    finally:
-        listener.close()
+    s = hold_against_server(serve, workdir, "{name: spdy, connections: 1, hold: 1s}", "h2c")
+    check(received[0] == b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00"
+          b"\x00\x00\x00\x00", "the preface and an empty SETTINGS", received)
+    check(received[1] == b"\x00\x00\x00\x04\x01\x00\x00\x00\x00"
+          b"\x00\x00\x08\x06\x01\x00\x00\x00\x0012345678",
+          "SETTINGS acknowledged, the PING answered with its payload", received)
+    c = s["connections"]
+    check(c["established"] == 1 and c["dropped"] == 1 and c["held"] == 0,
+          "the GOAWAY is a drop", c)
+    check("GOAWAY" in s["error_samples"]["reset"] and "error code 11" in
+          s["error_samples"]["reset"], "the error code named", s["error_samples"])
+
+
+def test_held_http2_connection_drops_on_a_malformed_ping(workdir):
+    # Established by the server's SETTINGS, then a PING of 5 bytes (RFC 9113: exactly 8): a
+    # protocol error that ends the connection, never a crash.
+    def serve(listener):
+        conn = listener.accept()[0]
+        receive_at_least(conn, b"", 24 + 9)
+        conn.sendall(b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")  # SETTINGS
+        time.sleep(0.2)
+        conn.sendall(b"\x00\x00\x05\x06\x00\x00\x00\x00\x00hello")
+        time.sleep(1.5)
+        conn.close()
+
+    s = hold_against_server(serve, workdir, "{name: spdy, connections: 1, hold: 1s}", "h2c")
+    c = s["connections"]
+    check(c["established"] == 1 and c["dropped"] == 1 and c["held"] == 0,
+          "established, then dropped", c)
+    check(s["errors"] == {"protocol": 1} and "not 8 bytes long" in s["error_samples"]["protocol"],
+          "a named protocol error", (s["errors"], s["error_samples"]))
 
 
 def test_handshakes_without_an_answer_fail_the_connect(workdir):
@@ -367,4 +386,5 @@ if __name__ == "__main__":
           test_worker_processes_keep_only_their_pipes,
           test_held_websockets, test_held_websocket_answers_pings_and_sees_close,
           test_held_http2_connections, test_held_http2_connection_acknowledges_and_sees_goaway,
+          test_held_http2_connection_drops_on_a_malformed_ping,
           test_handshakes_without_an_answer_fail_the_connect, test_bad_connections_phase])
