@@ -15,6 +15,9 @@ inline constexpr int ok = 0;
 inline constexpr int runtime_failure = 1;
 inline constexpr int usage_error = 2;  ///< bad flags or a bad campaign file
 inline constexpr int threshold_failed = 99;
+/// Stopped from outside (Ctrl-C, SIGTERM, `stampede stop`), summary and results still written;
+/// k6's code for an external abort. Precedence: 1 > 105 > 99 > 0.
+inline constexpr int interrupted = 105;
 }  // namespace exit_code
 
 /// The command line as typed, stored with each run. Set once by main().

@@ -60,6 +60,23 @@ interrupt_choice ask_stop_or_detach() {
   return interrupt_choice::detach;
 }
 
+/// The signals attach waits for. They are blocked before the gRPC client starts its threads,
+/// which inherit the mask: a signal the process gets is then only ever taken by attach's
+/// sigwait, never by one of those threads' default action (which ends the process).
+sigset_t attach_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);  // wakes the waiter when the run ended on its own
+  return signals;
+}
+
+void block_attach_signals() {
+  const auto signals = attach_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
 /// How long attach keeps trying to reach a controller that went away (it may be restarting).
 constexpr auto reattach_for = std::chrono::seconds(60);
 
@@ -74,12 +91,8 @@ int attach(const control::client_settings& settings, control::control_client& cl
   std::mutex watch_mutex;
   control::run_watch* current = nullptr;
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGUSR1);  // wakes the waiter when the run ended on its own
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const auto signals = attach_signals();
+  block_attach_signals();  // already, by the caller, for every thread but this one's new ones
   std::thread waiter([&] {
     int interrupts = 0;
     while (true) {
@@ -190,7 +203,6 @@ int attach(const control::client_settings& settings, control::control_client& cl
   }
   pthread_kill(waiter.native_handle(), SIGUSR1);
   waiter.join();
-  pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
   if (detached) {
     std::cerr << fmt::format("stampede: detached; run {} goes on (stampede attach {})\n", id, id);
     return exit_code::ok;
@@ -245,11 +257,16 @@ void register_start_command(CLI::App& app, int& exit) {
   auto* cmd = app.add_subcommand("start", "Start a stored campaign on the controller's agents");
   cmd->add_option("name", f->campaign, "Campaign name (see stampede campaign ls)")->required();
   cmd->add_option("--agents", f->agents, "How many agents (default: every healthy idle one)");
-  cmd->add_flag("--wait", f->wait,
-                "Follow the run to its end; exit 0, 99 (a threshold failed) or 1 as a local run");
+  cmd->add_flag(
+      "--wait", f->wait,
+      "Follow the run to its end; exit 0, 99 (a threshold failed), 105 (stopped) or 1, as "
+      "a local run");
   cmd->add_option("--summary-json", f->summary_json, "With --wait: write the summary as JSON");
   add_connection_flags(cmd, f->settings);
   cmd->callback([f, &exit] {
+    if (f->wait) {
+      block_attach_signals();  // before the client's threads exist
+    }
     exit = with_client(f->settings, [&](control::control_client& client) {
       const auto r = client.start_run(f->campaign, f->agents, invocation());
       std::cout << r.run_id() << "\n" << std::flush;
@@ -277,6 +294,7 @@ void register_attach_command(CLI::App& app, int& exit) {
   cmd->add_option("--summary-json", f->summary_json, "Write the summary as JSON");
   add_connection_flags(cmd, f->settings);
   cmd->callback([f, &exit] {
+    block_attach_signals();  // before the client's threads exist
     exit = with_client(f->settings, [&](control::control_client& client) {
       return attach(f->settings, client, f->run, f->summary_json);
     });

@@ -10,6 +10,7 @@
 #include "core/duration_text.hpp"
 #include "net/url.hpp"
 #include "scenario/campaign_parser.hpp"
+#include "scenario/http_syntax.hpp"
 
 namespace stampede::cli {
 namespace {
@@ -91,7 +92,7 @@ scenario::campaign make_quick_campaign(const quick_options& q) {
   step.method = q.method;
   std::transform(step.method.begin(), step.method.end(), step.method.begin(),
                  [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
-  step.path = scenario::template_string(url->path);
+  step.path = scenario::template_string(url->path, scenario::value_escaping::url);
   const auto query = url->path.find('?');
   step.name = step.method + " " + url->path.substr(0, query);
   for (const auto& h : q.headers) {
@@ -101,6 +102,14 @@ scenario::campaign make_quick_campaign(const quick_options& q) {
     }
     auto value = h.substr(colon + 1);
     value.erase(0, value.find_first_not_of(" \t"));
+    const auto name = h.substr(0, colon);
+    if (!scenario::is_header_name(name)) {
+      throw std::invalid_argument(fmt::format("-H: invalid header name '{}'", name));
+    }
+    if (scenario::has_line_break(value)) {
+      throw std::invalid_argument(
+          fmt::format("-H {}: a header value cannot contain line breaks", name));
+    }
     step.headers.push_back({h.substr(0, colon), scenario::template_string(value)});
   }
   if (q.body) {

@@ -117,7 +117,8 @@ void register_run_command(CLI::App& app, int& exit) {
       "  stampede run --url http://127.0.0.1:8080/ --rate 2000 -c 50 -d 1m\n"
       "  stampede run --url http://127.0.0.1:8080/ -u 10:20:30 -d 10s\n"
       "  stampede run --url h2c://127.0.0.1:8080/ -c 100 -m 10 -n 100000\n"
-      "\nExit codes: 0 ok, 99 a threshold failed, 2 usage or campaign error, 1 runtime failure");
+      "\nExit codes: 0 ok, 99 a threshold failed, 105 stopped (Ctrl-C, SIGTERM), 2 usage or\n"
+      "campaign error, 1 runtime failure; 1 wins over 105, 105 over 99");
   cmd->add_option("file", flags->file, "Campaign file (YAML)");
   cmd->add_option("--url", flags->quick.url, "Quick mode: the URL to load");
   cmd->add_option("-c,--connections", flags->quick.connections,

@@ -76,7 +76,7 @@ int agent_runner::run() {
     if (!stopping_) {
       sleep_for(std::chrono::seconds(1));  // then reconnect
       std::lock_guard lock(mutex_);
-      tend_runs(unix_ms());  // leases run out while the controller is away
+      tend_runs(core::steady_ms());  // leases run out while the controller is away
     }
   }
   return 0;
@@ -132,7 +132,7 @@ bool agent_runner::session(v1::Control::Stub& stub, int& exit_code) {
     {
       std::lock_guard lock(mutex_);
       clock_.add(hello_sent_ms, reply.welcome().controller_time_ms(), unix_ms());
-      last_contact_ms_ = unix_ms();
+      last_contact_ms_ = core::steady_ms();
       outbox_.resend_all();  // whatever the last controller did not acknowledge
     }
     // gRPC allows one reader and one writer at a time: this thread writes, another reads.
@@ -165,7 +165,7 @@ void agent_runner::serve(stream& s) {
     if (stopping_ || current_ == nullptr) {
       break;
     }
-    tend_runs(unix_ms());
+    tend_runs(core::steady_ms());
     auto reports = outbox_.take_unsent();
     auto failures = std::move(failures_);
     failures_.clear();
@@ -200,12 +200,12 @@ void agent_runner::serve(stream& s) {
       break;
     }
   }
-  tend_runs(unix_ms());
+  tend_runs(core::steady_ms());
 }
 
 void agent_runner::on_message(const v1::ControllerMessage& m, std::int64_t received_ms) {
   std::lock_guard lock(mutex_);
-  last_contact_ms_ = received_ms;
+  last_contact_ms_ = core::steady_ms();
   if (m.has_ack()) {
     clock_.add(m.ack().agent_sent_at_ms(), m.ack().controller_time_ms(), received_ms);
   } else if (m.has_report_ack()) {
@@ -260,11 +260,11 @@ void agent_runner::start_assignment(const v1::Assignment& a) {
   }
 }
 
-void agent_runner::tend_runs(std::int64_t now_ms) {
+void agent_runner::tend_runs(std::int64_t steady_now_ms) {
   for (auto it = runs_.begin(); it != runs_.end();) {
     auto& run = *it->second;
     const auto lease = leases_[run.id()];
-    if (!run.done() && now_ms - last_contact_ms_ > lease) {
+    if (!run.done() && steady_now_ms - last_contact_ms_ > lease) {
       std::cerr << fmt::format(
           "stampede agent: no word from the controller for {} s (the lease); stopping run {}\n",
           lease / 1000, run.id());

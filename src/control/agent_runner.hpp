@@ -51,7 +51,7 @@ class agent_runner {
   void on_message(const v1::ControllerMessage& m, std::int64_t received_ms);
   void start_assignment(const v1::Assignment& a);
   /// Drops runs that are over and fully acknowledged; stops runs whose lease ran out.
-  void tend_runs(std::int64_t now_ms);
+  void tend_runs(std::int64_t steady_now_ms);
   void sleep_for(std::chrono::milliseconds d);
 
   agent_options options_;
@@ -66,7 +66,7 @@ class agent_runner {
   report_outbox outbox_;
   std::map<std::int64_t, std::unique_ptr<assigned_run>> runs_;
   std::map<std::int64_t, std::int64_t> leases_;  ///< run -> lease length, ms
-  std::int64_t last_contact_ms_ = 0;             ///< last message from the controller
+  std::int64_t last_contact_ms_ = 0;             ///< last message from the controller, steady ms
   std::vector<v1::AssignmentFailed> failures_;   ///< to tell the controller
 };
 

@@ -88,7 +88,7 @@ grpc::Status control_service::Ping(grpc::ServerContext* ctx, const v1::PingReque
   std::unique_lock lock(mutex_);
   reply->set_version(stampede_version);
   reply->set_protocol_version(protocol_version);
-  reply->set_agents_registered(agents_.healthy_count(unix_ms()));
+  reply->set_agents_registered(agents_.healthy_count(core::steady_ms()));
   reply->set_campaigns(static_cast<std::uint32_t>(db_.list_campaigns().size()));
   lock.unlock();
   for (const auto& r : runs_.running()) {
@@ -219,7 +219,7 @@ grpc::Status control_service::AgentSession(
     a.peer = ctx->peer();
     std::lock_guard lock(mutex_);
     const auto now = unix_ms();
-    if (auto refusal = agents_.connect(std::move(a), now)) {
+    if (auto refusal = agents_.connect(std::move(a), now, core::steady_ms())) {
       out.mutable_refusal()->set_reason(*refusal);
       stream->Write(out);
       return {grpc::StatusCode::ALREADY_EXISTS, *refusal};
@@ -260,7 +260,7 @@ grpc::Status control_service::AgentSession(
     const auto now = unix_ms();
     {
       std::lock_guard lock(mutex_);
-      agents_.heartbeat(name, now);
+      agents_.heartbeat(name, now, core::steady_ms());
     }
     runs_.on_heartbeat(name, in.heartbeat().clock_offset_ms(), in.heartbeat().round_trip_ms());
     v1::ControllerMessage ack;
@@ -293,8 +293,8 @@ grpc::Status control_service::ListAgents(grpc::ServerContext* ctx, const v1::Lis
     return s;
   }
   std::unique_lock lock(mutex_);
-  const auto now = unix_ms();
-  reply->set_controller_time_ms(now);
+  reply->set_controller_time_ms(unix_ms());
+  const auto now = core::steady_ms();
   for (const auto& a : agents_.list()) {
     auto* info = reply->add_agents();
     info->set_name(a.name);

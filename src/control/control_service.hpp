@@ -14,7 +14,9 @@
 namespace stampede::control {
 
 inline constexpr const char* stampede_version = "0.1.0";
-inline constexpr std::uint32_t protocol_version = 1;
+/// Raised whenever the reports change meaning (2: the local_limit and invalid_request error
+/// classes, error reasons): an agent of another version is refused at its hello.
+inline constexpr std::uint32_t protocol_version = 2;
 
 /// Thread-safety: gRPC calls handlers on several threads; the database and the agent registry
 /// are used under one mutex, which the run manager shares.

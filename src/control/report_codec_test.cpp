@@ -29,6 +29,7 @@ TEST(ReportCodec, RoundTripKeepsEveryCountAndHistogram) {
   r.metrics.record_status(200);
   r.metrics.record_status(503);
   r.metrics.active_users = 9;
+  r.fatal = "worker 7: epoll_create1: Too many open files";
 
   const auto wire = to_wire(5, r);
   EXPECT_EQ(wire.run_id(), 5);
@@ -46,6 +47,7 @@ TEST(ReportCodec, RoundTripKeepsEveryCountAndHistogram) {
   EXPECT_EQ(back->metrics.steps[1], r.metrics.steps[1]);
   EXPECT_EQ(back->metrics.status_codes, r.metrics.status_codes);
   EXPECT_EQ(back->metrics.active_users, 9u);
+  EXPECT_EQ(back->fatal, r.fatal);
 }
 
 TEST(ReportCodec, DamagedReportsAreRefused) {

@@ -28,6 +28,8 @@ constexpr std::int64_t takeover_delay_ms = 1000;
 constexpr std::int64_t reconnect_grace_ms = 10'000;
 /// A run still going this long after its plan ends is stuck; it is ended.
 constexpr std::int64_t overdue_ms = 60'000;
+/// More workers than any fleet runs: a restored state claiming more is damaged.
+constexpr std::uint32_t max_restored_workers = 1u << 20;
 
 std::string worker_range(std::uint32_t first, std::uint32_t count) {
   return count == 1 ? fmt::format("worker {}", first)
@@ -70,9 +72,10 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
     }
 
     const auto now = unix_ms();
+    const auto steady_now = core::steady_ms();
     std::vector<agent_state> idle;
     for (const auto& a : agents_.list()) {
-      if (a.healthy(now) && a.assignment.empty() && links_.count(a.name) != 0) {
+      if (a.healthy(steady_now) && a.assignment.empty() && links_.count(a.name) != 0) {
         idle.push_back(a);
       }
     }
@@ -112,7 +115,7 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
     }
 
     storage::run_record record;
-    record.name = campaign.name;
+    record.name = campaign_name;  // the name it was added under, as `stampede runs` lists it
     record.command = command;
     record.campaign_text = row->text;
     record.started_at_ms = now;
@@ -135,6 +138,7 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
         std::chrono::duration_cast<std::chrono::milliseconds>(plan->total_length).count() +
         overdue_ms;
     r->recorder->set_start_unix_ms(r->start_at_ms);
+    place_on_steady_clock(*r);
 
     r->source_file = row->source_file.empty() ? campaign_name + ".yaml" : row->source_file;
     r->total_workers = total;
@@ -147,6 +151,13 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
                              r->members.size() == 1 ? "" : "s", total);
     reply = info(*r);
     persist(*r);
+    if (!r->data_text.empty()) {
+      try {
+        db_.set_run_data(r->id, r->data_text);
+      } catch (const std::exception& e) {
+        std::cerr << "stampede controller: run " << r->id << ": " << e.what() << "\n";
+      }
+    }
     runs_[r->id] = std::move(r);
   }
   for (const auto& [agent, msg] : assignments) {
@@ -170,6 +181,7 @@ v1::RunInfo run_manager::stop(std::int64_t run_id, bool abort) {
     }
     auto& r = *it->second;
     r.status = abort ? "aborted" : "interrupted";
+    r.interrupted = true;
     notice(r, abort ? "stop requested: aborting" : "stop requested: letting requests finish");
     for (const auto& m : r.members) {
       if (m.state == "running") {
@@ -342,6 +354,16 @@ bool run_manager::on_report(const std::string& agent, const v1::IntervalReport& 
     std::cerr << "stampede controller: " << e.what() << "\n";
     return false;  // not acknowledged: the agent sends it again
   }
+  if (!report->fatal.empty() && r.failure.empty()) {
+    // A worker failed on its agent: the run fails (exit 1) with the cause; the rest stop.
+    r.failure = report->fatal;
+    const auto text =
+        fmt::format("{} agent {}: {}", local_time_text(unix_ms(), false), agent, report->fatal);
+    r.recorder->add_event(text, true);
+    notice(r, text);
+    queue_abort(r);
+    persist(r);
+  }
   on_completed(r, r.recorder->add(std::move(*report)));
   for (auto& m : r.members) {
     if (m.name != agent || m.state != "running") {
@@ -394,6 +416,34 @@ void run_manager::on_heartbeat(const std::string& agent, std::int64_t offset_ms,
   }
 }
 
+void run_manager::check_restored(const run& r) {
+  if (r.total_workers == 0 || r.total_workers > max_restored_workers) {
+    throw std::runtime_error(fmt::format("total_workers {} is out of range", r.total_workers));
+  }
+  if (r.members.empty()) {
+    throw std::runtime_error("it has no agents");
+  }
+  for (const auto& m : r.members) {
+    if (m.workers == 0 || m.first_worker >= r.total_workers ||
+        m.workers > r.total_workers - m.first_worker) {
+      throw std::runtime_error(fmt::format("agent {}'s workers {}+{} lie outside the run's {}",
+                                           m.name, m.first_worker, m.workers, r.total_workers));
+    }
+    if (m.state != "running" && m.state != "finished" && m.state != "lost" && m.state != "failed") {
+      throw std::runtime_error(
+          fmt::format("agent {} is in an unknown state '{}'", m.name, m.state));
+    }
+  }
+  if (r.start_at_ms <= 0 || r.deadline_ms < r.start_at_ms) {
+    throw std::runtime_error("its start and deadline are out of order");
+  }
+}
+
+void run_manager::place_on_steady_clock(run& r) {
+  r.start_at_steady_ms = core::steady_ms_of_unix(r.start_at_ms);
+  r.deadline_steady_ms = core::steady_ms_of_unix(r.deadline_ms);
+}
+
 void run_manager::persist(const run& r) {
   nlohmann::json members = nlohmann::json::array();
   for (const auto& m : r.members) {
@@ -404,13 +454,20 @@ void run_manager::persist(const run& r) {
                        {"told_to_stop", m.told_to_stop},
                        {"handed_over_at", m.handed_over_at}});
   }
-  const nlohmann::json state = {
-      {"campaign", r.campaign},           {"command", r.command},
-      {"source_file", r.source_file},     {"total_workers", r.total_workers},
-      {"started_at_ms", r.started_at_ms}, {"start_at_ms", r.start_at_ms},
-      {"deadline_ms", r.deadline_ms},     {"status", r.status},
-      {"stop_sent", r.stop_sent},         {"degraded", r.recorder->degraded()},
-      {"events", r.recorder->events()},   {"members", members}};
+  const nlohmann::json state = {{"campaign", r.campaign},
+                                {"command", r.command},
+                                {"source_file", r.source_file},
+                                {"total_workers", r.total_workers},
+                                {"started_at_ms", r.started_at_ms},
+                                {"start_at_ms", r.start_at_ms},
+                                {"deadline_ms", r.deadline_ms},
+                                {"status", r.status},
+                                {"stop_sent", r.stop_sent},
+                                {"interrupted", r.interrupted},
+                                {"failure", r.failure},
+                                {"degraded", r.recorder->degraded()},
+                                {"events", r.recorder->events()},
+                                {"members", members}};
   try {
     db_.set_run_control(r.id, state.dump());
   } catch (const std::exception& e) {
@@ -424,20 +481,26 @@ void run_manager::restore() {
     try {
       const auto state = nlohmann::json::parse(text);
       const auto rec = db_.find_run(id);
+      if (!rec) {
+        throw std::runtime_error("its control state has no run record");
+      }
       auto r = std::make_unique<run>();
       r->id = id;
       r->campaign = state.at("campaign").get<std::string>();
       r->command = state.at("command").get<std::string>();
       r->campaign_text = rec->campaign_text;
       r->source_file = state.at("source_file").get<std::string>();
-      r->data_text = state.value("data_text", "");
+      r->data_text = db_.run_data(id);
       r->total_workers = state.at("total_workers").get<std::uint32_t>();
       r->started_at_ms = state.at("started_at_ms").get<std::int64_t>();
       r->start_at_ms = state.at("start_at_ms").get<std::int64_t>();
       r->deadline_ms = state.at("deadline_ms").get<std::int64_t>();
       r->status = state.at("status").get<std::string>();
       r->stop_sent = state.at("stop_sent").get<bool>();
-      r->grace_until_ms = unix_ms() + reconnect_grace_ms;
+      r->interrupted = state.value("interrupted", false);
+      r->failure = state.value("failure", "");
+      place_on_steady_clock(*r);
+      r->grace_until_ms = core::steady_ms() + reconnect_grace_ms;
       for (const auto& j : state.at("members")) {
         member m;
         m.name = j.at("name").get<std::string>();
@@ -451,6 +514,7 @@ void run_manager::restore() {
         }
         r->members.push_back(std::move(m));
       }
+      check_restored(*r);
       const auto campaign =
           scenario::parse_campaign_with_data(r->campaign_text, r->source_file, r->data_text);
       engine::run_options options;
@@ -485,8 +549,11 @@ void run_manager::restore() {
                              local_time_text(unix_ms(), false)));
       runs_[id] = std::move(r);
     } catch (const std::exception& e) {
-      std::cerr << fmt::format("stampede controller: run {} cannot go on after the restart: {}\n",
-                               id, e.what());
+      // A damaged or foreign database: the run is ended as failed, the controller goes on.
+      std::cerr << fmt::format(
+          "stampede controller: run {} cannot go on after the restart: {}: its stored state in "
+          "{} is damaged\n",
+          id, e.what(), db_.path());
       try {
         db_.finish_run(id, unix_ms(), "failed", 1, "");
       } catch (const std::exception&) {
@@ -509,16 +576,17 @@ void run_manager::monitor() {
     if (stopping_) {
       break;
     }
-    const auto now = unix_ms();
+    const auto steady_now = core::steady_ms();
     for (auto& [id, r] : runs_) {
       if (r->finished) {
         continue;
       }
-      check_agents(*r, now);
-      if (!r->finished && now > r->deadline_ms) {
+      check_agents(*r, steady_now);
+      if (!r->finished && steady_now > r->deadline_steady_ms) {
         r->status = "aborted";
+        r->overdue = true;
         notice(*r, fmt::format("{} run overdue: ended without the agents' last reports",
-                               local_time_text(now, false)));
+                               local_time_text(unix_ms(), false)));
         for (auto& m : r->members) {
           retire_member(*r, m);
         }
@@ -537,8 +605,8 @@ void run_manager::monitor() {
   }
 }
 
-void run_manager::check_agents(run& r, std::int64_t now_ms) {
-  if (now_ms < r.grace_until_ms) {
+void run_manager::check_agents(run& r, std::int64_t steady_now_ms) {
+  if (steady_now_ms < r.grace_until_ms) {
     return;
   }
   std::vector<member> takeovers;
@@ -548,15 +616,16 @@ void run_manager::check_agents(run& r, std::int64_t now_ms) {
       continue;
     }
     const auto* a = agents_.find(m.name);
-    if (a != nullptr && a->healthy(now_ms)) {
+    if (a != nullptr && a->healthy(steady_now_ms)) {
       continue;
     }
-    auto more =
-        lose_member(r, m, now_ms,
-                    a == nullptr || !a->connected
-                        ? "its connection closed"
-                        : fmt::format("no heartbeat for {:.1f} s",
-                                      static_cast<double>(now_ms - a->last_heartbeat_ms) / 1000.0));
+    auto more = lose_member(
+        r, m, unix_ms(),
+        a == nullptr || !a->connected
+            ? "its connection closed"
+            : fmt::format(
+                  "no heartbeat for {:.1f} s",
+                  static_cast<double>(steady_now_ms - a->last_heartbeat_steady_ms) / 1000.0));
     takeovers.insert(takeovers.end(), more.begin(), more.end());
     changed = true;
   }
@@ -631,17 +700,24 @@ std::vector<run_manager::member> run_manager::lose_member(run& r, member& m, std
   }
   if (policy == scenario::agent_loss_policy::abort && !r.stop_sent) {
     r.status = "aborted";
-    r.stop_sent = true;
-    for (const auto& other : r.members) {
-      if (other.state == "running") {
-        v1::ControllerMessage msg;
-        msg.mutable_stop()->set_run_id(r.id);
-        msg.mutable_stop()->set_abort(true);
-        pending_sends_.emplace_back(other.name, std::move(msg));
-      }
-    }
+    queue_abort(r);
   }
   return takeovers;
+}
+
+void run_manager::queue_abort(run& r) {
+  if (r.stop_sent) {
+    return;
+  }
+  r.stop_sent = true;
+  for (const auto& m : r.members) {
+    if (m.state == "running") {
+      v1::ControllerMessage msg;
+      msg.mutable_stop()->set_run_id(r.id);
+      msg.mutable_stop()->set_abort(true);
+      pending_sends_.emplace_back(m.name, std::move(msg));
+    }
+  }
 }
 
 v1::ControllerMessage run_manager::assignment_for(const run& r, const member& m) const {
@@ -708,13 +784,15 @@ void run_manager::finish_if_done(run& r) {
 void run_manager::finish(run& r) {
   const bool all_failed = std::all_of(r.members.begin(), r.members.end(),
                                       [](const member& m) { return m.state == "failed"; });
-  if (all_failed) {
+  if (all_failed || !r.failure.empty()) {
     r.status = "failed";
   } else if (r.status == "running") {
     r.status = "completed";
   }
-  const double duration_s = std::max(0.0, static_cast<double>(unix_ms() - r.start_at_ms) / 1000.0);
-  const auto outcome = r.recorder->finish(r.status, all_failed, duration_s);
+  const double duration_s =
+      std::max(0.0, static_cast<double>(core::steady_ms() - r.start_at_steady_ms) / 1000.0);
+  const auto outcome = r.recorder->finish(r.status, all_failed || r.overdue || !r.failure.empty(),
+                                          r.interrupted, duration_s);
   try {
     db_.drop_agent_reports(r.id);  // the stored intervals hold all of it now
   } catch (const std::exception& e) {

@@ -88,11 +88,19 @@ class run_manager {
     std::unique_ptr<engine::run_recorder> recorder;
     std::vector<member> members;
     std::int64_t started_at_ms = 0;  ///< when it was started
-    std::int64_t start_at_ms = 0;    ///< interval 0 begins (controller clock)
-    std::int64_t deadline_ms = 0;    ///< past this the run is overdue and ends
+    std::int64_t start_at_ms = 0;    ///< interval 0 begins (controller's unix ms)
+    std::int64_t deadline_ms = 0;    ///< past this the run is overdue and ends (unix ms)
+    /// The two instants above on the steady clock, placed when the run starts or is restored:
+    /// what the monitor compares, so a step of the wall clock neither ends nor stretches a run.
+    std::int64_t start_at_steady_ms = 0;
+    std::int64_t deadline_steady_ms = 0;
     std::string status = "running";
     bool stop_sent = false;
-    /// After a controller restart agents need a moment to reconnect before they count as lost.
+    bool interrupted = false;  ///< stopped by `stampede stop` (or Ctrl-C on attach): exit 105
+    bool overdue = false;      ///< ended past its deadline: exit 1
+    std::string failure;       ///< a worker failed on an agent (its cause): exit 1
+    /// After a controller restart agents need a moment to reconnect before they count as lost
+    /// (steady ms).
     std::int64_t grace_until_ms = 0;
     std::vector<v1::RunEvent> log;  ///< everything watchers are sent, in order
     std::optional<v1::RunInfo> finished;
@@ -103,7 +111,10 @@ class run_manager {
   /// Runs the database says were going on when this controller last stopped.
   void restore();
   void monitor();
-  void check_agents(run& r, std::int64_t now_ms);
+  void check_agents(run& r, std::int64_t steady_now_ms);
+  static void place_on_steady_clock(run& r);
+  /// Throws when a restored run's state cannot be true (a damaged or foreign database).
+  static void check_restored(const run& r);
   /// Marks `m` lost and applies the campaign's policy; returns the members that take over its
   /// workers (rebalance), for the caller to add.
   std::vector<member> lose_member(run& r, member& m, std::int64_t now_ms, const std::string& why);
@@ -113,7 +124,8 @@ class run_manager {
   void notice(run& r, const std::string& text);
   void finish_if_done(run& r);
   void finish(run& r);
-  void send_stop(run& r, bool abort);
+  /// Tells every running member to stop at once (sent by the monitor), unless a stop was sent.
+  void queue_abort(run& r);
   void send(const std::string& agent, const v1::ControllerMessage& m);
   /// Stop messages for the runs `agent` was lost from while they go on.
   std::vector<v1::ControllerMessage> stops_for_lost(const std::string& agent);

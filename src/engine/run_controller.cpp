@@ -63,6 +63,9 @@ class controller {
   std::optional<storage::results_db> db_;
   std::optional<run_recorder> recorder_;
   std::string status_ = "completed";
+  bool interrupted_ = false;    ///< stopped by a signal: exit 105
+  std::string worker_failure_;  ///< the first worker failure reported: the run fails
+  bool overdue_ = false;        ///< aborted past the plan's end: exit 1
   bool tty_;
   bool line_open_ = false;
 };
@@ -91,6 +94,12 @@ void controller::finish_progress_line() {
 }
 
 void controller::on_report(interval_report r) {
+  if (!r.fatal.empty() && worker_failure_.empty()) {
+    // A worker failed: the run fails (exit 1) with its cause; the others stop at once.
+    worker_failure_ = r.fatal;
+    recorder_->add_event(r.fatal, true);
+    agent_->stop(true);
+  }
   for (const auto& c : recorder_->add(std::move(r))) {
     show_progress(c);
   }
@@ -127,6 +136,7 @@ void controller::show_progress(const completed_interval& c) {
 
 void controller::handle_signal(int count) {
   finish_progress_line();
+  interrupted_ = true;
   if (count == 1) {
     status_ = "interrupted";
     std::cerr << "stampede: stopping: letting requests in flight finish (Ctrl-C again to abort)\n";
@@ -202,6 +212,7 @@ run_outcome controller::run() {
           finish_progress_line();
           std::cerr << "stampede: run overdue; aborting\n";
           status_ = "aborted";
+          overdue_ = true;  // a hang: a runtime failure, whatever the thresholds say
           agent_->stop(true);
         }
       });
@@ -217,13 +228,17 @@ run_outcome controller::run() {
   ctl_.restart();
   ctl_.poll();
   finish_progress_line();
+  if (!failed && !worker_failure_.empty()) {
+    failed = true;
+    failure = worker_failure_;
+  }
   if (failed) {
     status_ = "failed";
     std::cerr << "stampede: run failed: " << failure << "\n";
   }
 
   const double duration_s = std::chrono::duration<double>(clock::now() - run_start).count();
-  auto outcome = recorder_->finish(status_, failed, duration_s);
+  auto outcome = recorder_->finish(status_, failed || overdue_, interrupted_, duration_s);
   const auto summary_json = nlohmann::json(outcome.summary);
   if (!settings_.summary_json.empty()) {
     std::ofstream out(settings_.summary_json);

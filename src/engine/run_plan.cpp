@@ -166,6 +166,7 @@ void bind_literal_views(std::vector<compiled_step>& flow) {
           req->header_views.push_back({h.name, h.value.text()});
         }
       }
+      req->check_rendered = !req->literal_headers || req->spec->path.has_raw_values();
       req->literal = req->literal_headers && req->spec->path.is_literal() &&
                      (!req->spec->body || req->spec->body->is_literal()) &&
                      !std::holds_alternative<compiled_publish>(step);

@@ -50,6 +50,9 @@ struct compiled_request {
   std::vector<protocol::header_view> header_views;
   /// Path, headers and body are all literal: the whole request is the same every time.
   bool literal = false;
+  /// Some header is rendered, or the path holds a `|raw` value: what is rendered must be
+  /// checked before it goes out.
+  bool check_rendered = false;
 };
 
 struct compiled_think {

@@ -99,7 +99,8 @@ progress_state run_recorder::progress(const completed_interval& c) const {
   return ps;
 }
 
-run_outcome run_recorder::finish(const std::string& status, bool failed, double duration_s) {
+run_outcome run_recorder::finish(const std::string& status, bool failed, bool interrupted,
+                                 double duration_s) {
   for (const auto& c : merger_.drain()) {
     store(c);
   }
@@ -112,7 +113,8 @@ run_outcome run_recorder::finish(const std::string& status, bool failed, double 
   outcome.summary.degraded = degraded_;
   outcome.summary.events = events_;
   evaluate_thresholds(plan_->campaign.thresholds, outcome.summary);
-  outcome.exit_code = failed ? 1 : !outcome.summary.thresholds_ok() ? 99 : 0;
+  // 105 is k6's code for a run stopped from outside: a cancelled CI job must not look green.
+  outcome.exit_code = failed ? 1 : interrupted ? 105 : !outcome.summary.thresholds_ok() ? 99 : 0;
   if (db_ != nullptr) {
     try {
       db_->finish_run(run_id_, core::unix_ms(), status, outcome.exit_code,

@@ -67,7 +67,9 @@ class run_recorder {
 
   /// Completes what is pending, then builds, evaluates and stores the summary. `failed` makes
   /// the exit code 1; otherwise it is 99 when a threshold failed, else 0.
-  run_outcome finish(const std::string& status, bool failed, double duration_s);
+  /// Ends the run: exit 1 when `failed`, else 105 when `interrupted` (stopped from outside:
+  /// Ctrl-C, SIGTERM, `stampede stop`), else 99 when a threshold failed, else 0.
+  run_outcome finish(const std::string& status, bool failed, bool interrupted, double duration_s);
 
  private:
   void store(const completed_interval& c);

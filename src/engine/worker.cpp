@@ -19,6 +19,7 @@
 #include "core/unix_time.hpp"
 #include "engine/held_connection_metrics.hpp"
 #include "engine/push_deliveries.hpp"
+#include "engine/rendered_request_check.hpp"
 #include "engine/response_checks.hpp"
 #include "net/loopback_sources.hpp"
 #include "protocol/http1/connection_holder.hpp"
@@ -111,9 +112,60 @@ void worker::start(clock::time_point run_start, clock::time_point resume_at) {
   resume_at_ = std::max(run_start, resume_at);
   interval_index_ =
       std::chrono::duration_cast<std::chrono::seconds>(resume_at_ - run_start_).count();
-  asio::co_spawn(ctx_, main_loop(), asio::detached);
-  asio::co_spawn(ctx_, reporter(), asio::detached);
+  asio::co_spawn(ctx_, main_loop(), [this](std::exception_ptr e) {
+    if (e) {
+      on_fatal(e, true);
+    }
+  });
+  asio::co_spawn(ctx_, reporter(), [this](std::exception_ptr e) {
+    if (e) {
+      on_fatal(e, false);
+    }
+  });
   thread_ = std::thread([this] { ctx_.run(); });
+}
+
+void worker::on_fatal(std::exception_ptr failure, bool in_main_loop) {
+  std::string why;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    why = e.what();
+  } catch (...) {
+    why = "an unknown failure";
+  }
+  if (fatal_.empty()) {
+    fatal_ = fmt::format("worker {}: {}", index_, why);
+  }
+  begin_stop(true);
+  if (finished_) {
+    return;
+  }
+  if (in_main_loop) {
+    asio::co_spawn(ctx_, finish_after_failure(), [this](std::exception_ptr e) {
+      if (e && !finished_) {  // nothing left to wait for: report and let the thread end
+        finished_ = true;
+        send_report(true);
+        report_timer_.cancel();
+        ctx_.stop();
+      }
+    });
+  }
+  // A failed reporter: the main loop, aborted above, ends and sends the final report.
+}
+
+asio::awaitable<void> worker::finish_after_failure() {
+  while (running_ > 0) {
+    close_all_sessions();
+    idle_timer_.expires_after(1s);
+    co_await idle_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  for (auto& ph : phases_) {
+    end_connections(*ph);  // held connections end with the worker (close_all runs once)
+  }
+  finished_ = true;
+  send_report(true);
+  report_timer_.cancel();
 }
 
 void worker::stop(bool abort) {
@@ -338,6 +390,9 @@ void worker::send_report(bool final) {
   report.index = interval_index_++;
   report.final = final;
   report.phase = current_phase_;
+  if (final) {
+    report.fatal = fatal_;
+  }
   sample_gauges();
   report.metrics = std::exchange(current_, metrics::metric_set(plan_->layout));
   sink_(std::move(report));
@@ -554,7 +609,9 @@ asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std:
         // A flow of one request, the shape of many a load test, runs in the user's own frame:
         // no flow frame for every iteration.
         const auto out = render_request(*vu, *lone, {});
-        co_await vu->session->exchange(out, vu->response, vu->result);
+        if (!refuse_unsendable(*vu, *lone, out)) {
+          co_await vu->session->exchange(out, vu->response, vu->result);
+        }
         complete = record_exchange(*vu, *lone, out, std::nullopt);
       } else {
         complete = co_await run_flow(*vu, sc.flow, ph);
@@ -672,7 +729,9 @@ asio::awaitable<bool> worker::run_flow(virtual_user& vu, const std::vector<compi
       // The usual step runs here rather than in run_request: a coroutine frame less for
       // every request.
       const auto out = render_request(vu, *req, {});
-      co_await vu.session->exchange(out, vu.response, vu.result);
+      if (!refuse_unsendable(vu, *req, out)) {
+        co_await vu.session->exchange(out, vu.response, vu.result);
+      }
       if (!record_exchange(vu, *req, out, std::nullopt)) {
         co_return false;
       }
@@ -720,6 +779,12 @@ asio::awaitable<bool> worker::run_ws(virtual_user& vu, const compiled_ws& w, pha
     vu.target_buffer.clear();
     open->path.render_to(vu.variables, vu.target_buffer);
     render_headers(vu, w.headers);
+    if (auto why =
+            unsendable_reason(vu.target_buffer, open->path.has_raw_values(), vu.header_views)) {
+      metrics().record_error(metrics::error_class::invalid_request,
+                             fmt::format("{}: {}", open->name, *why));
+      co_return false;
+    }
     // A new socket is a new subscription: the old one's gaps are lost messages.
     settle_push_deliveries(vu.subscription(), metrics());
     if (!vu.ws) {
@@ -856,6 +921,11 @@ asio::awaitable<bool> worker::run_sse(virtual_user& vu, const compiled_sse& s, p
   vu.target_buffer.clear();
   spec.path.render_to(vu.variables, vu.target_buffer);
   render_headers(vu, s.headers);
+  if (auto why = unsendable_reason(vu.target_buffer, spec.path.has_raw_values(), vu.header_views)) {
+    metrics().record_error(metrics::error_class::invalid_request,
+                           fmt::format("{}: {}", spec.name, *why));
+    co_return false;
+  }
   const auto stream = make_event_stream_(ctx_, connector_);
   vu.sse = stream;
   const auto began = clock::now();
@@ -1006,7 +1076,9 @@ asio::awaitable<bool> worker::run_publish(virtual_user& vu, const compiled_publi
     // Sent on the step's own schedule: never through run_request, which in a constant
     // throughput phase would also wait for a send slot of the phase.
     const auto out = render_request(vu, publish.request, body);
-    co_await vu.session->exchange(out, vu.response, vu.result);
+    if (!refuse_unsendable(vu, publish.request, out)) {
+      co_await vu.session->exchange(out, vu.response, vu.result);
+    }
     if (!record_exchange(vu, publish.request, out, std::nullopt)) {
       co_return false;
     }
@@ -1074,8 +1146,28 @@ asio::awaitable<bool> worker::run_request(virtual_user& vu, const compiled_reque
   }
 
   const auto out = render_request(vu, req, body);
-  co_await vu.session->exchange(out, vu.response, vu.result);
+  if (!refuse_unsendable(vu, req, out)) {
+    co_await vu.session->exchange(out, vu.response, vu.result);
+  }
   co_return record_exchange(vu, req, out, intended);
+}
+
+bool worker::refuse_unsendable(virtual_user& vu, const compiled_request& req,
+                               const protocol::request& out) {
+  if (!req.check_rendered) {
+    return false;
+  }
+  auto why = unsendable_reason(
+      out.target, req.spec->path.has_raw_values(),
+      req.literal_headers ? std::span<const protocol::header_view>{} : out.headers);
+  if (!why) {
+    return false;
+  }
+  vu.result.clear();
+  vu.result.failed = true;
+  vu.result.error = metrics::error_class::invalid_request;
+  vu.result.message = fmt::format("{}: {}", req.spec->name, *why);
+  return true;
 }
 
 protocol::request worker::render_request(virtual_user& vu, const compiled_request& req,

@@ -52,6 +52,11 @@ class worker {
 
   boost::asio::awaitable<void> main_loop();
   boost::asio::awaitable<void> reporter();
+  /// The main loop or the reporter threw: nothing recorded is lost and nothing hangs. The
+  /// worker aborts its users, and its final report carries `why` (the run fails, exit 1).
+  void on_fatal(std::exception_ptr failure, bool in_main_loop);
+  /// After the main loop failed: waits for the users to leave, then sends the final report.
+  boost::asio::awaitable<void> finish_after_failure();
   void start_phase(phase_state& ph);
   /// Connections phases: opens this worker's share on schedule; the hold ends with the phase.
   void start_connections(phase_state& ph, const scenario::connections_model& model);
@@ -84,6 +89,10 @@ class worker {
   /// The request of a step, its views into the step and the user's buffers.
   static protocol::request render_request(virtual_user& vu, const compiled_request& req,
                                           std::string_view body);
+  /// A rendered value that would break the request (rendered_request_check.hpp) fails it here,
+  /// unsent, as invalid_request in vu.result: true then, and the caller sends nothing.
+  static bool refuse_unsendable(virtual_user& vu, const compiled_request& req,
+                                const protocol::request& out);
   /// Counts the exchange just made (vu.result, vu.response), runs checks and captures; false
   /// when it was cut short and the iteration ends. `intended`: a paced request's send time.
   bool record_exchange(virtual_user& vu, const compiled_request& req, const protocol::request& out,
@@ -142,6 +151,7 @@ class worker {
   bool stopping_ = false;
   bool aborting_ = false;
   bool finished_ = false;
+  std::string fatal_;  ///< why the worker failed; empty while it has not
 
   std::mt19937_64 rng_;
   std::vector<std::int64_t> scenario_credit_;  ///< smooth weighted round-robin state

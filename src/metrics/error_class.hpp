@@ -20,14 +20,19 @@ enum class error_class : std::uint8_t {
   protocol,      ///< malformed response: bad status line, bad chunking, huge headers, early close
   http_status,   ///< a response with status >= 400
   check_failed,  ///< a response arrived but a check on it failed
-  other,         ///< anything else (e.g. no local port left: EADDRNOTAVAIL)
+  /// The load machine's own limit, not the server's fault: out of descriptors (EMFILE,
+  /// ENFILE), local addresses or ports (EADDRNOTAVAIL), socket buffers (ENOBUFS, ENOMEM).
+  local_limit,
+  /// Not sent: a rendered value would have broken the request (a line break in a header).
+  invalid_request,
+  other,  ///< anything else
 };
 
-inline constexpr std::size_t error_class_count = 10;
+inline constexpr std::size_t error_class_count = 12;
 
 inline constexpr std::array<std::string_view, error_class_count> error_class_names = {
-    "refused", "reset",    "connect_timeout", "request_timeout", "tls",
-    "dns",     "protocol", "http_status",     "check_failed",    "other",
+    "refused",     "reset",        "connect_timeout", "request_timeout", "tls",   "dns", "protocol",
+    "http_status", "check_failed", "local_limit",     "invalid_request", "other",
 };
 
 constexpr std::string_view name(error_class e) {

@@ -16,9 +16,10 @@ dial_failure describe_failure(const dial_result& dialed, bool timed_out,
             fmt::format("{} to {} timed out after {}", tls_stage ? "TLS handshake" : "connect",
                         dialed.endpoint, core::format_duration(connect_timeout))};
   }
-  return {tls_stage ? metrics::error_class::tls : classify(dialed.error),
-          fmt::format("{} {}: {}", tls_stage ? "TLS handshake with" : "connect to", dialed.endpoint,
-                      dialed.error.message())};
+  const auto cls = tls_stage ? metrics::error_class::tls : classify(dialed.error);
+  return {cls, fmt::format("{} {}: {}{}", tls_stage ? "TLS handshake with" : "connect to",
+                           dialed.endpoint, dialed.error.message(),
+                           cls == metrics::error_class::local_limit ? local_limit_hint : "")};
 }
 
 }  // namespace stampede::net

@@ -19,6 +19,11 @@ metrics::error_class classify(const boost::system::error_code& ec) {
   if (ec == error::timed_out) {
     return error_class::connect_timeout;
   }
+  if (ec == error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system ||
+      ec == boost::system::errc::address_not_available || ec == error::no_buffer_space ||
+      ec == error::no_memory) {
+    return error_class::local_limit;
+  }
   if (ec == error::host_not_found || ec == error::host_not_found_try_again ||
       ec == error::no_data) {
     return error_class::dns;

@@ -22,6 +22,7 @@
 
 #include "core/duration_text.hpp"
 #include "net/url.hpp"
+#include "scenario/http_syntax.hpp"
 #include "scenario/json_path.hpp"
 
 namespace stampede::scenario {
@@ -33,20 +34,21 @@ constexpr int max_loop_depth = 16;
 constexpr std::uint64_t max_threads = 1024;
 constexpr std::uint64_t max_weight = 1'000'000;
 constexpr std::uint64_t max_loop_count = 1'000'000;
+constexpr std::size_t max_steps = 100'000;  ///< in all flows, aliases expanded
 constexpr std::uint64_t max_streams_per_connection = 1000;
 constexpr std::uint64_t max_h2_window = 0x7fffffff;  ///< RFC 9113 6.9.1
 constexpr std::uint32_t min_h2_connection_window = 65535;
 
 using field_names = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 17> step_kinds = {
-    "get", "post", "put",    "patch", "delete", "head", "options",  "think",  "loop",
-    "ws",  "send", "expect", "hold",  "close",  "sse",  "longpoll", "publish"};
+constexpr auto step_kinds = std::to_array<std::string_view>(
+    {"get", "post", "put", "patch", "delete", "head", "options", "think", "loop", "ws", "send",
+     "expect", "hold", "close", "sse", "longpoll", "publish"});
 /// Largest publish body: the built-in target's WebSocket limit.
 constexpr std::uint64_t max_publish_size = 16u << 20;
 constexpr std::uint64_t max_publish_channels = 1'000'000;
-constexpr std::array<std::string_view, 8> request_options = {
-    "url", "name", "headers", "body", "json", "timeout", "checks", "capture"};
+constexpr auto request_options = std::to_array<std::string_view>(
+    {"url", "name", "headers", "body", "json", "timeout", "checks", "capture"});
 
 bool contains(field_names names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
@@ -101,17 +103,6 @@ std::string join_path(std::string_view parent, std::string_view key) {
 
 std::string index_path(std::string_view parent, std::size_t i) {
   return fmt::format("{}[{}]", parent, i);
-}
-
-/// RFC 9110 token characters, the only ones allowed in a header name.
-bool is_header_name(std::string_view name) {
-  if (name.empty()) {
-    return false;
-  }
-  return std::all_of(name.begin(), name.end(), [](unsigned char c) {
-    return std::isalnum(c) != 0 ||
-           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-  });
 }
 
 source_position position_of(const YAML::Node& n) {
@@ -303,7 +294,7 @@ class node_reader {
         fail(it->first, sub, "given twice (header names are case-insensitive)");
       }
       const auto value = text(it->second, sub);
-      if (value.find_first_of("\r\n") != std::string::npos) {
+      if (has_line_break(value)) {
         fail(it->second, sub, "a header value cannot contain line breaks");
       }
       out.push_back({header, template_string(value)});
@@ -315,6 +306,9 @@ class node_reader {
   /// yaml-cpp marks an empty value (`users:` with nothing after it) where the next token
   /// starts, often a line below; errors about it should point at its key instead.
   void index_empty_values(const YAML::Node& n) {
+    if ((n.IsMap() || n.IsSequence()) && !indexed_.insert(mark_of(n)).second) {
+      return;  // an alias of a container walked already: nested aliases would cost 10^n walks
+    }
     if (n.IsMap()) {
       for (auto it = n.begin(); it != n.end(); ++it) {
         if (it->second.IsNull()) {
@@ -331,30 +325,61 @@ class node_reader {
     }
   }
 
+  static std::pair<int, int> mark_of(const YAML::Node& n) {
+    const auto mark = n.Mark();
+    return {mark.line, mark.column};
+  }
+
   std::string file_;
   std::map<std::pair<int, int>, int> empty_value_lines_;  ///< value mark -> line of its key
+  std::set<std::pair<int, int>> indexed_;                 ///< containers walked, by position
+};
+
+/// Bounds on a `json:` value once its YAML aliases are expanded: a small file of nested
+/// aliases (a "billion laughs") would otherwise exhaust memory.
+constexpr std::size_t max_json_bytes = 1u << 20;
+constexpr int max_json_depth = 64;
+
+/// A json: value past those bounds; the caller names its line.
+struct json_too_large {
+  std::string why;
 };
 
 /// A YAML value as JSON, keeping the file's key order (people read request bodies in logs).
 /// Quoted scalars stay strings; plain ones become numbers, booleans or null when they look so.
-nlohmann::ordered_json to_json(const YAML::Node& n) {
+/// `bytes` counts what was expanded so far (scalars and keys, plus one per node).
+nlohmann::ordered_json to_json(const YAML::Node& n, std::size_t& bytes, int depth = 0) {
+  if (depth > max_json_depth) {
+    throw json_too_large{fmt::format("nests deeper than {} levels", max_json_depth)};
+  }
+  const auto spend = [&](std::size_t n_bytes) {
+    bytes += n_bytes + 1;
+    if (bytes > max_json_bytes) {
+      throw json_too_large{
+          fmt::format("expands to more than {} MiB (YAML aliases repeat what they name)",
+                      max_json_bytes >> 20)};
+    }
+  };
   switch (n.Type()) {
     case YAML::NodeType::Map: {
       auto j = nlohmann::ordered_json::object();
       for (auto it = n.begin(); it != n.end(); ++it) {
-        j[it->first.Scalar()] = to_json(it->second);
+        spend(it->first.Scalar().size());
+        j[it->first.Scalar()] = to_json(it->second, bytes, depth + 1);
       }
       return j;
     }
     case YAML::NodeType::Sequence: {
       auto j = nlohmann::ordered_json::array();
       for (const auto& item : n) {
-        j.push_back(to_json(item));
+        spend(0);
+        j.push_back(to_json(item, bytes, depth + 1));
       }
       return j;
     }
     case YAML::NodeType::Scalar: {
       const auto& s = n.Scalar();
+      spend(s.size());
       if (n.Tag() == "!" || s.empty()) {  // yaml-cpp tags quoted and block scalars "!"
         return s;
       }
@@ -877,6 +902,12 @@ class campaign_reader {
   }
 
   step step_of(const YAML::Node& n, const std::string& field, int depth) {
+    if (++steps_read_ > max_steps) {
+      // Aliases of loops within loops repeat whole flows: a few lines could stand for 10^16.
+      r_.fail(n, field,
+              fmt::format("the campaign has more than {} steps once YAML aliases are expanded",
+                          max_steps));
+    }
     if (n.IsScalar() && n.Scalar() == "close") {
       return ws_close_step{};  // `- close` reads better than `- close: {}`
     }
@@ -960,7 +991,7 @@ class campaign_reader {
     if (url.empty() || url.front() != '/') {
       r_.fail(url_node, url_field, fmt::format("expected a path starting with '/', got '{}'", url));
     }
-    w.path = template_string(url);
+    w.path = template_string(url, value_escaping::url);
     if (w.name.empty()) {
       w.name = "WS " + url.substr(0, url.find('?'));
     }
@@ -988,12 +1019,12 @@ class campaign_reader {
   }
 
   sse_step sse_of(const YAML::Node& n, const std::string& field) {
-    constexpr std::array<std::string_view, 6> fields = {"url",    "name",     "headers",
-                                                        "events", "duration", "timeout"};
+    constexpr auto fields = std::to_array<std::string_view>(
+        {"url", "name", "headers", "events", "duration", "timeout"});
     sse_step s;
     s.position = position_of(n);
     const auto url = subscription_path(n, field, fields);
-    s.path = template_string(url);
+    s.path = template_string(url, value_escaping::url);
     s.name = "SSE " + url.substr(0, url.find('?'));
     if (n.IsMap()) {
       if (n["name"]) {
@@ -1016,13 +1047,13 @@ class campaign_reader {
   }
 
   longpoll_step longpoll_of(const YAML::Node& n, const std::string& field) {
-    constexpr std::array<std::string_view, 6> fields = {"url",   "name",     "headers",
-                                                        "polls", "duration", "timeout"};
+    constexpr auto fields =
+        std::to_array<std::string_view>({"url", "name", "headers", "polls", "duration", "timeout"});
     longpoll_step l;
     l.request.method = "GET";
     l.request.position = position_of(n);
     const auto url = subscription_path(n, field, fields);
-    l.request.path = template_string(url);
+    l.request.path = template_string(url, value_escaping::url);
     l.request.name = "LONGPOLL " + url.substr(0, url.find('?'));
     if (n.IsMap()) {
       if (n["name"]) {
@@ -1045,8 +1076,8 @@ class campaign_reader {
   }
 
   publish_step publish_of(const YAML::Node& n, const std::string& field) {
-    constexpr std::array<std::string_view, 10> fields = {
-        "url", "name", "headers", "rate", "channels", "count", "duration", "size", "timeout"};
+    constexpr auto fields = std::to_array<std::string_view>(
+        {"url", "name", "headers", "rate", "channels", "count", "duration", "size", "timeout"});
     if (!n.IsMap()) {
       r_.fail(n, field,
               "expected a mapping, e.g. {url: \"/publish?channel=c{{channel}}\", rate: 100, "
@@ -1057,7 +1088,7 @@ class campaign_reader {
     p.request.method = "POST";
     p.request.position = position_of(n);
     const auto url = subscription_path(n, field, fields);
-    p.request.path = template_string(url);
+    p.request.path = template_string(url, value_escaping::url);
     p.request.name = "PUBLISH " + url.substr(0, url.find('?'));
     p.rate = r_.number(r_.required(n, "rate", field, "messages per second, e.g. rate: 100"),
                        field + ".rate", false);
@@ -1090,6 +1121,16 @@ class campaign_reader {
     return p;
   }
 
+  /// A json: value as JSON text, or an error at its line when it expands past the bounds.
+  std::string json_text(const YAML::Node& n, const std::string& field) {
+    std::size_t bytes = 0;
+    try {
+      return to_json(n, bytes).dump();
+    } catch (const json_too_large& e) {
+      r_.fail(n, field, e.why);
+    }
+  }
+
   ws_send_step ws_send_of(const YAML::Node& n, const std::string& field) {
     ws_send_step s;
     if (n.IsScalar()) {
@@ -1107,7 +1148,7 @@ class campaign_reader {
       r_.fail(n, field, "a send is exactly one of text, binary or json");
     }
     if (n["json"]) {
-      s.message = template_string(to_json(n["json"]).dump());
+      s.message = template_string(json_text(n["json"], field + ".json"));
     } else {
       const std::string key = n["text"] ? "text" : "binary";
       s.message = template_string(r_.text(n[key], field + "." + key));
@@ -1238,7 +1279,7 @@ class campaign_reader {
         r.body = template_string(n["body"].Scalar());
       }
       if (n["json"]) {
-        r.body = template_string(to_json(n["json"]).dump());
+        r.body = template_string(json_text(n["json"], field + ".json"));
         r.body_is_json = true;
       }
       if (n["timeout"]) {
@@ -1266,7 +1307,7 @@ class campaign_reader {
     if (url.find_first_of(" \t\r\n") != std::string::npos) {
       r_.fail(url_node, url_field, "a path cannot contain spaces or line breaks (write %20)");
     }
-    r.path = template_string(url);
+    r.path = template_string(url, value_escaping::url);
     if (r.name.empty()) {
       r.name = r.method + " " + url.substr(0, url.find('?'));
     }
@@ -1415,6 +1456,7 @@ class campaign_reader {
   const node_reader& r_;
   std::string base_dir_;
   bool load_data_;
+  std::size_t steps_read_ = 0;
 };
 
 int line_of(const YAML::Mark& mark) {

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <regex>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace stampede::scenario {
@@ -693,6 +694,11 @@ TEST(CampaignParser, PublishStep) {
             "c.yaml:6: scenarios[0].flow[0].publish.size: expected at most 16777216, got 20000000");
   EXPECT_EQ(error_of(with_step("publish: {url: /publish, rate: 5, every: 1s}\n")),
             "c.yaml:6: scenarios[0].flow[0].publish.every: unknown field 'every'");
+  // An empty key is no field of a publish step (its field table once held an empty name).
+  EXPECT_EQ(error_of(with_step("publish: {url: /publish, rate: 5, \"\": 1}\n")),
+            "c.yaml:6: scenarios[0].flow[0].publish.: unknown field ''");
+  EXPECT_EQ(error_of(with_step("publish: {url: /publish, rate: 5, x: 1}\n")),
+            "c.yaml:6: scenarios[0].flow[0].publish.x: unknown field 'x'");
 }
 
 TEST(CampaignParser, FixedUsers) {
@@ -1025,6 +1031,60 @@ TEST(CampaignFiles, ErrorPartsMatchWhat) {
     EXPECT_EQ(e.field(), "phases[0].users");
     EXPECT_EQ(e.message(), "expected a positive integer, got 'five'");
   }
+}
+
+TEST(CampaignParser, JsonBodiesExpandingAliasesWithoutBoundAreRefused) {
+  // A "billion laughs": ten levels of ten aliases each would be 10^9 strings once expanded.
+  std::string text =
+      "target: http://h:1\n"
+      "phases: [{name: p, duration: 1s, users: 1}]\n"
+      "scenarios:\n"
+      "  - name: s\n"
+      "    flow:\n"
+      "      - post:\n"
+      "          url: /\n"
+      "          json:\n"
+      "            l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (int i = 1; i < 10; ++i) {
+    text += fmt::format("            l{}: &l{} [", i, i);
+    for (int k = 0; k < 10; ++k) {
+      text += fmt::format("{}*l{}", k == 0 ? "" : ", ", i - 1);
+    }
+    text += "]\n";
+  }
+  EXPECT_EQ(error_of(text),
+            "c.yaml:9: scenarios[0].flow[0].post.json: expands to more than 1 MiB (YAML aliases "
+            "repeat what they name)");
+  // Loops repeating aliased flows: 16 levels of 10 would be 10^16 steps.
+  std::string loops =
+      "target: http://h:1\n"
+      "phases: [{name: p, duration: 1s, users: 1}]\n"
+      "scenarios:\n"
+      "  - name: s\n"
+      "    flow:\n"
+      "      - &s0 {get: /}\n";
+  for (int i = 1; i < 16; ++i) {
+    loops += fmt::format("      - &s{} {{loop: {{count: 1, flow: [", i);
+    for (int k = 0; k < 10; ++k) {
+      loops += fmt::format("{}*s{}", k == 0 ? "" : ", ", i - 1);
+    }
+    loops += "]}}\n";
+  }
+  EXPECT_NE(error_of(loops).find("more than 100000 steps once YAML aliases are expanded"),
+            std::string::npos)
+      << error_of(loops);
+  // Nesting is bounded too.
+  std::string deep = "[";
+  for (int i = 0; i < 70; ++i) {
+    deep += "[";
+  }
+  deep += std::string(71, ']');
+  EXPECT_EQ(error_of(with_step("post: {url: /, json: " + deep + "}\n")),
+            "c.yaml:6: scenarios[0].flow[0].post.json: nests deeper than 64 levels");
+  // A few aliases within the bounds are expanded as written.
+  const auto c = parse(with_step("post: {url: /, json: {a: &x [1, 2], b: *x}}\n"));
+  EXPECT_EQ(std::get<request_step>(c.scenarios[0].flow[0]).body->text(),
+            R"({"a":[1,2],"b":[1,2]})");
 }
 
 }  // namespace

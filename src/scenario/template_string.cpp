@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scenario/template_string.hpp"
 
+#include <cctype>
+
 namespace stampede::scenario {
 namespace {
 
@@ -14,9 +16,39 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+/// encodeURIComponent's unreserved set: everything else is written %XX.
+bool is_unreserved(unsigned char c) {
+  return std::isalnum(c) != 0 ||
+         std::string_view("-_.!~*'()").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+void append_percent_encoded(std::string_view value, std::string& out) {
+  constexpr std::string_view hex = "0123456789ABCDEF";
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (is_unreserved(c)) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0xf]);
+    }
+  }
+}
+
+/// "name|raw" (spaces allowed around the bar): true, and `name` cut to "name".
+bool strip_raw(std::string_view& name) {
+  const auto bar = name.rfind('|');
+  if (bar == std::string_view::npos || trim(name.substr(bar + 1)) != "raw") {
+    return false;
+  }
+  name = trim(name.substr(0, bar));
+  return true;
+}
+
 }  // namespace
 
-template_string::template_string(std::string_view text) : text_(text) {
+template_string::template_string(std::string_view text, value_escaping escaping) : text_(text) {
   std::size_t pos = 0;
   std::string literal;
   while (pos < text.size()) {
@@ -28,23 +60,26 @@ template_string::template_string(std::string_view text) : text_(text) {
     if (close == std::string_view::npos) {
       break;
     }
-    const auto name = trim(text.substr(open + 2, close - open - 2));
+    auto name = trim(text.substr(open + 2, close - open - 2));
+    const bool raw = strip_raw(name);
     literal.append(text.substr(pos, open - pos));
     if (name.empty()) {
       literal.append(text.substr(open, close + 2 - open));
     } else {
       if (!literal.empty()) {
-        segments_.push_back({false, std::move(literal)});
+        segments_.push_back({false, false, std::move(literal)});
         literal.clear();
       }
-      segments_.push_back({true, std::string(name)});
+      const bool escaped = escaping == value_escaping::url && !raw;
+      has_raw_values_ = has_raw_values_ || (escaping == value_escaping::url && raw);
+      segments_.push_back({true, escaped, std::string(name)});
       variables_.emplace_back(name);
     }
     pos = close + 2;
   }
   literal.append(text.substr(pos));
   if (!literal.empty()) {
-    segments_.push_back({false, std::move(literal)});
+    segments_.push_back({false, false, std::move(literal)});
   }
 }
 
@@ -57,7 +92,11 @@ void template_string::render_to(const variable_source& vars, std::string& out) c
     if (!seg.is_variable) {
       out.append(seg.value);
     } else if (const auto* value = vars.find(seg.value)) {
-      out.append(*value);
+      if (seg.escaped) {
+        append_percent_encoded(*value, out);
+      } else {
+        out.append(*value);
+      }
     } else {
       out.append("{{").append(seg.value).append("}}");
     }

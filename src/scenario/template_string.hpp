@@ -2,6 +2,7 @@
 // A string with {{variable}} placeholders, split once at load time so rendering is a copy loop.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,14 +19,24 @@ class variable_source {
   ~variable_source() = default;
 };
 
+/// How variables' values are written into the text.
+enum class value_escaping : std::uint8_t {
+  none,  ///< as they are: header values, bodies, messages
+  /// Percent-encoded as encodeURIComponent does (all but A-Z a-z 0-9 - _ . ! ~ * ' ( )): a
+  /// value in a path or query can then never break the request line, whatever it holds.
+  /// `{{name|raw}}` inserts a value as it is, for values that are paths or queries themselves.
+  url,
+};
+
 /// `/users/{{id}}?page={{ page }}` compiled into literal and variable segments.
 ///
 /// Thread-safety: immutable after construction; render() may run on many threads at once.
 class template_string {
  public:
   template_string() = default;
-  /// Parses `text`. An unterminated "{{" is kept as literal text.
-  explicit template_string(std::string_view text);
+  /// Parses `text`. An unterminated "{{" is kept as literal text. `{{name|raw}}` names the
+  /// variable `name`, inserted without escaping.
+  explicit template_string(std::string_view text, value_escaping escaping = value_escaping::none);
 
   /// The text as written.
   const std::string& text() const { return text_; }
@@ -33,6 +44,9 @@ class template_string {
   bool is_literal() const { return variables_.empty(); }
   /// Names of the variables used, in order of appearance (duplicates kept).
   const std::vector<std::string>& variables() const { return variables_; }
+  /// True when some value goes in unescaped (`|raw`) where escaping was asked for: what it
+  /// renders must be checked before it is sent.
+  bool has_raw_values() const { return has_raw_values_; }
 
   /// Appends the rendered text to `out`. A variable the source does not know is left as written
   /// ("{{name}}"), so the mistake is visible in what the server receives.
@@ -42,11 +56,13 @@ class template_string {
  private:
   struct segment {
     bool is_variable = false;
-    std::string value;  ///< literal text, or the variable name
+    bool escaped = false;  ///< a variable whose value is percent-encoded
+    std::string value;     ///< literal text, or the variable name
   };
   std::string text_;
   std::vector<segment> segments_;
   std::vector<std::string> variables_;
+  bool has_raw_values_ = false;
 };
 
 }  // namespace stampede::scenario

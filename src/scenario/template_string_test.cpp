@@ -34,6 +34,28 @@ TEST(TemplateString, SubstitutesVariablesWithSurroundingSpaces) {
   EXPECT_EQ(t.render(map_source({{"id", "42"}, {"page", "3"}})), "/users/42/posts?page=3&x=1");
 }
 
+TEST(TemplateString, UrlValuesArePercentEncodedSoTheyCannotBreakTheRequestLine) {
+  template_string t("/search/{{q}}?tag={{tag}}&n=1", value_escaping::url);
+  EXPECT_FALSE(t.has_raw_values());
+  EXPECT_EQ(t.render(map_source({{"q", "a b/c?d"}, {"tag", "x&y=z\r\nInjected: 1"}})),
+            "/search/a%20b%2Fc%3Fd?tag=x%26y%3Dz%0D%0AInjected%3A%201&n=1");
+  // encodeURIComponent's unreserved set goes through; bytes above 0x7f are encoded.
+  EXPECT_EQ(t.render(map_source({{"q", "AZaz09-_.!~*'()"}, {"tag", "\xc3\xa9"}})),
+            "/search/AZaz09-_.!~*'()?tag=%C3%A9&n=1");
+}
+
+TEST(TemplateString, RawValuesGoInAsTheyAre) {
+  template_string t("/{{path|raw}}?x={{ x | raw }}&y={{y}}", value_escaping::url);
+  EXPECT_TRUE(t.has_raw_values());
+  EXPECT_EQ(t.variables(), (std::vector<std::string>{"path", "x", "y"}));
+  EXPECT_EQ(t.render(map_source({{"path", "bytes?n=10"}, {"x", "a/b"}, {"y", "a/b"}})),
+            "/bytes?n=10?x=a/b&y=a%2Fb");
+  // Without escaping asked for, `|raw` only names the variable.
+  template_string header("Bearer {{token|raw}} {{token}}");
+  EXPECT_FALSE(header.has_raw_values());
+  EXPECT_EQ(header.render(map_source({{"token", "a b"}})), "Bearer a b a b");
+}
+
 TEST(TemplateString, UnknownVariableIsKeptAsWritten) {
   template_string t("a{{missing}}b");
   EXPECT_EQ(t.render(map_source({})), "a{{missing}}b");

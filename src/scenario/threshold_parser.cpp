@@ -17,8 +17,8 @@ enum class value_kind { latency, rate, count };
 
 std::optional<value_kind> kind_of(std::string_view metric) {
   // avg and med are what k6 users type; metrics::summary understands both spellings.
-  static constexpr std::array<std::string_view, 10> stats = {"min", "mean", "avg", "p50",  "med",
-                                                             "p90", "p95",  "p99", "p999", "max"};
+  static constexpr auto stats = std::to_array<std::string_view>(
+      {"min", "mean", "avg", "p50", "med", "p90", "p95", "p99", "p999", "max"});
   for (const std::string_view prefix : {"http.latency.", "http.ttfb.", "http.connect.", "ws.rtt.",
                                         "ws.handshake.", "push.latency."}) {
     if (metric.substr(0, prefix.size()) == prefix) {

@@ -88,6 +88,11 @@ constexpr const char* migrations[] = {
     R"sql(
     ALTER TABLE campaigns ADD COLUMN data_text TEXT NOT NULL DEFAULT '';
     )sql",
+    // 6: a distributed run keeps its campaign's CSV data, so a restarted controller can
+    // rebuild the run's plan even after the campaign was updated or removed
+    R"sql(
+    ALTER TABLE run_control ADD COLUMN data_text TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));
@@ -406,6 +411,21 @@ void results_db::set_run_control(std::int64_t run_id, const std::string& state_j
               "INSERT INTO run_control (run_id, state_json) VALUES (?, ?) "
               "ON CONFLICT (run_id) DO UPDATE SET state_json = excluded.state_json");
   s.bind(1, run_id).bind(2, state_json).run();
+}
+
+void results_db::set_run_data(std::int64_t run_id, const std::string& data_text) {
+  statement s(db_, path_, "UPDATE run_control SET data_text = ? WHERE run_id = ?");
+  s.bind(1, data_text).bind(2, run_id).run();
+  if (sqlite3_changes(db_) != 1) {
+    throw storage_error(fmt::format(
+        "results database {}: run {} has no control state to keep its data with", path_, run_id));
+  }
+}
+
+std::string results_db::run_data(std::int64_t run_id) const {
+  statement s(db_, path_, "SELECT data_text FROM run_control WHERE run_id = ?");
+  s.bind(1, run_id);
+  return s.step() ? s.text(0) : std::string();
 }
 
 std::vector<std::pair<std::int64_t, std::string>> results_db::unfinished_run_controls() const {

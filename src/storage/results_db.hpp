@@ -112,6 +112,10 @@ class results_db {
   /// Distributed runs: the controller's own state of a run (its agents' shares, events), as
   /// JSON it writes and reads back after a restart.
   void set_run_control(std::int64_t run_id, const std::string& state_json);
+  /// The CSV text of the run's data feeder, kept once beside its control state (which must
+  /// exist) rather than in every state written; empty when the run has none.
+  void set_run_data(std::int64_t run_id, const std::string& data_text);
+  std::string run_data(std::int64_t run_id) const;
   /// (run id, state) of runs still marked running that have a controller state.
   std::vector<std::pair<std::int64_t, std::string>> unfinished_run_controls() const;
   /// Keeps an agent's report as received; false when (run, worker, index) is already there.

@@ -260,7 +260,7 @@ TEST_F(ResultsDb, OlderFilesAreMigratedKeepingTheirRuns) {
   // What a version 1 file looks like: runs and intervals only.
   raw_sql(
       "DROP TABLE agent_reports; DROP TABLE run_control; DROP TABLE agents; DROP TABLE campaigns; "
-      "UPDATE schema_version SET version = 1;");  // migrations 2 to 5 run again
+      "UPDATE schema_version SET version = 1;");  // migrations 2 to 6 run again
   results_db db(path_);
   EXPECT_EQ(db.schema_version(), results_db::latest_schema_version());
   ASSERT_TRUE(db.find_run(id));
@@ -381,7 +381,9 @@ TEST_F(ResultsDb, DistributedRunStateAndReportsSurviveAReopen) {
     running = db.begin_run(r);
     finished = db.begin_run(r);
     db.set_run_control(running, R"({"agents":["a1"]})");
-    db.set_run_control(running, R"({"agents":["a1","a2"]})");  // replaces
+    db.set_run_data(running, "path\necho\n");
+    db.set_run_control(running, R"({"agents":["a1","a2"]})");          // replaces, keeping the data
+    EXPECT_THROW(db.set_run_data(running + 100, "x"), storage_error);  // no control state
     db.set_run_control(finished, "{}");
     db.finish_run(finished, 2, "completed", 0, "{}");
     const std::string binary("\0\1\xff report", 11);
@@ -396,6 +398,8 @@ TEST_F(ResultsDb, DistributedRunStateAndReportsSurviveAReopen) {
   ASSERT_EQ(controls.size(), 1u);  // the finished run is not resumed
   EXPECT_EQ(controls[0].first, running);
   EXPECT_EQ(controls[0].second, R"({"agents":["a1","a2"]})");
+  EXPECT_EQ(db.run_data(running), "path\necho\n");
+  EXPECT_EQ(db.run_data(finished), "");
   const auto reports = db.agent_reports(running);
   ASSERT_EQ(reports.size(), 3u);
   EXPECT_EQ(reports[0], "w0 s0");  // by worker, then second

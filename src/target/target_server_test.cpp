@@ -7,6 +7,8 @@
 #include <csignal>
 #include <ctime>
 #include <filesystem>
+#include <functional>
+#include <future>
 #include <thread>
 
 #include <boost/asio/connect.hpp>
@@ -472,20 +474,45 @@ TEST(TargetServerBind, ResolvesNamesAndServesIpv6) {
   }
 }
 
+/// Runs `server` on a thread; true when run() returned within `limit` after `poke` was
+/// called. When it did not, the server is stopped, so the test fails instead of hanging.
+bool run_returns_within(target_server& server, std::chrono::milliseconds limit,
+                        const std::function<void()>& poke) {
+  std::promise<void> returned;
+  auto done = returned.get_future();
+  std::thread t([&] {
+    server.run();
+    returned.set_value();
+  });
+  poke();
+  const bool in_time = done.wait_for(limit) == std::future_status::ready;
+  if (!in_time) {
+    server.stop();
+  }
+  t.join();
+  return in_time;
+}
+
 TEST(TargetServerStop, StopBeforeRunMakesRunReturn) {
   target_server server(threads(3));
   server.stop();
-  server.run();  // returns at once instead of serving
+  EXPECT_TRUE(run_returns_within(server, 2s, [] {})) << "run() served after stop()";
 }
 
 TEST(TargetServerStop, SignalStopsRunWhenAsked) {
   auto o = threads(2);
   o.stop_on_signals = true;
   target_server server(o);
-  std::thread t([&] { server.run(); });
-  std::this_thread::sleep_for(20ms);
-  std::raise(SIGTERM);
-  t.join();  // hangs (until the test timeout) if the signal did not stop it
+  EXPECT_TRUE(run_returns_within(server, 5s, [] {
+    std::this_thread::sleep_for(20ms);
+    std::raise(SIGTERM);
+  })) << "SIGTERM did not stop the server";
+}
+
+TEST(TargetServerStop, ANotStoppedServerGoesOnServing) {
+  // The counterpart, so the checks above can fail: run() without a stop outlasts the limit.
+  target_server server(threads(1));
+  EXPECT_FALSE(run_returns_within(server, 300ms, [] {}));
 }
 
 std::size_t open_descriptors() {

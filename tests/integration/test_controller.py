@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """The controller: credentials created once, campaigns kept across restarts, every call
 authenticated over TLS."""
+import json
 import os
 import signal
+import sqlite3
 import stat
 import subprocess
 
@@ -179,8 +181,58 @@ def test_agent_reconnects_after_a_controller_restart(workdir):
     check(agent.returncode == 0, "SIGTERM stops an agent cleanly")
 
 
+def test_a_damaged_run_state_fails_that_run_not_the_controller(workdir):
+    """Run states a restarted controller cannot trust (unparsable, fields missing, agents'
+    workers outside the run, unknown states) end their run as failed with a message naming
+    the database; the controller itself starts and serves."""
+    data = os.path.join(workdir, "ctl")
+    c = Controller(data)
+    c.stop()
+    good = {"campaign": "x", "command": "stampede start x", "source_file": "x.yaml",
+            "total_workers": 2, "started_at_ms": 1, "start_at_ms": 2, "deadline_ms": 3,
+            "status": "running", "stop_sent": False, "degraded": False, "events": [],
+            "members": [{"name": "a1", "first_worker": 0, "workers": 2, "state": "running",
+                         "told_to_stop": False, "handed_over_at": -1}]}
+    outside = json.loads(json.dumps(good))
+    outside["members"][0]["first_worker"] = 5
+    unknown = json.loads(json.dumps(good))
+    unknown["members"][0]["state"] = "dancing"
+    missing = dict(good)
+    del missing["members"]
+    states = ["{not json", json.dumps(missing), json.dumps(outside), json.dumps(unknown)]
+    db = sqlite3.connect(os.path.join(data, "stampede.db"))
+    try:
+        ids = []
+        for state in states:
+            cur = db.execute("INSERT INTO runs (name, command, campaign_text, started_at_ms, "
+                             "status) VALUES ('x', 'start x', ?, 1, 'running')", (MINIMAL,))
+            ids.append(cur.lastrowid)
+            db.execute("INSERT INTO run_control (run_id, state_json) VALUES (?, ?)",
+                       (cur.lastrowid, state))
+        db.commit()
+    finally:
+        db.close()
+    c = Controller(data)
+    try:
+        r = cli(workdir, ["ping"] + c.flags())
+        check(r.returncode == 0, "the controller serves", r)
+        r = cli(workdir, ["runs"] + c.flags())
+        rows = r.stdout.splitlines()[1:]
+        check(r.returncode == 0 and len(rows) == len(ids) and
+              all(row.split()[4] == "failed" for row in rows), "each run failed", r)
+        log = c.log()
+        for i in ids:
+            check("run %d cannot go on after the restart" % i in log, "run %d named" % i, log)
+        check("lie outside the run's 2" in log and "unknown state 'dancing'" in log
+              and os.path.join(data, "stampede.db") in log, "the log says why and where", log)
+    finally:
+        rc, _ = c.stop()
+    check(rc == 0, "and stops cleanly")
+
+
 if __name__ == "__main__":
     main([test_campaigns_survive_a_restart, test_bad_campaigns_are_refused_with_their_line,
           test_wrong_token_and_foreign_ca_are_refused,
           test_agents_register_heartbeat_and_are_seen_lost,
-          test_agent_reconnects_after_a_controller_restart])
+          test_agent_reconnects_after_a_controller_restart,
+          test_a_damaged_run_state_fails_that_run_not_the_controller])

@@ -5,6 +5,9 @@ run listings."""
 import contextlib
 import json
 import os
+import pty
+import re
+import select
 import signal
 import socket
 import sqlite3
@@ -302,7 +305,7 @@ phases:
 scenarios:
   - name: s
     flow:
-      - get: "/{{path}}"
+      - get: "/{{path|raw}}"
 """
 
 
@@ -322,6 +325,44 @@ def test_csv_rows_travel_with_the_campaign_and_are_partitioned(workdir):
         check(sorted(by_path) == ["/bytes", "/echo", "/json"], "each agent took its own row",
               by_path)
         check(sum(by_path.values()) == s["requests"]["total"], "exact counts", (by_path, s))
+
+
+def test_a_controller_restart_keeps_the_runs_csv_data(workdir):
+    """The CSV rows are kept with the run itself: a restarted controller rebuilds its plan from
+    them (even with the stored campaign gone) and the run goes on, counting exactly."""
+    with harness.target(threads=2) as t, fleet(workdir) as (c, _):
+        write(workdir, "paths.csv", "path\necho\njson\nbytes?n=10\n")
+        path = write(workdir, "feeder.yaml",
+                     FEEDER.replace("duration: 2s", "duration: 8s") % t.url)
+        # Stored under another name than the file's: runs are listed under the stored name.
+        r = cli(workdir, ["campaign", "add", path, "--name", "csvrun"] + c.flags())
+        check(r.returncode == 0, "campaign add", r)
+        t.reset()
+        proc, summary = start(workdir, c, "csvrun", "--wait")
+        time.sleep(3.0)
+        r = cli(workdir, ["campaign", "rm", "csvrun"] + c.flags())
+        check(r.returncode == 0, "the stored campaign may go while its run goes on", r)
+        c.kill()
+        time.sleep(2.0)
+        c2 = Controller(c.data, c.address)
+        try:
+            rc, out, err, s = finish(proc, summary)
+            check(rc == 0 and s is not None and s["status"] == "completed",
+                  "the run goes on after the restart", (rc, out, err))
+            check("cannot go on" not in c2.log(), "no restore failure",
+                  c2.log())
+            stats = t.stats()
+            by_path = stats["requests_by_path"]
+            by_path.pop("/stats", None)
+            check(sorted(by_path) == ["/bytes", "/echo", "/json"], "the rows still drive it",
+                  by_path)
+            check(s["requests"]["total"] == stats["requests"],
+                  "stored total %d == target's %d" % (s["requests"]["total"], stats["requests"]))
+            r = cli(workdir, ["runs"] + c2.flags())
+            check("csvrun" in r.stdout and "feeder" not in r.stdout,
+                  "runs lists the stored name", r)
+        finally:
+            c2.stop()
 
 
 def test_abort_policy_stops_the_run(workdir):
@@ -363,7 +404,8 @@ def test_stop_attach_and_refusals(workdir):
         check(r.returncode == 0, "stop", r)
         r = cli(workdir, ["attach", run_id, "--summary-json",
                           os.path.join(workdir, "long.json")] + c.flags())
-        check(r.returncode == 0 and "long interrupted" in r.stdout, "attach follows to the end", r)
+        check(r.returncode == 105 and "long interrupted" in r.stdout,
+              "attach follows to the end and exits 105, as a local run stopped", r)
         check(time.monotonic() - began < 10, "stopped long before the plan's 30 s")
         with open(os.path.join(workdir, "long.json")) as f:
             s = json.load(f)
@@ -375,6 +417,70 @@ def test_stop_attach_and_refusals(workdir):
         check("run %s" % run_id not in r.stdout, "the agents are idle again", r)
 
 
+class Terminal:
+    """A stampede command on a pseudo-terminal of its own: Ctrl-C typed there reaches it as a
+    user's would (SIGINT from the terminal to its process group)."""
+
+    def __init__(self, workdir, args):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.chdir(workdir)
+            os.execv(harness.STAMPEDE, [harness.STAMPEDE] + args)
+        self.text = ""
+
+    def read_until(self, pattern, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, self.text) and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if ready:
+                try:
+                    self.text += os.read(self.fd, 4096).decode(errors="replace")
+                except OSError:  # the other end closed: the process ended
+                    break
+        return re.search(pattern, self.text) is not None
+
+    def type(self, keys):
+        os.write(self.fd, keys)
+
+    def exit_code(self, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.read_until(r"$^", 0.2)  # keep draining, so it never blocks on output
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid == self.pid:
+                os.close(self.fd)
+                return os.waitstatus_to_exitcode(status)
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        return None
+
+
+def test_ctrl_c_on_a_terminal_asks_stop_or_detach(workdir):
+    with harness.target(threads=2) as t, fleet(workdir, 1) as (c, _):
+        add_campaign(workdir, c, t, "asked", duration="30s")
+        term = Terminal(workdir, ["start", "asked", "--wait"] + c.flags())
+        check(term.read_until(r"users \d+"), "the live line shows", term.text)
+        run_id = re.search(r"run (\d+) of asked", term.text).group(1)
+        term.type(b"\x03")
+        check(term.read_until(r"stop the run or detach"), "Ctrl-C asks", term.text)
+        term.type(b"d\n")
+        rc = term.exit_code()
+        check(rc == 0 and "detached; run %s goes on" % run_id in term.text,
+              "d detaches (exit 0)", (rc, term.text))
+        r = cli(workdir, ["status", run_id] + c.flags())
+        check(r.returncode == 0 and "running" in r.stdout, "the run goes on", r)
+
+        term = Terminal(workdir, ["attach", run_id] + c.flags())
+        check(term.read_until(r"users \d+"), "attached", term.text)
+        term.type(b"\x03")
+        check(term.read_until(r"stop the run or detach"), "Ctrl-C asks again", term.text)
+        term.type(b"s\n")
+        rc = term.exit_code()
+        check(rc == 105 and "asked interrupted" in term.text,
+              "s stops the run; attach exits 105 with its summary", (rc, term.text))
+
+
 if __name__ == "__main__":
     main([test_a_run_split_over_three_agents_counts_exactly,
           test_a_killed_agent_is_detected_and_the_run_goes_on,
@@ -383,5 +489,7 @@ if __name__ == "__main__":
           test_a_controller_restart_mid_run_loses_nothing,
           test_agents_stop_by_themselves_when_the_lease_runs_out,
           test_csv_rows_travel_with_the_campaign_and_are_partitioned,
+          test_a_controller_restart_keeps_the_runs_csv_data,
           test_abort_policy_stops_the_run,
-          test_stop_attach_and_refusals])
+          test_stop_attach_and_refusals,
+          test_ctrl_c_on_a_terminal_asks_stop_or_detach])

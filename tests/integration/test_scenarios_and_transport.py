@@ -128,6 +128,54 @@ def test_intervals_are_stored_per_second(workdir):
         check(status == "completed" and "target:" in text, "run row", (status, text))
 
 
+def test_rendered_values_cannot_inject_headers_or_break_the_request_line(workdir):
+    with target() as t:
+        # Quick mode: a header with a line break is refused before anything is sent.
+        r = run(["run", "--url", t.url + "/", "-n", "1", "-H", "X: a\r\nInjected: yes"],
+                workdir, summary=False)
+        check(r.returncode == 2 and "-H X: a header value cannot contain line breaks"
+              in r.stderr, "quick mode refuses the header", r)
+        r = run(["run", "--url", t.url + "/", "-n", "1", "-H", "Bad Name: x"], workdir,
+                summary=False)
+        check(r.returncode == 2 and "-H: invalid header name 'Bad Name'" in r.stderr,
+              "and a header name that is no token", r)
+        check(t.stats()["requests"] == 0, "nothing reached the target")
+
+        # At run time: user 0 has a value with a space, user 1 one with a line break.
+        write(workdir, "vals.csv", 'id,tag\na b,ok\nc,"bad\r\nInjected: yes"\n')
+        path = write(workdir, "c.yaml", """
+target: %s
+data: {file: vals.csv}
+phases:
+  - {name: p, duration: 2s, users: 2}
+scenarios:
+  - name: s
+    flow:
+      - get: {url: "/echo?q={{id}}", name: escaped, headers: {X-Tag: "{{tag}}"}}
+      - get: {url: "/echo?q={{id|raw}}", name: raw}
+      - think: 10ms
+""" % t.url)
+        r = run(["run", path, "-q", "-t", "1"], workdir)
+        s = r.summary
+        check(r.returncode == 0 and s is not None, "the run", r)
+        stats = t.stats()
+        invalid = s["errors"].get("invalid_request", 0)
+        # Each iteration: user 0's escaped request (a%20b) is answered, its raw one (a space in
+        # the request line) is not sent; user 1's escaped one carries a line break in X-Tag and
+        # is not sent, its raw one (c) is answered.
+        check(invalid > 20, "requests failed unsent as invalid_request", s["errors"])
+        check(s["status_codes"].get("200", 0) == stats["requests"],
+              "every request sent was answered 200: %s vs %d" % (s["status_codes"],
+                                                                  stats["requests"]))
+        check(s["requests"]["total"] == stats["requests"] + invalid, "exact counts",
+              (s["requests"], stats))
+        check(stats["requests_by_path"].get("rejected", 0) == 0, "the target rejected nothing",
+              stats)
+        sample = s["error_samples"]["invalid_request"]
+        check("not sent" in sample and ("X-Tag" in sample or "a b" in sample), "named", sample)
+
+
 if __name__ == "__main__":
     main([test_checks_captures_feeder_and_weights, test_bind_rotates_source_addresses,
-          test_tls_with_sni_and_insecure, test_intervals_are_stored_per_second])
+          test_tls_with_sni_and_insecure, test_intervals_are_stored_per_second,
+          test_rendered_values_cannot_inject_headers_or_break_the_request_line])

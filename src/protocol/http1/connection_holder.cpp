@@ -155,9 +155,11 @@ void connection_holder::open() {
   }
   const auto& endpoint = settings_.endpoints[next_endpoint_++ % settings_.endpoints.size()];
   const auto fail = [&](int e, std::string_view what) {
-    listener_.on_connect_failed(net::classify(errno_code(e)),
-                                fmt::format("{} for {}: {}", what, endpoint.address().to_string(),
-                                            errno_code(e).message()));
+    const auto cls = net::classify(errno_code(e));
+    listener_.on_connect_failed(
+        cls, fmt::format("{} for {}: {}{}", what, endpoint.address().to_string(),
+                         errno_code(e).message(),
+                         cls == metrics::error_class::local_limit ? net::local_limit_hint : ""));
   };
   const int fd = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                           IPPROTO_TCP);
