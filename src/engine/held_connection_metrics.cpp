@@ -53,8 +53,8 @@ void held_connection_metrics::on_ping(const protocol::http1::ping_result& r) {
   m_.record_status(r.status);
   if (r.status >= 400) {
     ++m_.requests_failed;
-    m_.record_error(metrics::error_class::http_status,
-                    fmt::format("keep-alive ping -> {}", r.status));
+    const auto text = [&] { return fmt::format("keep-alive ping -> {}", r.status); };
+    m_.record_error(metrics::error_class::http_status, {&m_, r.status}, text, text);
   }
 }
 

@@ -28,20 +28,21 @@ std::string shown(std::string_view value) {
 
 }  // namespace
 
-std::optional<std::string> unsendable_reason(std::string_view target, bool check_target,
-                                             std::span<const protocol::header_view> headers) {
+std::optional<unsendable> unsendable_reason(std::string_view target, bool check_target,
+                                            std::span<const protocol::header_view> headers) {
   if (check_target && std::any_of(target.begin(), target.end(), [](char c) {
         return breaks_request_line(static_cast<unsigned char>(c));
       })) {
-    return fmt::format(
-        "the rendered path '{}' holds a space or control character (a |raw value); "
-        "not sent",
-        shown(target));
+    return unsendable{"a rendered path holds a space or control character (a |raw value); not sent",
+                      fmt::format("the rendered path '{}' holds a space or control character (a "
+                                  "|raw value); not sent",
+                                  shown(target))};
   }
   for (const auto& h : headers) {
     if (h.value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
-      return fmt::format("the rendered header {}: '{}' holds a line break; not sent", h.name,
-                         shown(h.value));
+      return unsendable{"a rendered header value holds a line break; not sent",
+                        fmt::format("the rendered header {}: '{}' holds a line break; not sent",
+                                    h.name, shown(h.value))};
     }
   }
   return std::nullopt;

@@ -13,9 +13,14 @@
 
 namespace stampede::engine {
 
+struct unsendable {
+  std::string_view reason;  ///< static: what groups these failures
+  std::string message;      ///< the reason with the offending value
+};
+
 /// Why `target` and `headers` cannot be sent, or nullopt when they can. `check_target`: the
 /// target holds raw values (escaped ones are always safe, literal text was checked at load).
-std::optional<std::string> unsendable_reason(std::string_view target, bool check_target,
-                                             std::span<const protocol::header_view> headers);
+std::optional<unsendable> unsendable_reason(std::string_view target, bool check_target,
+                                            std::span<const protocol::header_view> headers);
 
 }  // namespace stampede::engine

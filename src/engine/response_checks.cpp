@@ -40,7 +40,15 @@ const nlohmann::json* response_checks::json() {
 }
 
 bool response_checks::passes(const scenario::check& check, const scenario::variable_source& vars,
-                             std::string& failure) {
+                             std::string* failure) {
+  // What was seen instead, written only when asked for: under overload most failures are
+  // counted, not described.
+  const auto fail = [&](auto&& describe) {
+    if (failure != nullptr) {
+      *failure = describe();
+    }
+    return false;
+  };
   using kind = scenario::check::kind;
   const std::string expected = check.expected ? check.expected->render(vars) : std::string();
   switch (check.what) {
@@ -49,18 +57,15 @@ bool response_checks::passes(const scenario::check& check, const scenario::varia
       if (got == expected) {
         return true;
       }
-      failure = "got status " + got;
-      return false;
+      return fail([&] { return "got status " + got; });
     }
     case kind::header: {
       const auto* value = header(check.subject);
       if (value == nullptr) {
-        failure = "header missing";
-        return false;
+        return fail([] { return std::string("header missing"); });
       }
       if (check.expected && *value != expected) {
-        failure = "got '" + excerpt(*value) + "'";
-        return false;
+        return fail([&] { return "got '" + excerpt(*value) + "'"; });
       }
       return true;
     }
@@ -68,22 +73,18 @@ bool response_checks::passes(const scenario::check& check, const scenario::varia
       if (resp_.body.find(expected) != std::string::npos) {
         return true;
       }
-      failure = "body was '" + excerpt(resp_.body) + "'";
-      return false;
+      return fail([&] { return "body was '" + excerpt(resp_.body) + "'"; });
     case kind::json_path: {
       const auto* doc = json();
       if (doc == nullptr) {
-        failure = "body is not JSON";
-        return false;
+        return fail([] { return std::string("body is not JSON"); });
       }
       const auto value = scenario::json_path_lookup(*doc, check.subject);
       if (!value) {
-        failure = "path not found";
-        return false;
+        return fail([] { return std::string("path not found"); });
       }
       if (check.expected && *value != expected) {
-        failure = "got '" + excerpt(*value) + "'";
-        return false;
+        return fail([&] { return "got '" + excerpt(*value) + "'"; });
       }
       return true;
     }
@@ -92,7 +93,7 @@ bool response_checks::passes(const scenario::check& check, const scenario::varia
 }
 
 std::optional<std::string> response_checks::capture(const scenario::capture& cap,
-                                                    const std::regex* regex) {
+                                                    const scenario::regex* regex) {
   using kind = scenario::capture::kind;
   switch (cap.from) {
     case kind::header:
@@ -109,11 +110,7 @@ std::optional<std::string> response_checks::capture(const scenario::capture& cap
       if (regex == nullptr) {
         return std::nullopt;
       }
-      std::smatch match;
-      if (!std::regex_search(resp_.body, match, *regex)) {
-        return std::nullopt;
-      }
-      return match.size() > 1 ? match[1].str() : match[0].str();
+      return regex->capture(resp_.body);
     }
   }
   return std::nullopt;

@@ -4,13 +4,14 @@
 #pragma once
 
 #include <optional>
-#include <regex>
+
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "protocol/common/session.hpp"
 #include "scenario/campaign.hpp"
+#include "scenario/regex.hpp"
 
 namespace stampede::engine {
 
@@ -18,11 +19,11 @@ class response_checks {
  public:
   explicit response_checks(const protocol::response& resp) : resp_(resp) {}
 
-  /// True when the check holds; otherwise `failure` says what was seen instead.
+  /// True when the check holds; otherwise `failure`, when given, says what was seen instead.
   bool passes(const scenario::check& check, const scenario::variable_source& vars,
-              std::string& failure);
+              std::string* failure = nullptr);
   /// The captured value, or nullopt when the response does not have it.
-  std::optional<std::string> capture(const scenario::capture& cap, const std::regex* regex);
+  std::optional<std::string> capture(const scenario::capture& cap, const scenario::regex* regex);
 
  private:
   const std::string* header(std::string_view name) const;

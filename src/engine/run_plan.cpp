@@ -85,7 +85,7 @@ class compiler {
       }
     } else if (const auto* expect = std::get_if<scenario::ws_expect_step>(&step)) {
       if (expect->what == scenario::ws_expect_step::kind::regex) {
-        out.regex = std::make_shared<const std::regex>(expect->pattern, std::regex::ECMAScript);
+        out.regex = std::make_shared<const scenario::regex>(expect->pattern);
       }
     }
     return out;
@@ -128,7 +128,7 @@ class compiler {
     for (const auto& cap : r.captures) {
       compiled_capture cc{&cap, nullptr};
       if (cap.from == scenario::capture::kind::regex) {
-        cc.regex = std::make_shared<const std::regex>(cap.expression, std::regex::ECMAScript);
+        cc.regex = std::make_shared<const scenario::regex>(cap.expression);
       }
       out.captures.push_back(std::move(cc));
       if (cap.from == scenario::capture::kind::header) {

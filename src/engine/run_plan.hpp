@@ -7,7 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <regex>
+
 #include <string>
 #include <variant>
 #include <vector>
@@ -17,6 +17,7 @@
 #include "net/url.hpp"
 #include "protocol/common/session.hpp"
 #include "scenario/campaign.hpp"
+#include "scenario/regex.hpp"
 
 namespace stampede::engine {
 
@@ -32,7 +33,7 @@ struct compiled_check {
 
 struct compiled_capture {
   const scenario::capture* spec = nullptr;
-  std::shared_ptr<const std::regex> regex;  ///< compiled once, for regex captures
+  std::shared_ptr<const scenario::regex> regex;  ///< compiled once, for regex captures
 };
 
 struct compiled_request {
@@ -62,11 +63,11 @@ struct compiled_think {
 
 /// A WebSocket step (ws, send, expect, hold, close), pointing at its campaign step.
 struct compiled_ws {
-  const scenario::step* spec = nullptr;     ///< one of the scenario::ws_* alternatives
-  std::size_t metric_index = 0;             ///< ws: its name's slot (handshake time)
-  std::vector<compiled_header> headers;     ///< ws: defaults, then the step's
-  std::chrono::nanoseconds timeout{};       ///< ws, send, close: defaults.request_timeout
-  std::shared_ptr<const std::regex> regex;  ///< expect with regex:
+  const scenario::step* spec = nullptr;          ///< one of the scenario::ws_* alternatives
+  std::size_t metric_index = 0;                  ///< ws: its name's slot (handshake time)
+  std::vector<compiled_header> headers;          ///< ws: defaults, then the step's
+  std::chrono::nanoseconds timeout{};            ///< ws, send, close: defaults.request_timeout
+  std::shared_ptr<const scenario::regex> regex;  ///< expect with regex:
 };
 
 /// Server-sent events subscription.

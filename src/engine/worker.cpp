@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <regex>
 
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
@@ -781,8 +780,7 @@ asio::awaitable<bool> worker::run_ws(virtual_user& vu, const compiled_ws& w, pha
     render_headers(vu, w.headers);
     if (auto why =
             unsendable_reason(vu.target_buffer, open->path.has_raw_values(), vu.header_views)) {
-      metrics().record_error(metrics::error_class::invalid_request,
-                             fmt::format("{}: {}", open->name, *why));
+      record_unsendable(*why, open->name);
       co_return false;
     }
     // A new socket is a new subscription: the old one's gaps are lost messages.
@@ -922,8 +920,7 @@ asio::awaitable<bool> worker::run_sse(virtual_user& vu, const compiled_sse& s, p
   spec.path.render_to(vu.variables, vu.target_buffer);
   render_headers(vu, s.headers);
   if (auto why = unsendable_reason(vu.target_buffer, spec.path.has_raw_values(), vu.header_views)) {
-    metrics().record_error(metrics::error_class::invalid_request,
-                           fmt::format("{}: {}", spec.name, *why));
+    record_unsendable(*why, spec.name);
     co_return false;
   }
   const auto stream = make_event_stream_(ctx_, connector_);
@@ -1103,7 +1100,7 @@ bool worker::ws_matches(const scenario::ws_expect_step& expect, const compiled_w
     case kind::text:
       return data.find(expect.pattern) != std::string::npos;
     case kind::regex:
-      return std::regex_search(data, *w.regex);
+      return w.regex->search(data);
     case kind::json_path: {
       const auto doc = nlohmann::json::parse(data, nullptr, false);
       if (doc.is_discarded()) {
@@ -1152,6 +1149,13 @@ asio::awaitable<bool> worker::run_request(virtual_user& vu, const compiled_reque
   co_return record_exchange(vu, req, out, intended);
 }
 
+void worker::record_unsendable(const unsendable& why, std::string_view step) {
+  metrics().record_error(
+      metrics::error_class::invalid_request, {why.reason.data(), 0},
+      [&] { return std::string(why.reason); },
+      [&] { return fmt::format("{}: {}", step, why.message); });
+}
+
 bool worker::refuse_unsendable(virtual_user& vu, const compiled_request& req,
                                const protocol::request& out) {
   if (!req.check_rendered) {
@@ -1166,7 +1170,8 @@ bool worker::refuse_unsendable(virtual_user& vu, const compiled_request& req,
   vu.result.clear();
   vu.result.failed = true;
   vu.result.error = metrics::error_class::invalid_request;
-  vu.result.message = fmt::format("{}: {}", req.spec->name, *why);
+  vu.result.message = fmt::format("{}: {}", req.spec->name, why->message);
+  vu.result.reason = why->reason;
   return true;
 }
 
@@ -1234,7 +1239,13 @@ bool worker::record_exchange(virtual_user& vu, const compiled_request& req,
   }
   if (r.failed) {
     ++m.requests_failed;
-    m.record_error(r.error, r.message);
+    if (r.reason.empty()) {
+      m.record_error(r.error, r.message);
+    } else {
+      m.record_error(
+          r.error, {r.reason.data(), 0}, [&] { return std::string(r.reason); },
+          [&] { return r.message; });
+    }
     return true;
   }
   const auto latency = r.done_at - intended.value_or(r.sent_at);
@@ -1247,26 +1258,30 @@ bool worker::record_exchange(virtual_user& vu, const compiled_request& req,
   m.record_status(status);
   if (status >= 400) {
     ++m.requests_failed;
-    if (m.error_samples[static_cast<std::size_t>(metrics::error_class::http_status)].empty()) {
-      m.record_error(metrics::error_class::http_status, std::string(spec.method) + " " +
-                                                            std::string(out.target) + " -> " +
-                                                            std::to_string(status));
-    } else {
-      ++m.errors[static_cast<std::size_t>(metrics::error_class::http_status)];
-    }
+    // One reason per step and status; the sample names the path as sent.
+    m.record_error(
+        metrics::error_class::http_status, {&spec, status},
+        [&] { return fmt::format("{} -> {}", spec.name, status); },
+        [&] { return fmt::format("{} {} -> {}", spec.method, out.target, status); });
   }
   if (!req.checks.empty() || !req.captures.empty()) {
     response_checks checks(vu.response);
     for (const auto& c : req.checks) {
-      std::string failure;
-      if (checks.passes(*c.spec, vu.variables, failure)) {
+      if (checks.passes(*c.spec, vu.variables)) {
         ++m.checks_passed;
         ++m.check_passed[c.index];
       } else {
         ++m.checks_failed;
         ++m.check_failed[c.index];
-        m.record_error(metrics::error_class::check_failed,
-                       plan_->layout.checks[c.index] + ": " + failure);
+        // The reason is the check; what was seen instead goes into the sample only.
+        const auto& check_name = plan_->layout.checks[c.index];
+        m.record_error(
+            metrics::error_class::check_failed, {c.spec, 0}, [&] { return check_name; },
+            [&] {
+              std::string failure;
+              checks.passes(*c.spec, vu.variables, &failure);
+              return check_name + ": " + failure;
+            });
       }
     }
     for (const auto& cap : req.captures) {

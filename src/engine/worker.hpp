@@ -18,6 +18,7 @@
 #include <boost/intrusive/list.hpp>
 
 #include "engine/interval_report.hpp"
+#include "engine/rendered_request_check.hpp"
 #include "engine/run_plan.hpp"
 #include "engine/schedule.hpp"
 #include "engine/session_registry.hpp"
@@ -93,6 +94,8 @@ class worker {
   /// unsent, as invalid_request in vu.result: true then, and the caller sends nothing.
   static bool refuse_unsendable(virtual_user& vu, const compiled_request& req,
                                 const protocol::request& out);
+  /// The same for a step that opens a stream (ws, sse): counted here, nothing is sent.
+  void record_unsendable(const unsendable& why, std::string_view step);
   /// Counts the exchange just made (vu.result, vu.response), runs checks and captures; false
   /// when it was cut short and the iteration ends. `intended`: a paced request's send time.
   bool record_exchange(virtual_user& vu, const compiled_request& req, const protocol::request& out,

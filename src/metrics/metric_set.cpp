@@ -70,6 +70,7 @@ void metric_set::merge(const metric_set& other, gauges how) {
       error_samples[i] = other.error_samples[i];
     }
   }
+  reasons.merge(other.reasons);
   add_vectors(scenario_started, other.scenario_started);
   add_vectors(scenario_completed, other.scenario_completed);
   add_vectors(check_passed, other.check_passed);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "metrics/error_class.hpp"
+#include "metrics/error_reasons.hpp"
 #include "metrics/histogram.hpp"
 #include "metrics/reach_table.hpp"
 
@@ -80,6 +81,7 @@ struct metric_set {
   std::array<std::uint64_t, status_code_slots> status_codes{};
   std::array<std::uint64_t, error_class_count> errors{};
   std::array<std::string, error_class_count> error_samples;  ///< first message of each class
+  error_reasons reasons;  ///< the errors above by distinct reason
 
   std::vector<std::uint64_t> scenario_started;    ///< by metric_layout::scenarios
   std::vector<std::uint64_t> scenario_completed;  ///< by metric_layout::scenarios
@@ -108,12 +110,26 @@ struct metric_set {
   reach_table push_pending;
   reach_histograms push_reach;
 
+  /// Counts a failure whose reason is its message (a session's, which names no value that
+  /// varies by request), kept as the class's sample when it has none yet.
   void record_error(error_class e, std::string_view message) {
     const auto i = static_cast<std::size_t>(e);
     ++errors[i];
     if (error_samples[i].empty()) {
       error_samples[i].assign(message);
     }
+    reasons.count_text(e, message);
+  }
+  /// Counts a failure grouped by `key`. Nothing is formatted per failure: `reason()` runs once
+  /// per new reason, `sample()` only when it becomes the class's sample.
+  template <class Reason, class Sample>
+  void record_error(error_class e, reason_key key, Reason&& reason, Sample&& sample) {
+    const auto i = static_cast<std::size_t>(e);
+    ++errors[i];
+    if (error_samples[i].empty()) {
+      error_samples[i] = sample();
+    }
+    reasons.count(e, key, reason);
   }
   void record_status(int code) {
     ++status_codes[code >= 0 && code < static_cast<int>(status_code_slots) ? code : 0];

@@ -111,6 +111,19 @@ encoded_metric_set encode(const metric_set& m) {
     }
   }
   j["errors"] = std::move(errors);
+  if (!m.reasons.empty() || m.error_total() != 0) {
+    nlohmann::json reasons = nlohmann::json::array();
+    for (const auto& r : m.reasons.entries()) {
+      reasons.push_back({std::string(name(r.cls)), r.reason, r.count});
+    }
+    for (std::size_t i = 0; i < error_class_count; ++i) {
+      if (m.reasons.overflow()[i] != 0) {
+        reasons.push_back(
+            {std::string(error_class_names[i]), other_reasons, m.reasons.overflow()[i]});
+      }
+    }
+    j["error_reasons"] = std::move(reasons);
+  }
   for (const auto& h : fixed_histograms) {
     if (!(m.*(h.member)).empty()) {
       e.histograms.emplace_back(h.name, (m.*(h.member)).encode());
@@ -165,6 +178,13 @@ std::optional<metric_set> decode(const encoded_metric_set& e, const metric_layou
       const auto i = static_cast<std::size_t>(*e_class);
       m.errors[i] = v.at("count").get<std::uint64_t>();
       m.error_samples[i] = v.value("sample", "");
+    }
+    for (const auto& r : j.value("error_reasons", nlohmann::json::array())) {
+      const auto e_class = error_class_from_name(r.at(0).get<std::string>());
+      if (!e_class) {
+        return std::nullopt;
+      }
+      m.reasons.count_text(*e_class, r.at(1).get<std::string>(), r.at(2).get<std::uint64_t>());
     }
   } catch (const std::exception&) {
     return std::nullopt;

@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "metrics/summary.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace stampede::metrics {
 namespace {
+
+/// Most frequent first; ties (and the order across runs) by text.
+void sort_reasons(std::vector<std::pair<std::string, std::uint64_t>>& reasons) {
+  std::sort(reasons.begin(), reasons.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+}
 
 double us_to_ms(double us) {
   return us / 1000.0;
@@ -71,8 +80,20 @@ summary summary::build(const metric_set& totals, const metric_layout& layout, do
   }
   for (std::size_t i = 0; i < error_class_count; ++i) {
     if (totals.errors[i] != 0) {
-      s.errors[std::string(error_class_names[i])] = {totals.errors[i], totals.error_samples[i]};
+      s.errors[std::string(error_class_names[i])] = {totals.errors[i], totals.error_samples[i], {}};
     }
+  }
+  for (const auto& r : totals.reasons.entries()) {
+    s.errors[std::string(metrics::name(r.cls))].reasons.emplace_back(r.reason, r.count);
+  }
+  for (std::size_t i = 0; i < error_class_count; ++i) {
+    if (totals.reasons.overflow()[i] != 0) {
+      s.errors[std::string(error_class_names[i])].reasons.emplace_back(
+          std::string(other_reasons), totals.reasons.overflow()[i]);
+    }
+  }
+  for (auto& [cls, e] : s.errors) {
+    sort_reasons(e.reasons);
   }
   s.bytes_in = totals.bytes_in;
   s.bytes_out = totals.bytes_out;
@@ -260,9 +281,14 @@ void to_json(nlohmann::json& j, const summary& s) {
   }
   nlohmann::json errors = nlohmann::json::object();
   nlohmann::json samples = nlohmann::json::object();
+  nlohmann::json reasons = nlohmann::json::object();
   for (const auto& [cls, e] : s.errors) {
     errors[cls] = e.count;
     samples[cls] = e.sample;
+    auto& by_reason = reasons[cls] = nlohmann::json::object();
+    for (const auto& [reason, n] : e.reasons) {
+      by_reason[reason] = n;
+    }
   }
   nlohmann::json scenarios = nlohmann::json::array();
   for (const auto& sc : s.scenarios) {
@@ -301,6 +327,7 @@ void to_json(nlohmann::json& j, const summary& s) {
       {"status_codes", codes},
       {"errors", errors},
       {"error_samples", samples},
+      {"error_reasons", reasons},
       {"bytes", {{"in", s.bytes_in}, {"out", s.bytes_out}}},
       {"connections",
        {{"opened", s.connections_opened},
@@ -415,8 +442,14 @@ void from_json(const nlohmann::json& j, summary& s) {
   }
   const auto samples = j.value("error_samples", nlohmann::json::object());
   const auto errors_json = j.value("errors", nlohmann::json::object());
+  const auto reasons_json = j.value("error_reasons", nlohmann::json::object());
   for (const auto& [cls, n] : errors_json.items()) {
-    s.errors[cls] = {n.get<std::uint64_t>(), samples.value(cls, "")};
+    auto& e = s.errors[cls] = {n.get<std::uint64_t>(), samples.value(cls, ""), {}};
+    const auto by_reason = reasons_json.value(cls, nlohmann::json::object());
+    for (const auto& [reason, count] : by_reason.items()) {
+      e.reasons.emplace_back(reason, count.get<std::uint64_t>());
+    }
+    sort_reasons(e.reasons);
   }
   const auto bytes = j.value("bytes", nlohmann::json::object());
   s.bytes_in = bytes.value("in", std::uint64_t{0});

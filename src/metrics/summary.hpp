@@ -36,6 +36,9 @@ struct threshold_result {
 struct error_summary {
   std::uint64_t count = 0;
   std::string sample;
+  /// The class's distinct reasons, most frequent first (ties by text); "(other reasons)"
+  /// counts those past a worker's table of 64.
+  std::vector<std::pair<std::string, std::uint64_t>> reasons;
 };
 
 struct scenario_summary {

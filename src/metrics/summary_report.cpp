@@ -182,7 +182,26 @@ std::string format_summary(const summary& s, bool color) {
   } else {
     out += "  errors\n";
     for (const auto& [cls, e] : s.errors) {
-      out += fmt::format("    {:<17}{:>10}  e.g. {}\n", cls, group_digits(e.count), e.sample);
+      if (e.reasons.size() <= 1) {
+        out += fmt::format("    {:<17}{:>10}  e.g. {}\n", cls, group_digits(e.count), e.sample);
+        continue;
+      }
+      // Several causes behind one class: each with its count, so none hides behind another.
+      out += fmt::format("    {:<17}{:>10}\n", cls, group_digits(e.count));
+      constexpr std::size_t shown = 8;
+      std::uint64_t rest = 0;
+      for (std::size_t i = 0; i < e.reasons.size(); ++i) {
+        if (i < shown) {
+          out += fmt::format("      {:>25}  {}\n", group_digits(e.reasons[i].second),
+                             e.reasons[i].first);
+        } else {
+          rest += e.reasons[i].second;
+        }
+      }
+      if (rest != 0) {
+        out += fmt::format("      {:>25}  {} more reasons (see --summary-json)\n",
+                           group_digits(rest), e.reasons.size() - shown);
+      }
     }
   }
   out += fmt::format("  {:<13}{} in, {} out\n", "data", format_bytes(s.bytes_in),

@@ -30,7 +30,7 @@ metric_set sample(std::uint64_t base) {
   m.record_status(200);
   m.record_status(503);
   m.record_error(error_class::refused, "connect to 127.0.0.1:1: Connection refused");
-  m.record_error(error_class::refused, "second message is not kept");
+  m.record_error(error_class::refused, "connect to 127.0.0.1:1: Connection refused");
   m.scenario_started = {10, 5};
   m.scenario_completed = {9, 5};
   m.check_passed = {7};
@@ -112,6 +112,26 @@ TEST(Summary, BuildsTheContractKeysAndSurvivesJson) {
   EXPECT_NE(text.find("50 total, 47 ok, 3 failed, 10.0/s"), std::string::npos) << text;
   EXPECT_NE(text.find("✗ http.latency.p95 < 1ms"), std::string::npos) << text;
   EXPECT_NE(text.find("e.g. connect to 127.0.0.1:1: Connection refused"), std::string::npos);
+  EXPECT_EQ(j["error_reasons"]["refused"]["connect to 127.0.0.1:1: Connection refused"], 2);
+}
+
+TEST(Summary, SeveralReasonsOfOneClassAreListedMostFrequentFirst) {
+  auto m = sample(1000);
+  for (int i = 0; i < 3; ++i) {
+    m.record_error(error_class::protocol, "malformed chunk size");
+  }
+  m.record_error(error_class::protocol, "malformed status line");
+  const auto s = summary::build(m, layout(), 5.0);
+  const auto& protocol = s.errors.at("protocol");
+  ASSERT_EQ(protocol.reasons.size(), 2u);
+  EXPECT_EQ(protocol.reasons[0],
+            (std::pair<std::string, std::uint64_t>{"malformed chunk size", 3}));
+  const auto back = nlohmann::json(s).get<summary>();
+  EXPECT_EQ(back.errors.at("protocol").reasons, protocol.reasons);
+  const auto text = format_summary(back, false);
+  EXPECT_NE(text.find("    protocol                  4\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("3  malformed chunk size\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("1  malformed status line\n"), std::string::npos) << text;
 }
 
 TEST(Summary, ProtocolSectionsKeepTheirContractKeys) {

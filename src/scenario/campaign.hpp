@@ -51,7 +51,7 @@ struct capture {
   enum class kind {
     json_path,  ///< `expression` is a JSON path like $.token or $.items[0].id
     header,     ///< `expression` is a header name (case-insensitive)
-    regex,      ///< `expression` is an ECMAScript regex on the body; group 1 (or the match)
+    regex,      ///< `expression` is an RE2 regex on the body; group 1 (or the match)
   };
   kind from = kind::json_path;
   std::string expression;

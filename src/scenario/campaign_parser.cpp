@@ -11,7 +11,6 @@
 #include <limits>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <span>
 #include <sstream>
@@ -24,6 +23,7 @@
 #include "net/url.hpp"
 #include "scenario/http_syntax.hpp"
 #include "scenario/json_path.hpp"
+#include "scenario/regex.hpp"
 
 namespace stampede::scenario {
 namespace {
@@ -1400,10 +1400,8 @@ class campaign_reader {
 
   std::string regex_of(const YAML::Node& n, const std::string& field) {
     auto text = r_.name(n, field);
-    try {
-      const std::regex re(text, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      r_.fail(n, field, std::string("invalid regular expression: ") + e.what());
+    if (const auto why = regex::error_of(text)) {
+      r_.fail(n, field, "invalid regular expression (RE2): " + *why);
     }
     return text;
   }

@@ -15,10 +15,11 @@ RESPONSES = {
 
 
 class FakeServer:
-    """Answers every request on every connection with one canned (broken) response."""
+    """Answers every request on every connection with a canned (broken) response: the given
+    one, or the next of a list in turn."""
 
     def __init__(self, response):
-        self.response = response
+        self.responses = response if isinstance(response, list) else [response]
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -50,8 +51,9 @@ class FakeServer:
                         continue
                     buf = b""
                     with self.lock:
+                        response = self.responses[self.requests % len(self.responses)]
                         self.requests += 1
-                    conn.sendall(self.response)
+                    conn.sendall(response)
                     # Broken framing leaves the connection unusable: close it.
                     return
             except OSError:
@@ -78,5 +80,26 @@ def test_each_malformation_is_a_protocol_error(workdir):
         check(server.requests == 30, "%s: server saw %d" % (name, server.requests))
 
 
+def test_different_causes_are_counted_apart(workdir):
+    """One class, several causes: each distinct reason is kept with its count, in the JSON
+    summary and in the terminal's; none hides behind the first sample."""
+    broken = ["bad_status", "bad_chunking", "huge_headers", "early_close"]
+    server = FakeServer([RESPONSES[name] for name in broken])
+    try:
+        r = run(["run", "--url", "http://127.0.0.1:%d/" % server.port, "-n", "40", "-c", "1",
+                 "-t", "1"], workdir)
+    finally:
+        server.close()
+    s = r.summary
+    check(r.returncode == 0 and s["errors"].get("protocol") == 40, "40 protocol errors", r)
+    reasons = s["error_reasons"]["protocol"]
+    check(len(reasons) == 4 and sorted(reasons.values()) == [10, 10, 10, 10],
+          "four reasons, ten each (one user: the server's answers in turn)", reasons)
+    check(any("larger than 64 KiB" in k for k in reasons)
+          and any("chunk" in k for k in reasons), "named by cause", reasons)
+    for reason in reasons:
+        check(reason in r.stdout, "the terminal summary shows '%s'" % reason, r.stdout)
+
+
 if __name__ == "__main__":
-    main([test_each_malformation_is_a_protocol_error])
+    main([test_each_malformation_is_a_protocol_error, test_different_causes_are_counted_apart])

@@ -56,6 +56,9 @@ struct exchange_result {
   bool aborted = false;  ///< cut short by close(): neither a success nor a failure
   metrics::error_class error = metrics::error_class::other;
   std::string message;  ///< only on failure
+  /// On failure, when the message names a value that varies by request: static text that
+  /// groups such failures into one reason. Empty: the message is the reason.
+  std::string_view reason;
 
   bool connected = false;  ///< a new connection was opened for this exchange
   std::chrono::nanoseconds connect_time{};
