@@ -13,13 +13,14 @@ class Controller:
     """`stampede controller` on loopback; its log goes to DATA.log (a pipe nobody reads while
     it runs could fill up and stall it)."""
 
-    def __init__(self, data, listen="127.0.0.1:0", *extra):
+    def __init__(self, data, listen="127.0.0.1:0", *extra, env=None):
         self.data = data
         self.log_path = data.rstrip("/") + ".log"
         log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
             [harness.STAMPEDE, "controller", "--listen", listen, "--data", data] + list(extra),
-            stdout=subprocess.PIPE, stderr=log, text=True)
+            stdout=subprocess.PIPE, stderr=log, text=True,
+            env=None if env is None else dict(os.environ, **env))
         log.close()
         line = self.proc.stdout.readline()
         if "listening on" not in line:

@@ -42,11 +42,11 @@ def free_port():
 
 
 @contextlib.contextmanager
-def fleet(workdir, agents=3, *controller_flags):
+def fleet(workdir, agents=3, *controller_flags, env=None):
     """A controller with `agents` healthy agents named a1, a2, ... on a fixed port (so a test
     can restart the controller where the agents look for it)."""
     c = Controller(os.path.join(workdir, "ctl"), "127.0.0.1:%d" % free_port(),
-                   *controller_flags)
+                   *controller_flags, env=env)
     procs = {}
     try:
         for i in range(1, agents + 1):
@@ -271,6 +271,29 @@ def test_a_controller_restart_mid_run_loses_nothing(workdir):
               os.listdir(spool))
 
 
+def test_a_step_of_the_controllers_wall_clock_loses_no_agent(workdir):
+    """The controller's wall clock jumps 10 s ahead mid-run (tests/support/clock_shift.cpp; the
+    steady clock is left alone): heartbeats and deadlines are judged on the steady clock, so
+    no agent is lost and the run completes exactly."""
+    clock = write(workdir, "controller-clock", "0\n")
+    env = {"LD_PRELOAD": os.environ["STAMPEDE_CLOCK_SHIFT_LIB"],
+           "STAMPEDE_CLOCK_SHIFT_FILE": clock}
+    with harness.target(threads=2) as t, fleet(workdir, 2, env=env) as (c, _):
+        add_campaign(workdir, c, t, "stepped", duration="7s")
+        t.reset()
+        proc, summary = start(workdir, c, "stepped", "--wait")
+        time.sleep(3.0)
+        write(workdir, "controller-clock", "+10\n")
+        rc, out, err, s = finish(proc, summary)
+        stats = t.stats()
+        check(rc == 0 and s["status"] == "completed" and not s["degraded"],
+              "the run completes with every agent", (rc, out, err, c.log()))
+        check(not any("lost" in e for e in s["events"]), "no agent was lost", s["events"])
+        check(s["requests"]["total"] == stats["requests"], "exact counts",
+              (s["requests"], stats["requests"]))
+        check(s["duration_s"] < 12, "the run's length is steady time, not the jump", s)
+
+
 def test_agents_stop_by_themselves_when_the_lease_runs_out(workdir):
     with harness.target(threads=2) as t, fleet(workdir, 3, "--lease", "3s") as (c, agents):
         add_campaign(workdir, c, t, "leased", duration="60s")
@@ -487,6 +510,7 @@ if __name__ == "__main__":
           test_survivors_take_over_a_killed_agents_share,
           test_a_paused_agent_stops_its_load_when_it_resumes,
           test_a_controller_restart_mid_run_loses_nothing,
+          test_a_step_of_the_controllers_wall_clock_loses_no_agent,
           test_agents_stop_by_themselves_when_the_lease_runs_out,
           test_csv_rows_travel_with_the_campaign_and_are_partitioned,
           test_a_controller_restart_keeps_the_runs_csv_data,
