@@ -239,7 +239,7 @@ int print_finished_run(const control::v1::RunInfo& r, const std::string& summary
     out << j.dump(2) << "\n";
     if (!out) {
       std::cerr << "stampede: cannot write " << summary_json << "\n";
-      return r.exit_code() == 0 ? exit_code::runtime_failure : r.exit_code();
+      return exit_code::runtime_failure;  // wins over 105 and 99
     }
   }
   return r.exit_code();

@@ -361,7 +361,7 @@ bool run_manager::on_report(const std::string& agent, const v1::IntervalReport& 
         fmt::format("{} agent {}: {}", local_time_text(unix_ms(), false), agent, report->fatal);
     r.recorder->add_event(text, true);
     notice(r, text);
-    queue_abort(r);
+    queue_abort(r, true);  // even after a graceful stop: the run has failed, cut it now
     persist(r);
   }
   on_completed(r, r.recorder->add(std::move(*report)));
@@ -509,9 +509,6 @@ void run_manager::restore() {
         m.state = j.at("state").get<std::string>();
         m.told_to_stop = j.at("told_to_stop").get<bool>();
         m.handed_over_at = j.at("handed_over_at").get<std::int64_t>();
-        if (m.state == "running") {
-          agents_.assign(m.name, fmt::format("run {}", id));
-        }
         r->members.push_back(std::move(m));
       }
       check_restored(*r);
@@ -547,6 +544,11 @@ void run_manager::restore() {
           id, r->campaign, replayed);
       notice(*r, fmt::format("{} the controller restarted; the run goes on",
                              local_time_text(unix_ms(), false)));
+      for (const auto& m : r->members) {  // only once the run is known to go on
+        if (m.state == "running") {
+          agents_.assign(m.name, fmt::format("run {}", id));
+        }
+      }
       runs_[id] = std::move(r);
     } catch (const std::exception& e) {
       // A damaged or foreign database: the run is ended as failed, the controller goes on.
@@ -584,7 +586,7 @@ void run_manager::monitor() {
       check_agents(*r, steady_now);
       if (!r->finished && steady_now > r->deadline_steady_ms) {
         r->status = "aborted";
-        r->overdue = true;
+        r->cut_short = true;
         notice(*r, fmt::format("{} run overdue: ended without the agents' last reports",
                                local_time_text(unix_ms(), false)));
         for (auto& m : r->members) {
@@ -700,13 +702,14 @@ std::vector<run_manager::member> run_manager::lose_member(run& r, member& m, std
   }
   if (policy == scenario::agent_loss_policy::abort && !r.stop_sent) {
     r.status = "aborted";
+    r.cut_short = true;  // the campaign asked for a whole fleet or nothing: not a green run
     queue_abort(r);
   }
   return takeovers;
 }
 
-void run_manager::queue_abort(run& r) {
-  if (r.stop_sent) {
+void run_manager::queue_abort(run& r, bool after_a_stop) {
+  if (r.stop_sent && !after_a_stop) {
     return;
   }
   r.stop_sent = true;
@@ -791,7 +794,7 @@ void run_manager::finish(run& r) {
   }
   const double duration_s =
       std::max(0.0, static_cast<double>(core::steady_ms() - r.start_at_steady_ms) / 1000.0);
-  const auto outcome = r.recorder->finish(r.status, all_failed || r.overdue || !r.failure.empty(),
+  const auto outcome = r.recorder->finish(r.status, all_failed || r.cut_short || !r.failure.empty(),
                                           r.interrupted, duration_s);
   try {
     db_.drop_agent_reports(r.id);  // the stored intervals hold all of it now

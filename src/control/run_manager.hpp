@@ -97,8 +97,10 @@ class run_manager {
     std::string status = "running";
     bool stop_sent = false;
     bool interrupted = false;  ///< stopped by `stampede stop` (or Ctrl-C on attach): exit 105
-    bool overdue = false;      ///< ended past its deadline: exit 1
-    std::string failure;       ///< a worker failed on an agent (its cause): exit 1
+    /// Ended by the controller before its plan: past its deadline, or an agent lost under
+    /// on_agent_loss: abort. Exit 1.
+    bool cut_short = false;
+    std::string failure;  ///< a worker failed on an agent (its cause): exit 1
     /// After a controller restart agents need a moment to reconnect before they count as lost
     /// (steady ms).
     std::int64_t grace_until_ms = 0;
@@ -124,8 +126,9 @@ class run_manager {
   void notice(run& r, const std::string& text);
   void finish_if_done(run& r);
   void finish(run& r);
-  /// Tells every running member to stop at once (sent by the monitor), unless a stop was sent.
-  void queue_abort(run& r);
+  /// Tells every running member to stop at once (sent by the monitor), unless a stop was sent
+  /// already and `after_a_stop` is false.
+  void queue_abort(run& r, bool after_a_stop = false);
   void send(const std::string& agent, const v1::ControllerMessage& m);
   /// Stop messages for the runs `agent` was lost from while they go on.
   std::vector<v1::ControllerMessage> stops_for_lost(const std::string& agent);

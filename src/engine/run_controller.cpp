@@ -245,7 +245,7 @@ run_outcome controller::run() {
     out << summary_json.dump(2) << "\n";
     if (!out) {
       std::cerr << "stampede: cannot write " << settings_.summary_json << "\n";
-      outcome.exit_code = outcome.exit_code == 0 ? 1 : outcome.exit_code;
+      outcome.exit_code = 1;  // a runtime failure wins over 105 and 99
     }
   }
   if (settings_.print_summary) {

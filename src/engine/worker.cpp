@@ -144,7 +144,10 @@ void worker::on_fatal(std::exception_ptr failure, bool in_main_loop) {
     asio::co_spawn(ctx_, finish_after_failure(), [this](std::exception_ptr e) {
       if (e && !finished_) {  // nothing left to wait for: report and let the thread end
         finished_ = true;
-        send_report(true);
+        try {
+          send_report(true);
+        } catch (...) {  // nothing more can be done for this worker's last second
+        }
         report_timer_.cancel();
         ctx_.stop();
       }
@@ -162,8 +165,8 @@ asio::awaitable<void> worker::finish_after_failure() {
   for (auto& ph : phases_) {
     end_connections(*ph);  // held connections end with the worker (close_all runs once)
   }
+  send_report(true);  // before finished_: if it throws, on_fatal still sends a final report
   finished_ = true;
-  send_report(true);
   report_timer_.cancel();
 }
 
@@ -367,8 +370,8 @@ asio::awaitable<void> worker::main_loop() {
       close_all_sessions();
     }
   }
+  send_report(true);  // before finished_: if it throws, on_fatal still sends a final report
   finished_ = true;
-  send_report(true);
   report_timer_.cancel();
 }
 

@@ -27,10 +27,12 @@ void error_reasons::merge(const error_reasons& other) {
 }
 
 void error_reasons::add(error_class cls, reason_key key, std::string reason, std::uint64_t n) {
-  if (entries_.size() >= capacity) {
-    overflow_[static_cast<std::size_t>(cls)] += n;
+  const auto i = static_cast<std::size_t>(cls);
+  if (kept_[i] >= capacity) {
+    overflow_[i] += n;
     return;
   }
+  ++kept_[i];
   entries_.push_back({cls, std::move(reason), n, key});
 }
 

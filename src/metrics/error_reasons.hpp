@@ -25,10 +25,12 @@ struct reason_key {
 /// The reason under which failures past a table's capacity are counted.
 inline constexpr std::string_view other_reasons = "(other reasons)";
 
-/// Thread-safety: none (one per metric set).
+/// Thread-safety: none (one per metric set). The bound is per class, so a class with many
+/// reasons (a status per step) never crowds out another's; it holds for a second's set and
+/// for a run's totals alike.
 class error_reasons {
  public:
-  /// Distinct (class, reason) pairs kept; later new reasons count under `other_reasons`.
+  /// Distinct reasons kept per class; later new ones count under `other_reasons`.
   static constexpr std::size_t capacity = 64;
 
   struct entry {
@@ -66,6 +68,7 @@ class error_reasons {
 
   std::vector<entry> entries_;
   std::array<std::uint64_t, error_class_count> overflow_{};
+  std::array<std::size_t, error_class_count> kept_{};  ///< entries per class
 };
 
 }  // namespace stampede::metrics

@@ -37,7 +37,7 @@ struct error_summary {
   std::uint64_t count = 0;
   std::string sample;
   /// The class's distinct reasons, most frequent first (ties by text); "(other reasons)"
-  /// counts those past a worker's table of 64.
+  /// counts those past the 64 kept per class.
   std::vector<std::pair<std::string, std::uint64_t>> reasons;
 };
 

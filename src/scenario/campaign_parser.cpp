@@ -34,7 +34,8 @@ constexpr int max_loop_depth = 16;
 constexpr std::uint64_t max_threads = 1024;
 constexpr std::uint64_t max_weight = 1'000'000;
 constexpr std::uint64_t max_loop_count = 1'000'000;
-constexpr std::size_t max_steps = 100'000;  ///< in all flows, aliases expanded
+constexpr std::size_t max_steps = 100'000;         ///< in all flows, aliases expanded
+constexpr std::size_t max_body_bytes = 64u << 20;  ///< all bodies and messages, aliases expanded
 constexpr std::uint64_t max_streams_per_connection = 1000;
 constexpr std::uint64_t max_h2_window = 0x7fffffff;  ///< RFC 9113 6.9.1
 constexpr std::uint32_t min_h2_connection_window = 65535;
@@ -987,10 +988,7 @@ class campaign_reader {
         w.headers = r_.headers(n["headers"], field + ".headers");
       }
     }
-    const auto url = r_.text(url_node, url_field);
-    if (url.empty() || url.front() != '/') {
-      r_.fail(url_node, url_field, fmt::format("expected a path starting with '/', got '{}'", url));
-    }
+    const auto url = path_of(url_node, url_field);
     w.path = template_string(url, value_escaping::url);
     if (w.name.empty()) {
       w.name = "WS " + url.substr(0, url.find('?'));
@@ -1011,9 +1009,18 @@ class campaign_reader {
     if (n.IsMap()) {
       r_.only_fields(n, field, fields);
     }
-    const auto url = r_.text(url_node, url_field);
+    return path_of(url_node, url_field);
+  }
+
+  /// A step's url: a path starting with '/' and, as written, without spaces or line breaks
+  /// (rendered values are percent-encoded; only |raw ones are checked again when sent).
+  std::string path_of(const YAML::Node& url_node, const std::string& url_field) {
+    auto url = r_.text(url_node, url_field);
     if (url.empty() || url.front() != '/') {
       r_.fail(url_node, url_field, fmt::format("expected a path starting with '/', got '{}'", url));
+    }
+    if (url.find_first_of(" \t\r\n") != std::string::npos) {
+      r_.fail(url_node, url_field, "a path cannot contain spaces or line breaks (write %20)");
     }
     return url;
   }
@@ -1125,16 +1132,30 @@ class campaign_reader {
   std::string json_text(const YAML::Node& n, const std::string& field) {
     std::size_t bytes = 0;
     try {
-      return to_json(n, bytes).dump();
+      return charged(to_json(n, bytes).dump(), n, field);
     } catch (const json_too_large& e) {
       r_.fail(n, field, e.why);
     }
   }
 
+  /// `text`, a body or message copied into a step, counted against the campaign's budget:
+  /// aliases repeat bodies as well as steps, and each bound alone would let 100,000 aliased
+  /// steps carry a megabyte each.
+  std::string charged(std::string text, const YAML::Node& n, const std::string& field) {
+    body_bytes_ += text.size();
+    if (body_bytes_ > max_body_bytes) {
+      r_.fail(n, field,
+              fmt::format("the campaign's bodies and messages add up to more than {} MiB once "
+                          "YAML aliases are expanded",
+                          max_body_bytes >> 20));
+    }
+    return text;
+  }
+
   ws_send_step ws_send_of(const YAML::Node& n, const std::string& field) {
     ws_send_step s;
     if (n.IsScalar()) {
-      s.message = template_string(n.Scalar());
+      s.message = template_string(charged(n.Scalar(), n, field));
       return s;
     }
     if (!n.IsMap()) {
@@ -1151,7 +1172,8 @@ class campaign_reader {
       s.message = template_string(json_text(n["json"], field + ".json"));
     } else {
       const std::string key = n["text"] ? "text" : "binary";
-      s.message = template_string(r_.text(n[key], field + "." + key));
+      s.message =
+          template_string(charged(r_.text(n[key], field + "." + key), n[key], field + "." + key));
       s.binary = key == "binary";
     }
     return s;
@@ -1276,7 +1298,7 @@ class campaign_reader {
                   "expected text, got " + node_reader::describe(n["body"]) +
                       " (for a structured body use json:)");
         }
-        r.body = template_string(n["body"].Scalar());
+        r.body = template_string(charged(n["body"].Scalar(), n["body"], field + ".body"));
       }
       if (n["json"]) {
         r.body = template_string(json_text(n["json"], field + ".json"));
@@ -1300,13 +1322,7 @@ class campaign_reader {
         }
       }
     }
-    const auto url = r_.text(url_node, url_field);
-    if (url.empty() || url.front() != '/') {
-      r_.fail(url_node, url_field, fmt::format("expected a path starting with '/', got '{}'", url));
-    }
-    if (url.find_first_of(" \t\r\n") != std::string::npos) {
-      r_.fail(url_node, url_field, "a path cannot contain spaces or line breaks (write %20)");
-    }
+    const auto url = path_of(url_node, url_field);
     r.path = template_string(url, value_escaping::url);
     if (r.name.empty()) {
       r.name = r.method + " " + url.substr(0, url.find('?'));
@@ -1455,6 +1471,7 @@ class campaign_reader {
   std::string base_dir_;
   bool load_data_;
   std::size_t steps_read_ = 0;
+  std::size_t body_bytes_ = 0;  ///< bodies and messages copied into steps so far
 };
 
 int line_of(const YAML::Mark& mark) {

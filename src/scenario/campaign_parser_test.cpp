@@ -683,6 +683,13 @@ TEST(CampaignParser, PublishStep) {
             "c.yaml:6: scenarios[0].flow[0].publish.size: expected at most 16777216, got 20000000");
   EXPECT_EQ(error_of(with_step("publish: {url: /publish, rate: 5, every: 1s}\n")),
             "c.yaml:6: scenarios[0].flow[0].publish.every: unknown field 'every'");
+  // Stream steps' literal paths are checked as request urls are.
+  EXPECT_EQ(error_of(with_step("ws: \"/a b\"\n")),
+            "c.yaml:6: scenarios[0].flow[0].ws: a path cannot contain spaces or line breaks "
+            "(write %20)");
+  EXPECT_EQ(error_of(with_step("sse: {url: \"/s b\"}\n")),
+            "c.yaml:6: scenarios[0].flow[0].sse.url: a path cannot contain spaces or line breaks "
+            "(write %20)");
   // An empty key is no field of a publish step (its field table once held an empty name).
   EXPECT_EQ(error_of(with_step("publish: {url: /publish, rate: 5, \"\": 1}\n")),
             "c.yaml:6: scenarios[0].flow[0].publish.: unknown field ''");
@@ -1073,6 +1080,21 @@ TEST(CampaignParser, JsonBodiesExpandingAliasesWithoutBoundAreRefused) {
   EXPECT_NE(error_of(loops).find("more than 100000 steps once YAML aliases are expanded"),
             std::string::npos)
       << error_of(loops);
+  // Bodies repeated by aliased steps count together: 100 steps of ~1 MiB each stay within
+  // every per-value bound but not within the campaign's.
+  std::string big =
+      "target: http://h:1\n"
+      "phases: [{name: p, duration: 1s, users: 1}]\n"
+      "scenarios:\n"
+      "  - name: s\n"
+      "    flow:\n"
+      "      - &big {post: {url: /, body: \"" +
+      std::string(1000000, 'x') + "\"}}\n";
+  for (int i = 0; i < 100; ++i) {
+    big += "      - *big\n";
+  }
+  EXPECT_NE(error_of(big).find("bodies and messages add up to more than 64 MiB"), std::string::npos)
+      << error_of(big).substr(0, 200);
   // Nesting is bounded too.
   std::string deep = "[";
   for (int i = 0; i < 70; ++i) {

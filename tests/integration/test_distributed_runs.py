@@ -398,6 +398,7 @@ def test_abort_policy_stops_the_run(workdir):
         rc, out, err, s = finish(proc, summary)
         check(s is not None and s["status"] == "aborted" and s["degraded"], "aborted",
               (rc, out, err))
+        check(rc == 1, "a run cut short by on_agent_loss: abort exits 1, not green", rc)
         check(time.monotonic() - began < 12, "well before the 20 s plan")
         check(any("on_agent_loss: abort" in e for e in s["events"]), "the event says why", s)
 

@@ -79,6 +79,16 @@ def test_sigterm_exits_105_even_when_thresholds_fail(workdir):
         check(rc == 105, "SIGTERM: 105", (rc, err))
         check(s["status"] == "interrupted" and not s["thresholds"][0]["ok"],
               "the threshold failed, the summary is written", s)
+        # A summary that cannot be written is a runtime failure: 1 wins over 105.
+        proc = subprocess.Popen(
+            [harness.STAMPEDE, "run", "--url", t.url + "/", "-c", "1", "-d", "60s", "--no-db",
+             "--summary-json", os.path.join(workdir, "no-such-dir", "s.json")],
+            cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        check(proc.returncode == 1 and "cannot write" in err, "unwritable summary: 1",
+              (proc.returncode, err))
 
 
 def test_a_failing_worker_ends_the_run_with_exit_1_and_its_results(workdir):
