@@ -5,15 +5,11 @@
 
 #include <fmt/format.h>
 
+#include "core/microseconds.hpp"
+
 namespace stampede::engine {
 
-namespace {
-
-std::uint64_t to_us(std::chrono::nanoseconds d) {
-  return d.count() <= 0 ? 0 : static_cast<std::uint64_t>(d.count() / 1000);
-}
-
-}  // namespace
+using core::to_us;
 
 void held_connection_metrics::on_established(std::chrono::nanoseconds connect_time) {
   ++m_.held_established;

@@ -15,11 +15,14 @@
 
 #include "core/duration_text.hpp"
 #include "net/error_classify.hpp"
+#include "protocol/http1/hold_frames.hpp"
 
 namespace stampede::protocol::http1 {
 
 namespace asio = boost::asio;
 using metrics::error_class;
+
+using namespace hold_frames;
 
 namespace {
 
@@ -30,84 +33,6 @@ constexpr int events_per_turn = 4096;
 constexpr std::size_t read_chunk = 16 * 1024;
 
 struct ignore_body : response_sink {};
-
-/// A WebSocket client ping: FIN + opcode 9, masked, empty payload, then the mask key.
-constexpr std::size_t ws_ping_bytes = 6;
-/// HTTP/2: the client preface and an empty SETTINGS frame (defaults for everything).
-constexpr std::string_view h2_preface_and_settings{
-    "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00", 33};
-constexpr std::size_t h2_frame_header = 9;
-constexpr std::uint8_t h2_settings = 0x4;
-constexpr std::uint8_t h2_ping = 0x6;
-constexpr std::uint8_t h2_goaway = 0x7;
-constexpr std::uint8_t h2_ack = 0x1;
-/// A held WebSocket keeps at most this much of a frame while waiting for the rest. (An HTTP/2
-/// frame's 24-bit length keeps it under this by itself.)
-constexpr std::size_t max_partial_frame = 16 * 1024 * 1024;
-
-/// The unsigned number `bytes` hold, most significant byte first (network order), as in
-/// WebSocket and HTTP/2 frame heads.
-std::uint64_t big_endian(std::string_view bytes) {
-  std::uint64_t n = 0;
-  for (const char c : bytes) {
-    n = (n << 8) | static_cast<std::uint8_t>(c);
-  }
-  return n;
-}
-
-/// A frame's head, once the whole frame is in `data`.
-struct frame_head {
-  enum class kind { complete, incomplete, bad } state = kind::incomplete;
-  std::uint8_t opcode = 0;
-  std::size_t header = 0;
-  std::size_t length = 0;
-  std::string_view problem;  ///< when bad
-};
-
-frame_head read_frame_head(std::string_view data) {
-  frame_head f;
-  if (data.size() < 2) {
-    return f;
-  }
-  const auto b0 = static_cast<std::uint8_t>(data[0]);
-  const auto b1 = static_cast<std::uint8_t>(data[1]);
-  f.opcode = b0 & 0x0F;
-  std::uint64_t length = b1 & 0x7F;
-  f.header = 2;
-  if (length == 126) {
-    if (data.size() < 4) {
-      return f;
-    }
-    length = big_endian(data.substr(2, 2));
-    f.header = 4;
-  } else if (length == 127) {
-    if (data.size() < 10) {
-      return f;
-    }
-    length = big_endian(data.substr(2, 8));
-    f.header = 10;
-  }
-  if ((b1 & 0x80) != 0) {
-    f.state = frame_head::kind::bad;
-    f.problem = "the server sent a masked frame";
-    return f;
-  }
-  if ((f.opcode & 0x08) != 0 && length > 125) {
-    f.state = frame_head::kind::bad;
-    f.problem = "the server sent a control frame longer than 125 bytes";
-    return f;
-  }
-  if (length > max_partial_frame) {
-    f.state = frame_head::kind::bad;
-    f.problem = "the server sent a frame larger than 16 MiB";
-    return f;
-  }
-  f.length = static_cast<std::size_t>(length);
-  if (data.size() >= f.header + f.length) {
-    f.state = frame_head::kind::complete;
-  }
-  return f;
-}
 
 boost::system::error_code errno_code(int e) {
   return {e, boost::system::system_category()};
@@ -452,138 +377,6 @@ void connection_holder::on_bytes(std::uint32_t i, std::string_view data) {
   } else if (state == response_parser::status::error) {
     fail_ping(i, error_class::protocol, fmt::format("ping answer: {}", p.parser.error_message()));
   }
-}
-
-std::string_view connection_holder::after_partial(std::uint32_t i, std::string_view data,
-                                                  std::string& joined) {
-  const auto it = partial_frames_.find(i);
-  if (it == partial_frames_.end()) {
-    return data;
-  }
-  joined = std::move(it->second);
-  partial_frames_.erase(it);
-  joined.append(data);
-  return joined;
-}
-
-void connection_holder::on_ws_frames(std::uint32_t i, std::string_view data) {
-  std::string joined;
-  data = after_partial(i, data, joined);
-  while (!data.empty()) {
-    const auto f = read_frame_head(data);
-    if (f.state == frame_head::kind::incomplete) {
-      partial_frames_.emplace(i, std::string(data));
-      return;
-    }
-    if (f.state == frame_head::kind::bad) {
-      lose(i, error_class::protocol, fmt::format("held WebSocket: {}", f.problem));
-      return;
-    }
-    const auto payload = data.substr(f.header, f.length);
-    const auto size = f.header + f.length;
-    data.remove_prefix(size);
-    switch (f.opcode) {
-      case 0x0:
-      case 0x1:
-      case 0x2:
-        break;  // messages: read and forgotten
-      case 0x8: {
-        const unsigned code = payload.size() >= 2 ? (static_cast<std::uint8_t>(payload[0]) << 8u) |
-                                                        static_cast<std::uint8_t>(payload[1])
-                                                  : 1005u;
-        lose(i, error_class::reset,
-             fmt::format("the server closed a held WebSocket (close code {})", code));
-        return;
-      }
-      case 0x9:
-        if (!send_ws_frame(i, 0xA, payload)) {
-          return;
-        }
-        break;
-      case 0xA:
-        if (slots_[i].st == state::pinging) {
-          finish_frame_ping(i, size);
-        }
-        break;
-      default:
-        lose(i, error_class::protocol,
-             fmt::format("held WebSocket: a frame with unknown opcode {}", f.opcode));
-        return;
-    }
-  }
-}
-
-bool connection_holder::send_ws_frame(std::uint32_t i, std::uint8_t opcode,
-                                      std::string_view payload) {
-  // Control frames only (payload <= 125 bytes), masked as a client's must be.
-  constexpr std::array<std::uint8_t, 4> mask{0x5a, 0xc3, 0x3c, 0xa5};
-  std::array<char, 2 + 4 + 125> frame{};
-  frame[0] = static_cast<char>(0x80 | opcode);
-  frame[1] = static_cast<char>(0x80 | payload.size());
-  std::memcpy(frame.data() + 2, mask.data(), mask.size());
-  for (std::size_t k = 0; k < payload.size(); ++k) {
-    frame[6 + k] = static_cast<char>(payload[k] ^ static_cast<char>(mask[k % 4]));
-  }
-  return send_bytes(i, std::string_view(frame.data(), 6 + payload.size()),
-                    opcode == 0x9 ? "a WebSocket ping" : "a WebSocket pong");
-}
-
-void connection_holder::on_h2_frames(std::uint32_t i, std::string_view data) {
-  std::string joined;
-  data = after_partial(i, data, joined);
-  while (!data.empty()) {
-    if (data.size() < h2_frame_header) {
-      partial_frames_.emplace(i, std::string(data));
-      return;
-    }
-    const auto length = big_endian(data.substr(0, 3));
-    const auto type = static_cast<std::uint8_t>(data[3]);
-    const auto flags = static_cast<std::uint8_t>(data[4]);
-    if (data.size() < h2_frame_header + length) {
-      partial_frames_.emplace(i, std::string(data));
-      return;
-    }
-    const auto payload = data.substr(h2_frame_header, length);
-    data.remove_prefix(h2_frame_header + length);
-    if (type == h2_settings && (flags & h2_ack) == 0) {
-      if (!send_h2_frame(i, h2_settings, h2_ack, {})) {
-        return;
-      }
-      if (slots_[i].st == state::handshaking) {
-        --connecting_;
-        established(i);
-      }
-    } else if (type == h2_ping) {
-      if (length != 8) {
-        lose(i, error_class::protocol, "held HTTP/2 connection: a PING frame not 8 bytes long");
-        return;
-      }
-      if ((flags & h2_ack) == 0) {
-        if (!send_h2_frame(i, h2_ping, h2_ack, payload)) {
-          return;
-        }
-      } else if (slots_[i].st == state::pinging) {
-        finish_frame_ping(i, h2_frame_header + length);
-      }
-    } else if (type == h2_goaway) {
-      const auto code = length >= 8 ? big_endian(payload.substr(4, 4)) : 0;
-      lose(i, error_class::reset,
-           fmt::format("the server said GOAWAY to a held HTTP/2 connection (error code {})", code));
-      return;
-    }
-    // Anything else (WINDOW_UPDATE, a SETTINGS ACK, ...) needs nothing from a silent client.
-  }
-}
-
-bool connection_holder::send_h2_frame(std::uint32_t i, std::uint8_t type, std::uint8_t flags,
-                                      std::string_view payload) {
-  std::array<char, h2_frame_header + 8> frame{};  // SETTINGS (empty) and PING (8 bytes) only
-  frame[2] = static_cast<char>(payload.size());
-  frame[3] = static_cast<char>(type);
-  frame[4] = static_cast<char>(flags);
-  std::memcpy(frame.data() + h2_frame_header, payload.data(), payload.size());
-  return send_bytes(i, std::string_view(frame.data(), h2_frame_header + payload.size()),
-                    type == h2_ping ? "an HTTP/2 PING" : "an HTTP/2 SETTINGS ACK");
 }
 
 bool connection_holder::send_bytes(std::uint32_t i, std::string_view bytes, std::string_view what) {

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: Apache-2.0
+// The workload models: how a phase's users, arrivals, paced connections and held connections start
+// on this worker and when they end.
+#include "engine/worker.hpp"
+#include "engine/worker_phase.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+#include <limits>
+
+#include <fmt/format.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/duration_text.hpp"
+#include "core/microseconds.hpp"
+#include "core/unix_time.hpp"
+#include "engine/held_connection_metrics.hpp"
+#include "engine/push_deliveries.hpp"
+#include "engine/rendered_request_check.hpp"
+#include "engine/response_checks.hpp"
+#include "net/loopback_sources.hpp"
+#include "protocol/http1/connection_holder.hpp"
+#include "push/push_stamp.hpp"
+#include "scenario/json_path.hpp"
+
+namespace stampede::engine {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using namespace worker_limits;
+using core::to_us;
+
+}  // namespace
+
+void worker::start_connections(phase_state& ph, const scenario::connections_model& model) {
+  const auto share = slice{index_, count_}.share_of(model.connections);
+  if (share == 0) {
+    return;
+  }
+  protocol::http1::hold_settings settings;
+  settings.endpoints = plan_->connect.endpoints;
+  settings.bind_addresses = plan_->connect.bind_addresses;
+  if (settings.bind_addresses.empty() && !settings.endpoints.empty() &&
+      settings.endpoints.front().address().is_v4() &&
+      settings.endpoints.front().address().is_loopback()) {
+    settings.bind_addresses = net::loopback_sources(index_, count_, model.connections);
+  }
+  settings.connect_timeout = plan_->campaign.defaults_.connect_timeout;
+  settings.ping_every = model.ping;
+  settings.ping_request =
+      fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: stampede/0.1\r\n\r\n",
+                  model.ping_path, plan_->target.host_header());
+  settings.ping_timeout = plan_->campaign.defaults_.request_timeout;
+  if (!model.websocket.empty()) {
+    // The key only has to be 16 bytes in base64: every connection may send the same one.
+    settings.upgrade_request = fmt::format(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: c3RhbXBlZGUtaGVsZC13cw==\r\nSec-WebSocket-Version: 13\r\n"
+        "User-Agent: stampede/0.1\r\n\r\n",
+        model.websocket, plan_->target.host_header());
+  }
+  settings.http2 = plan_->target.scheme == "h2c";
+  ph.held_metrics = std::make_unique<held_connection_metrics>(current_, open_connections_,
+                                                              !model.websocket.empty());
+  ph.holder = std::make_unique<protocol::http1::connection_holder>(ctx_, std::move(settings),
+                                                                   *ph.held_metrics, share);
+  spawn(open_connections(ph, model, share));
+}
+
+asio::awaitable<void> worker::open_connections(phase_state& ph,
+                                               const scenario::connections_model& model,
+                                               std::uint64_t share) {
+  // This worker's connection j is the run's connection k = index + j * count, due at k / rate.
+  for (std::uint64_t j = 0; j < share && active(ph); ++j) {
+    if (model.connect_rate) {
+      const auto k = static_cast<double>(index_ + j * count_);
+      const auto due = ph.start + std::chrono::duration_cast<clock::duration>(
+                                      std::chrono::duration<double>(k / *model.connect_rate));
+      if (due > clock::now() + connect_batch_window) {
+        ph.timer->expires_at(due);
+        co_await ph.timer->async_wait(asio::as_tuple(asio::use_awaitable));
+        if (!active(ph)) {
+          break;
+        }
+      }
+    } else {
+      while (ph.holder->connecting() >= max_connects_in_flight && active(ph)) {
+        ph.timer->expires_after(1ms);
+        co_await ph.timer->async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+    }
+    ph.holder->open();
+    sample_gauges();
+    if (j % connects_per_turn == connects_per_turn - 1) {
+      // Behind schedule, connects would otherwise start back to back without their answers
+      // ever being read.
+      co_await asio::post(ctx_, asio::use_awaitable);
+    }
+  }
+}
+
+void worker::end_connections(phase_state& ph) {
+  if (ph.holder) {
+    ph.held_metrics->on_hold_end(ph.holder->close_all());
+  }
+}
+
+asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std::uint64_t n) {
+  auto vu = make_user(k);
+  for (const auto& sc : plan_->scenarios) {
+    if (k >= sc.first_fixed_user && k - sc.first_fixed_user < sc.fixed_users) {
+      vu->fixed_scenario = &sc;
+    }
+  }
+  const auto& model = ph.plan->model;
+  std::optional<std::chrono::nanoseconds> pace;
+  clock::time_point user_start = ph.start;
+  clock::time_point user_end = ph.end;
+  if (const auto* closed = std::get_if<scenario::closed_model>(&model)) {
+    pace = closed->pace;
+    if (closed->ramp) {
+      user_start += ramp_start(k, n, *closed->ramp);
+    }
+  } else if (const auto* steps = std::get_if<scenario::steps_model>(&model)) {
+    // User k takes part from the first step that has more than k users, to the end of the
+    // last consecutive step that still does.
+    std::size_t first = steps->users.size();
+    for (std::size_t s = 0; s < steps->users.size(); ++s) {
+      if (steps->users[s] > k) {
+        first = s;
+        break;
+      }
+    }
+    std::size_t last = first;
+    while (last + 1 < steps->users.size() && steps->users[last + 1] > k) {
+      ++last;
+    }
+    user_start = ph.start + steps->step_duration * static_cast<std::int64_t>(first);
+    user_end = ph.start + steps->step_duration * static_cast<std::int64_t>(last + 1);
+  }
+  // A takeover starts paced users at their first due time after it, not with a burst of the
+  // iterations they would have run before.
+  std::uint64_t first_iteration = 0;
+  if (pace && pace->count() > 0 && resume_at_ > user_start) {
+    first_iteration = static_cast<std::uint64_t>((resume_at_ - user_start + *pace - 1ns) / *pace);
+  }
+  if (co_await sleep_until(*vu, std::max(user_start, resume_at_), ph)) {
+    ++active_users_;
+    const bool own_end = user_end != ph.end;  // steps: this user's part ends before the phase
+    for (std::uint64_t i = first_iteration; active(ph) && (!own_end || before(user_end)); ++i) {
+      if (ph.limited) {
+        if (ph.iterations_left == 0) {
+          break;
+        }
+        --ph.iterations_left;
+      }
+      if (pace) {
+        const auto due = user_start + *pace * static_cast<std::int64_t>(i);
+        const auto now = clock::now();
+        if (due > now) {
+          if (!co_await sleep_until(*vu, due, ph)) {
+            break;
+          }
+        } else if (now - due > late_start_tolerance) {
+          ++metrics().late_starts;
+          metrics().schedule_lag.record(to_us(now - due));
+        }
+      }
+      const auto& sc = begin_iteration(*vu);
+      bool complete = false;
+      const auto* lone = sc.flow.size() == 1 ? std::get_if<compiled_request>(&sc.flow[0]) : nullptr;
+      if (lone != nullptr && !ph.paced_requests) {
+        // A flow of one request, the shape of many a load test, runs in the user's own frame:
+        // no flow frame for every iteration.
+        const auto out = render_request(*vu, *lone, {});
+        if (!refuse_unsendable(*vu, *lone, out)) {
+          co_await vu->session->exchange(out, vu->response, vu->result);
+        }
+        complete = record_exchange(*vu, *lone, out, std::nullopt);
+      } else {
+        complete = co_await run_flow(*vu, sc.flow, ph);
+      }
+      end_iteration(*vu, sc, complete);
+    }
+    --active_users_;
+  }
+  vu.reset();
+}
+
+asio::awaitable<void> worker::throughput_connection(phase_state& ph, std::uint64_t k) {
+  auto vu = make_user(k);
+  ++active_users_;
+  while (active(ph)) {
+    // Awaited alone: GCC 12 miscompiles a co_await inside a && or || chain.
+    const auto& sc = begin_iteration(*vu);
+    const bool completed = co_await run_flow(*vu, sc.flow, ph);
+    end_iteration(*vu, sc, completed);
+    if (!completed && !active(ph)) {
+      break;
+    }
+    if (ph.dispatcher && !ph.dispatcher->next_due()) {
+      break;  // schedule exhausted
+    }
+  }
+  --active_users_;
+  vu.reset();
+}
+
+asio::awaitable<void> worker::arrival_dispatcher(phase_state& ph) {
+  while (active(ph)) {
+    const auto next = ph.dispatcher->next_due();
+    if (!next) {
+      break;
+    }
+    const auto due_at = ph.start + *next;
+    if (due_at > clock::now()) {
+      ph.timer->expires_at(due_at);
+      co_await ph.timer->async_wait(asio::as_tuple(asio::use_awaitable));
+      if (!active(ph)) {
+        break;
+      }
+    }
+    const auto now = clock::now();
+    for (const auto due : ph.dispatcher->take_due(now - ph.start)) {
+      const auto lag = now - (ph.start + due);
+      if (lag > late_start_tolerance) {
+        ++metrics().late_starts;
+        metrics().schedule_lag.record(to_us(lag));
+      }
+      if (ph.active_iterations >= ph.cap) {
+        ++metrics().iterations_dropped;
+        continue;
+      }
+      std::unique_ptr<virtual_user> vu;
+      if (!ph.idle.empty()) {
+        vu = std::move(ph.idle.back());
+        ph.idle.pop_back();
+        assign_data_row(*vu);
+      } else {
+        vu = make_user(index_ + count_ * next_user_id_++);
+      }
+      spawn(open_iteration(ph, std::move(vu)));
+    }
+  }
+}
+
+asio::awaitable<void> worker::open_iteration(phase_state& ph, std::unique_ptr<virtual_user> vu) {
+  ++ph.active_iterations;
+  ++active_users_;
+  const auto& sc = begin_iteration(*vu);
+  const bool complete = co_await run_flow(*vu, sc.flow, ph);
+  end_iteration(*vu, sc, complete);
+  --active_users_;
+  --ph.active_iterations;
+  if (active(ph)) {
+    ph.idle.push_back(std::move(vu));  // keeps its connection for the next arrival
+  }
+  vu.reset();
+}
+
+}  // namespace stampede::engine

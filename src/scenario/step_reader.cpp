@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: Apache-2.0
+// The steps of a campaign's flows: requests (with their checks and captures), think, loop,
+// WebSocket, event-stream, long-poll and publish steps, each read from YAML into the model.
+#include "scenario/step_reader.hpp"
+
+#include "net/url.hpp"
+#include "scenario/json_path.hpp"
+#include "scenario/regex.hpp"
+
+namespace stampede::scenario::detail {
+namespace {
+
+// Limits that turn a typo (an extra zero) or a hostile file into an error instead of a run
+// that exhausts memory or the stack.
+constexpr int max_loop_depth = 16;
+constexpr std::uint64_t max_loop_count = 1'000'000;
+constexpr std::size_t max_steps = 100'000;         ///< in all flows, aliases expanded
+constexpr std::size_t max_body_bytes = 64u << 20;  ///< all bodies and messages, aliases expanded
+constexpr auto step_kinds = std::to_array<std::string_view>(
+    {"get", "post", "put", "patch", "delete", "head", "options", "think", "loop", "ws", "send",
+     "expect", "hold", "close", "sse", "longpoll", "publish"});
+/// Largest publish body: the built-in target's WebSocket limit.
+constexpr std::uint64_t max_publish_size = 16u << 20;
+constexpr std::uint64_t max_publish_channels = 1'000'000;
+constexpr auto request_options = std::to_array<std::string_view>(
+    {"url", "name", "headers", "body", "json", "timeout", "checks", "capture"});
+
+class step_reader {
+ public:
+  step_reader(const node_reader& r, flow_budget& budget) : r_(r), budget_(budget) {}
+
+  std::vector<step> flow(const YAML::Node& n, const std::string& field, int depth) {
+    r_.expect_list(n, field, true);
+    std::vector<step> out;
+    out.reserve(n.size());
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      out.push_back(step_of(n[i], index_path(field, i), depth));
+    }
+    return out;
+  }
+
+  step step_of(const YAML::Node& n, const std::string& field, int depth) {
+    if (++budget_.steps > max_steps) {
+      // Aliases of loops within loops repeat whole flows: a few lines could stand for 10^16.
+      r_.fail(n, field,
+              fmt::format("the campaign has more than {} steps once YAML aliases are expanded",
+                          max_steps));
+    }
+    if (n.IsScalar() && n.Scalar() == "close") {
+      return ws_close_step{};  // `- close` reads better than `- close: {}`
+    }
+    r_.expect_map(n, field);
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      // The most common slip: options written beside the method instead of under it.
+      const auto& key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+      if (contains(request_options, key)) {
+        r_.fail(it->first, join_path(field, key),
+                fmt::format("'{}' is a request option: put it under the method, e.g. "
+                            "- get: {{url: /items, {}: ...}}",
+                            key, key));
+      }
+    }
+    r_.only_fields(n, field, step_kinds);
+    if (n.size() != 1) {
+      r_.fail(n, field,
+              "a step is exactly one of get, post, put, patch, delete, head, options, think, "
+              "loop, ws, send, expect, hold, close, sse, longpoll or publish");
+    }
+    const std::string key = n.begin()->first.Scalar();
+    const YAML::Node value = n.begin()->second;
+    const auto sub = join_path(field, key);
+    if (key == "think") {
+      return think_of(value, sub);
+    }
+    if (key == "loop") {
+      return loop_of(value, sub, depth);
+    }
+    if (key == "ws") {
+      return ws_open_of(value, sub);
+    }
+    if (key == "sse") {
+      return sse_of(value, sub);
+    }
+    if (key == "longpoll") {
+      return longpoll_of(value, sub);
+    }
+    if (key == "publish") {
+      return publish_of(value, sub);
+    }
+    if (key == "send") {
+      return ws_send_of(value, sub);
+    }
+    if (key == "expect") {
+      return ws_expect_of(value, sub);
+    }
+    if (key == "hold") {
+      return ws_hold_step{r_.length(value, sub, false)};
+    }
+    if (key == "close") {
+      if (!value.IsNull() && !(value.IsMap() && value.size() == 0)) {
+        r_.fail(value, sub, "close takes no options: write - close");
+      }
+      return ws_close_step{};
+    }
+    return request_of(key, value, sub);
+  }
+
+  ws_open_step ws_open_of(const YAML::Node& n, const std::string& field) {
+    ws_open_step w;
+    w.position = position_of(n);
+    if (!n.IsScalar() && !n.IsMap()) {
+      r_.fail(n, field,
+              "expected a path like /ws/echo, or {url: /ws/echo, name: ..., headers: ...}, got " +
+                  node_reader::describe(n));
+    }
+    const YAML::Node url_node =
+        n.IsScalar() ? n : r_.required(n, "url", field, "the path to open, e.g. url: /ws/echo");
+    const auto url_field = n.IsScalar() ? field : field + ".url";
+    if (n.IsMap()) {
+      r_.only_fields(n, field, {"url", "name", "headers"});
+      if (n["name"]) {
+        w.name = r_.name(n["name"], field + ".name");
+      }
+      if (n["headers"]) {
+        w.headers = r_.headers(n["headers"], field + ".headers");
+      }
+    }
+    const auto url = path_of(url_node, url_field);
+    w.path = template_string(url, value_escaping::url);
+    if (w.name.empty()) {
+      w.name = "WS " + url.substr(0, url.find('?'));
+    }
+    return w;
+  }
+
+  /// The path (short form, or `url:`) of a subscription step; checks the fields of the long form.
+  std::string subscription_path(const YAML::Node& n, const std::string& field, field_names fields) {
+    if (!n.IsScalar() && !n.IsMap()) {
+      r_.fail(n, field,
+              "expected a path like /sse?channel=news, or a mapping with url: and options, got " +
+                  node_reader::describe(n));
+    }
+    const YAML::Node url_node =
+        n.IsScalar() ? n : r_.required(n, "url", field, "the path to subscribe to");
+    const auto url_field = n.IsScalar() ? field : field + ".url";
+    if (n.IsMap()) {
+      r_.only_fields(n, field, fields);
+    }
+    return path_of(url_node, url_field);
+  }
+
+  /// A step's url: a path starting with '/' and, as written, without spaces or line breaks
+  /// (rendered values are percent-encoded; only |raw ones are checked again when sent).
+  std::string path_of(const YAML::Node& url_node, const std::string& url_field) {
+    auto url = r_.text(url_node, url_field);
+    if (url.empty() || url.front() != '/') {
+      r_.fail(url_node, url_field, fmt::format("expected a path starting with '/', got '{}'", url));
+    }
+    if (url.find_first_of(" \t\r\n") != std::string::npos) {
+      r_.fail(url_node, url_field, "a path cannot contain spaces or line breaks (write %20)");
+    }
+    return url;
+  }
+
+  sse_step sse_of(const YAML::Node& n, const std::string& field) {
+    constexpr auto fields = std::to_array<std::string_view>(
+        {"url", "name", "headers", "events", "duration", "timeout"});
+    sse_step s;
+    s.position = position_of(n);
+    const auto url = subscription_path(n, field, fields);
+    s.path = template_string(url, value_escaping::url);
+    s.name = "SSE " + url.substr(0, url.find('?'));
+    if (n.IsMap()) {
+      if (n["name"]) {
+        s.name = r_.name(n["name"], field + ".name");
+      }
+      if (n["headers"]) {
+        s.headers = r_.headers(n["headers"], field + ".headers");
+      }
+      if (n["events"]) {
+        s.events = r_.positive_int(n["events"], field + ".events");
+      }
+      if (n["duration"]) {
+        s.duration_ = r_.length(n["duration"], field + ".duration", false);
+      }
+      if (n["timeout"]) {
+        s.timeout = r_.length(n["timeout"], field + ".timeout", false);
+      }
+    }
+    return s;
+  }
+
+  longpoll_step longpoll_of(const YAML::Node& n, const std::string& field) {
+    constexpr auto fields =
+        std::to_array<std::string_view>({"url", "name", "headers", "polls", "duration", "timeout"});
+    longpoll_step l;
+    l.request.method = "GET";
+    l.request.position = position_of(n);
+    const auto url = subscription_path(n, field, fields);
+    l.request.path = template_string(url, value_escaping::url);
+    l.request.name = "LONGPOLL " + url.substr(0, url.find('?'));
+    if (n.IsMap()) {
+      if (n["name"]) {
+        l.request.name = r_.name(n["name"], field + ".name");
+      }
+      if (n["headers"]) {
+        l.request.headers = r_.headers(n["headers"], field + ".headers");
+      }
+      if (n["polls"]) {
+        l.polls = r_.positive_int(n["polls"], field + ".polls");
+      }
+      if (n["duration"]) {
+        l.duration_ = r_.length(n["duration"], field + ".duration", false);
+      }
+      if (n["timeout"]) {
+        l.request.timeout = r_.length(n["timeout"], field + ".timeout", false);
+      }
+    }
+    return l;
+  }
+
+  publish_step publish_of(const YAML::Node& n, const std::string& field) {
+    constexpr auto fields = std::to_array<std::string_view>(
+        {"url", "name", "headers", "rate", "channels", "count", "duration", "size", "timeout"});
+    if (!n.IsMap()) {
+      r_.fail(n, field,
+              "expected a mapping, e.g. {url: \"/publish?channel=c{{channel}}\", rate: 100, "
+              "channels: 10}, got " +
+                  node_reader::describe(n));
+    }
+    publish_step p;
+    p.request.method = "POST";
+    p.request.position = position_of(n);
+    const auto url = subscription_path(n, field, fields);
+    p.request.path = template_string(url, value_escaping::url);
+    p.request.name = "PUBLISH " + url.substr(0, url.find('?'));
+    p.rate = r_.number(r_.required(n, "rate", field, "messages per second, e.g. rate: 100"),
+                       field + ".rate", false);
+    if (n["name"]) {
+      p.request.name = r_.name(n["name"], field + ".name");
+    }
+    if (n["headers"]) {
+      p.request.headers = r_.headers(n["headers"], field + ".headers");
+    }
+    if (n["channels"]) {
+      p.channels = static_cast<std::uint32_t>(
+          r_.positive_int(n["channels"], field + ".channels", max_publish_channels));
+      if (p.channels > 1 && url.find("{{") == std::string::npos) {
+        r_.fail(n["channels"], field + ".channels",
+                "the url has no {{channel}}, so every message would go to the same channel");
+      }
+    }
+    if (n["count"]) {
+      p.count = r_.positive_int(n["count"], field + ".count");
+    }
+    if (n["duration"]) {
+      p.duration_ = r_.length(n["duration"], field + ".duration", false);
+    }
+    if (n["size"]) {
+      p.size = r_.positive_int(n["size"], field + ".size", max_publish_size);
+    }
+    if (n["timeout"]) {
+      p.request.timeout = r_.length(n["timeout"], field + ".timeout", false);
+    }
+    return p;
+  }
+
+  /// A json: value as JSON text, or an error at its line when it expands past the bounds.
+  std::string json_text(const YAML::Node& n, const std::string& field) {
+    std::size_t bytes = 0;
+    try {
+      return charged(to_json(n, bytes).dump(), n, field);
+    } catch (const json_too_large& e) {
+      r_.fail(n, field, e.why);
+    }
+  }
+
+  /// `text`, a body or message copied into a step, counted against the campaign's budget:
+  /// aliases repeat bodies as well as steps, and each bound alone would let 100,000 aliased
+  /// steps carry a megabyte each.
+  std::string charged(std::string text, const YAML::Node& n, const std::string& field) {
+    budget_.body_bytes += text.size();
+    if (budget_.body_bytes > max_body_bytes) {
+      r_.fail(n, field,
+              fmt::format("the campaign's bodies and messages add up to more than {} MiB once "
+                          "YAML aliases are expanded",
+                          max_body_bytes >> 20));
+    }
+    return text;
+  }
+
+  ws_send_step ws_send_of(const YAML::Node& n, const std::string& field) {
+    ws_send_step s;
+    if (n.IsScalar()) {
+      s.message = template_string(charged(n.Scalar(), n, field));
+      return s;
+    }
+    if (!n.IsMap()) {
+      r_.fail(n, field,
+              "expected the message text, {text: ...}, {binary: ...} or {json: ...}, got " +
+                  node_reader::describe(n));
+    }
+    r_.only_fields(n, field, {"text", "binary", "json"});
+    const int kinds = (n["text"] ? 1 : 0) + (n["binary"] ? 1 : 0) + (n["json"] ? 1 : 0);
+    if (kinds != 1) {
+      r_.fail(n, field, "a send is exactly one of text, binary or json");
+    }
+    if (n["json"]) {
+      s.message = template_string(json_text(n["json"], field + ".json"));
+    } else {
+      const std::string key = n["text"] ? "text" : "binary";
+      s.message =
+          template_string(charged(r_.text(n[key], field + "." + key), n[key], field + "." + key));
+      s.binary = key == "binary";
+    }
+    return s;
+  }
+
+  ws_expect_step ws_expect_of(const YAML::Node& n, const std::string& field) {
+    ws_expect_step e;
+    if (n.IsScalar()) {
+      e.what = ws_expect_step::kind::text;
+      e.pattern = r_.name(n, field);
+      e.description = "text '" + e.pattern + "'";
+      return e;
+    }
+    if (!n.IsMap()) {
+      r_.fail(n, field,
+              "expected text to wait for, or {text|regex|json: ..., equals: ..., timeout: ...}, "
+              "got " +
+                  node_reader::describe(n));
+    }
+    r_.only_fields(n, field, {"text", "regex", "json", "equals", "timeout", "any"});
+    const int kinds =
+        (n["text"] ? 1 : 0) + (n["regex"] ? 1 : 0) + (n["json"] ? 1 : 0) + (n["any"] ? 1 : 0);
+    if (kinds != 1) {
+      r_.fail(n, field, "an expect is exactly one of text, regex, json or any: true");
+    }
+    if (n["timeout"]) {
+      e.timeout = r_.length(n["timeout"], field + ".timeout", false);
+    }
+    if (n["equals"] && !n["json"]) {
+      r_.fail(n["equals"], field + ".equals", "equals goes with json: (a JSON path)");
+    }
+    if (n["any"]) {
+      if (!r_.boolean(n["any"], field + ".any")) {
+        r_.fail(n["any"], field + ".any", "write any: true to take the next message");
+      }
+      e.description = "any message";
+    } else if (n["text"]) {
+      e.what = ws_expect_step::kind::text;
+      e.pattern = r_.name(n["text"], field + ".text");
+      e.description = "text '" + e.pattern + "'";
+    } else if (n["regex"]) {
+      e.what = ws_expect_step::kind::regex;
+      e.pattern = regex_of(n["regex"], field + ".regex");
+      e.description = "regex '" + e.pattern + "'";
+    } else {
+      e.what = ws_expect_step::kind::json_path;
+      e.pattern = json_path_of(n["json"], field + ".json");
+      if (n["equals"]) {
+        e.equals = template_string(r_.text(n["equals"], field + ".equals"));
+        e.description = "json " + e.pattern + " == " + e.equals->text();
+      } else {
+        e.description = "json " + e.pattern + " exists";
+      }
+    }
+    return e;
+  }
+
+  loop_step loop_of(const YAML::Node& n, const std::string& field, int depth) {
+    if (depth >= max_loop_depth) {
+      r_.fail(n, field, fmt::format("loops nest deeper than {}", max_loop_depth));
+    }
+    r_.expect_map(n, field);
+    r_.only_fields(n, field, {"count", "flow"});
+    loop_step l;
+    l.count = static_cast<std::uint32_t>(
+        r_.positive_int(r_.required(n, "count", field, "how many times to repeat the flow"),
+                        field + ".count", max_loop_count));
+    l.flow = flow(r_.required(n, "flow", field, "the steps to repeat"), field + ".flow", depth + 1);
+    return l;
+  }
+
+  think_step think_of(const YAML::Node& n, const std::string& field) {
+    if (n.IsScalar()) {
+      const auto d = r_.length(n, field, true);
+      return {d, d};
+    }
+    if (!n.IsMap()) {
+      r_.fail(
+          n, field,
+          "expected a duration like 1s, or {min: 1s, max: 3s}, got " + node_reader::describe(n));
+    }
+    r_.only_fields(n, field, {"min", "max"});
+    const auto min_node = r_.required(n, "min", field, "a random think needs min and max");
+    const auto max_node = r_.required(n, "max", field, "a random think needs min and max");
+    think_step t{r_.length(min_node, field + ".min", true),
+                 r_.length(max_node, field + ".max", true)};
+    if (t.min > t.max) {
+      r_.fail(min_node, field + ".min", "must not be longer than max");
+    }
+    return t;
+  }
+
+  request_step request_of(const std::string& method, const YAML::Node& n,
+                          const std::string& field) {
+    request_step r;
+    r.method = method;
+    std::transform(r.method.begin(), r.method.end(), r.method.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    r.position = position_of(n);
+    if (!n.IsScalar() && !n.IsMap()) {
+      r_.fail(n, field,
+              "expected a path like /items, or a mapping with url: and options, got " +
+                  node_reader::describe(n));
+    }
+    const YAML::Node url_node =
+        n.IsScalar() ? n : r_.required(n, "url", field, "the path to request, e.g. url: /items");
+    const auto url_field = n.IsScalar() ? field : field + ".url";
+    if (n.IsMap()) {
+      r_.only_fields(n, field, request_options);
+      if (n["name"]) {
+        r.name = r_.name(n["name"], field + ".name");
+      }
+      if (n["headers"]) {
+        r.headers = r_.headers(n["headers"], field + ".headers");
+      }
+      if (n["body"] && n["json"]) {
+        r_.fail(n["json"], field + ".json", "give either body or json, not both");
+      }
+      if (n["body"]) {
+        if (!n["body"].IsScalar()) {
+          r_.fail(n["body"], field + ".body",
+                  "expected text, got " + node_reader::describe(n["body"]) +
+                      " (for a structured body use json:)");
+        }
+        r.body = template_string(charged(n["body"].Scalar(), n["body"], field + ".body"));
+      }
+      if (n["json"]) {
+        r.body = template_string(json_text(n["json"], field + ".json"));
+        r.body_is_json = true;
+      }
+      if (n["timeout"]) {
+        r.timeout = r_.length(n["timeout"], field + ".timeout", false);
+      }
+      if (n["checks"]) {
+        const YAML::Node list = n["checks"];
+        r_.expect_list(list, field + ".checks", false);
+        for (std::size_t i = 0; i < list.size(); ++i) {
+          r.checks.push_back(check_of(list[i], index_path(field + ".checks", i)));
+        }
+      }
+      if (n["capture"]) {
+        const YAML::Node list = n["capture"];
+        r_.expect_list(list, field + ".capture", false);
+        for (std::size_t i = 0; i < list.size(); ++i) {
+          r.captures.push_back(capture_of(list[i], index_path(field + ".capture", i)));
+        }
+      }
+    }
+    const auto url = path_of(url_node, url_field);
+    r.path = template_string(url, value_escaping::url);
+    if (r.name.empty()) {
+      r.name = r.method + " " + url.substr(0, url.find('?'));
+    }
+    return r;
+  }
+
+  check check_of(const YAML::Node& n, const std::string& field) {
+    r_.expect_map(n, field);
+    r_.only_fields(n, field, {"status", "header", "body_contains", "json", "equals"});
+    const int kinds = (n["status"] ? 1 : 0) + (n["header"] ? 1 : 0) + (n["body_contains"] ? 1 : 0) +
+                      (n["json"] ? 1 : 0);
+    if (kinds != 1) {
+      r_.fail(n, field, "a check is exactly one of status, header, body_contains or json");
+    }
+    check c;
+    if (n["status"]) {
+      if (n["equals"]) {
+        r_.fail(n["equals"], field + ".equals",
+                "a status check takes the code itself: status: 200");
+      }
+      const auto code = r_.positive_int(n["status"], field + ".status");
+      if (code < 100 || code > 599) {
+        r_.fail(n["status"], field + ".status",
+                fmt::format("expected an HTTP status code (100 to 599), got {}", code));
+      }
+      c.what = check::kind::status;
+      c.expected = template_string(std::to_string(code));
+      c.description = "status == " + std::to_string(code);
+    } else if (n["header"]) {
+      c.what = check::kind::header;
+      c.subject = r_.text(n["header"], field + ".header");
+      if (!is_header_name(c.subject)) {
+        r_.fail(n["header"], field + ".header", "invalid header name '" + c.subject + "'");
+      }
+      if (n["equals"]) {
+        c.expected = template_string(r_.text(n["equals"], field + ".equals"));
+        c.description = "header " + c.subject + " == " + c.expected->text();
+      } else {
+        c.description = "header " + c.subject + " exists";
+      }
+    } else if (n["body_contains"]) {
+      if (n["equals"]) {
+        r_.fail(n["equals"], field + ".equals", "body_contains takes the text itself");
+      }
+      c.what = check::kind::body_contains;
+      c.expected = template_string(r_.name(n["body_contains"], field + ".body_contains"));
+      c.description = "body contains '" + c.expected->text() + "'";
+    } else {
+      c.what = check::kind::json_path;
+      c.subject = json_path_of(n["json"], field + ".json");
+      if (n["equals"]) {
+        c.expected = template_string(r_.text(n["equals"], field + ".equals"));
+        c.description = "json " + c.subject + " == " + c.expected->text();
+      } else {
+        c.description = "json " + c.subject + " exists";
+      }
+    }
+    return c;
+  }
+
+  capture capture_of(const YAML::Node& n, const std::string& field) {
+    r_.expect_map(n, field);
+    r_.only_fields(n, field, {"json", "header", "regex", "as"});
+    const int kinds = (n["json"] ? 1 : 0) + (n["header"] ? 1 : 0) + (n["regex"] ? 1 : 0);
+    if (kinds != 1) {
+      r_.fail(n, field, "a capture is exactly one of json, header or regex, with as: NAME");
+    }
+    capture c;
+    const YAML::Node as = r_.required(n, "as", field, "the variable to capture into");
+    c.variable = r_.name(as, field + ".as");
+    if (c.variable.find_first_of(" \t{}") != std::string::npos) {
+      r_.fail(as, field + ".as",
+              "invalid variable name '" + c.variable + "' (no spaces or braces: as: token)");
+    }
+    if (n["json"]) {
+      c.from = capture::kind::json_path;
+      c.expression = json_path_of(n["json"], field + ".json");
+    } else if (n["header"]) {
+      c.from = capture::kind::header;
+      c.expression = r_.text(n["header"], field + ".header");
+      if (!is_header_name(c.expression)) {
+        r_.fail(n["header"], field + ".header", "invalid header name '" + c.expression + "'");
+      }
+    } else {
+      c.from = capture::kind::regex;
+      c.expression = regex_of(n["regex"], field + ".regex");
+    }
+    return c;
+  }
+
+  std::string regex_of(const YAML::Node& n, const std::string& field) {
+    auto text = r_.name(n, field);
+    if (const auto why = regex::error_of(text)) {
+      r_.fail(n, field, "invalid regular expression (RE2): " + *why);
+    }
+    return text;
+  }
+
+  std::string json_path_of(const YAML::Node& n, const std::string& field) {
+    auto path = r_.text(n, field);
+    if (!valid_json_path(path)) {
+      r_.fail(
+          n, field,
+          fmt::format("invalid JSON path '{}' (expected e.g. $.items[0].id or $['a key'])", path));
+    }
+    return path;
+  }
+
+ private:
+  const node_reader& r_;
+  flow_budget& budget_;
+};
+
+}  // namespace
+
+std::vector<step> read_flow(const node_reader& r, flow_budget& budget, const YAML::Node& n,
+                            const std::string& field) {
+  return step_reader(r, budget).flow(n, field, 0);
+}
+
+}  // namespace stampede::scenario::detail
