@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/duration_text.hpp"
+#include "core/text.hpp"
 #include "net/url.hpp"
 #include "scenario/campaign_parser.hpp"
 #include "scenario/http_syntax.hpp"
@@ -44,12 +45,6 @@ std::vector<std::uint64_t> parse_steps(const std::string& text) {
     pos = colon + 1;
   }
   return out;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  return s;
 }
 
 }  // namespace
@@ -89,9 +84,7 @@ scenario::campaign make_quick_campaign(const quick_options& q) {
   c.defaults_.streams = q.streams;
 
   scenario::request_step step;
-  step.method = q.method;
-  std::transform(step.method.begin(), step.method.end(), step.method.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+  step.method = core::to_upper(q.method);
   step.path = scenario::template_string(url->path, scenario::value_escaping::url);
   const auto query = url->path.find('?');
   step.name = step.method + " " + url->path.substr(0, query);
@@ -100,8 +93,7 @@ scenario::campaign make_quick_campaign(const quick_options& q) {
     if (colon == std::string::npos || colon == 0) {
       throw std::invalid_argument(fmt::format("-H: expected 'Name: value', got '{}'", h));
     }
-    auto value = h.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(" \t"));
+    auto value = std::string(core::trim(h.substr(colon + 1)));
     const auto name = h.substr(0, colon);
     if (!scenario::is_header_name(name)) {
       throw std::invalid_argument(fmt::format("-H: invalid header name '{}'", name));
@@ -179,7 +171,7 @@ scenario::campaign make_quick_campaign(const quick_options& q) {
   }
   text +=
       fmt::format("\n    duration: {}\nscenarios:\n  - name: quick\n    flow:\n      - {}: {}\n",
-                  core::format_duration(p.length), lower(step.method), url->path);
+                  core::format_duration(p.length), core::to_lower(step.method), url->path);
   c.source_text = text;
   return c;
 }

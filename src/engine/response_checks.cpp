@@ -3,17 +3,13 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
 #include "scenario/json_path.hpp"
 
 namespace stampede::engine {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using core::iequals;
 
 std::string excerpt(std::string_view s) {
   constexpr std::size_t limit = 80;

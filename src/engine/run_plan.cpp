@@ -9,15 +9,12 @@
 #include <fmt/format.h>
 #include <boost/system/system_error.hpp>
 
+#include "core/text.hpp"
+
 namespace stampede::engine {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using core::iequals;
 
 void set_header(std::vector<compiled_header>& headers, const std::string& name,
                 const scenario::template_string& value) {

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
+
 namespace stampede::scenario {
 namespace {
 
@@ -13,16 +15,6 @@ struct csv_row {
   std::vector<std::string> fields;
   int line = 0;  ///< where the row starts; a quoted line break makes a row span lines
 };
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return std::string(s);
-}
 
 /// Splits `text` into rows of fields; blank lines are dropped.
 std::vector<csv_row> split_rows(std::string_view text, const std::string& file) {
@@ -115,7 +107,7 @@ data_feeder parse_csv(std::string_view text, const std::string& file) {
   std::set<std::string> seen;
   for (std::size_t i = 0; i < rows[0].fields.size(); ++i) {
     // {{ name }} is looked up trimmed, so an untrimmed " name" column could never be used.
-    auto name = trim(rows[0].fields[i]);
+    auto name = std::string(core::trim(rows[0].fields[i]));
     if (name.empty()) {
       throw campaign_error(file, rows[0].line, "data",
                            fmt::format("column {} of the header row has no name", i + 1));

@@ -3,6 +3,7 @@
 // WebSocket, event-stream, long-poll and publish steps, each read from YAML into the model.
 #include "scenario/step_reader.hpp"
 
+#include "core/text.hpp"
 #include "net/url.hpp"
 #include "scenario/json_path.hpp"
 #include "scenario/regex.hpp"
@@ -406,9 +407,7 @@ class step_reader {
   request_step request_of(const std::string& method, const YAML::Node& n,
                           const std::string& field) {
     request_step r;
-    r.method = method;
-    std::transform(r.method.begin(), r.method.end(), r.method.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    r.method = core::to_upper(method);
     r.position = position_of(n);
     if (!n.IsScalar() && !n.IsMap()) {
       r_.fail(n, field,

@@ -3,18 +3,12 @@
 
 #include <cctype>
 
+#include "core/text.hpp"
+
 namespace stampede::scenario {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+using core::trim;
 
 /// encodeURIComponent's unreserved set: everything else is written %XX.
 bool is_unreserved(unsigned char c) {

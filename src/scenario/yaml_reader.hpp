@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/duration_text.hpp"
+#include "core/text.hpp"
 #include "scenario/campaign.hpp"
 #include "scenario/campaign_error.hpp"
 #include "scenario/http_syntax.hpp"
@@ -70,9 +71,7 @@ inline std::optional<std::string_view> closest(std::string_view key, field_names
   if (key.size() > 64) {
     return std::nullopt;  // no field name is that long, and the distance table grows as its square
   }
-  std::string lower(key);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = core::to_lower(key);
   const std::size_t allowed = lower.size() <= 4 ? 1 : 2;
   std::optional<std::string_view> best;
   std::size_t best_distance = allowed + 1;
@@ -276,10 +275,7 @@ class node_reader {
       if (!is_header_name(header)) {
         fail(it->first, sub, "invalid header name '" + header + "'");
       }
-      std::string lower = header;
-      std::transform(lower.begin(), lower.end(), lower.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (!seen.insert(lower).second) {
+      if (!seen.insert(core::to_lower(header)).second) {
         fail(it->first, sub, "given twice (header names are case-insensitive)");
       }
       const auto value = text(it->second, sub);

@@ -4,29 +4,20 @@
 #include <algorithm>
 #include <array>
 
+#include "core/text.hpp"
+
 namespace stampede::protocol::http1 {
 namespace {
 
 constexpr std::string_view crlf = "\r\n";
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
-}
+using core::iequals;
 
 /// True when the comma-separated list `value` holds `token` (case-insensitive).
 bool has_token(std::string_view value, std::string_view token) noexcept {
   while (!value.empty()) {
     auto comma = value.find(',');
-    auto item = value.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) {
-      item.remove_prefix(1);
-    }
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) {
-      item.remove_suffix(1);
-    }
-    if (iequals(item, token)) {
+    if (iequals(core::trim(value.substr(0, comma)), token)) {
       return true;
     }
     if (comma == std::string_view::npos) {
