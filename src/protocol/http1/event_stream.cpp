@@ -90,7 +90,11 @@ event_stream::event_stream(asio::io_context& ctx, net::connector& connector,
       connector_(connector),
       host_header_(std::move(host_header)),
       connect_timeout_(connect_timeout),
-      timer_(ctx) {}
+      deadline_(ctx, [this] {
+        if (stream_) {
+          stream_->close();
+        }
+      }) {}
 
 event_stream::~event_stream() {
   close();
@@ -98,28 +102,10 @@ event_stream::~event_stream() {
 
 void event_stream::close() noexcept {
   closed_ = true;
-  timer_.cancel();
+  deadline_.cancel();
   if (stream_) {
     stream_->close();
   }
-}
-
-void event_stream::arm(clock::time_point deadline) {
-  timed_out_ = false;
-  timer_.expires_at(deadline);
-  // The generation tells a wake-up that was already queued when disarm() ran to do nothing.
-  timer_.async_wait(
-      [self = weak_from_this(), gen = ++arm_generation_](const boost::system::error_code& ec) {
-        if (auto me = self.lock(); me && !ec && me->stream_ && me->arm_generation_ == gen) {
-          me->timed_out_ = true;
-          me->stream_->close();
-        }
-      });
-}
-
-void event_stream::disarm() {
-  ++arm_generation_;
-  timer_.cancel();
 }
 
 asio::awaitable<stream_result> event_stream::open(std::string_view target,
@@ -128,11 +114,11 @@ asio::awaitable<stream_result> event_stream::open(std::string_view target,
   stream_result r;
   closed_ = false;
   stream_ = connector_.make_stream(ctx_);
-  arm(clock::now() + connect_timeout_);
+  deadline_.arm(clock::now() + connect_timeout_, *this);
   const auto dialed = co_await connector_.dial(*stream_);
-  disarm();
-  if (dialed.error || timed_out_ || closed_) {
-    auto failure = net::describe_failure(dialed, timed_out_, connect_timeout_);
+  deadline_.disarm();
+  if (dialed.error || deadline_.timed_out() || closed_) {
+    auto failure = net::describe_failure(dialed, deadline_.timed_out(), connect_timeout_);
     r.failed = true;
     r.error = failure.error;
     r.message = std::move(failure.message);
@@ -148,12 +134,12 @@ asio::awaitable<stream_result> event_stream::open(std::string_view target,
     request.append(h.name).append(": ").append(h.value).append("\r\n");
   }
   request.append("\r\n");
-  arm(clock::now() + timeout);
+  deadline_.arm(clock::now() + timeout, *this);
   auto [wec, written] = co_await stream_->async_write(asio::buffer(request), use_tuple);
   if (wec) {
-    disarm();
+    deadline_.disarm();
     r.failed = true;
-    r.error = timed_out_ ? error_class::request_timeout : net::classify(wec);
+    r.error = deadline_.timed_out() ? error_class::request_timeout : net::classify(wec);
     r.message = fmt::format("sending the subscription: {}", wec.message());
     close();
     co_return r;
@@ -173,12 +159,12 @@ asio::awaitable<stream_result> event_stream::open(std::string_view target,
       end_ = more;
       end_->bytes_in = 0;
       if (!parser_.headers_complete()) {
-        disarm();
+        deadline_.disarm();
         more.connected = true;
         more.connect_time = r.connect_time;
         more.tls_time = r.tls_time;
         more.bytes_in = r.bytes_in;
-        if (timed_out_) {
+        if (deadline_.timed_out()) {
           more.error = error_class::request_timeout;
           more.message = fmt::format("no answer to the subscription within {}",
                                      core::format_duration(timeout));
@@ -188,7 +174,7 @@ asio::awaitable<stream_result> event_stream::open(std::string_view target,
       }
     }
   }
-  disarm();
+  deadline_.disarm();
   if (parser_.status_code() != 200) {
     r.failed = true;
     r.error = error_class::http_status;
@@ -226,7 +212,7 @@ asio::awaitable<stream_result> event_stream::read_more() {
   }
   if (parsed.state == response_parser::status::done || ec) {
     r.failed = true;
-    if (timed_out_ || closed_) {
+    if (deadline_.timed_out() || closed_) {
       r.error = error_class::request_timeout;
       r.message = "the wait for an event ended";
     } else if (net::is_end_of_stream(ec) || parsed.state == response_parser::status::done) {
@@ -257,13 +243,13 @@ asio::awaitable<stream_result> event_stream::next(std::string& data, clock::time
       r.message = "the event stream is closed";
       co_return r;
     }
-    arm(deadline);
+    deadline_.arm(deadline, *this);
     auto more = co_await read_more();
-    disarm();
+    deadline_.disarm();
     r.bytes_in += more.bytes_in;
     if (more.failed && taken_ == ready_.size()) {
       more.bytes_in = r.bytes_in;
-      if (timed_out_) {
+      if (deadline_.timed_out()) {
         more.error = error_class::request_timeout;
       }
       close();

@@ -18,6 +18,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "net/connector.hpp"
+#include "protocol/common/deadline_watch.hpp"
+#include "protocol/common/event_source.hpp"
 #include "protocol/common/session.hpp"
 #include "protocol/http1/response_parser.hpp"
 
@@ -37,53 +39,40 @@ class sse_parser {
   bool has_data_ = false;
 };
 
-struct stream_result {
-  bool failed = false;
-  metrics::error_class error = metrics::error_class::other;
-  std::string message;
-  bool connected = false;
-  std::chrono::nanoseconds connect_time{};
-  std::chrono::nanoseconds tls_time{};
-  std::uint64_t bytes_in = 0;
-};
+using stream_result = event_result;
 
 /// Thread-safety: none; lives on one worker's io_context. Create with std::make_shared.
-class event_stream : public std::enable_shared_from_this<event_stream> {
+class event_stream final : public event_source, public std::enable_shared_from_this<event_stream> {
  public:
   using clock = std::chrono::steady_clock;
 
   event_stream(boost::asio::io_context& ctx, net::connector& connector, std::string host_header,
                std::chrono::nanoseconds connect_timeout);
-  ~event_stream();
+  ~event_stream() override;
 
   /// Connects and subscribes (GET target, Accept: text/event-stream); fails unless the answer
   /// is 200 within `timeout`.
   boost::asio::awaitable<stream_result> open(std::string_view target,
                                              std::span<const header_view> headers,
-                                             std::chrono::nanoseconds timeout);
+                                             std::chrono::nanoseconds timeout) override;
   /// The next event's data, waiting until `deadline` (request_timeout then), or why the
   /// stream ended. `received_at`: when the read that completed it returned.
   boost::asio::awaitable<stream_result> next(std::string& data, clock::time_point& received_at,
-                                             clock::time_point deadline);
+                                             clock::time_point deadline) override;
   /// Closes the connection now; a pending next() returns.
-  void close() noexcept;
+  void close() noexcept override;
 
  private:
   class body_sink;
   /// Reads once and parses; a failed result when the stream ended or broke.
   boost::asio::awaitable<stream_result> read_more();
-  /// Closes the connection at `deadline` unless disarmed first.
-  void arm(clock::time_point deadline);
-  void disarm();
 
   boost::asio::io_context& ctx_;
   net::connector& connector_;
   std::string host_header_;
   std::chrono::nanoseconds connect_timeout_;
   std::unique_ptr<net::stream> stream_;
-  boost::asio::steady_timer timer_;
-  bool timed_out_ = false;
-  std::uint64_t arm_generation_ = 0;
+  deadline_watch deadline_;  ///< of the connect, the subscription or the wait for an event
   bool closed_ = false;
   response_parser parser_;
   sse_parser events_parser_;

@@ -53,7 +53,11 @@ http1_session::http1_session(asio::io_context& ctx, net::connector& connector,
       connector_(connector),
       host_header_(std::move(host_header)),
       connect_timeout_(connect_timeout),
-      timer_(ctx) {}
+      deadline_(ctx, [this] {
+        if (stream_) {
+          stream_->close();
+        }
+      }) {}
 
 http1_session::~http1_session() = default;
 
@@ -63,46 +67,14 @@ bool http1_session::connected() const noexcept {
 
 void http1_session::close() noexcept {
   closing_ = true;
-  disarm();
-  timer_.cancel();
+  deadline_.cancel();
   if (stream_) {
     stream_->close();
   }
 }
 
-void http1_session::arm(clock::time_point deadline) {
-  deadline_ = deadline;
-  if (!watchdog_running_) {
-    watchdog_running_ = true;
-    asio::co_spawn(ctx_, watchdog(shared_from_this()), asio::detached);
-  } else if (deadline < timer_expiry_) {
-    timer_.cancel();  // sleeping past the new deadline: wake up and re-arm earlier
-  }
-}
-
-asio::awaitable<void> http1_session::watchdog(
-    [[maybe_unused]] std::shared_ptr<http1_session> self) {
-  while (!closing_ && deadline_ != clock::time_point::max()) {
-    timer_expiry_ = deadline_;
-    timer_.expires_at(timer_expiry_);
-    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (closing_ || deadline_ == clock::time_point::max()) {
-      break;
-    }
-    if (clock::now() >= deadline_) {
-      timed_out_ = true;
-      disarm();
-      if (stream_) {
-        stream_->close();
-      }
-      break;
-    }
-  }
-  watchdog_running_ = false;
-}
-
 void http1_session::fail(exchange_result& result, error_class error, std::string message) {
-  disarm();
+  deadline_.disarm();
   if (stream_) {
     stream_->close();
   }
@@ -120,12 +92,11 @@ void http1_session::fail(exchange_result& result, error_class error, std::string
 asio::awaitable<bool> http1_session::open_connection(exchange_result& result) {
   stream_ = connector_.make_stream(ctx_);
   read_begin_ = read_end_ = 0;
-  timed_out_ = false;
-  arm(clock::now() + connect_timeout_);
+  deadline_.arm(clock::now() + connect_timeout_, *this);
   auto dialed = co_await connector_.dial(*stream_);
-  disarm();
-  if (dialed.error || timed_out_) {
-    auto failure = net::describe_failure(dialed, timed_out_, connect_timeout_);
+  deadline_.disarm();
+  if (dialed.error || deadline_.timed_out()) {
+    auto failure = net::describe_failure(dialed, deadline_.timed_out(), connect_timeout_);
     fail(result, failure.error, std::move(failure.message));
     co_return false;
   }
@@ -169,13 +140,12 @@ asio::awaitable<void> http1_session::exchange(const request& req, response& resp
     }
   }
   serialize(req);
-  timed_out_ = false;
-  arm(clock::now() + req.timeout);
+  deadline_.arm(clock::now() + req.timeout, *this);
   result.sent_at = clock::now();
   auto [wec, written] = co_await stream_->async_write(asio::buffer(write_buffer_),
                                                       asio::as_tuple(asio::use_awaitable));
-  if (wec || timed_out_) {
-    if (timed_out_) {
+  if (wec || deadline_.timed_out()) {
+    if (deadline_.timed_out()) {
       fail(result, error_class::request_timeout,
            fmt::format("no response within {}", core::format_duration(req.timeout)));
     } else {
@@ -223,7 +193,7 @@ asio::awaitable<void> http1_session::exchange(const request& req, response& resp
     }
     read_end_ += n;
     result.bytes_in += n;
-    if (timed_out_) {
+    if (deadline_.timed_out()) {
       fail(result, error_class::request_timeout,
            fmt::format("no complete response within {}", core::format_duration(req.timeout)));
       co_return;
@@ -251,7 +221,7 @@ asio::awaitable<void> http1_session::exchange(const request& req, response& resp
       break;
     }
   }
-  disarm();
+  deadline_.disarm();
   result.done_at = clock::now();
   resp.status = parser_.status_code();
   if (!parser_.keep_alive() && stream_) {

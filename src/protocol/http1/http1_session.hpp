@@ -11,13 +11,14 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "net/connector.hpp"
+#include "protocol/common/deadline_watch.hpp"
 #include "protocol/common/session.hpp"
 #include "protocol/http1/response_parser.hpp"
 
 namespace stampede::protocol::http1 {
 
-/// Thread-safety: none; lives on one worker's io_context. Create with std::make_shared: the
-/// deadline watchdog keeps the session alive while it sleeps.
+/// Thread-safety: none; lives on one worker's io_context. Create with std::make_shared (the
+/// deadline watch checks the session is still there when it wakes).
 class http1_session final : public session, public std::enable_shared_from_this<http1_session> {
  public:
   using clock = std::chrono::steady_clock;
@@ -35,23 +36,14 @@ class http1_session final : public session, public std::enable_shared_from_this<
   boost::asio::awaitable<bool> open_connection(exchange_result& result);
   void serialize(const request& req);
   void fail(exchange_result& result, metrics::error_class error, std::string message);
-  /// Sets the deadline of the operation in flight. Arming is a store; the watchdog timer is only
-  /// re-armed when it wakes, so a request costs no timer system call.
-  void arm(clock::time_point deadline);
-  void disarm() { deadline_ = clock::time_point::max(); }
-  boost::asio::awaitable<void> watchdog(std::shared_ptr<http1_session> self);
 
   boost::asio::io_context& ctx_;
   net::connector& connector_;
   std::string host_header_;
   std::chrono::nanoseconds connect_timeout_;
   std::unique_ptr<net::stream> stream_;
-  boost::asio::steady_timer timer_;
-  clock::time_point deadline_ = clock::time_point::max();
-  clock::time_point timer_expiry_ = clock::time_point::max();  ///< when the watchdog wakes
-  bool watchdog_running_ = false;
-  bool timed_out_ = false;  ///< the watchdog closed the connection
-  bool closing_ = false;    ///< close() was called: stop, report nothing
+  deadline_watch deadline_;  ///< of the connect or the exchange in flight
+  bool closing_ = false;     ///< close() was called: stop, report nothing
   std::string write_buffer_;
   const void* write_buffer_key_ = nullptr;  ///< request::cache_key of what write_buffer_ holds
   std::vector<char> read_buffer_;

@@ -163,7 +163,12 @@ h2_link::h2_link(asio::io_context& ctx, net::connector& connector, const h2_sett
       connector_(connector),
       settings_(settings),
       wake_(ctx),
-      connect_timer_(ctx),
+      connect_deadline_(ctx,
+                        [this] {
+                          if (state_ == state::connecting) {
+                            stream_->close();
+                          }
+                        }),
       watchdog_timer_(ctx) {}
 
 h2_link::~h2_link() {
@@ -179,21 +184,16 @@ bool h2_link::usable() const noexcept {
 asio::awaitable<bool> h2_link::open(exchange_result& result) {
   state_ = state::connecting;
   stream_ = connector_.make_stream(ctx_);
-  connect_timer_.expires_after(settings_.connect_timeout);
-  connect_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec && self->state_ == state::connecting) {
-      self->connect_timed_out_ = true;
-      self->stream_->close();
-    }
-  });
+  connect_deadline_.arm(clock::now() + settings_.connect_timeout, *this);
   auto dialed = co_await connector_.dial(*stream_);
-  connect_timer_.cancel();
+  connect_deadline_.disarm();
   std::string failure;
   error_class cls = error_class::other;
   if (state_ != state::connecting) {
     failure = "connection closed while connecting";  // close() was called
-  } else if (connect_timed_out_ || dialed.error) {
-    auto described = net::describe_failure(dialed, connect_timed_out_, settings_.connect_timeout);
+  } else if (connect_deadline_.timed_out() || dialed.error) {
+    auto described =
+        net::describe_failure(dialed, connect_deadline_.timed_out(), settings_.connect_timeout);
     cls = described.error;
     failure = std::move(described.message);
   } else if (stream_->is_tls() && net::alpn_selected(*stream_) != "h2") {
@@ -411,7 +411,7 @@ void h2_link::close() noexcept {
   }
   state_ = state::closed;
   failed_ = true;
-  connect_timer_.cancel();
+  connect_deadline_.cancel();
   watchdog_timer_.cancel();
   if (stream_) {
     stream_->close();

@@ -24,6 +24,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "net/connector.hpp"
+#include "protocol/common/deadline_watch.hpp"
 #include "protocol/common/session.hpp"
 #include "protocol/http2/stream_table.hpp"
 
@@ -239,14 +240,13 @@ class h2_link : public std::enable_shared_from_this<h2_link> {
   std::unique_ptr<net::stream> stream_;
   nghttp2_session* session_ = nullptr;
   state state_ = state::idle;
-  boost::asio::steady_timer wake_;           ///< wakes the writer
-  boost::asio::steady_timer connect_timer_;  ///< the connect deadline
+  boost::asio::steady_timer wake_;  ///< wakes the writer
+  deadline_watch connect_deadline_;
   boost::asio::steady_timer watchdog_timer_;
   clock::time_point watchdog_at_ = clock::time_point::max();  ///< when the watchdog wakes
   bool watchdog_running_ = false;
   bool writer_asleep_ = false;  ///< the writer waits on wake_
-  bool connect_timed_out_ = false;
-  bool failed_ = false;  ///< a protocol or socket error: no new streams
+  bool failed_ = false;         ///< a protocol or socket error: no new streams
   std::uint64_t goaways_ = 0;
   /// Streams in flight by id. nghttp2 is never given pointers to calls: a call may be reused
   /// or gone by the time a late callback for its old stream arrives.

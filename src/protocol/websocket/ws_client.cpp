@@ -112,7 +112,11 @@ ws_client::ws_client(asio::io_context& ctx, net::connector& connector, std::stri
       connect_timeout_(connect_timeout),
       on_message_(std::move(on_message)),
       arrived_(ctx),
-      deadline_(ctx) {}
+      deadline_(ctx, [this] {
+        if (conn_) {
+          conn_->shut();
+        }
+      }) {}
 
 ws_client::~ws_client() {
   abort();
@@ -136,22 +140,6 @@ void ws_client::abort() noexcept {
   received_.clear();
 }
 
-void ws_client::arm(clock::time_point deadline) {
-  timed_out_ = false;
-  deadline_.expires_at(deadline);
-  deadline_.async_wait([self = weak_from_this(), conn = conn_](const error_code& ec) {
-    auto me = self.lock();
-    if (!ec && me && me->conn_ == conn && conn) {
-      me->timed_out_ = true;
-      conn->shut();
-    }
-  });
-}
-
-void ws_client::disarm() {
-  deadline_.cancel();
-}
-
 asio::awaitable<ws_result> ws_client::open(std::string_view target,
                                            std::span<const header_view> headers,
                                            std::chrono::nanoseconds timeout) {
@@ -165,16 +153,16 @@ asio::awaitable<ws_result> ws_client::open(std::string_view target,
     conn_ = std::make_shared<beast_connection<net::tcp_socket>>(std::move(stream), raw->socket());
   }
   const auto conn = conn_;
-  arm(clock::now() + connect_timeout_);
+  deadline_.arm(clock::now() + connect_timeout_, *this);
   const auto dialed = co_await connector_.dial(conn->stream());
-  disarm();
+  deadline_.disarm();
   if (conn_ != conn) {  // aborted meanwhile
     r.failed = true;
     r.message = "closed while connecting";
     co_return r;
   }
-  if (dialed.error || timed_out_) {
-    auto failure = net::describe_failure(dialed, timed_out_, connect_timeout_);
+  if (dialed.error || deadline_.timed_out()) {
+    auto failure = net::describe_failure(dialed, deadline_.timed_out(), connect_timeout_);
     r.failed = true;
     r.error = failure.error;
     r.message = std::move(failure.message);
@@ -184,14 +172,14 @@ asio::awaitable<ws_result> ws_client::open(std::string_view target,
   r.connect_time = dialed.connect_time;
   r.tls_time = dialed.tls_time;
   const auto started = clock::now();
-  arm(started + timeout);
+  deadline_.arm(started + timeout, *this);
   unsigned status = 0;
   const auto ec = co_await conn->handshake(host_header_, target, headers, status);
-  disarm();
+  deadline_.disarm();
   r.handshake_time = clock::now() - started;
-  if (ec || timed_out_ || conn_ != conn) {
+  if (ec || deadline_.timed_out() || conn_ != conn) {
     r.failed = true;
-    if (timed_out_) {
+    if (deadline_.timed_out()) {
       r.error = error_class::request_timeout;
       r.message =
           fmt::format("no WebSocket handshake answer within {}", core::format_duration(timeout));
@@ -264,13 +252,13 @@ asio::awaitable<ws_result> ws_client::send(std::string_view payload, bool binary
     co_return r;
   }
   const auto conn = conn_;
-  arm(clock::now() + timeout);
+  deadline_.arm(clock::now() + timeout, *this);
   const auto ec = co_await conn->write(payload, binary);
-  disarm();
-  if (ec || timed_out_) {
+  deadline_.disarm();
+  if (ec || deadline_.timed_out()) {
     r.failed = true;
-    r.error = timed_out_ ? error_class::request_timeout : net::classify(ec);
-    r.message = timed_out_
+    r.error = deadline_.timed_out() ? error_class::request_timeout : net::classify(ec);
+    r.message = deadline_.timed_out()
                     ? fmt::format("sending took longer than {}", core::format_duration(timeout))
                     : fmt::format("sending a WebSocket message: {}", ec.message());
     co_return r;
@@ -305,9 +293,9 @@ asio::awaitable<ws_result> ws_client::receive(ws_message& out, clock::time_point
 asio::awaitable<void> ws_client::close(std::chrono::nanoseconds timeout) {
   if (open_ && conn_) {
     const auto conn = conn_;
-    arm(clock::now() + timeout);
+    deadline_.arm(clock::now() + timeout, *this);
     co_await conn->close();
-    disarm();
+    deadline_.disarm();
   }
   abort();
 }
