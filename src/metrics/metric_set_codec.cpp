@@ -1,88 +1,65 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "metrics/metric_set_codec.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <string_view>
+#include <system_error>
+
 namespace stampede::metrics {
 namespace {
-
-struct named_histogram {
-  const char* name;
-  histogram metric_set::*member;
-};
-
-constexpr named_histogram fixed_histograms[] = {
-    {"latency", &metric_set::latency},
-    {"connect", &metric_set::connect},
-    {"tls", &metric_set::tls},
-    {"ttfb", &metric_set::ttfb},
-    {"schedule_lag", &metric_set::schedule_lag},
-    {"ws_handshake", &metric_set::ws_handshake},
-    {"ws_rtt", &metric_set::ws_rtt},
-    {"sse_gap", &metric_set::sse_gap},
-    {"longpoll_gap", &metric_set::longpoll_gap},
-    {"push_latency", &metric_set::push_latency},
-};
 
 /// Not a histogram: the reach table travels in the histogram list under this name.
 constexpr std::string_view push_pending_name = "push_pending";
 
-struct named_counter {
-  const char* name;
-  std::uint64_t metric_set::*member;
-};
+/// A position written by encode (a status code, a step's index): decimal digits only, all of
+/// `text`. nullopt for anything else, so that received text never throws out of decode.
+std::optional<std::size_t> parse_position(std::string_view text) {
+  std::size_t value = 0;
+  const auto* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc{} || ptr != end) {
+    return std::nullopt;
+  }
+  return value;
+}
 
-constexpr named_counter counters[] = {
-    {"requests", &metric_set::requests},
-    {"requests_failed", &metric_set::requests_failed},
-    {"bytes_in", &metric_set::bytes_in},
-    {"bytes_out", &metric_set::bytes_out},
-    {"connections_opened", &metric_set::connections_opened},
-    {"iterations_started", &metric_set::iterations_started},
-    {"iterations_completed", &metric_set::iterations_completed},
-    {"iterations_dropped", &metric_set::iterations_dropped},
-    {"checks_passed", &metric_set::checks_passed},
-    {"checks_failed", &metric_set::checks_failed},
-    {"late_starts", &metric_set::late_starts},
-    {"http2_streams", &metric_set::http2_streams},
-    {"streams_reset", &metric_set::streams_reset},
-    {"goaways", &metric_set::goaways},
-    {"ws_opened", &metric_set::ws_opened},
-    {"ws_messages_in", &metric_set::ws_messages_in},
-    {"ws_messages_out", &metric_set::ws_messages_out},
-    {"ws_bytes_in", &metric_set::ws_bytes_in},
-    {"ws_bytes_out", &metric_set::ws_bytes_out},
-    {"sse_streams", &metric_set::sse_streams},
-    {"sse_events", &metric_set::sse_events},
-    {"longpoll_polls", &metric_set::longpoll_polls},
-    {"longpoll_messages", &metric_set::longpoll_messages},
-    {"longpoll_empty", &metric_set::longpoll_empty},
-    {"push_published", &metric_set::push_published},
-    {"push_received", &metric_set::push_received},
-    {"push_duplicated", &metric_set::push_duplicated},
-    {"push_out_of_order", &metric_set::push_out_of_order},
-    {"push_lost", &metric_set::push_lost},
-    {"held_established", &metric_set::held_established},
-    {"held_failed", &metric_set::held_failed},
-    {"held_dropped", &metric_set::held_dropped},
-    {"held_at_end", &metric_set::held_at_end},
-    {"held_connect_seconds", &metric_set::held_connect_seconds},
-    {"held_peak_connects", &metric_set::held_peak_connects},
-    {"held_first_second_connects", &metric_set::held_first_second_connects},
-    {"held_last_second_connects", &metric_set::held_last_second_connects},
-    {"active_users", &metric_set::active_users},
-    {"active_connections", &metric_set::active_connections},
-};
+std::string position_name(std::string_view key, std::size_t i) {
+  std::string name(key);
+  name += '.';
+  name += std::to_string(i);
+  return name;
+}
 
-struct named_vector {
-  const char* name;
-  std::vector<std::uint64_t> metric_set::*member;
-};
-
-constexpr named_vector vectors[] = {
-    {"scenario_started", &metric_set::scenario_started},
-    {"scenario_completed", &metric_set::scenario_completed},
-    {"check_passed", &metric_set::check_passed},
-    {"check_failed", &metric_set::check_failed},
-};
+/// Puts a decoded histogram where its name says; false for a name no field has, or a position
+/// past the layout's.
+bool place(metric_set& m, std::string_view name, histogram&& h) {
+  for (const auto& f : histogram_fields) {
+    if (name == f.name) {
+      m.*f.member = std::move(h);
+      return true;
+    }
+  }
+  for (std::size_t i = 0; i < reach_shares.size(); ++i) {
+    if (name == position_name("push_reach", static_cast<std::size_t>(reach_shares[i]))) {
+      m.push_reach[i] = std::move(h);
+      return true;
+    }
+  }
+  for (const auto& v : histogram_vector_fields) {
+    if (name.size() > v.key.size() && name.substr(0, v.key.size()) == v.key &&
+        name[v.key.size()] == '.') {
+      auto& into = m.*v.member;
+      const auto i = parse_position(name.substr(v.key.size() + 1));
+      if (!i || *i >= into.size()) {
+        return false;
+      }
+      into[*i] = std::move(h);
+      return true;
+    }
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -90,11 +67,11 @@ encoded_metric_set encode(const metric_set& m) {
   encoded_metric_set e;
   auto& j = e.counters;
   j = nlohmann::json::object();
-  for (const auto& c : counters) {
-    j[c.name] = m.*(c.member);
+  for (const auto& c : counter_fields) {
+    j[std::string(c.name)] = m.*c.member;
   }
-  for (const auto& v : vectors) {
-    j[v.name] = m.*(v.member);
+  for (const auto& v : vector_fields) {
+    j[std::string(v.name)] = m.*v.member;
   }
   nlohmann::json codes = nlohmann::json::object();
   for (std::size_t i = 0; i < m.status_codes.size(); ++i) {
@@ -124,20 +101,24 @@ encoded_metric_set encode(const metric_set& m) {
     }
     j["error_reasons"] = std::move(reasons);
   }
-  for (const auto& h : fixed_histograms) {
-    if (!(m.*(h.member)).empty()) {
-      e.histograms.emplace_back(h.name, (m.*(h.member)).encode());
+  for (const auto& h : histogram_fields) {
+    if (!(m.*h.member).empty()) {
+      e.histograms.emplace_back(std::string(h.name), (m.*h.member).encode());
     }
   }
-  for (std::size_t i = 0; i < m.steps.size(); ++i) {
-    if (!m.steps[i].empty()) {
-      e.histograms.emplace_back("step." + std::to_string(i), m.steps[i].encode());
+  for (const auto& v : histogram_vector_fields) {
+    const auto& hs = m.*v.member;
+    for (std::size_t i = 0; i < hs.size(); ++i) {
+      if (!hs[i].empty()) {
+        e.histograms.emplace_back(position_name(v.key, i), hs[i].encode());
+      }
     }
   }
   for (std::size_t i = 0; i < m.push_reach.size(); ++i) {
     if (!m.push_reach[i].empty()) {
-      e.histograms.emplace_back("push_reach." + std::to_string(reach_shares[i]),
-                                m.push_reach[i].encode());
+      e.histograms.emplace_back(
+          position_name("push_reach", static_cast<std::size_t>(reach_shares[i])),
+          m.push_reach[i].encode());
     }
   }
   if (!m.push_pending.empty()) {
@@ -150,12 +131,12 @@ std::optional<metric_set> decode(const encoded_metric_set& e, const metric_layou
   metric_set m(layout);
   try {
     const auto& j = e.counters;
-    for (const auto& c : counters) {
-      m.*(c.member) = j.value(c.name, std::uint64_t{0});
+    for (const auto& c : counter_fields) {
+      m.*c.member = j.value(std::string(c.name), std::uint64_t{0});
     }
-    for (const auto& v : vectors) {
-      auto values = j.value(v.name, std::vector<std::uint64_t>{});
-      auto& into = m.*(v.member);
+    for (const auto& v : vector_fields) {
+      auto values = j.value(std::string(v.name), std::vector<std::uint64_t>{});
+      auto& into = m.*v.member;
       if (values.size() > into.size()) {
         return std::nullopt;
       }
@@ -163,11 +144,11 @@ std::optional<metric_set> decode(const encoded_metric_set& e, const metric_layou
     }
     const auto status_codes_json = j.value("status_codes", nlohmann::json::object());
     for (const auto& [code, n] : status_codes_json.items()) {
-      const auto slot = static_cast<std::size_t>(std::stoul(code));
-      if (slot >= m.status_codes.size()) {
+      const auto slot = parse_position(code);
+      if (!slot || *slot >= m.status_codes.size()) {
         return std::nullopt;
       }
-      m.status_codes[slot] = n.get<std::uint64_t>();
+      m.status_codes[*slot] = n.get<std::uint64_t>();
     }
     const auto errors_json = j.value("errors", nlohmann::json::object());
     for (const auto& [cls, v] : errors_json.items()) {
@@ -202,29 +183,7 @@ std::optional<metric_set> decode(const encoded_metric_set& e, const metric_layou
     if (!h) {
       return std::nullopt;
     }
-    bool placed = false;
-    for (const auto& fh : fixed_histograms) {
-      if (name == fh.name) {
-        m.*(fh.member) = std::move(*h);
-        placed = true;
-        break;
-      }
-    }
-    for (std::size_t i = 0; !placed && i < reach_shares.size(); ++i) {
-      if (name == "push_reach." + std::to_string(reach_shares[i])) {
-        m.push_reach[i] = std::move(*h);
-        placed = true;
-      }
-    }
-    if (!placed && name.rfind("step.", 0) == 0) {
-      const auto i = static_cast<std::size_t>(std::stoul(name.substr(5)));
-      if (i >= m.steps.size()) {
-        return std::nullopt;
-      }
-      m.steps[i] = std::move(*h);
-      placed = true;
-    }
-    if (!placed) {
+    if (!place(m, name, std::move(*h))) {
       return std::nullopt;
     }
   }

@@ -14,16 +14,23 @@
 
 namespace stampede::metrics {
 
+/// Each field of metric_set.hpp's lists travels under its name: counters and vectors as JSON
+/// members of `counters`, histograms in `histograms`, a histogram vector's entry i as
+/// "<codec name>.<i>" ("step.3", "scenario_latency.0"). Status codes, errors and their
+/// reasons are JSON members too; push_reach travels as "push_reach.<share>", the reach table
+/// as "push_pending".
 struct encoded_metric_set {
   nlohmann::json counters;
-  /// name -> histogram::encode(); names: latency, connect, tls, ttfb, schedule_lag, step.N
+  /// name -> histogram::encode(); histograms left empty are not written
   std::vector<std::pair<std::string, std::string>> histograms;
 };
 
 encoded_metric_set encode(const metric_set& m);
 
-/// Rebuilds a set with `layout`'s shape. Returns nullopt when a histogram does not decode or a
-/// field has the wrong type.
+/// Rebuilds a set with `layout`'s shape; a field `e` lacks stays zero (a set stored before the
+/// field existed). Returns nullopt, and never throws, when a histogram does not decode, a field
+/// has the wrong type, an error class or histogram name is unknown, or a position (a status
+/// code, an index) is not all decimal digits or lies past the layout's.
 std::optional<metric_set> decode(const encoded_metric_set& e, const metric_layout& layout);
 
 }  // namespace stampede::metrics

@@ -155,11 +155,20 @@ summary summary::build(const metric_set& totals, const metric_layout& layout, do
     }
   }
   for (std::size_t i = 0; i < layout.scenarios.size(); ++i) {
-    s.scenarios.push_back(
-        {layout.scenarios[i], totals.scenario_started.at(i), totals.scenario_completed.at(i)});
+    s.scenarios.push_back({layout.scenarios[i], totals.scenario_started.at(i),
+                           totals.scenario_completed.at(i),
+                           latency_stats::from(totals.scenario_latency.at(i))});
   }
   for (std::size_t i = 0; i < layout.steps.size(); ++i) {
-    s.steps.push_back({layout.steps[i], latency_stats::from(totals.steps.at(i))});
+    step_summary st{layout.steps[i],
+                    totals.step_requests.at(i),
+                    totals.step_failed.at(i),
+                    {},
+                    latency_stats::from(totals.steps.at(i))};
+    for (std::size_t c = 0; c < status_class_count; ++c) {
+      st.status_classes[c] = totals.step_status_classes.at(i * status_class_count + c);
+    }
+    s.steps.push_back(std::move(st));
   }
   for (std::size_t i = 0; i < layout.checks.size(); ++i) {
     s.checks.push_back({layout.checks[i], totals.check_passed.at(i), totals.check_failed.at(i)});
@@ -292,11 +301,22 @@ void to_json(nlohmann::json& j, const summary& s) {
   }
   nlohmann::json scenarios = nlohmann::json::array();
   for (const auto& sc : s.scenarios) {
-    scenarios.push_back({{"name", sc.name}, {"started", sc.started}, {"completed", sc.completed}});
+    scenarios.push_back({{"name", sc.name},
+                         {"started", sc.started},
+                         {"completed", sc.completed},
+                         {"latency_ms", stats_json(sc.latency)}});
   }
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& st : s.steps) {
-    steps.push_back({{"name", st.name}, {"latency_ms", stats_json(st.latency)}});
+    nlohmann::json classes = nlohmann::json::object();
+    for (std::size_t c = 0; c < status_class_count; ++c) {
+      classes[std::string(status_class_names[c])] = st.status_classes[c];
+    }
+    steps.push_back({{"name", st.name},
+                     {"requests", st.requests},
+                     {"failed", st.failed},
+                     {"status_classes", std::move(classes)},
+                     {"latency_ms", stats_json(st.latency)}});
   }
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& c : s.checks) {
@@ -473,10 +493,24 @@ void from_json(const nlohmann::json& j, summary& s) {
   s.checks_failed = ct.value("failed", std::uint64_t{0});
   for (const auto& sc : j.value("scenarios", nlohmann::json::array())) {
     s.scenarios.push_back({sc.value("name", ""), sc.value("started", std::uint64_t{0}),
-                           sc.value("completed", std::uint64_t{0})});
+                           sc.value("completed", std::uint64_t{0}),
+                           stats_from(sc.value("latency_ms", nlohmann::json()))});
   }
   for (const auto& st : j.value("steps", nlohmann::json::array())) {
-    s.steps.push_back({st.value("name", ""), stats_from(st.value("latency_ms", nlohmann::json()))});
+    step_summary step{st.value("name", ""),
+                      st.value("requests", std::uint64_t{0}),
+                      st.value("failed", std::uint64_t{0}),
+                      {},
+                      stats_from(st.value("latency_ms", nlohmann::json()))};
+    // A summary stored before steps counted their requests has no classes: all zero.
+    if (const auto classes = st.value("status_classes", nlohmann::json::object());
+        classes.is_object()) {
+      for (std::size_t c = 0; c < status_class_count; ++c) {
+        step.status_classes[c] =
+            classes.value(std::string(status_class_names[c]), std::uint64_t{0});
+      }
+    }
+    s.steps.push_back(std::move(step));
   }
   for (const auto& c : j.value("checks", nlohmann::json::array())) {
     s.checks.push_back({c.value("check", ""), c.value("passed", std::uint64_t{0}),

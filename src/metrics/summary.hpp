@@ -45,10 +45,15 @@ struct scenario_summary {
   std::string name;
   std::uint64_t started = 0;
   std::uint64_t completed = 0;
+  latency_stats latency;  ///< every request of the scenario's flow
 };
 
 struct step_summary {
   std::string name;
+  std::uint64_t requests = 0;  ///< finished, with a response or a failure
+  std::uint64_t failed = 0;    ///< subset of requests: no response, or status >= 400
+  /// requests by status_class_names: 1xx, 2xx, 3xx, 4xx, 5xx, other (no response)
+  std::array<std::uint64_t, status_class_count> status_classes{};
   latency_stats latency;
 };
 

@@ -104,8 +104,13 @@ std::string format_summary(const summary& s, bool color) {
   out += "\n";
   if (s.scenarios.size() > 1) {
     for (const auto& sc : s.scenarios) {
-      out += fmt::format("    {:<24} {} started, {} completed\n", sc.name, group_digits(sc.started),
+      out += fmt::format("    {:<24} {} started, {} completed", sc.name, group_digits(sc.started),
                          group_digits(sc.completed));
+      if (sc.latency.count > 0) {
+        out += fmt::format("  p50 {}  p95 {}  p99 {}", format_ms(sc.latency.p50),
+                           format_ms(sc.latency.p95), format_ms(sc.latency.p99));
+      }
+      out += "\n";
     }
   }
   out += fmt::format("  {:<13}{} peak users, {} peak connections, {} opened\n", "concurrency",
@@ -219,13 +224,15 @@ std::string format_summary(const summary& s, bool color) {
   }
   if (s.steps.size() > 1) {
     out += "  steps\n";
+    // Requests and failures first (Locust's table), then the latency of those answered.
     for (const auto& st : s.steps) {
+      out += fmt::format("    {:<32} {:>9} requests {:>7} failed", st.name,
+                         group_digits(st.requests), group_digits(st.failed));
       if (st.latency.count == 0) {
-        out += fmt::format("    {:<32} -\n", st.name);
+        out += "  -\n";
         continue;
       }
-      out += fmt::format("    {:<32} {:>9}  p50 {}  p95 {}  p99 {}  max {}\n", st.name,
-                         group_digits(st.latency.count), format_ms(st.latency.p50),
+      out += fmt::format("  p50 {}  p95 {}  p99 {}  max {}\n", format_ms(st.latency.p50),
                          format_ms(st.latency.p95), format_ms(st.latency.p99),
                          format_ms(st.latency.max));
     }

@@ -134,6 +134,86 @@ TEST(Summary, SeveralReasonsOfOneClassAreListedMostFrequentFirst) {
   EXPECT_NE(text.find("1  malformed status line\n"), std::string::npos) << text;
 }
 
+TEST(Summary, StepsAndScenariosCarryRequestsFailuresStatusClassesAndLatency) {
+  auto m = sample(1000);
+  for (int i = 0; i < 3; ++i) {
+    m.record_step(0, false, 200);
+  }
+  m.record_step(1, true, 503);
+  m.record_step(1, true, 0);  // no response
+  m.scenario_latency[0].record(2'000);
+  m.scenario_latency[0].record(4'000);
+  // As it travels from agents and is stored.
+  const auto decoded = decode(encode(m), layout());
+  ASSERT_TRUE(decoded);
+  const auto s = summary::build(*decoded, layout(), 5.0);
+  ASSERT_EQ(s.steps.size(), 2u);
+  EXPECT_EQ(s.steps[0].requests, 3u);
+  EXPECT_EQ(s.steps[0].failed, 0u);
+  EXPECT_EQ(s.steps[0].status_classes, (std::array<std::uint64_t, 6>{0, 3, 0, 0, 0, 0}));
+  EXPECT_EQ(s.steps[1].requests, 2u);
+  EXPECT_EQ(s.steps[1].failed, 2u);
+  EXPECT_EQ(s.steps[1].status_classes, (std::array<std::uint64_t, 6>{0, 0, 0, 0, 1, 1}));
+  ASSERT_EQ(s.scenarios.size(), 2u);
+  EXPECT_EQ(s.scenarios[0].latency.count, 2u);
+  EXPECT_DOUBLE_EQ(s.scenarios[0].latency.max, 4.0);
+  EXPECT_EQ(s.scenarios[1].latency.count, 0u);
+
+  const nlohmann::json j = s;
+  EXPECT_EQ(j["steps"][0]["name"], "GET /");
+  EXPECT_EQ(j["steps"][0]["requests"], 3);
+  EXPECT_EQ(j["steps"][0]["latency_ms"]["count"], 25);
+  EXPECT_EQ(j["steps"][1]["requests"], 2);
+  EXPECT_EQ(j["steps"][1]["failed"], 2);
+  EXPECT_EQ(
+      j["steps"][1]["status_classes"],
+      (nlohmann::json{{"1xx", 0}, {"2xx", 0}, {"3xx", 0}, {"4xx", 0}, {"5xx", 1}, {"other", 1}}));
+  EXPECT_EQ(j["scenarios"][0]["started"], 10);
+  EXPECT_EQ(j["scenarios"][0]["latency_ms"]["count"], 2);
+  EXPECT_EQ(j["scenarios"][0]["latency_ms"]["p50"], 2.0);
+  EXPECT_EQ(j["scenarios"][0]["latency_ms"]["max"], 4.0);
+  EXPECT_EQ(j["scenarios"][1]["latency_ms"]["count"], 0);
+  for (const auto& [key, value] : j["latency_ms"].items()) {
+    EXPECT_TRUE(j["scenarios"][1]["latency_ms"].contains(key)) << key;
+  }
+
+  const auto back = j.get<summary>();
+  EXPECT_EQ(nlohmann::json(back), j);
+  EXPECT_EQ(back.steps[1].status_classes, s.steps[1].status_classes);
+  const auto text = format_summary(back, false);
+  EXPECT_NE(text.find("        3 requests       0 failed  p50 "), std::string::npos) << text;
+  EXPECT_NE(text.find("        2 requests       2 failed  p50 "), std::string::npos) << text;
+  EXPECT_NE(text.find("10 started, 9 completed  p50 2.00ms  p95 4.00ms  p99 4.00ms\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("5 started, 5 completed\n"), std::string::npos) << text;
+
+  // A step whose requests all failed has no latency to show.
+  auto none_answered = back;
+  none_answered.steps[1].latency = {};
+  EXPECT_NE(format_summary(none_answered, false).find("        2 requests       2 failed  -\n"),
+            std::string::npos);
+}
+
+TEST(Summary, ASummaryStoredBeforeStepCountsReadsAsZero) {
+  nlohmann::json j = summary::build(sample(1000), layout(), 5.0);
+  for (auto& st : j["steps"]) {
+    st.erase("requests");
+    st.erase("failed");
+    st.erase("status_classes");
+  }
+  for (auto& sc : j["scenarios"]) {
+    sc.erase("latency_ms");
+  }
+  const auto back = j.get<summary>();
+  ASSERT_EQ(back.steps.size(), 2u);
+  EXPECT_EQ(back.steps[0].requests, 0u);
+  EXPECT_EQ(back.steps[0].status_classes, (std::array<std::uint64_t, 6>{}));
+  EXPECT_EQ(back.steps[0].latency.count, 25u);
+  EXPECT_EQ(back.scenarios[0].started, 10u);
+  EXPECT_EQ(back.scenarios[0].latency.count, 0u);
+}
+
 TEST(Summary, ProtocolSectionsKeepTheirContractKeys) {
   auto m = sample(1000);
   m.http2_streams = 40;
