@@ -34,7 +34,7 @@ void held_connection_metrics::on_dropped(metrics::error_class error, std::string
   m_.record_error(error, message);
 }
 
-void held_connection_metrics::on_ping(const protocol::http1::ping_result& r) {
+void held_connection_metrics::on_ping(const hold::ping_result& r) {
   ++m_.requests;
   m_.bytes_out += r.bytes_out;
   m_.bytes_in += r.bytes_in;

@@ -6,15 +6,15 @@
 
 #include <cstdint>
 
+#include "hold/connection_holder.hpp"
 #include "metrics/metric_set.hpp"
-#include "protocol/http1/connection_holder.hpp"
 
 namespace stampede::engine {
 
 /// Thread-safety: none; on the worker's thread. `current` is the worker's metric set (its
 /// address stays the same when a report takes its contents), `open_gauge` its open-connections
 /// count; both outlive this.
-class held_connection_metrics final : public protocol::http1::hold_listener {
+class held_connection_metrics final : public hold::hold_listener {
  public:
   /// `websockets`: the connections are held WebSockets, counted as WebSockets opened too.
   held_connection_metrics(metrics::metric_set& current, std::uint64_t& open_gauge, bool websockets)
@@ -23,7 +23,7 @@ class held_connection_metrics final : public protocol::http1::hold_listener {
   void on_established(std::chrono::nanoseconds connect_time) override;
   void on_connect_failed(metrics::error_class error, std::string_view message) override;
   void on_dropped(metrics::error_class error, std::string_view message) override;
-  void on_ping(const protocol::http1::ping_result& r) override;
+  void on_ping(const hold::ping_result& r) override;
   /// The hold ended with `held` connections open; they close now.
   void on_hold_end(std::uint64_t held);
 

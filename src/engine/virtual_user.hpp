@@ -14,9 +14,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/intrusive/list_hook.hpp>
 
+#include "protocol/common/event_source.hpp"
+#include "protocol/common/message_socket.hpp"
 #include "protocol/common/session.hpp"
-#include "protocol/http1/event_stream.hpp"
-#include "protocol/websocket/ws_client.hpp"
 #include "push/delivery_tracker.hpp"
 #include "scenario/template_string.hpp"
 
@@ -94,6 +94,7 @@ struct virtual_user : auto_unlink_hook {
   bool counted_connection = false;
   /// Set for the users a scenario's fixed_users claims: every iteration runs that scenario.
   const compiled_scenario* fixed_scenario = nullptr;
+  std::size_t scenario = 0;  ///< the running iteration's, into metric_layout::scenarios
 
   /// Push: the user's subscription (ws, sse or longpoll) stream positions, shared with its
   /// WebSocket reader, which records messages as they arrive.
@@ -113,10 +114,10 @@ struct virtual_user : auto_unlink_hook {
   protocol::exchange_result result;
   /// WebSocket steps: the user's socket (made at its first ws: step) and when it last sent,
   /// for the round trip of the next expect.
-  std::shared_ptr<protocol::websocket::ws_client> ws;
+  std::shared_ptr<protocol::message_socket> ws;
   std::optional<std::chrono::steady_clock::time_point> ws_sent_at;
   /// The event stream an sse step is reading, so a stop can end it.
-  std::shared_ptr<protocol::http1::event_stream> sse;
+  std::shared_ptr<protocol::event_source> sse;
   std::string target_buffer;
   std::string body_buffer;
   std::vector<std::string> header_buffers;

@@ -2,30 +2,15 @@
 #include "engine/worker.hpp"
 #include "engine/worker_phase.hpp"
 
-#include <time.h>
-
 #include <algorithm>
-#include <limits>
 
 #include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <nlohmann/json.hpp>
 
-#include "core/duration_text.hpp"
-#include "core/microseconds.hpp"
-#include "core/unix_time.hpp"
-#include "engine/held_connection_metrics.hpp"
 #include "engine/push_deliveries.hpp"
-#include "engine/rendered_request_check.hpp"
-#include "engine/response_checks.hpp"
-#include "net/loopback_sources.hpp"
-#include "protocol/http1/connection_holder.hpp"
-#include "push/push_stamp.hpp"
-#include "scenario/json_path.hpp"
 
 namespace stampede::engine {
 namespace {
@@ -33,7 +18,6 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using namespace worker_limits;
-using core::to_us;
 
 }  // namespace
 
@@ -45,13 +29,13 @@ worker::worker(std::uint32_t index, std::uint32_t count, std::shared_ptr<const r
       sink_(std::move(sink)),
       connector_(plan_->connect),
       make_session_(make_session_factory(*plan_)),
-      make_websocket_(make_websocket_factory(*plan_)),
-      make_event_stream_(make_event_stream_factory(*plan_)),
       current_(plan_->layout),
       main_timer_(ctx_),
       idle_timer_(ctx_),
       report_timer_(ctx_),
       rng_(std::random_device{}() ^ (static_cast<std::uint64_t>(index) << 32)),
+      flow_(
+          {ctx_, connector_, *plan_, current_, active_users_, open_connections_, stopping_, rng_}),
       scenario_credit_(plan_->scenarios.size(), 0) {
   if (const auto& data = plan_->campaign.data) {
     // This worker's partition of the rows; every worker reads all rows when there are fewer
@@ -200,22 +184,8 @@ void worker::spawn(asio::awaitable<void> user) {
   });
 }
 
-bool worker::before(clock::time_point deadline) {
-  // CLOCK_MONOTONIC_COARSE shares steady_clock's origin (CLOCK_MONOTONIC) but ticks only every
-  // few milliseconds; within its tick of the deadline the precise clock decides.
-  constexpr auto coarse_tick = std::chrono::milliseconds(10);
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  const clock::time_point coarse{std::chrono::seconds(ts.tv_sec) +
-                                 std::chrono::nanoseconds(ts.tv_nsec)};
-  if (coarse + coarse_tick < deadline) {
-    return true;
-  }
-  return clock::now() < deadline;
-}
-
 bool worker::active(const phase_state& ph) const {
-  return !stopping_ && before(ph.end);
+  return flow_.active(ph);
 }
 
 std::unique_ptr<virtual_user> worker::make_user(std::uint64_t id) {
@@ -274,15 +244,13 @@ const compiled_scenario& worker::pick_scenario() {
 }
 
 asio::awaitable<bool> worker::sleep_until(virtual_user& vu, clock::time_point when,
-                                          phase_state& ph) {
-  if (!active(ph)) {
-    co_return false;
-  }
-  if (when > clock::now()) {
-    vu.timer.expires_at(std::min(when, ph.end));
-    co_await vu.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
-  co_return active(ph) && clock::now() >= when;
+                                          const phase_state& ph) {
+  return flow_.sleep_until(vu, when, ph);
+}
+
+asio::awaitable<bool> worker::run_flow(virtual_user& vu, const compiled_scenario& sc,
+                                       phase_state& ph) {
+  return flow_.run(vu, sc.flow, ph);
 }
 
 asio::awaitable<void> worker::main_loop() {
@@ -366,13 +334,6 @@ void worker::send_report(bool final) {
   sink_(std::move(report));
 }
 
-void worker::sample_gauges() {
-  // Gauges report the most seen in the interval, so a run shorter than a second still shows
-  // its users and connections.
-  current_.active_users = std::max(current_.active_users, active_users_);
-  current_.active_connections = std::max(current_.active_connections, open_connections_);
-}
-
 void worker::start_phase(phase_state& ph) {
   const auto& model = ph.plan->model;
   if (const auto* closed = std::get_if<scenario::closed_model>(&model)) {
@@ -427,7 +388,7 @@ void worker::start_phase(phase_state& ph) {
     const slice mine{index_, participants};
     ph.schedule = std::make_unique<rate_schedule>(tp.rate, tp.rate, ph.plan->length);
     ph.dispatcher = std::make_unique<slice_dispatcher>(*ph.schedule, mine);
-    ph.paced_requests = true;
+    ph.paced = ph.dispatcher.get();
     ph.dispatcher->skip_before(std::max(clock::duration::zero(), resume_at_ - ph.start));
     ph.users = mine.share_of(tp.connections);
     for (std::uint64_t c = 0; c < ph.users; ++c) {
@@ -440,6 +401,7 @@ const compiled_scenario& worker::begin_iteration(virtual_user& vu) {
   const auto& sc = vu.fixed_scenario != nullptr ? *vu.fixed_scenario : pick_scenario();
   ++metrics().iterations_started;
   ++metrics().scenario_started[sc.index];
+  vu.scenario = sc.index;
   return sc;
 }
 

@@ -6,9 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <random>
-#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -17,8 +15,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/intrusive/list.hpp>
 
+#include "engine/flow_interpreter.hpp"
 #include "engine/interval_report.hpp"
-#include "engine/rendered_request_check.hpp"
 #include "engine/run_plan.hpp"
 #include "engine/schedule.hpp"
 #include "engine/session_registry.hpp"
@@ -73,54 +71,24 @@ class worker {
   /// coroutine of its own: one frame less per iteration).
   const compiled_scenario& begin_iteration(virtual_user& vu);
   void end_iteration(virtual_user& vu, const compiled_scenario& sc, bool complete);
-  boost::asio::awaitable<bool> run_flow(virtual_user& vu, const std::vector<compiled_step>& flow,
+  /// The iteration's steps, by the flow interpreter.
+  boost::asio::awaitable<bool> run_flow(virtual_user& vu, const compiled_scenario& sc,
                                         phase_state& ph);
-  /// A WebSocket step; false ends the iteration (a socket that failed or is missing).
-  boost::asio::awaitable<bool> run_ws(virtual_user& vu, const compiled_ws& step, phase_state& ph);
-  boost::asio::awaitable<bool> run_sse(virtual_user& vu, const compiled_sse& step, phase_state& ph);
-  boost::asio::awaitable<bool> run_longpoll(virtual_user& vu, const compiled_longpoll& step,
-                                            phase_state& ph);
-  /// Renders headers into the user's buffers and views (vu.header_views).
-  static void render_headers(virtual_user& vu, const std::vector<compiled_header>& headers);
-  static bool ws_matches(const scenario::ws_expect_step& expect, const compiled_ws& w,
-                         const std::string& data, virtual_user& vu);
-  /// `body`, when not empty, is sent instead of the step's own.
-  boost::asio::awaitable<bool> run_request(virtual_user& vu, const compiled_request& req,
-                                           phase_state& ph, std::string_view body = {});
-  /// The request of a step, its views into the step and the user's buffers.
-  static protocol::request render_request(virtual_user& vu, const compiled_request& req,
-                                          std::string_view body);
-  /// A rendered value that would break the request (rendered_request_check.hpp) fails it here,
-  /// unsent, as invalid_request in vu.result: true then, and the caller sends nothing.
-  static bool refuse_unsendable(virtual_user& vu, const compiled_request& req,
-                                const protocol::request& out);
-  /// The same for a step that opens a stream (ws, sse): counted here, nothing is sent.
-  void record_unsendable(const unsendable& why, std::string_view step);
-  /// Counts the exchange just made (vu.result, vu.response), runs checks and captures; false
-  /// when it was cut short and the iteration ends. `intended`: a paced request's send time.
-  bool record_exchange(virtual_user& vu, const compiled_request& req, const protocol::request& out,
-                       std::optional<clock::time_point> intended);
-  /// Stamped publishes at the step's rate; false ends the iteration.
-  boost::asio::awaitable<bool> run_publish(virtual_user& vu, const compiled_publish& step,
-                                           phase_state& ph);
   /// Sleeps until `when`, or less when the phase ends or the worker stops. True when the user
   /// should go on.
   boost::asio::awaitable<bool> sleep_until(virtual_user& vu, clock::time_point when,
-                                           phase_state& ph);
+                                           const phase_state& ph);
 
   std::unique_ptr<virtual_user> make_user(std::uint64_t id);
   void assign_data_row(virtual_user& vu);
   const compiled_scenario& pick_scenario();
   bool active(const phase_state& ph) const;
-  /// now < deadline, read from the coarse clock when that is clearly so: checked several times
-  /// per request, and a precise clock read costs more than the rest of the check.
-  static bool before(clock::time_point deadline);
   void begin_stop(bool abort);
   void close_all_sessions();
   /// Runs a user coroutine, counted in running_ until it returns.
   void spawn(boost::asio::awaitable<void> user);
   void send_report(bool final);
-  void sample_gauges();
+  void sample_gauges() { flow_.sample_gauges(); }
   metrics::metric_set& metrics() { return current_; }
 
   std::uint32_t index_;
@@ -135,8 +103,6 @@ class worker {
   clock::time_point resume_at_{};  ///< nothing scheduled before this runs
   net::connector connector_;
   session_factory make_session_;
-  websocket_factory make_websocket_;
-  event_stream_factory make_event_stream_;
 
   metrics::metric_set current_;
   std::int64_t interval_index_ = 0;
@@ -157,6 +123,8 @@ class worker {
   std::string fatal_;  ///< why the worker failed; empty while it has not
 
   std::mt19937_64 rng_;
+  /// What users do; declared after everything it refers to.
+  flow_interpreter flow_;
   std::vector<std::int64_t> scenario_credit_;  ///< smooth weighted round-robin state
   std::vector<std::size_t> data_rows_;         ///< this worker's CSV rows
   std::size_t next_data_row_ = 0;

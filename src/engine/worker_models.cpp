@@ -4,30 +4,15 @@
 #include "engine/worker.hpp"
 #include "engine/worker_phase.hpp"
 
-#include <time.h>
-
 #include <algorithm>
-#include <limits>
 
-#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <nlohmann/json.hpp>
 
-#include "core/duration_text.hpp"
-#include "core/microseconds.hpp"
-#include "core/unix_time.hpp"
-#include "engine/held_connection_metrics.hpp"
-#include "engine/push_deliveries.hpp"
-#include "engine/rendered_request_check.hpp"
-#include "engine/response_checks.hpp"
+#include "core/coarse_clock.hpp"
+#include "hold/connection_holder.hpp"
 #include "net/loopback_sources.hpp"
-#include "protocol/http1/connection_holder.hpp"
-#include "push/push_stamp.hpp"
-#include "scenario/json_path.hpp"
 
 namespace stampede::engine {
 namespace {
@@ -35,7 +20,6 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using namespace worker_limits;
-using core::to_us;
 
 }  // namespace
 
@@ -44,7 +28,7 @@ void worker::start_connections(phase_state& ph, const scenario::connections_mode
   if (share == 0) {
     return;
   }
-  protocol::http1::hold_settings settings;
+  hold::hold_settings settings;
   settings.endpoints = plan_->connect.endpoints;
   settings.bind_addresses = plan_->connect.bind_addresses;
   if (settings.bind_addresses.empty() && !settings.endpoints.empty() &&
@@ -54,23 +38,12 @@ void worker::start_connections(phase_state& ph, const scenario::connections_mode
   }
   settings.connect_timeout = plan_->campaign.defaults_.connect_timeout;
   settings.ping_every = model.ping;
-  settings.ping_request =
-      fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: stampede/0.1\r\n\r\n",
-                  model.ping_path, plan_->target.host_header());
   settings.ping_timeout = plan_->campaign.defaults_.request_timeout;
-  if (!model.websocket.empty()) {
-    // The key only has to be 16 bytes in base64: every connection may send the same one.
-    settings.upgrade_request = fmt::format(
-        "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: c3RhbXBlZGUtaGVsZC13cw==\r\nSec-WebSocket-Version: 13\r\n"
-        "User-Agent: stampede/0.1\r\n\r\n",
-        model.websocket, plan_->target.host_header());
-  }
-  settings.http2 = plan_->target.scheme == "h2c";
+  settings.codec = make_hold_codec(*plan_, model);
   ph.held_metrics = std::make_unique<held_connection_metrics>(current_, open_connections_,
                                                               !model.websocket.empty());
-  ph.holder = std::make_unique<protocol::http1::connection_holder>(ctx_, std::move(settings),
-                                                                   *ph.held_metrics, share);
+  ph.holder =
+      std::make_unique<hold::connection_holder>(ctx_, std::move(settings), *ph.held_metrics, share);
   spawn(open_connections(ph, model, share));
 }
 
@@ -154,7 +127,8 @@ asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std:
   if (co_await sleep_until(*vu, std::max(user_start, resume_at_), ph)) {
     ++active_users_;
     const bool own_end = user_end != ph.end;  // steps: this user's part ends before the phase
-    for (std::uint64_t i = first_iteration; active(ph) && (!own_end || before(user_end)); ++i) {
+    for (std::uint64_t i = first_iteration; active(ph) && (!own_end || core::before(user_end));
+         ++i) {
       if (ph.limited) {
         if (ph.iterations_left == 0) {
           break;
@@ -168,24 +142,23 @@ asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std:
           if (!co_await sleep_until(*vu, due, ph)) {
             break;
           }
-        } else if (now - due > late_start_tolerance) {
-          ++metrics().late_starts;
-          metrics().schedule_lag.record(to_us(now - due));
+        } else {
+          flow_.record_lag(now - due);
         }
       }
       const auto& sc = begin_iteration(*vu);
       bool complete = false;
       const auto* lone = sc.flow.size() == 1 ? std::get_if<compiled_request>(&sc.flow[0]) : nullptr;
-      if (lone != nullptr && !ph.paced_requests) {
+      if (lone != nullptr && ph.paced == nullptr) {
         // A flow of one request, the shape of many a load test, runs in the user's own frame:
         // no flow frame for every iteration.
-        const auto out = render_request(*vu, *lone, {});
-        if (!refuse_unsendable(*vu, *lone, out)) {
+        const auto out = flow_interpreter::render_request(*vu, *lone, {});
+        if (!flow_interpreter::refuse_unsendable(*vu, *lone, out)) {
           co_await vu->session->exchange(out, vu->response, vu->result);
         }
-        complete = record_exchange(*vu, *lone, out, std::nullopt);
+        complete = flow_.record_exchange(*vu, *lone, out, std::nullopt);
       } else {
-        complete = co_await run_flow(*vu, sc.flow, ph);
+        complete = co_await run_flow(*vu, sc, ph);
       }
       end_iteration(*vu, sc, complete);
     }
@@ -200,7 +173,7 @@ asio::awaitable<void> worker::throughput_connection(phase_state& ph, std::uint64
   while (active(ph)) {
     // Awaited alone: GCC 12 miscompiles a co_await inside a && or || chain.
     const auto& sc = begin_iteration(*vu);
-    const bool completed = co_await run_flow(*vu, sc.flow, ph);
+    const bool completed = co_await run_flow(*vu, sc, ph);
     end_iteration(*vu, sc, completed);
     if (!completed && !active(ph)) {
       break;
@@ -229,11 +202,7 @@ asio::awaitable<void> worker::arrival_dispatcher(phase_state& ph) {
     }
     const auto now = clock::now();
     for (const auto due : ph.dispatcher->take_due(now - ph.start)) {
-      const auto lag = now - (ph.start + due);
-      if (lag > late_start_tolerance) {
-        ++metrics().late_starts;
-        metrics().schedule_lag.record(to_us(lag));
-      }
+      flow_.record_lag(now - (ph.start + due));
       if (ph.active_iterations >= ph.cap) {
         ++metrics().iterations_dropped;
         continue;
@@ -255,7 +224,7 @@ asio::awaitable<void> worker::open_iteration(phase_state& ph, std::unique_ptr<vi
   ++ph.active_iterations;
   ++active_users_;
   const auto& sc = begin_iteration(*vu);
-  const bool complete = co_await run_flow(*vu, sc.flow, ph);
+  const bool complete = co_await run_flow(*vu, sc, ph);
   end_iteration(*vu, sc, complete);
   --active_users_;
   --ph.active_iterations;

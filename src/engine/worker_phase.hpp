@@ -11,10 +11,11 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "engine/flow_interpreter.hpp"
 #include "engine/held_connection_metrics.hpp"
 #include "engine/schedule.hpp"
 #include "engine/worker.hpp"
-#include "protocol/http1/connection_holder.hpp"
+#include "hold/connection_holder.hpp"
 
 namespace stampede::engine {
 namespace worker_limits {
@@ -22,8 +23,6 @@ namespace worker_limits {
 using namespace std::chrono_literals;
 
 inline constexpr auto graceful_stop_period = 5s;
-/// A scheduled send that leaves later than this is counted as a late start.
-inline constexpr auto late_start_tolerance = 1ms;
 inline constexpr auto unlimited = std::numeric_limits<std::uint64_t>::max();
 /// Connections phases without a connect_rate: connects in progress per worker at most.
 inline constexpr std::size_t max_connects_in_flight = 1024;
@@ -36,11 +35,9 @@ inline constexpr auto connect_batch_window = 5ms;
 
 }  // namespace worker_limits
 
-struct worker::phase_state {
-  std::size_t index = 0;
+/// What the flow interpreter sees of it (index, start, end, paced) is its flow_phase base.
+struct worker::phase_state : flow_phase {
   const phase_plan* plan = nullptr;
-  clock::time_point start{};
-  clock::time_point end{};
   bool limited = false;  ///< quick mode -n: iterations_left bounds the phase
   std::uint64_t iterations_left = 0;
   std::uint64_t users = 0;  ///< users (closed), connections (throughput) of this worker
@@ -49,13 +46,11 @@ struct worker::phase_state {
   std::uint64_t active_iterations = 0;
   std::unique_ptr<rate_schedule> schedule;
   std::unique_ptr<slice_dispatcher> dispatcher;
-  /// Constant throughput: every request waits for its send time from `dispatcher`.
-  bool paced_requests = false;
   std::vector<std::unique_ptr<virtual_user>> idle;  ///< open model: users between iterations
   std::unique_ptr<boost::asio::steady_timer> timer;
   /// Connections phases: this worker's held connections, and what records them.
   std::unique_ptr<held_connection_metrics> held_metrics;
-  std::unique_ptr<protocol::http1::connection_holder> holder;
+  std::unique_ptr<hold::connection_holder> holder;
 };
 
 }  // namespace stampede::engine

@@ -1,28 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "protocol/http1/connection_holder.hpp"
+#include "hold/connection_holder.hpp"
 
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <array>
+#include <algorithm>
 #include <cerrno>
-#include <cstring>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
 
 #include "core/duration_text.hpp"
 #include "net/error_classify.hpp"
-#include "protocol/http1/hold_frames.hpp"
 
-namespace stampede::protocol::http1 {
+namespace stampede::hold {
 
 namespace asio = boost::asio;
 using metrics::error_class;
-
-using namespace hold_frames;
+using protocol::hold_read;
+using protocol::hold_stage;
 
 namespace {
 
@@ -32,10 +31,15 @@ constexpr auto tick_period = std::chrono::milliseconds(50);
 constexpr int events_per_turn = 4096;
 constexpr std::size_t read_chunk = 16 * 1024;
 
-struct ignore_body : response_sink {};
-
 boost::system::error_code errno_code(int e) {
   return {e, boost::system::system_category()};
+}
+
+const protocol::hold_codec& codec_of(const hold_settings& settings) {
+  if (!settings.codec) {
+    throw std::invalid_argument("connection_holder: hold_settings without a codec");
+  }
+  return *settings.codec;
 }
 
 /// Drops consumed entries from a FIFO once they are half of it.
@@ -53,6 +57,7 @@ connection_holder::connection_holder(asio::io_context& ctx, hold_settings settin
                                      hold_listener& listener, std::size_t expected)
     : ctx_(ctx),
       settings_(std::move(settings)),
+      codec_(codec_of(settings_)),
       listener_(listener),
       epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
       epoll_watch_(ctx),
@@ -207,8 +212,8 @@ void connection_holder::on_connected(std::uint32_t i, std::uint32_t events) {
     listener_.on_connect_failed(net::classify(errno_code(error)), message);
     return;
   }
-  if (framed()) {
-    start_handshake(i);  // still connecting until the 101 or the server's SETTINGS
+  if (!codec_.hello().bytes.empty()) {
+    start_handshake(i);  // still connecting until the codec reads the hello's answer
   } else {
     --connecting_;
     established(i);
@@ -233,66 +238,18 @@ void connection_holder::established(std::uint32_t i) {
 }
 
 void connection_holder::start_handshake(std::uint32_t i) {
-  const std::string_view hello =
-      websocket() ? std::string_view(settings_.upgrade_request) : h2_preface_and_settings;
-  if (!send_bytes(i, hello, websocket() ? "the WebSocket upgrade" : "the HTTP/2 preface")) {
+  if (!send_bytes(i, codec_.hello())) {
     return;
   }
   slots_[i].st = state::handshaking;
-  if (websocket()) {
-    auto& p = pings_[i];
-    p.parser.reset();
-    p.buffered.clear();
-    p.bytes_in = 0;
-  }
-}
-
-response_parser::status connection_holder::feed(pending_ping& p, std::string_view data,
-                                                std::string& after) {
-  if (!p.buffered.empty()) {
-    p.buffered.append(data);
-    data = p.buffered;
-  }
-  ignore_body sink;
-  const auto r = p.parser.parse(data, sink);
-  std::string rest(data.substr(r.consumed));
-  if (r.state == response_parser::status::done) {
-    after = std::move(rest);
-    p.buffered.clear();
-  } else {
-    p.buffered = std::move(rest);  // an incomplete header block, for the next read
-  }
-  return r.state;
-}
-
-void connection_holder::on_upgrade_answer(std::uint32_t i, std::string_view data) {
-  auto& p = pings_[i];
-  std::string frames;  // whatever the server sent right after its answer
-  const auto state = feed(p, data, frames);
-  if (state == response_parser::status::error) {
-    fail_handshake(i, error_class::protocol,
-                   fmt::format("WebSocket upgrade answer: {}", p.parser.error_message()));
-    return;
-  }
-  if (state != response_parser::status::done) {
-    return;
-  }
-  if (p.parser.status_code() != 101) {
-    fail_handshake(i, error_class::http_status,
-                   fmt::format("WebSocket upgrade answered {}, not 101", p.parser.status_code()));
-    return;
-  }
-  pings_.erase(i);
-  --connecting_;
-  established(i);
-  if (!frames.empty()) {
-    on_ws_frames(i, frames);
+  if (auto answer = codec_.start_answer(hold_stage::hello)) {
+    answers_.insert_or_assign(i, std::move(answer));
   }
 }
 
 void connection_holder::fail_handshake(std::uint32_t i, error_class error,
                                        std::string_view message) {
-  pings_.erase(i);
+  answers_.erase(i);
   --connecting_;
   release(i);
   listener_.on_connect_failed(error, message);
@@ -328,22 +285,17 @@ void connection_holder::on_readable(std::uint32_t i, bool hangup) {
       return;
     }
     if (n == 0) {
-      if (st == state::handshaking) {
-        fail_handshake(i, error_class::reset,
-                       websocket() ? "the server closed the connection before answering the "
-                                     "WebSocket upgrade"
-                                   : "the server closed the connection before its HTTP/2 SETTINGS");
-      } else if (st == state::pinging && !websocket()) {
-        auto it = pings_.find(i);
-        if (it != pings_.end() &&
-            it->second.parser.on_eof().state == response_parser::status::done) {
-          finish_ping(i, it->second, it->second.parser.status_code());
-          return;  // finish_ping drops it: the server closed after answering
-        }
-        fail_ping(i, error_class::reset,
-                  "the server closed a held connection before answering its ping");
-      } else {
+      if (st == state::idle) {
         lose(i, error_class::reset, "the server closed a held connection");
+      } else {
+        // The hello or a ping unanswered, or (an HTTP/1.1 answer that ends with the connection)
+        // answered now.
+        auto r = codec_.on_close(stage_of(st), answer_of(i));
+        if (r.what == hold_read::outcome::ping_answered) {
+          finish_ping(i, r);
+        } else {
+          lose(i, r.error, r.message);
+        }
       }
       return;
     }
@@ -352,41 +304,82 @@ void connection_holder::on_readable(std::uint32_t i, bool hangup) {
 }
 
 void connection_holder::on_bytes(std::uint32_t i, std::string_view data) {
-  const auto st = slots_[i].st;
-  if (websocket()) {
-    if (st == state::handshaking) {
-      on_upgrade_answer(i, data);
-    } else {
-      on_ws_frames(i, data);
+  std::string joined;
+  data = after_partial(i, data, joined);
+  while (!data.empty()) {
+    auto r = codec_.read(stage_of(slots_[i].st), data, answer_of(i));
+    data.remove_prefix(std::min(r.consumed, data.size()));
+    if (r.what == hold_read::outcome::need_more) {
+      if (!data.empty()) {
+        partial_frames_.emplace(i, std::string(data));
+      }
+      return;
     }
-    return;
-  }
-  if (settings_.http2) {
-    on_h2_frames(i, data);
-    return;
-  }
-  if (st != state::pinging) {
-    return;  // unasked-for bytes on an idle connection: read and forgotten
-  }
-  auto& p = pings_[i];
-  p.bytes_in += data.size();
-  std::string after;  // unasked-for bytes after the answer: forgotten
-  const auto state = feed(p, data, after);
-  if (state == response_parser::status::done) {
-    finish_ping(i, p, p.parser.status_code());
-  } else if (state == response_parser::status::error) {
-    fail_ping(i, error_class::protocol, fmt::format("ping answer: {}", p.parser.error_message()));
+    if (!on_read(i, r)) {
+      return;
+    }
   }
 }
 
-bool connection_holder::send_bytes(std::uint32_t i, std::string_view bytes, std::string_view what) {
-  const auto n = ::send(slots_[i].fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (n == static_cast<ssize_t>(bytes.size())) {
+bool connection_holder::on_read(std::uint32_t i, const hold_read& r) {
+  if (r.reply_size > 0 && !send_bytes(i, {r.reply(), r.reply_failure})) {
+    return false;
+  }
+  switch (r.what) {
+    case hold_read::outcome::need_more:
+    case hold_read::outcome::none:
+      return true;
+    case hold_read::outcome::established:
+      answers_.erase(i);
+      --connecting_;
+      established(i);
+      return true;
+    case hold_read::outcome::ping_answered:
+      if (slots_[i].st != state::pinging) {
+        return true;  // a codec answers only a waiting ping; nothing to finish
+      }
+      return finish_ping(i, r);
+    case hold_read::outcome::drop:
+      lose(i, r.error, r.message);
+      return false;
+  }
+  return true;
+}
+
+std::string_view connection_holder::after_partial(std::uint32_t i, std::string_view data,
+                                                  std::string& joined) {
+  const auto it = partial_frames_.find(i);
+  if (it == partial_frames_.end()) {
+    return data;
+  }
+  joined = std::move(it->second);
+  partial_frames_.erase(it);
+  joined.append(data);
+  return joined;
+}
+
+protocol::hold_codec::answer_state* connection_holder::answer_of(std::uint32_t i) {
+  if (answers_.empty()) {
+    return nullptr;  // no lookup for the frames of idle WebSockets and HTTP/2 connections
+  }
+  const auto it = answers_.find(i);
+  return it == answers_.end() ? nullptr : it->second.get();
+}
+
+hold_stage connection_holder::stage_of(state st) {
+  if (st == state::handshaking) {
+    return hold_stage::hello;
+  }
+  return st == state::pinging ? hold_stage::pinging : hold_stage::idle;
+}
+
+bool connection_holder::send_bytes(std::uint32_t i, const protocol::hold_message& m) {
+  const auto n = ::send(slots_[i].fd, m.bytes.data(), m.bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n == static_cast<ssize_t>(m.bytes.size())) {
     return true;
   }
   const int e = n < 0 ? errno : EAGAIN;
-  lose(i, net::classify(errno_code(e)),
-       fmt::format("held connection: sending {}: {}", what, errno_code(e).message()));
+  lose(i, net::classify(errno_code(e)), fmt::format("{}: {}", m.failure, errno_code(e).message()));
   return false;
 }
 
@@ -402,76 +395,35 @@ void connection_holder::lose(std::uint32_t i, error_class error, std::string_vie
 
 void connection_holder::send_ping(std::uint32_t i) {
   auto& s = slots_[i];
-  if (framed()) {
-    s.st = state::pinging;  // a ping that cannot be sent is a failed ping
-    s.since_ns = now_ns();
-    const char opaque[8] = {'s', 't', 'a', 'm', 'p', 'e', 'd', 'e'};
-    const bool sent = websocket()
-                          ? send_ws_frame(i, 0x9, {})
-                          : send_h2_frame(i, h2_ping, 0, std::string_view(opaque, sizeof opaque));
-    if (sent) {
-      ping_deadlines_.push_back({i, s.since_ns + settings_.ping_timeout.count()});
-    }
-    return;
-  }
-  const auto& req = settings_.ping_request;
-  const auto n = ::send(s.fd, req.data(), req.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (n != static_cast<ssize_t>(req.size())) {
-    // An idle connection's send buffer is empty: a short write means it is broken.
-    const int e = n < 0 ? errno : EAGAIN;
-    s.st = state::pinging;
-    pings_[i];
-    fail_ping(i, net::classify(errno_code(e)),
-              fmt::format("ping on a held connection: {}", errno_code(e).message()));
-    return;
-  }
-  s.st = state::pinging;
+  s.st = state::pinging;  // a ping that cannot be sent is a failed ping
   s.since_ns = now_ns();
-  auto& p = pings_[i];
-  p.parser.reset();
-  p.buffered.clear();
-  p.bytes_in = 0;
+  if (!send_bytes(i, codec_.ping())) {
+    return;
+  }
+  if (auto answer = codec_.start_answer(hold_stage::pinging)) {
+    answers_.insert_or_assign(i, std::move(answer));
+  }
   ping_deadlines_.push_back({i, s.since_ns + settings_.ping_timeout.count()});
 }
 
-void connection_holder::finish_ping(std::uint32_t i, pending_ping& p, int status) {
+bool connection_holder::finish_ping(std::uint32_t i, const hold_read& r) {
   auto& s = slots_[i];
   const auto now = now_ns();
-  ping_result r;
-  r.status = status;
-  r.latency = std::chrono::nanoseconds(now - s.since_ns);
-  r.bytes_in = p.bytes_in;
-  r.bytes_out = settings_.ping_request.size();
-  const bool keep_alive = p.parser.keep_alive();
-  pings_.erase(i);
-  listener_.on_ping(r);
-  if (!keep_alive) {
-    drop(i, error_class::reset, "the server closed a held connection after a ping (no keep-alive)");
-    return;
+  ping_result result;
+  result.status = r.status;
+  result.latency = std::chrono::nanoseconds(now - s.since_ns);
+  result.bytes_in = r.bytes_in;
+  result.bytes_out = codec_.ping().bytes.size();
+  answers_.erase(i);
+  listener_.on_ping(result);
+  if (!r.message.empty()) {
+    drop(i, r.error, r.message);  // the server ends the connection after its answer
+    return false;
   }
   s.st = state::idle;
   s.since_ns = now;
   ping_due_.push_back({i, now + settings_.ping_every->count()});
-}
-
-void connection_holder::finish_frame_ping(std::uint32_t i, std::uint64_t bytes_in) {
-  auto& s = slots_[i];
-  const auto now = now_ns();
-  ping_result r;
-  r.latency = std::chrono::nanoseconds(now - s.since_ns);
-  r.bytes_in = bytes_in;
-  r.bytes_out = ws_ping_bytes;
-  listener_.on_ping(r);
-  s.st = state::idle;
-  s.since_ns = now;
-  ping_due_.push_back({i, now + settings_.ping_every->count()});
-}
-
-std::size_t connection_holder::ping_bytes() const {
-  if (framed()) {
-    return websocket() ? ws_ping_bytes : h2_frame_header + 8;
-  }
-  return settings_.ping_request.size();
+  return true;
 }
 
 void connection_holder::fail_ping(std::uint32_t i, error_class error, std::string_view message) {
@@ -480,8 +432,8 @@ void connection_holder::fail_ping(std::uint32_t i, error_class error, std::strin
   r.error = error;
   r.message = message;
   r.latency = std::chrono::nanoseconds(now_ns() - slots_[i].since_ns);
-  r.bytes_out = ping_bytes();
-  pings_.erase(i);
+  r.bytes_out = codec_.ping().bytes.size();
+  answers_.erase(i);
   listener_.on_ping(r);
   drop(i, error, message);
 }
@@ -499,6 +451,7 @@ void connection_holder::release(std::uint32_t i) {
     s.fd = -1;
   }
   s.st = state::closed;
+  answers_.erase(i);
   partial_frames_.erase(i);
 }
 
@@ -530,8 +483,7 @@ void connection_holder::on_tick() {
                                               core::format_duration(settings_.connect_timeout)));
     } else if (slots_[i].st == state::handshaking) {
       fail_handshake(i, error_class::connect_timeout,
-                     fmt::format("no answer to the {} within {} of connecting",
-                                 websocket() ? "WebSocket upgrade" : "HTTP/2 preface",
+                     fmt::format("no answer to the {} within {} of connecting", codec_.hello_name(),
                                  core::format_duration(settings_.connect_timeout)));
     }
   }
@@ -555,7 +507,7 @@ void connection_holder::on_tick() {
     }
   }
   compact(ping_deadlines_, ping_deadline_head_);
-  if (connecting_ > 0 || !pings_.empty() || (settings_.ping_every && open_ > 0)) {
+  if (connecting_ > 0 || !answers_.empty() || (settings_.ping_every && open_ > 0)) {
     arm_tick();
   }
 }
@@ -574,7 +526,7 @@ std::size_t connection_holder::close_all() {
     }
     s.st = state::closed;
   }
-  pings_.clear();
+  answers_.clear();
   partial_frames_.clear();
   boost::system::error_code ignored;
   epoll_watch_.close(ignored);  // closes the epoll instance
@@ -583,4 +535,4 @@ std::size_t connection_holder::close_all() {
   return held;
 }
 
-}  // namespace stampede::protocol::http1
+}  // namespace stampede::hold

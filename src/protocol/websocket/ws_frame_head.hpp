@@ -1,38 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// The little of WebSocket (RFC 6455) and HTTP/2 (RFC 9113) framing a held connection needs:
-// frame heads read from the bytes as they arrive, and the constants of pings, settings and
-// goaways. Shared by connection_holder's files and its tests.
+// A WebSocket frame's head (RFC 6455, section 5.2), read from a server's bytes as they arrive:
+// what a held WebSocket (ws_hold_codec) needs of the framing.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-namespace stampede::protocol::http1::hold_frames {
+#include "protocol/common/big_endian.hpp"
 
-/// A WebSocket client ping: FIN + opcode 9, masked, empty payload, then the mask key.
-inline constexpr std::size_t ws_ping_bytes = 6;
-/// HTTP/2: the client preface and an empty SETTINGS frame (defaults for everything).
-inline constexpr std::string_view h2_preface_and_settings{
-    "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00", 33};
-inline constexpr std::size_t h2_frame_header = 9;
-inline constexpr std::uint8_t h2_settings = 0x4;
-inline constexpr std::uint8_t h2_ping = 0x6;
-inline constexpr std::uint8_t h2_goaway = 0x7;
-inline constexpr std::uint8_t h2_ack = 0x1;
-/// A held WebSocket keeps at most this much of a frame while waiting for the rest. (An HTTP/2
-/// frame's 24-bit length keeps it under this by itself.)
-inline constexpr std::size_t max_partial_frame = 16 * 1024 * 1024;
+namespace stampede::protocol::websocket {
 
-/// The unsigned number `bytes` hold, most significant byte first (network order), as in
-/// WebSocket and HTTP/2 frame heads.
-inline std::uint64_t big_endian(std::string_view bytes) {
-  std::uint64_t n = 0;
-  for (const char c : bytes) {
-    n = (n << 8) | static_cast<std::uint8_t>(c);
-  }
-  return n;
-}
+/// A held WebSocket keeps at most this much of a frame while waiting for the rest.
+inline constexpr std::size_t max_held_frame = 16 * 1024 * 1024;
 
 /// A frame's head, once the whole frame is in `data`.
 struct frame_head {
@@ -76,7 +56,7 @@ inline frame_head read_frame_head(std::string_view data) {
     f.problem = "the server sent a control frame longer than 125 bytes";
     return f;
   }
-  if (length > max_partial_frame) {
+  if (length > max_held_frame) {
     f.state = frame_head::kind::bad;
     f.problem = "the server sent a frame larger than 16 MiB";
     return f;
@@ -88,4 +68,4 @@ inline frame_head read_frame_head(std::string_view data) {
   return f;
 }
 
-}  // namespace stampede::protocol::http1::hold_frames
+}  // namespace stampede::protocol::websocket

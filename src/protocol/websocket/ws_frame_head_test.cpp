@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "protocol/http1/hold_frames.hpp"
+#include "protocol/websocket/ws_frame_head.hpp"
 
 #include <string>
 
 #include <gtest/gtest.h>
 
-namespace stampede::protocol::http1::hold_frames {
+namespace stampede::protocol::websocket {
 namespace {
 
 std::string bytes(std::initializer_list<unsigned> b) {
@@ -16,13 +16,13 @@ std::string bytes(std::initializer_list<unsigned> b) {
   return s;
 }
 
-TEST(HoldFrames, BigEndianReadsNetworkOrder) {
+TEST(BigEndian, ReadsNetworkOrder) {
   EXPECT_EQ(big_endian(bytes({0x01, 0x02})), 0x0102u);
   EXPECT_EQ(big_endian(bytes({0x00, 0x00, 0x40})), 0x40u);
   EXPECT_EQ(big_endian(bytes({0xff, 0, 0, 0, 0, 0, 0, 1})), 0xff00000000000001u);
 }
 
-TEST(HoldFrames, WebSocketFrameHeadsByLengthForm) {
+TEST(WsFrameHead, ByLengthForm) {
   // A pong with 3 bytes of payload, all there.
   auto f = read_frame_head(bytes({0x8a, 0x03}) + "abc");
   EXPECT_EQ(f.state, frame_head::kind::complete);
@@ -39,7 +39,7 @@ TEST(HoldFrames, WebSocketFrameHeadsByLengthForm) {
   EXPECT_EQ(read_frame_head(bytes({0x82})).state, frame_head::kind::incomplete);
 }
 
-TEST(HoldFrames, FramesAServerMayNotSendAreBad) {
+TEST(WsFrameHead, FramesAServerMayNotSendAreBad) {
   auto f = read_frame_head(bytes({0x81, 0x80 | 1, 1, 2, 3, 4, 'x'}));
   EXPECT_EQ(f.state, frame_head::kind::bad);
   EXPECT_EQ(f.problem, "the server sent a masked frame");
@@ -51,12 +51,5 @@ TEST(HoldFrames, FramesAServerMayNotSendAreBad) {
   EXPECT_EQ(f.problem, "the server sent a frame larger than 16 MiB");
 }
 
-TEST(HoldFrames, Http2PrefaceIsFollowedByAnEmptySettingsFrame) {
-  EXPECT_EQ(h2_preface_and_settings.size(), 24u + h2_frame_header);
-  const auto settings = h2_preface_and_settings.substr(24);
-  EXPECT_EQ(big_endian(settings.substr(0, 3)), 0u);  // length
-  EXPECT_EQ(static_cast<std::uint8_t>(settings[3]), h2_settings);
-}
-
 }  // namespace
-}  // namespace stampede::protocol::http1::hold_frames
+}  // namespace stampede::protocol::websocket

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// Many idle HTTP/1.1 connections, WebSockets or HTTP/2 connections held open at little cost:
-// the `connections` workload.
+// Many idle connections held open at little cost: the `connections` workload. The holder knows
+// no protocol: what a connection sends once connected, its pings and how the server's bytes
+// read (plain HTTP/1.1, a WebSocket, HTTP/2) come from its protocol::hold_codec.
 //
 // Held connections bypass the per-connection machinery of sessions (buffers, coroutines, Asio
 // socket objects): each is a file descriptor and 16 bytes in a table, watched by one epoll
-// instance of the holder's own that the worker's io_context waits on. A connection gets a
-// response parser and a buffer only while a keep-alive ping is waiting for its answer, so an
-// idle connection costs no buffer at all.
+// instance of the holder's own that the worker's io_context waits on. A connection gets the
+// codec's answer state (a response parser) only while a ping or its hello waits for its answer,
+// and a buffer only while part of a frame or answer is read, so an idle connection costs no
+// buffer at all. The codec is called once per frame or answer read, not per byte.
 //
 // Thread-safety: none; one holder per worker, used on its io_context's thread.
 #pragma once
@@ -26,9 +28,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "metrics/error_class.hpp"
-#include "protocol/http1/response_parser.hpp"
+#include "protocol/common/hold_codec.hpp"
 
-namespace stampede::protocol::http1 {
+namespace stampede::hold {
 
 struct hold_settings {
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;  ///< rotated per connection
@@ -36,20 +38,14 @@ struct hold_settings {
   /// (IP_BIND_ADDRESS_NO_PORT), so ports are only unique per (source, destination) pair.
   std::vector<boost::asio::ip::address> bind_addresses;
   std::chrono::nanoseconds connect_timeout = std::chrono::seconds(10);
-  /// Keep-alive: each connection sends `ping_request` this long after it was established and
-  /// after each answer; unset: connections stay silent.
+  /// Keep-alive: each connection sends the codec's ping this long after it was established
+  /// and after each answer; unset: connections stay silent.
   std::optional<std::chrono::nanoseconds> ping_every;
-  std::string ping_request;  ///< the whole request, e.g. "GET / HTTP/1.1\r\nHost: h\r\n\r\n"
   std::chrono::nanoseconds ping_timeout = std::chrono::seconds(30);
-  /// Set: once connected, each connection sends this WebSocket upgrade request (the whole GET)
-  /// and is held as a WebSocket once answered 101: it counts as established then, its pings
-  /// are ping frames answered by pongs, and a server's ping is answered with a pong.
-  std::string upgrade_request;
-  /// HTTP/2 with prior knowledge (h2c): once connected, each connection sends the client
-  /// preface and its SETTINGS and is established when the server's SETTINGS arrive; pings are
-  /// PING frames answered by PING ACKs; the server's SETTINGS and PINGs are acknowledged; a
-  /// GOAWAY is a drop.
-  bool http2 = false;
+  /// The connections' protocol: once connected, each sends the codec's hello (if any) and
+  /// counts as established once the codec reads its answer; pings and the server's frames go
+  /// through it too. Shared by every connection; must be set.
+  std::shared_ptr<const protocol::hold_codec> codec;
 };
 
 struct ping_result {
@@ -79,6 +75,7 @@ class hold_listener {
 class connection_holder {
  public:
   /// `expected`: how many connections this holder will open (its table is sized once).
+  /// Throws std::invalid_argument when `settings` has no codec.
   connection_holder(boost::asio::io_context& ctx, hold_settings settings, hold_listener& listener,
                     std::size_t expected);
   ~connection_holder();
@@ -95,8 +92,8 @@ class connection_holder {
   std::size_t connecting() const { return connecting_; }
 
  private:
-  /// `handshaking`: connected, the WebSocket upgrade or the HTTP/2 preface sent, the answer
-  /// awaited (still counted as connecting).
+  /// `handshaking`: connected, the codec's hello (the WebSocket upgrade, the HTTP/2 preface)
+  /// sent, its answer awaited (still counted as connecting).
   enum class state : std::uint8_t { free, connecting, handshaking, idle, pinging, closed };
   /// One connection: 16 bytes. `since` is when the connect or the ping started, or when the
   /// connection was last answered (for the next ping).
@@ -104,13 +101,6 @@ class connection_holder {
     int fd = -1;
     state st = state::free;
     std::int64_t since_ns = 0;
-  };
-  /// A ping (or a WebSocket upgrade) waiting for its answer: parser and partial header bytes,
-  /// only for that time.
-  struct pending_ping {
-    response_parser parser;
-    std::string buffered;
-    std::uint64_t bytes_in = 0;
   };
   /// A deadline or due time in a FIFO: entries are pushed in time order, so the front is next.
   struct due_entry {
@@ -124,35 +114,27 @@ class connection_holder {
   void on_connected(std::uint32_t i, std::uint32_t events);
   void established(std::uint32_t i);
   void on_readable(std::uint32_t i, bool hangup);
-  /// A held connection's bytes: an HTTP ping's answer, WebSocket or HTTP/2 frames.
+  /// A held connection's bytes, read by the codec one frame or answer at a time; a partial one
+  /// is kept for the next read.
   void on_bytes(std::uint32_t i, std::string_view data);
-  /// Feeds `data` to a waiting answer's parser after what earlier reads left; keeps what it
-  /// has not consumed for the next read, or, once the answer is whole, hands it in `after`.
-  static response_parser::status feed(pending_ping& p, std::string_view data, std::string& after);
-  /// Sends the WebSocket upgrade or the HTTP/2 preface.
+  /// Acts on what the codec read (or made of the server's close); false once the connection
+  /// is gone.
+  bool on_read(std::uint32_t i, const protocol::hold_read& r);
+  /// Sends the codec's hello.
   void start_handshake(std::uint32_t i);
-  void on_upgrade_answer(std::uint32_t i, std::string_view data);
   void fail_handshake(std::uint32_t i, metrics::error_class error, std::string_view message);
-  /// Complete frames from the server (WebSocket, HTTP/2); a partial one is kept for the next
-  /// read.
-  void on_ws_frames(std::uint32_t i, std::string_view data);
-  void on_h2_frames(std::uint32_t i, std::string_view data);
-  /// `data` after what an earlier read left of a partial frame (then held in `joined`).
+  /// `data` after what an earlier read left of a partial frame or answer (then held in
+  /// `joined`).
   std::string_view after_partial(std::uint32_t i, std::string_view data, std::string& joined);
-  bool send_ws_frame(std::uint32_t i, std::uint8_t opcode, std::string_view payload);
-  bool send_h2_frame(std::uint32_t i, std::uint8_t type, std::uint8_t flags,
-                     std::string_view payload);
-  /// Sends all of `bytes` at once (an idle connection's send buffer is empty: a short write
+  /// Sends all of `m.bytes` at once (an idle connection's send buffer is empty: a short write
   /// means it is broken, and the connection is lost).
-  bool send_bytes(std::uint32_t i, std::string_view bytes, std::string_view what);
+  bool send_bytes(std::uint32_t i, const protocol::hold_message& m);
   void send_ping(std::uint32_t i);
-  /// A WebSocket pong or an HTTP/2 PING ACK came.
-  void finish_frame_ping(std::uint32_t i, std::uint64_t bytes_in);
-  bool websocket() const { return !settings_.upgrade_request.empty(); }
-  /// Pings are frames (WebSocket, HTTP/2), not HTTP requests.
-  bool framed() const { return websocket() || settings_.http2; }
-  std::size_t ping_bytes() const;
-  void finish_ping(std::uint32_t i, pending_ping& p, int status);
+  /// The codec's answer state of connection `i`, if it has one.
+  protocol::hold_codec::answer_state* answer_of(std::uint32_t i);
+  static protocol::hold_stage stage_of(state st);
+  /// The waiting ping was answered; false when the server ends the connection after it.
+  bool finish_ping(std::uint32_t i, const protocol::hold_read& r);
   void fail_ping(std::uint32_t i, metrics::error_class error, std::string_view message);
   void drop(std::uint32_t i, metrics::error_class error, std::string_view message);
   /// The connection is lost: a failed ping (then the drop) when one was waiting, else a drop.
@@ -164,6 +146,7 @@ class connection_holder {
 
   boost::asio::io_context& ctx_;
   hold_settings settings_;
+  const protocol::hold_codec& codec_;  ///< *settings_.codec
   hold_listener& listener_;
   int epoll_fd_ = -1;
   boost::asio::posix::stream_descriptor epoll_watch_;
@@ -175,9 +158,10 @@ class connection_holder {
   std::size_t ping_head_ = 0;
   std::vector<due_entry> ping_deadlines_;  ///< FIFO from ping_deadline_head_
   std::size_t ping_deadline_head_ = 0;
-  std::unordered_map<std::uint32_t, pending_ping> pings_;
-  /// WebSockets and HTTP/2 connections with part of a frame read: only while the rest is
-  /// awaited.
+  /// Connections whose hello or ping awaits an answer the codec keeps state for (an HTTP/1.1
+  /// response parser): only for that time.
+  std::unordered_map<std::uint32_t, std::unique_ptr<protocol::hold_codec::answer_state>> answers_;
+  /// Connections with part of a frame or answer read: only while the rest is awaited.
   std::unordered_map<std::uint32_t, std::string> partial_frames_;
   std::string read_buffer_;  ///< shared by every connection: reads happen one at a time
   std::size_t next_endpoint_ = 0;
@@ -189,4 +173,4 @@ class connection_holder {
   bool ticking_ = false;
 };
 
-}  // namespace stampede::protocol::http1
+}  // namespace stampede::hold

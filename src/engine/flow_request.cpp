@@ -1,127 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
-// The flow interpreter: a user's iteration walks its steps; requests are rendered, checked, sent
-// and counted here.
-#include "engine/worker.hpp"
-#include "engine/worker_phase.hpp"
-
-#include <time.h>
-
-#include <algorithm>
-#include <limits>
+// Request steps: rendered from their templates, refused when a rendered value would break
+// them, sent on the user's session (at the schedule's send time when paced), and counted with
+// their checks and captures.
+#include "engine/flow_interpreter.hpp"
 
 #include <fmt/format.h>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <nlohmann/json.hpp>
 
-#include "core/duration_text.hpp"
 #include "core/microseconds.hpp"
-#include "core/unix_time.hpp"
-#include "engine/held_connection_metrics.hpp"
-#include "engine/push_deliveries.hpp"
-#include "engine/rendered_request_check.hpp"
 #include "engine/response_checks.hpp"
-#include "net/loopback_sources.hpp"
-#include "protocol/http1/connection_holder.hpp"
-#include "push/push_stamp.hpp"
-#include "scenario/json_path.hpp"
 
 namespace stampede::engine {
-namespace {
 
 namespace asio = boost::asio;
-using namespace std::chrono_literals;
-using namespace worker_limits;
 using core::to_us;
 
-}  // namespace
-
-asio::awaitable<bool> worker::run_flow(virtual_user& vu, const std::vector<compiled_step>& flow,
-                                       phase_state& ph) {
-  for (const auto& step : flow) {
-    if (!active(ph)) {
-      co_return false;
-    }
-    if (const auto* req = std::get_if<compiled_request>(&step)) {
-      if (ph.paced_requests) {
-        if (!co_await run_request(vu, *req, ph)) {
-          co_return false;
-        }
-        continue;
-      }
-      // The usual step runs here rather than in run_request: a coroutine frame less for
-      // every request.
-      const auto out = render_request(vu, *req, {});
-      if (!refuse_unsendable(vu, *req, out)) {
-        co_await vu.session->exchange(out, vu.response, vu.result);
-      }
-      if (!record_exchange(vu, *req, out, std::nullopt)) {
-        co_return false;
-      }
-    } else if (const auto* think = std::get_if<compiled_think>(&step)) {
-      auto pause = think->min;
-      if (think->max > think->min) {
-        pause = std::chrono::nanoseconds(std::uniform_int_distribution<std::int64_t>(
-            think->min.count(), think->max.count())(rng_));
-      }
-      if (!co_await sleep_until(vu, clock::now() + pause, ph)) {
-        co_return false;
-      }
-    } else if (const auto* ws = std::get_if<compiled_ws>(&step)) {
-      if (!co_await run_ws(vu, *ws, ph)) {
-        co_return false;
-      }
-    } else if (const auto* sse = std::get_if<compiled_sse>(&step)) {
-      if (!co_await run_sse(vu, *sse, ph)) {
-        co_return false;
-      }
-    } else if (const auto* poll = std::get_if<compiled_longpoll>(&step)) {
-      if (!co_await run_longpoll(vu, *poll, ph)) {
-        co_return false;
-      }
-    } else if (const auto* publish = std::get_if<compiled_publish>(&step)) {
-      if (!co_await run_publish(vu, *publish, ph)) {
-        co_return false;
-      }
-    } else {
-      const auto& loop = std::get<compiled_loop>(step);
-      for (std::uint32_t i = 0; i < loop.count; ++i) {
-        if (!co_await run_flow(vu, loop.flow, ph)) {
-          co_return false;
-        }
-      }
-    }
-  }
-  co_return true;
-}
-
-void worker::render_headers(virtual_user& vu, const std::vector<compiled_header>& headers) {
-  vu.header_views.clear();
-  if (vu.header_buffers.size() < headers.size()) {
-    vu.header_buffers.resize(headers.size());
-  }
-  for (std::size_t i = 0; i < headers.size(); ++i) {
-    const auto& h = headers[i];
-    if (h.value.is_literal()) {
-      vu.header_views.push_back({h.name, h.value.text()});  // no copy of what never changes
-    } else {
-      vu.header_buffers[i].clear();
-      h.value.render_to(vu.variables, vu.header_buffers[i]);
-      vu.header_views.push_back({h.name, vu.header_buffers[i]});
-    }
-  }
-}
-
-asio::awaitable<bool> worker::run_request(virtual_user& vu, const compiled_request& req,
-                                          phase_state& ph, std::string_view body) {
+asio::awaitable<bool> flow_interpreter::run_request(virtual_user& vu, const compiled_request& req,
+                                                    const flow_phase& ph) {
   // Constant throughput: each request takes the next send time of this worker's slice, and its
   // latency counts from that time, so a stalled server cannot hide its stall.
   std::optional<clock::time_point> intended;
-  if (ph.paced_requests) {
-    const auto next = ph.dispatcher->take_next();
+  if (ph.paced != nullptr) {
+    const auto next = ph.paced->take_next();
     if (!next) {
       co_return false;
     }
@@ -129,29 +28,25 @@ asio::awaitable<bool> worker::run_request(virtual_user& vu, const compiled_reque
     if (!co_await sleep_until(vu, *intended, ph)) {
       co_return false;
     }
-    const auto lag = clock::now() - *intended;
-    if (lag > late_start_tolerance) {
-      ++metrics().late_starts;
-      metrics().schedule_lag.record(to_us(lag));
-    }
+    record_lag(clock::now() - *intended);
   }
 
-  const auto out = render_request(vu, req, body);
+  const auto out = render_request(vu, req, {});
   if (!refuse_unsendable(vu, req, out)) {
     co_await vu.session->exchange(out, vu.response, vu.result);
   }
   co_return record_exchange(vu, req, out, intended);
 }
 
-void worker::record_unsendable(const unsendable& why, std::string_view step) {
+void flow_interpreter::record_unsendable(const unsendable& why, std::string_view step) {
   metrics().record_error(
       metrics::error_class::invalid_request, {why.reason.data(), 0},
       [&] { return std::string(why.reason); },
       [&] { return fmt::format("{}: {}", step, why.message); });
 }
 
-bool worker::refuse_unsendable(virtual_user& vu, const compiled_request& req,
-                               const protocol::request& out) {
+bool flow_interpreter::refuse_unsendable(virtual_user& vu, const compiled_request& req,
+                                         const protocol::request& out) {
   if (!req.check_rendered) {
     return false;
   }
@@ -169,8 +64,26 @@ bool worker::refuse_unsendable(virtual_user& vu, const compiled_request& req,
   return true;
 }
 
-protocol::request worker::render_request(virtual_user& vu, const compiled_request& req,
-                                         std::string_view body) {
+void flow_interpreter::render_headers(virtual_user& vu,
+                                      const std::vector<compiled_header>& headers) {
+  vu.header_views.clear();
+  if (vu.header_buffers.size() < headers.size()) {
+    vu.header_buffers.resize(headers.size());
+  }
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    const auto& h = headers[i];
+    if (h.value.is_literal()) {
+      vu.header_views.push_back({h.name, h.value.text()});  // no copy of what never changes
+    } else {
+      vu.header_buffers[i].clear();
+      h.value.render_to(vu.variables, vu.header_buffers[i]);
+      vu.header_views.push_back({h.name, vu.header_buffers[i]});
+    }
+  }
+}
+
+protocol::request flow_interpreter::render_request(virtual_user& vu, const compiled_request& req,
+                                                   std::string_view body) {
   const auto& spec = *req.spec;
   protocol::request out;
   out.method = spec.method;
@@ -205,9 +118,9 @@ protocol::request worker::render_request(virtual_user& vu, const compiled_reques
   return out;
 }
 
-bool worker::record_exchange(virtual_user& vu, const compiled_request& req,
-                             const protocol::request& out,
-                             std::optional<clock::time_point> intended) {
+bool flow_interpreter::record_exchange(virtual_user& vu, const compiled_request& req,
+                                       const protocol::request& out,
+                                       std::optional<clock::time_point> intended) {
   const auto& spec = *req.spec;
   vu.track_connection();
   sample_gauges();
@@ -233,6 +146,7 @@ bool worker::record_exchange(virtual_user& vu, const compiled_request& req,
   }
   if (r.failed) {
     ++m.requests_failed;
+    m.record_step(req.metric_index, true, 0);
     if (r.reason.empty()) {
       m.record_error(r.error, r.message);
     } else {
@@ -245,11 +159,13 @@ bool worker::record_exchange(virtual_user& vu, const compiled_request& req,
   const auto latency = r.done_at - intended.value_or(r.sent_at);
   m.latency.record(to_us(latency));
   m.steps[req.metric_index].record(to_us(latency));
+  m.scenario_latency[vu.scenario].record(to_us(latency));
   if (r.first_byte_at != clock::time_point{}) {
     m.ttfb.record(to_us(r.first_byte_at - r.sent_at));
   }
   const int status = vu.response.status;
   m.record_status(status);
+  m.record_step(req.metric_index, status >= 400, status);
   if (status >= 400) {
     ++m.requests_failed;
     // One reason per step and status; the sample names the path as sent.
@@ -268,7 +184,7 @@ bool worker::record_exchange(virtual_user& vu, const compiled_request& req,
         ++m.checks_failed;
         ++m.check_failed[c.index];
         // The reason is the check; what was seen instead goes into the sample only.
-        const auto& check_name = plan_->layout.checks[c.index];
+        const auto& check_name = c_.plan.layout.checks[c.index];
         m.record_error(
             metrics::error_class::check_failed, {c.spec, 0}, [&] { return check_name; },
             [&] {
