@@ -56,6 +56,23 @@ scenarios:
         steps = {st["name"]: st["latency_ms"]["count"] for st in s["steps"]}
         check(set(steps) == {"GET /", "GET /delay", "GET /status"}, "step names", steps)
         check(sum(steps.values()) == s["requests"]["total"], "steps add up", steps)
+        # Per step (Locust's per-name table): requests, failures and status classes, each equal
+        # to what the target counted on that step's path.
+        by_path = stats["requests_by_path"]
+        for st in s["steps"]:
+            path = st["name"].split(" ", 1)[1]
+            seen = by_path.get(path, 0)
+            check(st["requests"] == seen, "%s: %d requests, the target saw %d"
+                  % (st["name"], st["requests"], seen), st)
+            classes = st["status_classes"]
+            check(sum(classes.values()) == st["requests"], "status classes add up", st)
+            if path == "/status":
+                check(st["failed"] == seen and classes["4xx"] == seen, "404s fail their step", st)
+            else:
+                check(st["failed"] == 0 and classes["2xx"] == seen, "200s pass their step", st)
+        scenario = s["scenarios"][0]
+        check(scenario["latency_ms"]["count"] == s["requests"]["total"],
+              "one scenario latency sample per request", scenario)
 
 
 def test_quick_mode_steps_and_rate(workdir):
