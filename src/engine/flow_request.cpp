@@ -147,7 +147,12 @@ bool flow_interpreter::record_exchange(virtual_user& vu, const compiled_request&
   if (r.failed) {
     ++m.requests_failed;
     m.record_step(req.metric_index, true, 0);
-    if (r.reason.empty()) {
+    if (!r.why.empty()) {
+      // Nothing formatted per failure: the message is built once per new reason and sample.
+      m.record_error(
+          r.error, {r.why.format.data(), r.why.value_key()}, [&] { return r.why.describe(); },
+          [&] { return r.why.describe(); });
+    } else if (r.reason.empty()) {
       m.record_error(r.error, r.message);
     } else {
       m.record_error(

@@ -9,7 +9,7 @@ void error_reasons::count_text(error_class cls, std::string_view reason, std::ui
     return;
   }
   for (auto& e : entries_) {
-    if (e.cls == cls && e.key.id == nullptr && e.reason == reason) {
+    if (e.cls == cls && e.reason == reason) {
       e.count += n;
       return;
     }
@@ -24,6 +24,20 @@ void error_reasons::merge(const error_reasons& other) {
   for (std::size_t i = 0; i < overflow_.size(); ++i) {
     overflow_[i] += other.overflow_[i];
   }
+}
+
+void error_reasons::add_keyed(error_class cls, reason_key key, std::string reason,
+                              std::uint64_t n) {
+  for (auto& e : entries_) {
+    if (e.cls == cls && e.reason == reason) {
+      e.count += n;
+      if (e.key.id == nullptr) {
+        e.key = key;  // found by its key from now on
+      }
+      return;
+    }
+  }
+  add(cls, key, std::move(reason), n);
 }
 
 void error_reasons::add(error_class cls, reason_key key, std::string reason, std::uint64_t n) {

@@ -50,7 +50,7 @@ class error_reasons {
         return;
       }
     }
-    add(cls, key, std::string(text()), n);
+    add_keyed(cls, key, std::string(text()), n);
   }
   /// Counts `n` failures of `cls` whose reason is `reason` itself.
   void count_text(error_class cls, std::string_view reason, std::uint64_t n = 1);
@@ -65,6 +65,9 @@ class error_reasons {
 
  private:
   void add(error_class cls, reason_key key, std::string reason, std::uint64_t n);
+  /// A reason new to its key: the entry of the same text when there is one (counted by text,
+  /// or under another key), else a new one.
+  void add_keyed(error_class cls, reason_key key, std::string reason, std::uint64_t n);
 
   std::vector<entry> entries_;
   std::array<std::uint64_t, error_class_count> overflow_{};

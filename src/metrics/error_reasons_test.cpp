@@ -37,6 +37,20 @@ TEST(ErrorReasons, KeyedReasonsAreFormattedOncePerTable) {
   EXPECT_EQ(count_of(t, error_class::http_status, "GET /items -> 500"), 1u);
 }
 
+TEST(ErrorReasons, OneEntryPerTextWhetherCountedByKeyOrByText) {
+  error_reasons t;
+  int site = 0;
+  t.count_text(error_class::request_timeout, "no response within 1s");
+  t.count(error_class::request_timeout, {&site, 1},
+          [] { return std::string("no response within 1s"); });
+  t.count(error_class::request_timeout, {&site, 1}, [] { return std::string("never formatted"); });
+  t.count_text(error_class::request_timeout, "no response within 1s");
+  t.count_text(error_class::reset, "no response within 1s");  // another class: its own entry
+  EXPECT_EQ(t.entries().size(), 2u);
+  EXPECT_EQ(count_of(t, error_class::request_timeout, "no response within 1s"), 4u);
+  EXPECT_EQ(count_of(t, error_class::reset, "no response within 1s"), 1u);
+}
+
 TEST(ErrorReasons, PastCapacityNewReasonsCountTogetherAndMergesStayExact) {
   error_reasons a;
   error_reasons b;

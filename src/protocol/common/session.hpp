@@ -14,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "metrics/error_class.hpp"
+#include "protocol/common/failure_text.hpp"
 
 namespace stampede::protocol {
 
@@ -48,16 +49,19 @@ struct response {
   }
 };
 
-/// What happened during one exchange. Failures are data: `failed` with a class and a message.
+/// What happened during one exchange. Failures are data: `failed` with a class and a message
+/// (`why`, formatted only when kept, or `message`).
 struct exchange_result {
   using clock = std::chrono::steady_clock;
 
   bool failed = false;
   bool aborted = false;  ///< cut short by close(): neither a success nor a failure
   metrics::error_class error = metrics::error_class::other;
-  std::string message;  ///< only on failure
-  /// On failure, when the message names a value that varies by request: static text that
-  /// groups such failures into one reason. Empty: the message is the reason.
+  /// On failure: the message in parts, set by the hot failure paths instead of `message`.
+  failure_text why;
+  std::string message;  ///< on failure, when `why` is empty
+  /// With `message`, when it names a value that varies by request: static text that groups
+  /// such failures into one reason. Empty: the message is the reason.
   std::string_view reason;
 
   bool connected = false;  ///< a new connection was opened for this exchange
@@ -73,6 +77,14 @@ struct exchange_result {
   std::uint64_t goaways = 0;  ///< HTTP/2: GOAWAY frames received since the last report
 
   void clear() { *this = exchange_result{}; }
+  /// The failure's message, whichever way it was given.
+  std::string describe() const { return why.empty() ? message : why.describe(); }
+  void clear_failure() {
+    failed = false;
+    why = {};
+    message.clear();
+    reason = {};
+  }
 };
 
 /// One client connection (or, for multiplexing protocols, one logical session).

@@ -74,6 +74,13 @@ void http1_session::close() noexcept {
 }
 
 void http1_session::fail(exchange_result& result, error_class error, std::string message) {
+  fail(result, error, failure_text{});
+  if (result.failed) {
+    result.message = std::move(message);
+  }
+}
+
+void http1_session::fail(exchange_result& result, error_class error, failure_text why) {
   deadline_.disarm();
   if (stream_) {
     stream_->close();
@@ -85,7 +92,7 @@ void http1_session::fail(exchange_result& result, error_class error, std::string
   }
   result.failed = true;
   result.error = error;
-  result.message = std::move(message);
+  result.why = why;
   result.done_at = clock::now();
 }
 
@@ -147,9 +154,9 @@ asio::awaitable<void> http1_session::exchange(const request& req, response& resp
   if (wec || deadline_.timed_out()) {
     if (deadline_.timed_out()) {
       fail(result, error_class::request_timeout,
-           fmt::format("no response within {}", core::format_duration(req.timeout)));
+           failure_text::after("no response within {}", req.timeout));
     } else {
-      fail(result, net::classify(wec), fmt::format("sending the request: {}", wec.message()));
+      fail(result, net::classify(wec), failure_text::because("sending the request: {}", wec));
     }
     co_return;
   }
@@ -166,7 +173,7 @@ asio::awaitable<void> http1_session::exchange(const request& req, response& resp
         break;
       }
       if (r.state == response_parser::status::error) {
-        fail(result, error_class::protocol, parser_.error_message());
+        fail(result, error_class::protocol, failure_text::of(parser_.error_message()));
         co_return;
       }
     }
@@ -180,7 +187,8 @@ asio::awaitable<void> http1_session::exchange(const request& req, response& resp
     }
     if (read_end_ == read_buffer_.size()) {
       if (read_buffer_.size() >= max_read_buffer) {
-        fail(result, error_class::protocol, "response headers larger than 64 KiB");
+        fail(result, error_class::protocol,
+             failure_text::of("response headers larger than 64 KiB"));
         co_return;
       }
       read_buffer_.resize(std::min(read_buffer_.size() * 2, max_read_buffer));
@@ -195,12 +203,12 @@ asio::awaitable<void> http1_session::exchange(const request& req, response& resp
     result.bytes_in += n;
     if (deadline_.timed_out()) {
       fail(result, error_class::request_timeout,
-           fmt::format("no complete response within {}", core::format_duration(req.timeout)));
+           failure_text::after("no complete response within {}", req.timeout));
       co_return;
     }
     if (ec) {
       if (!net::is_end_of_stream(ec)) {
-        fail(result, net::classify(ec), fmt::format("reading the response: {}", ec.message()));
+        fail(result, net::classify(ec), failure_text::because("reading the response: {}", ec));
         co_return;
       }
       // Parse what came with the EOF, then let the parser decide if the response was whole.
@@ -209,12 +217,12 @@ asio::awaitable<void> http1_session::exchange(const request& req, response& resp
             std::string_view(read_buffer_.data() + read_begin_, read_end_ - read_begin_), sink);
         read_begin_ += r.consumed;
         if (r.state == response_parser::status::error) {
-          fail(result, error_class::protocol, parser_.error_message());
+          fail(result, error_class::protocol, failure_text::of(parser_.error_message()));
           co_return;
         }
       }
       if (parser_.on_eof().state != response_parser::status::done) {
-        fail(result, error_class::protocol, parser_.error_message());
+        fail(result, error_class::protocol, failure_text::of(parser_.error_message()));
         co_return;
       }
       stream_->close();

@@ -36,6 +36,8 @@ class http1_session final : public session, public std::enable_shared_from_this<
   boost::asio::awaitable<bool> open_connection(exchange_result& result);
   void serialize(const request& req);
   void fail(exchange_result& result, metrics::error_class error, std::string message);
+  /// The same, the message in parts (formatted only when kept).
+  void fail(exchange_result& result, metrics::error_class error, failure_text why);
 
   boost::asio::io_context& ctx_;
   net::connector& connector_;

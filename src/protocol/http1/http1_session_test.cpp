@@ -107,7 +107,7 @@ TEST(Http1Session, KeepAliveReusesOneConnection) {
   auto r = f.run(5, 2s, true);
   server_ctx.stop();
   t.join();
-  EXPECT_FALSE(r.failed) << r.message;
+  EXPECT_FALSE(r.failed) << r.describe();
   EXPECT_EQ(f.resp.status, 200);
   EXPECT_EQ(f.resp.body, "ok");
   EXPECT_EQ(server.connections, 1);
@@ -124,7 +124,7 @@ TEST(Http1Session, ConnectionCloseReconnectsForTheNextRequest) {
   auto r = f.run(3);
   server_ctx.stop();
   t.join();
-  EXPECT_FALSE(r.failed) << r.message;
+  EXPECT_FALSE(r.failed) << r.describe();
   EXPECT_TRUE(r.connected);
   EXPECT_EQ(server.connections, 3);
 }
@@ -141,7 +141,7 @@ TEST(Http1Session, SilentServerIsARequestTimeout) {
   t.join();
   EXPECT_TRUE(r.failed);
   EXPECT_EQ(r.error, metrics::error_class::request_timeout);
-  EXPECT_EQ(r.message, "no complete response within 200.0ms");
+  EXPECT_EQ(r.describe(), "no complete response within 200.0ms");
   EXPECT_LT(took, 900ms);  // the 1 s connect deadline must not delay it
 }
 
@@ -156,7 +156,7 @@ TEST(Http1Session, RefusedConnectionIsClassified) {
   auto r = f.run(1);
   EXPECT_TRUE(r.failed);
   EXPECT_EQ(r.error, metrics::error_class::refused);
-  EXPECT_NE(r.message.find("connect to 127.0.0.1:"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("connect to 127.0.0.1:"), std::string::npos) << r.describe();
 }
 
 TEST(Http1Session, MalformedResponseIsAProtocolError) {
@@ -169,7 +169,7 @@ TEST(Http1Session, MalformedResponseIsAProtocolError) {
   t.join();
   EXPECT_TRUE(r.failed);
   EXPECT_EQ(r.error, metrics::error_class::protocol);
-  EXPECT_EQ(r.message, "malformed status code");
+  EXPECT_EQ(r.describe(), "malformed status code");
 }
 
 }  // namespace

@@ -268,7 +268,7 @@ bool h2_link::submit(stream_call& call) {
                                          req.body.empty() ? nullptr : &body, nullptr);
   if (id < 0) {
     fail_call(call, error_class::protocol,
-              fmt::format("cannot start an HTTP/2 stream: {}", nghttp2_strerror(id)));
+              failure_text::naming("cannot start an HTTP/2 stream: {}", nghttp2_strerror(id)));
     return false;
   }
   call.stream_id = id;
@@ -309,9 +309,8 @@ asio::awaitable<void> h2_link::watchdog([[maybe_unused]] std::shared_ptr<h2_link
     });
     for (auto* call : expired) {
       cancel(*call);
-      fail_call(
-          *call, error_class::request_timeout,
-          fmt::format("no complete response within {}", core::format_duration(call->req->timeout)));
+      fail_call(*call, error_class::request_timeout,
+                failure_text::after("no complete response within {}", call->req->timeout));
     }
   }
   watchdog_at_ = clock::time_point::max();
@@ -417,7 +416,7 @@ void h2_link::close() noexcept {
     stream_->close();
   }
   wake_writer();
-  fail_all(error_class::reset, "connection closed");
+  fail_all(error_class::reset, failure_text::of("connection closed"));
 }
 
 void h2_link::hand_over(stream_call& call) {
@@ -432,12 +431,12 @@ void h2_link::hand_over(stream_call& call) {
   call.resp->status = call.status;
 }
 
-void h2_link::fail_call(stream_call& call, error_class error, std::string message) {
+void h2_link::fail_call(stream_call& call, error_class error, failure_text why) {
   hand_over(call);
   auto& r = *call.result;
   r.failed = true;
   r.error = error;
-  r.message = std::move(message);
+  r.why = why;
   r.done_at = clock::now();
   call.done = true;
   call.signal.notify();
@@ -452,9 +451,9 @@ void h2_link::wake_finished() {
   waking_.clear();
 }
 
-void h2_link::fail_all(error_class error, const std::string& message) {
+void h2_link::fail_all(error_class error, failure_text why) {
   for (auto* call : in_flight_.take_all()) {
-    fail_call(*call, error, message);
+    fail_call(*call, error, why);
   }
 }
 
@@ -463,8 +462,8 @@ void h2_link::finish(stream_call& call, std::uint32_t error_code) {
   if (call.reset_by_peer) {
     call.result->stream_reset = true;
     fail_call(call, error_class::protocol,
-              fmt::format("stream reset by the server (RST_STREAM {})",
-                          nghttp2_http2_strerror(call.reset_code)));
+              failure_text::naming("stream reset by the server (RST_STREAM {})",
+                                   nghttp2_http2_strerror(call.reset_code)));
   } else if (error_code == NGHTTP2_REFUSED_STREAM && call.status == 0) {
     // nghttp2 closes the streams a GOAWAY's last stream id excludes this way.
     call.unprocessed = true;
@@ -473,13 +472,15 @@ void h2_link::finish(stream_call& call, std::uint32_t error_code) {
       call.resender->resend(call);
       return;
     }
-    fail_call(call, error_class::protocol, "stream refused by a GOAWAY before it was processed");
+    fail_call(call, error_class::protocol,
+              failure_text::of("stream refused by a GOAWAY before it was processed"));
   } else if (error_code != NGHTTP2_NO_ERROR) {
     // Closed by the session, e.g. refused after a GOAWAY or a stream-level protocol error.
     fail_call(call, error_class::protocol,
-              fmt::format("stream closed with {}", nghttp2_http2_strerror(error_code)));
+              failure_text::naming("stream closed with {}", nghttp2_http2_strerror(error_code)));
   } else if (call.status == 0) {
-    fail_call(call, error_class::protocol, "stream ended without a response status");
+    fail_call(call, error_class::protocol,
+              failure_text::of("stream ended without a response status"));
   } else {
     hand_over(call);
     call.result->done_at = read_at_;
@@ -499,8 +500,9 @@ asio::awaitable<void> h2_link::read_loop([[maybe_unused]] std::shared_ptr<h2_lin
       wake_finished();
       if (rv < 0) {
         failed_ = true;
-        fail_all(error_class::protocol, fmt::format("HTTP/2 protocol error from the server: {}",
-                                                    nghttp2_strerror(static_cast<int>(rv))));
+        fail_all(error_class::protocol,
+                 failure_text::naming("HTTP/2 protocol error from the server: {}",
+                                      nghttp2_strerror(static_cast<int>(rv))));
         break;  // the writer sends nghttp2's GOAWAY, then closes
       }
     }
@@ -510,9 +512,10 @@ asio::awaitable<void> h2_link::read_loop([[maybe_unused]] std::shared_ptr<h2_lin
     if (ec) {
       failed_ = true;
       if (net::is_end_of_stream(ec)) {
-        fail_all(error_class::protocol, "the server closed the connection with the stream open");
+        fail_all(error_class::protocol,
+                 failure_text::of("the server closed the connection with the stream open"));
       } else {
-        fail_all(net::classify(ec), fmt::format("reading the response: {}", ec.message()));
+        fail_all(net::classify(ec), failure_text::because("reading the response: {}", ec));
       }
       close();
       break;
@@ -531,7 +534,7 @@ asio::awaitable<bool> h2_link::flush_once() {
     if (n < 0) {
       failed_ = true;
       fail_all(error_class::protocol,
-               fmt::format("HTTP/2: {}", nghttp2_strerror(static_cast<int>(n))));
+               failure_text::naming("HTTP/2: {}", nghttp2_strerror(static_cast<int>(n))));
       co_return false;
     }
     if (out_.empty()) {
@@ -541,7 +544,7 @@ asio::awaitable<bool> h2_link::flush_once() {
     if (ec) {
       if (state_ == state::open) {
         failed_ = true;
-        fail_all(net::classify(ec), fmt::format("sending the request: {}", ec.message()));
+        fail_all(net::classify(ec), failure_text::because("sending the request: {}", ec));
       }
       co_return false;
     }

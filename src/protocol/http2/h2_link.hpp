@@ -219,12 +219,12 @@ class h2_link : public std::enable_shared_from_this<h2_link> {
     }
   }
   /// Ends every stream in flight as failed, e.g. when the connection broke.
-  void fail_all(metrics::error_class error, const std::string& message);
+  void fail_all(metrics::error_class error, failure_text why);
   stream_call* find(std::int32_t stream_id) const noexcept { return in_flight_.find(stream_id); }
   void forget(std::int32_t stream_id) noexcept { in_flight_.erase(stream_id); }
   /// The stream closed: completes the call from what arrived and how it ended.
   void finish(stream_call& call, std::uint32_t error_code);
-  void fail_call(stream_call& call, metrics::error_class error, std::string message);
+  void fail_call(stream_call& call, metrics::error_class error, failure_text why);
   /// The stream ended: what the callbacks noted goes to the call's response and result, with
   /// the GOAWAYs not yet reported.
   void hand_over(stream_call& call);

@@ -75,7 +75,7 @@ asio::awaitable<std::shared_ptr<h2_link>> h2_session::open_link(exchange_result&
     slot.owner = this;
   } else if (slot.last_open_failed) {
     slot.failure_class = result.error;
-    slot.failure_message = result.message;
+    slot.failure_message = result.describe();
   }
   for (auto* waiter : std::exchange(slot.waiting, {})) {
     waiter->signal.notify();
@@ -164,8 +164,7 @@ asio::awaitable<void> h2_session::open_and_exchange(const request& req, response
   for (;; ++attempt) {
     if (attempt > 0) {
       // The server never saw it: send it again on a new connection, within the same timeout.
-      result.failed = false;
-      result.message.clear();
+      result.clear_failure();
       resp.clear();
     }
     // Not a ?: with co_await in it: GCC 12 miscompiles co_await inside such expressions.
