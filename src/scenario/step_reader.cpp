@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// The steps of a campaign's flows: requests (with their checks and captures), think, loop,
-// WebSocket, event-stream, long-poll and publish steps, each read from YAML into the model.
+// The steps of a campaign's flows: requests (their checks and captures in check_reader.cpp), think,
+// loop, WebSocket, event-stream, long-poll and publish steps, each read from YAML into the model.
 #include "scenario/step_reader.hpp"
 
 #include "core/text.hpp"
-#include "net/url.hpp"
-#include "scenario/json_path.hpp"
-#include "scenario/regex.hpp"
+#include "scenario/check_reader.hpp"
 
 namespace stampede::scenario::detail {
 namespace {
@@ -354,11 +352,11 @@ class step_reader {
       e.description = "text '" + e.pattern + "'";
     } else if (n["regex"]) {
       e.what = ws_expect_step::kind::regex;
-      e.pattern = regex_of(n["regex"], field + ".regex");
+      e.pattern = read_regex(r_, n["regex"], field + ".regex");
       e.description = "regex '" + e.pattern + "'";
     } else {
       e.what = ws_expect_step::kind::json_path;
-      e.pattern = json_path_of(n["json"], field + ".json");
+      e.pattern = read_json_path(r_, n["json"], field + ".json");
       if (n["equals"]) {
         e.equals = template_string(r_.text(n["equals"], field + ".equals"));
         e.description = "json " + e.pattern + " == " + e.equals->text();
@@ -447,14 +445,14 @@ class step_reader {
         const YAML::Node list = n["checks"];
         r_.expect_list(list, field + ".checks", false);
         for (std::size_t i = 0; i < list.size(); ++i) {
-          r.checks.push_back(check_of(list[i], index_path(field + ".checks", i)));
+          r.checks.push_back(read_check(r_, list[i], index_path(field + ".checks", i)));
         }
       }
       if (n["capture"]) {
         const YAML::Node list = n["capture"];
         r_.expect_list(list, field + ".capture", false);
         for (std::size_t i = 0; i < list.size(); ++i) {
-          r.captures.push_back(capture_of(list[i], index_path(field + ".capture", i)));
+          r.captures.push_back(read_capture(r_, list[i], index_path(field + ".capture", i)));
         }
       }
     }
@@ -464,108 +462,6 @@ class step_reader {
       r.name = r.method + " " + url.substr(0, url.find('?'));
     }
     return r;
-  }
-
-  check check_of(const YAML::Node& n, const std::string& field) {
-    r_.expect_map(n, field);
-    r_.only_fields(n, field, {"status", "header", "body_contains", "json", "equals"});
-    const int kinds = (n["status"] ? 1 : 0) + (n["header"] ? 1 : 0) + (n["body_contains"] ? 1 : 0) +
-                      (n["json"] ? 1 : 0);
-    if (kinds != 1) {
-      r_.fail(n, field, "a check is exactly one of status, header, body_contains or json");
-    }
-    check c;
-    if (n["status"]) {
-      if (n["equals"]) {
-        r_.fail(n["equals"], field + ".equals",
-                "a status check takes the code itself: status: 200");
-      }
-      const auto code = r_.positive_int(n["status"], field + ".status");
-      if (code < 100 || code > 599) {
-        r_.fail(n["status"], field + ".status",
-                fmt::format("expected an HTTP status code (100 to 599), got {}", code));
-      }
-      c.what = check::kind::status;
-      c.expected = template_string(std::to_string(code));
-      c.description = "status == " + std::to_string(code);
-    } else if (n["header"]) {
-      c.what = check::kind::header;
-      c.subject = r_.text(n["header"], field + ".header");
-      if (!is_header_name(c.subject)) {
-        r_.fail(n["header"], field + ".header", "invalid header name '" + c.subject + "'");
-      }
-      if (n["equals"]) {
-        c.expected = template_string(r_.text(n["equals"], field + ".equals"));
-        c.description = "header " + c.subject + " == " + c.expected->text();
-      } else {
-        c.description = "header " + c.subject + " exists";
-      }
-    } else if (n["body_contains"]) {
-      if (n["equals"]) {
-        r_.fail(n["equals"], field + ".equals", "body_contains takes the text itself");
-      }
-      c.what = check::kind::body_contains;
-      c.expected = template_string(r_.name(n["body_contains"], field + ".body_contains"));
-      c.description = "body contains '" + c.expected->text() + "'";
-    } else {
-      c.what = check::kind::json_path;
-      c.subject = json_path_of(n["json"], field + ".json");
-      if (n["equals"]) {
-        c.expected = template_string(r_.text(n["equals"], field + ".equals"));
-        c.description = "json " + c.subject + " == " + c.expected->text();
-      } else {
-        c.description = "json " + c.subject + " exists";
-      }
-    }
-    return c;
-  }
-
-  capture capture_of(const YAML::Node& n, const std::string& field) {
-    r_.expect_map(n, field);
-    r_.only_fields(n, field, {"json", "header", "regex", "as"});
-    const int kinds = (n["json"] ? 1 : 0) + (n["header"] ? 1 : 0) + (n["regex"] ? 1 : 0);
-    if (kinds != 1) {
-      r_.fail(n, field, "a capture is exactly one of json, header or regex, with as: NAME");
-    }
-    capture c;
-    const YAML::Node as = r_.required(n, "as", field, "the variable to capture into");
-    c.variable = r_.name(as, field + ".as");
-    if (c.variable.find_first_of(" \t{}") != std::string::npos) {
-      r_.fail(as, field + ".as",
-              "invalid variable name '" + c.variable + "' (no spaces or braces: as: token)");
-    }
-    if (n["json"]) {
-      c.from = capture::kind::json_path;
-      c.expression = json_path_of(n["json"], field + ".json");
-    } else if (n["header"]) {
-      c.from = capture::kind::header;
-      c.expression = r_.text(n["header"], field + ".header");
-      if (!is_header_name(c.expression)) {
-        r_.fail(n["header"], field + ".header", "invalid header name '" + c.expression + "'");
-      }
-    } else {
-      c.from = capture::kind::regex;
-      c.expression = regex_of(n["regex"], field + ".regex");
-    }
-    return c;
-  }
-
-  std::string regex_of(const YAML::Node& n, const std::string& field) {
-    auto text = r_.name(n, field);
-    if (const auto why = regex::error_of(text)) {
-      r_.fail(n, field, "invalid regular expression (RE2): " + *why);
-    }
-    return text;
-  }
-
-  std::string json_path_of(const YAML::Node& n, const std::string& field) {
-    auto path = r_.text(n, field);
-    if (!valid_json_path(path)) {
-      r_.fail(
-          n, field,
-          fmt::format("invalid JSON path '{}' (expected e.g. $.items[0].id or $['a key'])", path));
-    }
-    return path;
   }
 
  private:

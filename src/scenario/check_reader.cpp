@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// A request's checks and captures, and the regular expressions and JSON paths they (and
+// WebSocket expects) name, read from YAML into the model.
+#include "scenario/check_reader.hpp"
+
+#include <fmt/format.h>
+
+#include "scenario/http_syntax.hpp"
+#include "scenario/json_path.hpp"
+#include "scenario/regex.hpp"
+
+namespace stampede::scenario::detail {
+
+check read_check(const node_reader& r, const YAML::Node& n, const std::string& field) {
+  r.expect_map(n, field);
+  r.only_fields(n, field, {"status", "header", "body_contains", "json", "equals"});
+  const int kinds = (n["status"] ? 1 : 0) + (n["header"] ? 1 : 0) + (n["body_contains"] ? 1 : 0) +
+                    (n["json"] ? 1 : 0);
+  if (kinds != 1) {
+    r.fail(n, field, "a check is exactly one of status, header, body_contains or json");
+  }
+  check c;
+  if (n["status"]) {
+    if (n["equals"]) {
+      r.fail(n["equals"], field + ".equals", "a status check takes the code itself: status: 200");
+    }
+    const auto code = r.positive_int(n["status"], field + ".status");
+    if (code < 100 || code > 599) {
+      r.fail(n["status"], field + ".status",
+             fmt::format("expected an HTTP status code (100 to 599), got {}", code));
+    }
+    c.what = check::kind::status;
+    c.expected = template_string(std::to_string(code));
+    c.description = "status == " + std::to_string(code);
+  } else if (n["header"]) {
+    c.what = check::kind::header;
+    c.subject = r.text(n["header"], field + ".header");
+    if (!is_header_name(c.subject)) {
+      r.fail(n["header"], field + ".header", "invalid header name '" + c.subject + "'");
+    }
+    if (n["equals"]) {
+      c.expected = template_string(r.text(n["equals"], field + ".equals"));
+      c.description = "header " + c.subject + " == " + c.expected->text();
+    } else {
+      c.description = "header " + c.subject + " exists";
+    }
+  } else if (n["body_contains"]) {
+    if (n["equals"]) {
+      r.fail(n["equals"], field + ".equals", "body_contains takes the text itself");
+    }
+    c.what = check::kind::body_contains;
+    c.expected = template_string(r.name(n["body_contains"], field + ".body_contains"));
+    c.description = "body contains '" + c.expected->text() + "'";
+  } else {
+    c.what = check::kind::json_path;
+    c.subject = read_json_path(r, n["json"], field + ".json");
+    if (n["equals"]) {
+      c.expected = template_string(r.text(n["equals"], field + ".equals"));
+      c.description = "json " + c.subject + " == " + c.expected->text();
+    } else {
+      c.description = "json " + c.subject + " exists";
+    }
+  }
+  return c;
+}
+
+capture read_capture(const node_reader& r, const YAML::Node& n, const std::string& field) {
+  r.expect_map(n, field);
+  r.only_fields(n, field, {"json", "header", "regex", "as"});
+  const int kinds = (n["json"] ? 1 : 0) + (n["header"] ? 1 : 0) + (n["regex"] ? 1 : 0);
+  if (kinds != 1) {
+    r.fail(n, field, "a capture is exactly one of json, header or regex, with as: NAME");
+  }
+  capture c;
+  const YAML::Node as = r.required(n, "as", field, "the variable to capture into");
+  c.variable = r.name(as, field + ".as");
+  if (c.variable.find_first_of(" \t{}") != std::string::npos) {
+    r.fail(as, field + ".as",
+           "invalid variable name '" + c.variable + "' (no spaces or braces: as: token)");
+  }
+  if (n["json"]) {
+    c.from = capture::kind::json_path;
+    c.expression = read_json_path(r, n["json"], field + ".json");
+  } else if (n["header"]) {
+    c.from = capture::kind::header;
+    c.expression = r.text(n["header"], field + ".header");
+    if (!is_header_name(c.expression)) {
+      r.fail(n["header"], field + ".header", "invalid header name '" + c.expression + "'");
+    }
+  } else {
+    c.from = capture::kind::regex;
+    c.expression = read_regex(r, n["regex"], field + ".regex");
+  }
+  return c;
+}
+
+std::string read_regex(const node_reader& r, const YAML::Node& n, const std::string& field) {
+  auto text = r.name(n, field);
+  if (const auto why = regex::error_of(text)) {
+    r.fail(n, field, "invalid regular expression (RE2): " + *why);
+  }
+  return text;
+}
+
+std::string read_json_path(const node_reader& r, const YAML::Node& n, const std::string& field) {
+  auto path = r.text(n, field);
+  if (!valid_json_path(path)) {
+    r.fail(n, field,
+           fmt::format("invalid JSON path '{}' (expected e.g. $.items[0].id or $['a key'])", path));
+  }
+  return path;
+}
+
+}  // namespace stampede::scenario::detail

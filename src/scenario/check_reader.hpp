@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reads checks and captures (see check_reader.cpp). Internal to the campaign parser. Each
+// throws campaign_error at the offending line and field.
+#pragma once
+
+#include <string>
+
+#include "scenario/yaml_reader.hpp"
+
+namespace stampede::scenario::detail {
+
+check read_check(const node_reader& r, const YAML::Node& n, const std::string& field);
+capture read_capture(const node_reader& r, const YAML::Node& n, const std::string& field);
+/// A regular expression RE2 accepts (no backreferences or lookaround).
+std::string read_regex(const node_reader& r, const YAML::Node& n, const std::string& field);
+/// A JSON path: $.items[0].id, $['a key'].
+std::string read_json_path(const node_reader& r, const YAML::Node& n, const std::string& field);
+
+}  // namespace stampede::scenario::detail
