@@ -170,8 +170,11 @@ bool flow_interpreter::record_exchange(virtual_user& vu, const compiled_request&
   }
   const int status = vu.response.status;
   m.record_status(status);
-  m.record_step(req.metric_index, status >= 400, status);
-  if (status >= 400) {
+  // A status outside [0, 600) is never expected: it counts in slot 0 of the status codes.
+  const bool unexpected = status < 0 || status >= static_cast<int>(metrics::status_code_slots) ||
+                          !req.ok_statuses.test(static_cast<std::size_t>(status));
+  m.record_step(req.metric_index, unexpected, status);
+  if (unexpected) {
     ++m.requests_failed;
     // One reason per step and status; the sample names the path as sent.
     m.record_error(

@@ -113,6 +113,17 @@ class compiler {
       out.headers.push_back({"Content-Type", scenario::template_string("application/json")});
     }
     out.timeout = r.timeout.value_or(campaign_.defaults_.request_timeout);
+    const auto& expected =
+        r.expect_status.empty() ? campaign_.defaults_.expect_status : r.expect_status;
+    if (expected.empty()) {
+      for (std::size_t code = 0; code < 400; ++code) {
+        out.ok_statuses.set(code);
+      }
+    } else {
+      for (const int code : expected) {
+        out.ok_statuses.set(static_cast<std::size_t>(code));
+      }
+    }
     for (const auto& check : r.checks) {
       out.checks.push_back({&check, layout_.checks.size()});
       layout_.checks.push_back(fmt::format("{}: {}", scenario_name, check.description));

@@ -4,6 +4,7 @@
 // shared by every worker.
 #pragma once
 
+#include <bitset>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -41,6 +42,9 @@ struct compiled_request {
   std::size_t metric_index = 0;          ///< into metric_layout::steps
   std::vector<compiled_header> headers;  ///< defaults, then the step's (later names win)
   std::chrono::nanoseconds timeout{};
+  /// The statuses that are not failures: every status below 400 unless the step or the
+  /// defaults give expect_status.
+  std::bitset<metrics::status_code_slots> ok_statuses;
   bool keep_headers = false;
   bool keep_body = false;
   std::vector<compiled_check> checks;

@@ -69,6 +69,9 @@ struct request_step {
   std::vector<check> checks;
   std::vector<capture> captures;
   std::optional<duration> timeout;  ///< overrides defaults.request_timeout
+  /// The statuses that are not failures (k6's expectedStatuses); empty: defaults.expect_status,
+  /// or every status below 400 when that is empty too.
+  std::vector<int> expect_status;
   source_position position;
 };
 
@@ -249,6 +252,9 @@ struct defaults {
   duration connect_timeout = std::chrono::seconds(10);
   duration request_timeout = std::chrono::seconds(30);
   bool insecure = false;  ///< skip TLS certificate verification
+  /// The statuses that are not failures, for requests without expect_status of their own;
+  /// empty: every status below 400.
+  std::vector<int> expect_status;
   // HTTP/2 only (h2c:// and h2:// targets).
   std::uint32_t streams = 1;  ///< users sharing one connection, each with a stream in flight
   std::uint32_t window_size = 1u << 20;             ///< per stream, bytes

@@ -21,6 +21,7 @@
 
 #include "core/duration_text.hpp"
 #include "net/url.hpp"
+#include "scenario/check_reader.hpp"
 #include "scenario/http_syntax.hpp"
 #include "scenario/json_path.hpp"
 #include "scenario/phase_reader.hpp"
@@ -224,7 +225,7 @@ class campaign_reader {
     r_.expect_map(n, "defaults");
     r_.only_fields(n, "defaults",
                    {"headers", "connect_timeout", "request_timeout", "insecure", "streams",
-                    "window_size", "connection_window_size"});
+                    "window_size", "connection_window_size", "expect_status"});
     const auto url = net::parse_url(target);
     const bool http2 = url && url->http2();
     for (const char* f : {"streams", "window_size", "connection_window_size"}) {
@@ -263,6 +264,9 @@ class campaign_reader {
     }
     if (n["insecure"]) {
       d.insecure = r_.boolean(n["insecure"], "defaults.insecure");
+    }
+    if (n["expect_status"]) {
+      d.expect_status = read_statuses(r_, n["expect_status"], "defaults.expect_status");
     }
     return d;
   }

@@ -186,6 +186,41 @@ TEST(CampaignParser, RequestOptionErrors) {
             "c.yaml:8: scenarios[0].flow[0].post.checks: expected a list, got a mapping");
 }
 
+TEST(CampaignParser, ExpectStatus) {
+  const auto c = parse(with("      - get: /delay?ms=20\n",
+                            "      - get: {url: /a, expect_status: [200, 404]}\n"
+                            "      - get: {url: /b, expect_status: 503}\n"
+                            "      - get: /c\n"));
+  const auto& flow = c.scenarios[0].flow;
+  EXPECT_EQ(std::get<request_step>(flow[0]).expect_status, (std::vector<int>{200, 404}));
+  EXPECT_EQ(std::get<request_step>(flow[1]).expect_status, (std::vector<int>{503}));
+  EXPECT_TRUE(std::get<request_step>(flow[2]).expect_status.empty());
+  EXPECT_TRUE(c.defaults_.expect_status.empty());
+  const auto d = parse(with("phases:", "defaults: {expect_status: [201, 204]}\nphases:"));
+  EXPECT_EQ(d.defaults_.expect_status, (std::vector<int>{201, 204}));
+
+  // The request's options start on line 7.
+  auto get = [](const std::string& value) {
+    return error_of(with_step("get:\n          url: /x\n          expect_status: " + value + "\n"));
+  };
+  EXPECT_EQ(get("99"),
+            "c.yaml:8: scenarios[0].flow[0].get.expect_status: expected an HTTP status code (100 "
+            "to 599), got 99");
+  EXPECT_EQ(get("[200, 600]"),
+            "c.yaml:8: scenarios[0].flow[0].get.expect_status[1]: expected an HTTP status code "
+            "(100 to 599), got 600");
+  EXPECT_EQ(get("[200, 200]"),
+            "c.yaml:8: scenarios[0].flow[0].get.expect_status[1]: 200 is given twice");
+  EXPECT_EQ(get("[]"), "c.yaml:8: scenarios[0].flow[0].get.expect_status: must not be empty");
+  EXPECT_EQ(get("ok"),
+            "c.yaml:8: scenarios[0].flow[0].get.expect_status: expected a positive integer, got "
+            "'ok'");
+  EXPECT_EQ(get("{a: 1}"),
+            "c.yaml:8: scenarios[0].flow[0].get.expect_status: expected a list, got a mapping");
+  EXPECT_EQ(error_of(with("phases:", "defaults: {expect_status: [2xx]}\nphases:")),
+            "c.yaml:2: defaults.expect_status[0]: expected a positive integer, got '2xx'");
+}
+
 TEST(CampaignParser, CheckAndCaptureErrors) {
   // The first check or capture starts on line 9.
   auto checks = [](const std::string& lines) {

@@ -3,6 +3,8 @@
 // WebSocket expects) name, read from YAML into the model.
 #include "scenario/check_reader.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "scenario/http_syntax.hpp"
@@ -92,6 +94,32 @@ capture read_capture(const node_reader& r, const YAML::Node& n, const std::strin
     c.expression = read_regex(r, n["regex"], field + ".regex");
   }
   return c;
+}
+
+std::vector<int> read_statuses(const node_reader& r, const YAML::Node& n,
+                               const std::string& field) {
+  const auto status_of = [&](const YAML::Node& item, const std::string& item_field) {
+    const auto code = r.positive_int(item, item_field);
+    if (code < 100 || code > 599) {
+      r.fail(item, item_field,
+             fmt::format("expected an HTTP status code (100 to 599), got {}", code));
+    }
+    return static_cast<int>(code);
+  };
+  if (n.IsScalar()) {
+    return {status_of(n, field)};
+  }
+  r.expect_list(n, field, true);
+  std::vector<int> codes;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const auto item_field = index_path(field, i);
+    const auto code = status_of(n[i], item_field);
+    if (std::find(codes.begin(), codes.end(), code) != codes.end()) {
+      r.fail(n[i], item_field, fmt::format("{} is given twice", code));
+    }
+    codes.push_back(code);
+  }
+  return codes;
 }
 
 std::string read_regex(const node_reader& r, const YAML::Node& n, const std::string& field) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "scenario/yaml_reader.hpp"
 
@@ -11,6 +12,8 @@ namespace stampede::scenario::detail {
 
 check read_check(const node_reader& r, const YAML::Node& n, const std::string& field);
 capture read_capture(const node_reader& r, const YAML::Node& n, const std::string& field);
+/// `expect_status`: one status code or a list of them (100 to 599), each given once.
+std::vector<int> read_statuses(const node_reader& r, const YAML::Node& n, const std::string& field);
 /// A regular expression RE2 accepts (no backreferences or lookaround).
 std::string read_regex(const node_reader& r, const YAML::Node& n, const std::string& field);
 /// A JSON path: $.items[0].id, $['a key'].

@@ -22,7 +22,7 @@ constexpr auto step_kinds = std::to_array<std::string_view>(
 constexpr std::uint64_t max_publish_size = 16u << 20;
 constexpr std::uint64_t max_publish_channels = 1'000'000;
 constexpr auto request_options = std::to_array<std::string_view>(
-    {"url", "name", "headers", "body", "json", "timeout", "checks", "capture"});
+    {"url", "name", "headers", "body", "json", "timeout", "checks", "capture", "expect_status"});
 
 class step_reader {
  public:
@@ -440,6 +440,9 @@ class step_reader {
       }
       if (n["timeout"]) {
         r.timeout = r_.length(n["timeout"], field + ".timeout", false);
+      }
+      if (n["expect_status"]) {
+        r.expect_status = read_statuses(r_, n["expect_status"], field + ".expect_status");
       }
       if (n["checks"]) {
         const YAML::Node list = n["checks"];

@@ -75,6 +75,46 @@ scenarios:
               "one scenario latency sample per request", scenario)
 
 
+def test_expected_statuses_decide_what_fails(workdir):
+    with target() as t:
+        path = write(workdir, "c.yaml", """
+target: %s
+defaults:
+  expect_status: [200, 204]
+phases:
+  - name: steady
+    duration: 1s
+    users: 2
+scenarios:
+  - name: mixed
+    flow:
+      - get: {url: "/status?code=404", name: gone, expect_status: 404,
+              checks: [{status: 404}]}
+      - get: {url: "/status?code=204", name: empty}
+      - get: {url: "/status?code=302", name: moved}
+      - get: {url: /, name: home, expect_status: [201]}
+thresholds:
+  - http.error_rate < 60%%
+""" % t.url)
+        r = run(["run", path, "-q"], workdir)
+        s = r.summary
+        check(r.returncode == 0, "the 404s are expected: the threshold holds", r)
+        steps = {st["name"]: st for st in s["steps"]}
+        seen = t.stats()["requests_by_path"]
+        check(steps["gone"]["failed"] == 0 and steps["gone"]["requests"] > 0, "404 expected", steps)
+        check(steps["empty"]["failed"] == 0, "204 expected by the defaults", steps)
+        # A 302 is below 400 but not among the defaults' statuses; a 200 where 201 is expected.
+        check(steps["moved"]["failed"] == steps["moved"]["requests"], "302 unexpected", steps)
+        check(steps["home"]["failed"] == steps["home"]["requests"] == seen["/"], "200 unexpected",
+              steps)
+        failed = steps["moved"]["requests"] + steps["home"]["requests"]
+        check(s["requests"]["failed"] == failed, "failed requests", s["requests"])
+        check(s["errors"] == {"http_status": failed}, "only unexpected statuses fail", s["errors"])
+        check(s["requests"]["total"] == seen["/status"] + seen["/"], "totals", (s, seen))
+        check(s["status_codes"]["404"] == steps["gone"]["requests"], "404s counted", s)
+        check(s["checks_total"]["failed"] == 0, "the status check passes", s["checks_total"])
+
+
 def test_quick_mode_steps_and_rate(workdir):
     with target() as t:
         r = run(["run", "--url", t.url + "/", "-u", "1:3", "-d", "1s", "-q"], workdir)
@@ -94,4 +134,5 @@ if __name__ == "__main__":
     main([test_request_count_equals_target_and_connections_are_reused,
           test_fewer_users_than_threads_still_run_every_request,
           test_timed_campaign_counts_match_target_exactly,
+          test_expected_statuses_decide_what_fails,
           test_quick_mode_steps_and_rate])
