@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "core/duration_text.hpp"
 
 namespace stampede::scenario {
@@ -146,6 +148,13 @@ threshold parse_threshold(std::string_view expression) {
                                     value_text + "'");
       }
       t.value = percent ? *v / 100.0 : *v;
+      if (!percent && *v >= 1 && *v <= 100) {
+        // "< 1" reads as 1% to some and as a ratio of 1 (100%: never failing) to others.
+        throw std::invalid_argument(fmt::format(
+            "'{}' is ambiguous: a bare number is a ratio below 1 (0.01 is 1%); write {}% for a "
+            "percentage, or 100% for all",
+            value_text, value_text));
+      }
       if (t.value < 0 || t.value > 1) {
         // "< 5" most likely means 5%, which a ratio cannot say; refuse rather than guess.
         throw std::invalid_argument("a rate is between 0 and 1 (or 0% and 100%), got '" +

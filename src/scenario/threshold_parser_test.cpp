@@ -100,7 +100,14 @@ TEST(Thresholds, Errors) {
             "expected a ratio like 0.01 or a percentage like 1%, got 'lots'");
   EXPECT_EQ(error_of("http.error_rate < %"),
             "expected a ratio like 0.01 or a percentage like 1%, got '%'");
-  EXPECT_EQ(error_of("http.error_rate < 5"), "a rate is between 0 and 1 (or 0% and 100%), got '5'");
+  EXPECT_EQ(error_of("http.error_rate < 5"),
+            "'5' is ambiguous: a bare number is a ratio below 1 (0.01 is 1%); write 5% for a "
+            "percentage, or 100% for all");
+  EXPECT_EQ(error_of("http.error_rate < 1"),
+            "'1' is ambiguous: a bare number is a ratio below 1 (0.01 is 1%); write 1% for a "
+            "percentage, or 100% for all");
+  EXPECT_EQ(error_of("http.error_rate < 250"),
+            "a rate is between 0 and 1 (or 0% and 100%), got '250'");
   EXPECT_EQ(error_of("checks.rate > 101%"),
             "a rate is between 0 and 1 (or 0% and 100%), got '101%'");
   EXPECT_EQ(error_of("http.rps > many"), "expected a number >= 0, got 'many'");
