@@ -125,6 +125,9 @@ scenario::campaign make_quick_campaign(const quick_options& q) {
     if (q.requests) {
       throw std::invalid_argument("-u: cannot be combined with -n");
     }
+    if (q.connections_given) {
+      throw std::invalid_argument("-u: cannot be combined with -c (each step gives its users)");
+    }
     scenario::steps_model s;
     s.users = parse_steps(*q.user_steps);
     s.step_duration = length;

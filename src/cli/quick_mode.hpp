@@ -13,6 +13,7 @@ namespace stampede::cli {
 struct quick_options {
   std::string url;
   std::uint64_t connections = 10;
+  bool connections_given = false;         ///< -c was on the command line (it has a default)
   std::optional<std::uint64_t> requests;  ///< -n
   std::optional<std::string> duration;    ///< -d
   std::optional<double> rate;             ///< --rate

@@ -2,9 +2,13 @@
 // `stampede run`: a campaign file, or quick mode flags like wrk's.
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <iostream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -28,7 +32,16 @@ struct run_flags {
   bool no_db = false;
   std::string summary_json;
   bool quiet = false;
+  /// The quick-mode flags given on the command line, as their long names: a campaign file
+  /// sets all of these itself, so they are refused beside one.
+  std::vector<std::string> quick_flags_given;
 };
+
+/// Flags that only shape a quick-mode campaign (--threshold applies to a file too).
+constexpr std::array<const char*, 13> quick_only_flags = {
+    "--connections", "--requests", "--duration", "--rate", "--users",   "--method",
+    "--h2",          "--streams",  "--header",   "--body", "--timeout", "--connect-timeout",
+    "--insecure"};
 
 int run(const run_flags& f, const std::string& command) {
   scenario::campaign campaign;
@@ -36,6 +49,13 @@ int run(const run_flags& f, const std::string& command) {
     if (!f.file.empty()) {
       if (!f.quick.url.empty()) {
         std::cerr << "stampede run: give either a campaign FILE or --url, not both\n";
+        return exit_code::usage_error;
+      }
+      if (!f.quick_flags_given.empty()) {
+        std::cerr << fmt::format(
+            "stampede run: {} is a quick-mode flag (with --url); a campaign file sets it in the "
+            "file (its phases, defaults or steps)\n",
+            f.quick_flags_given.front());
         return exit_code::usage_error;
       }
       campaign = scenario::load_campaign_file(f.file);
@@ -159,7 +179,17 @@ void register_run_command(CLI::App& app, int& exit) {
   cmd->add_flag("--no-db", flags->no_db, "Do not store the run");
   cmd->add_option("--summary-json", flags->summary_json, "Write the summary as JSON to FILE");
   cmd->add_flag("-q,--quiet", flags->quiet, "No live progress line");
-  cmd->callback([flags, &exit] { exit = run(*flags, invocation()); });
+  cmd->callback([cmd, flags, &exit] {
+    for (const char* name : quick_only_flags) {
+      if (cmd->count(name) > 0) {
+        auto names = cmd->get_option(name)->get_name(false, true);  // "-c,--connections"
+        std::replace(names.begin(), names.end(), ',', '/');
+        flags->quick_flags_given.push_back(std::move(names));
+      }
+    }
+    flags->quick.connections_given = cmd->count("--connections") > 0;
+    exit = run(*flags, invocation());
+  });
 }
 
 }  // namespace stampede::cli

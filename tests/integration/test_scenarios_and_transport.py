@@ -175,7 +175,24 @@ scenarios:
         check("not sent" in sample and ("X-Tag" in sample or "a b" in sample), "named", sample)
 
 
+def test_quick_mode_flags_are_refused_beside_a_file_and_c_beside_u(workdir):
+    path = write(workdir, "c.yaml", """
+target: http://127.0.0.1:9
+phases: [{name: p, duration: 1s, users: 1}]
+scenarios: [{name: s, flow: [get: /]}]
+""")
+    for flag in (["-d", "1s"], ["-c", "5"], ["-H", "X: y"], ["--timeout", "1s"], ["-k"]):
+        r = run(["run", path] + flag, workdir, summary=False)
+        check(r.returncode == 2 and "is a quick-mode flag (with --url)" in r.stderr
+              and flag[0] in r.stderr, "%s beside a file is refused" % flag[0], r)
+    r = run(["run", "--url", "http://127.0.0.1:9/", "-u", "1:2", "-c", "20", "-d", "1s"],
+            workdir, summary=False)
+    check(r.returncode == 2 and "-u: cannot be combined with -c" in r.stderr,
+          "-c with -u is refused instead of ignored", r)
+
+
 if __name__ == "__main__":
     main([test_checks_captures_feeder_and_weights, test_bind_rotates_source_addresses,
           test_tls_with_sni_and_insecure, test_intervals_are_stored_per_second,
-          test_rendered_values_cannot_inject_headers_or_break_the_request_line])
+          test_rendered_values_cannot_inject_headers_or_break_the_request_line,
+          test_quick_mode_flags_are_refused_beside_a_file_and_c_beside_u])
