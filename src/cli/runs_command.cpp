@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `stampede runs` and `stampede show RUN`: the results database, read back.
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -90,6 +91,12 @@ void register_runs_command(CLI::App& app, int& exit) {
       return;
     }
     try {
+      if (!std::filesystem::exists(f->db)) {
+        // Reading must not leave an empty database behind where there was none.
+        std::cout << "no runs stored in " << f->db << " (no such file)\n";
+        exit = exit_code::ok;
+        return;
+      }
       storage::results_db db(f->db);
       const auto runs = db.list_runs(f->limit);
       if (runs.empty()) {
@@ -141,6 +148,11 @@ void register_show_command(CLI::App& app, int& exit) {
       return;
     }
     try {
+      if (!std::filesystem::exists(f->db)) {
+        std::cerr << fmt::format("stampede: no run {}: {} does not exist\n", f->run, f->db);
+        exit = exit_code::runtime_failure;
+        return;
+      }
       storage::results_db db(f->db);
       const auto r = db.find_run(f->run);
       if (!r) {

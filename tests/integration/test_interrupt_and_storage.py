@@ -54,6 +54,14 @@ def test_ctrl_c_writes_summary_and_database(workdir):
         r = run(["show", "42", "--db", db], workdir, summary=False)
         check(r.returncode == 1 and "no run 42" in r.stderr, "unknown run", r)
 
+        # Reading a database that is not there creates none.
+        missing = os.path.join(workdir, "missing.db")
+        r = run(["runs", "--db", missing], workdir, summary=False)
+        check(r.returncode == 0 and "no runs stored in" in r.stdout, "runs without a file", r)
+        r = run(["show", "1", "--db", missing], workdir, summary=False)
+        check(r.returncode == 1 and "does not exist" in r.stderr, "show without a file", r)
+        check(not os.path.exists(missing), "no empty database left behind", os.listdir(workdir))
+
 
 def test_second_ctrl_c_aborts_but_flushes(workdir):
     with target() as t:
