@@ -88,6 +88,14 @@ class compiler {
     return out;
   }
 
+  std::size_t check_slot_of(const std::string& name) {
+    auto [it, inserted] = check_slots_.try_emplace(name, layout_.checks.size());
+    if (inserted) {
+      layout_.checks.push_back(name);
+    }
+    return it->second;
+  }
+
   std::size_t slot_of(const std::string& name) {
     auto [it, inserted] = step_slots_.try_emplace(name, layout_.steps.size());
     if (inserted) {
@@ -125,8 +133,12 @@ class compiler {
       }
     }
     for (const auto& check : r.checks) {
-      out.checks.push_back({&check, layout_.checks.size()});
-      layout_.checks.push_back(fmt::format("{}: {}", scenario_name, check.description));
+      // Named by step: two steps' `status: 200` checks are two lines in a report, and checks
+      // of one name (the same step's, or an explicit name given twice) are counted together.
+      out.checks.push_back(
+          {&check, check_slot_of(check.name.empty() ? fmt::format("{}: {}: {}", scenario_name,
+                                                                  r.name, check.description)
+                                                    : check.name)});
       if (check.what == scenario::check::kind::header) {
         out.keep_headers = true;
       } else if (check.what != scenario::check::kind::status) {
@@ -151,6 +163,7 @@ class compiler {
   const scenario::campaign& campaign_;
   metrics::metric_layout& layout_;
   std::map<std::string, std::size_t> step_slots_;
+  std::map<std::string, std::size_t> check_slots_;
 };
 
 /// Points literal requests' header views at their final storage. Runs after the plan is built:

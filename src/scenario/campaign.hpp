@@ -44,6 +44,8 @@ struct check {
   std::string subject;
   std::optional<template_string> expected;
   std::string description;  ///< as written in the file, for reports ("status == 200")
+  /// What reports call it; empty: "scenario: step: description".
+  std::string name;
 };
 
 /// A value taken from a response into a per-user variable, used later as {{variable}}.

@@ -186,6 +186,17 @@ TEST(CampaignParser, RequestOptionErrors) {
             "c.yaml:8: scenarios[0].flow[0].post.checks: expected a list, got a mapping");
 }
 
+TEST(CampaignParser, ChecksMayBeNamed) {
+  const auto c =
+      parse(with_step("get: {url: /x, checks: [{status: 200, name: home ok}, {status: "
+                      "200}]}\n"));
+  const auto& checks = std::get<request_step>(c.scenarios[0].flow[0]).checks;
+  EXPECT_EQ(checks[0].name, "home ok");
+  EXPECT_TRUE(checks[1].name.empty());
+  EXPECT_EQ(error_of(with_step("get: {url: /x, checks: [{status: 200, name: ''}]}\n")),
+            "c.yaml:6: scenarios[0].flow[0].get.checks[0].name: must not be empty");
+}
+
 TEST(CampaignParser, ExpectStatus) {
   const auto c = parse(with("      - get: /delay?ms=20\n",
                             "      - get: {url: /a, expect_status: [200, 404]}\n"

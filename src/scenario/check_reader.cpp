@@ -15,13 +15,16 @@ namespace stampede::scenario::detail {
 
 check read_check(const node_reader& r, const YAML::Node& n, const std::string& field) {
   r.expect_map(n, field);
-  r.only_fields(n, field, {"status", "header", "body_contains", "json", "equals"});
+  r.only_fields(n, field, {"status", "header", "body_contains", "json", "equals", "name"});
   const int kinds = (n["status"] ? 1 : 0) + (n["header"] ? 1 : 0) + (n["body_contains"] ? 1 : 0) +
                     (n["json"] ? 1 : 0);
   if (kinds != 1) {
     r.fail(n, field, "a check is exactly one of status, header, body_contains or json");
   }
   check c;
+  if (n["name"]) {
+    c.name = r.name(n["name"], field + ".name");
+  }
   if (n["status"]) {
     if (n["equals"]) {
       r.fail(n["equals"], field + ".equals", "a status check takes the code itself: status: 200");

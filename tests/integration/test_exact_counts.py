@@ -90,8 +90,8 @@ scenarios:
     flow:
       - get: {url: "/status?code=404", name: gone, expect_status: 404,
               checks: [{status: 404}]}
-      - get: {url: "/status?code=204", name: empty}
-      - get: {url: "/status?code=302", name: moved}
+      - get: {url: "/status?code=204", name: empty, checks: [{status: 204, name: no content}]}
+      - get: {url: "/status?code=302", name: moved, checks: [{status: 302, name: no content}]}
       - get: {url: /, name: home, expect_status: [201]}
 thresholds:
   - http.error_rate < 60%%
@@ -112,7 +112,12 @@ thresholds:
         check(s["errors"] == {"http_status": failed}, "only unexpected statuses fail", s["errors"])
         check(s["requests"]["total"] == seen["/status"] + seen["/"], "totals", (s, seen))
         check(s["status_codes"]["404"] == steps["gone"]["requests"], "404s counted", s)
-        check(s["checks_total"]["failed"] == 0, "the status check passes", s["checks_total"])
+        check(s["checks_total"]["failed"] == 0, "the status checks pass", s["checks_total"])
+        # Checks are named by step, or by their name: (one name, counted together).
+        names = {c["check"]: c["passed"] for c in s["checks"]}
+        check(names == {"mixed: gone: status == 404": steps["gone"]["requests"],
+                        "no content": steps["empty"]["requests"] + steps["moved"]["requests"]},
+              "check names", names)
 
 
 def test_quick_mode_steps_and_rate(workdir):

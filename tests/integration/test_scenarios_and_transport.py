@@ -50,11 +50,12 @@ scenarios:
         check(r.returncode == 0, "run failed", r)
         s = r.summary
         checks = {c["check"]: c for c in s["checks"]}
-        for name in ("capture: status == 200", "capture: header content-type == text/abc123",
-                     "capture: body contains 'token=abc123'"):
+        for name in ("capture: POST /echo: status == 200",
+                     "capture: POST /echo: header content-type == text/abc123",
+                     "capture: POST /echo: body contains 'token=abc123'"):
             check(checks[name]["failed"] == 0 and checks[name]["passed"] > 10, name, checks)
         # carol's code is 201: her looped status checks fail, the others pass.
-        looped = checks["looped: status == 200"]
+        looped = checks["looped: GET /status: status == 200"]
         check(looped["failed"] > 0 and looped["passed"] > 0, "feeder rows reach templates", looped)
         check(s["status_codes"].get("201", 0) == looped["failed"], "201s are carol's", s)
         check(s["errors"]["check_failed"] == looped["failed"], "check_failed class", s["errors"])
