@@ -242,8 +242,11 @@ bool summary::thresholds_ok() const {
 namespace {
 
 nlohmann::json stats_json(const latency_stats& s) {
-  return {{"count", s.count}, {"min", s.min}, {"mean", s.mean}, {"p50", s.p50}, {"p90", s.p90},
-          {"p95", s.p95},     {"p99", s.p99}, {"p999", s.p999}, {"max", s.max}};
+  // Nothing measured has no percentiles: null, not a 0 that reads as "instant".
+  const auto value = [&](double v) { return s.count == 0 ? nlohmann::json() : nlohmann::json(v); };
+  return {{"count", s.count},    {"min", value(s.min)},   {"mean", value(s.mean)},
+          {"p50", value(s.p50)}, {"p90", value(s.p90)},   {"p95", value(s.p95)},
+          {"p99", value(s.p99)}, {"p999", value(s.p999)}, {"max", value(s.max)}};
 }
 
 latency_stats stats_from(const nlohmann::json& j) {
@@ -251,15 +254,19 @@ latency_stats stats_from(const nlohmann::json& j) {
   if (!j.is_object()) {
     return s;
   }
+  const auto number = [&](const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
+  };
   s.count = j.value("count", std::uint64_t{0});
-  s.min = j.value("min", 0.0);
-  s.mean = j.value("mean", 0.0);
-  s.p50 = j.value("p50", 0.0);
-  s.p90 = j.value("p90", 0.0);
-  s.p95 = j.value("p95", 0.0);
-  s.p99 = j.value("p99", 0.0);
-  s.p999 = j.value("p999", 0.0);
-  s.max = j.value("max", 0.0);
+  s.min = number("min");
+  s.mean = number("mean");
+  s.p50 = number("p50");
+  s.p90 = number("p90");
+  s.p95 = number("p95");
+  s.p99 = number("p99");
+  s.p999 = number("p999");
+  s.max = number("max");
   return s;
 }
 

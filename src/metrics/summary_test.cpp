@@ -41,6 +41,23 @@ metric_set sample(std::uint64_t base) {
   return m;
 }
 
+TEST(Summary, NothingMeasuredHasNoPercentilesInJson) {
+  summary s;
+  s.latency.count = 0;
+  s.ttfb.count = 2;
+  s.ttfb.p50 = 1.5;
+  const nlohmann::json j = s;
+  EXPECT_EQ(j["latency_ms"]["count"], 0);
+  for (const auto* key : {"min", "mean", "p50", "p90", "p95", "p99", "p999", "max"}) {
+    EXPECT_TRUE(j["latency_ms"][key].is_null()) << key;
+  }
+  EXPECT_EQ(j["ttfb_ms"]["p50"], 1.5);
+  EXPECT_EQ(j["ttfb_ms"]["min"], 0.0);  // measured: a number, even when 0
+  const auto back = j.get<summary>();
+  EXPECT_EQ(back.latency.p50, 0.0);
+  EXPECT_EQ(back.ttfb.p50, 1.5);
+}
+
 TEST(MetricSet, MergeOfIntervalsAddsCountersAndKeepsFirstSample) {
   auto a = sample(1000);
   auto b = sample(3000);
