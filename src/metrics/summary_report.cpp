@@ -209,17 +209,24 @@ std::string format_summary(const summary& s, bool color) {
       }
     }
   }
-  out += fmt::format("  {:<13}{} in, {} out\n", "data", format_bytes(s.bytes_in),
-                     format_bytes(s.bytes_out));
+  // All the data a run moved: HTTP bytes and WebSocket payloads (each also in its own line).
+  out += fmt::format("  {:<13}{} in, {} out{}\n", "data", format_bytes(s.bytes_in + s.ws_bytes_in),
+                     format_bytes(s.bytes_out + s.ws_bytes_out),
+                     s.ws_opened > 0 ? " (WebSocket payloads included)" : "");
   if (!s.checks.empty()) {
     const auto total = s.checks_passed + s.checks_failed;
-    out += fmt::format(
-        "  {:<13}{:.2f}% passed ({} of {})\n", "checks",
-        total ? 100.0 * static_cast<double>(s.checks_passed) / static_cast<double>(total) : 0.0,
-        group_digits(s.checks_passed), group_digits(total));
+    if (total == 0) {
+      out += fmt::format("  {:<13}none evaluated (no response to check)\n", "checks");
+    } else {
+      out += fmt::format("  {:<13}{:.2f}% passed ({} of {})\n", "checks",
+                         100.0 * static_cast<double>(s.checks_passed) / static_cast<double>(total),
+                         group_digits(s.checks_passed), group_digits(total));
+    }
     for (const auto& c : s.checks) {
-      out += fmt::format("    {} {:<40} {} passed, {} failed\n", c.failed ? m.fail : m.ok,
-                         c.description, group_digits(c.passed), group_digits(c.failed));
+      // A check never evaluated neither passed nor failed: no mark of either.
+      const std::string_view mark = c.failed ? m.fail : (c.passed ? m.ok : "-");
+      out += fmt::format("    {} {:<40} {} passed, {} failed\n", mark, c.description,
+                         group_digits(c.passed), group_digits(c.failed));
     }
   }
   if (s.steps.size() > 1) {

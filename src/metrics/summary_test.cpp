@@ -314,6 +314,39 @@ TEST(Summary, ProtocolSectionsKeepTheirContractKeys) {
       << text;
 }
 
+TEST(SummaryReport, ChecksNeverEvaluatedShowNoPassMark) {
+  summary s;
+  s.checks.push_back({"browse: GET /: status == 200", 0, 0});
+  const auto none = format_summary(s, false);
+  EXPECT_NE(none.find("  checks       none evaluated (no response to check)\n"), std::string::npos)
+      << none;
+  EXPECT_NE(none.find("    - browse: GET /: status == 200"), std::string::npos) << none;
+  EXPECT_EQ(none.find("\u2713"), std::string::npos) << none;
+
+  s.checks_passed = 3;
+  s.checks_failed = 1;
+  s.checks = {{"a: GET /: status == 200", 3, 0}, {"a: GET /x: status == 200", 0, 1}};
+  const auto some = format_summary(s, false);
+  EXPECT_NE(some.find("  checks       75.00% passed (3 of 4)\n"), std::string::npos) << some;
+  EXPECT_NE(some.find("    \u2713 a: GET /: status == 200"), std::string::npos) << some;
+  EXPECT_NE(some.find("    \u2717 a: GET /x: status == 200"), std::string::npos) << some;
+}
+
+TEST(SummaryReport, DataCountsWebSocketPayloads) {
+  summary s;
+  s.bytes_in = 1000;
+  s.bytes_out = 24;
+  const auto http = format_summary(s, false);
+  EXPECT_NE(http.find("  data         1000 B in, 24 B out\n"), std::string::npos) << http;
+  s.ws_opened = 1;
+  s.ws_bytes_in = 2000;
+  s.ws_bytes_out = 1000;
+  const auto ws = format_summary(s, false);
+  EXPECT_NE(ws.find("  data         2.9 KiB in, 1.0 KiB out (WebSocket payloads included)\n"),
+            std::string::npos)
+      << ws;
+}
+
 TEST(SummaryReport, FormatsNumbers) {
   EXPECT_EQ(group_digits(0), "0");
   EXPECT_EQ(group_digits(1234567), "1,234,567");
