@@ -152,8 +152,14 @@ bool flow_interpreter::ws_matches(const scenario::ws_expect_step& expect, const 
   switch (expect.what) {
     case kind::any:
       return true;
-    case kind::text:
-      return data.find(expect.pattern) != std::string::npos;
+    case kind::text: {
+      if (expect.text.is_literal()) {
+        return data.find(expect.text.text()) != std::string::npos;
+      }
+      std::string wanted;
+      expect.text.render_to(vu.variables, wanted);
+      return data.find(wanted) != std::string::npos;
+    }
     case kind::regex:
       return w.regex->search(data);
     case kind::json_path: {

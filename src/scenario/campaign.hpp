@@ -104,7 +104,8 @@ struct ws_send_step {
 struct ws_expect_step {
   enum class kind { any, text, regex, json_path };
   kind what = kind::any;
-  std::string pattern;  ///< the text, regex or JSON path
+  std::string pattern;   ///< the text, regex or JSON path
+  template_string text;  ///< kind::text: the pattern, its {{variables}} rendered as for send
   std::optional<template_string> equals;
   duration timeout = std::chrono::seconds(10);
   std::string description;  ///< "text 'hello'", for messages

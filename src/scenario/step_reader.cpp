@@ -320,6 +320,7 @@ class step_reader {
     if (n.IsScalar()) {
       e.what = ws_expect_step::kind::text;
       e.pattern = r_.name(n, field);
+      e.text = template_string(e.pattern);
       e.description = "text '" + e.pattern + "'";
       return e;
     }
@@ -349,6 +350,7 @@ class step_reader {
     } else if (n["text"]) {
       e.what = ws_expect_step::kind::text;
       e.pattern = r_.name(n["text"], field + ".text");
+      e.text = template_string(e.pattern);
       e.description = "text '" + e.pattern + "'";
     } else if (n["regex"]) {
       e.what = ws_expect_step::kind::regex;

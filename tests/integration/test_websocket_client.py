@@ -31,6 +31,11 @@ scenarios:
           flow:
             - send: "hello"
             - expect: hello
+      - get:
+          url: /json
+          capture: [{{json: $.token, as: token}}]
+      - send: "token {{{{token}}}}"
+      - expect: {{text: "token {{{{token}}}}", timeout: 1s}}
       - send: {{json: {{type: ping}}}}
       - expect: {{json: $.type, equals: ping, timeout: 2s}}
       - send: {{binary: raw bytes}}
