@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Durations as people write them in campaign files and flags: "250ms", "2s", "1.5m", "1h".
+// Durations as people write them in campaign files and flags: "250ms", "2s", "1.5m", "1h",
+// "1m30s".
 #pragma once
 
 #include <chrono>
@@ -9,8 +10,9 @@
 
 namespace stampede::core {
 
-/// Parses a non-negative number followed by a unit: us, ms, s, m or h. A bare number means
-/// seconds. Returns nullopt for anything else (negative, empty, unknown unit, trailing text).
+/// Parses non-negative numbers each followed by a unit (us, ms, s, m or h), larger units first
+/// and each at most once: "1m30s", "2s500ms". A bare number alone means seconds. Returns
+/// nullopt for anything else (negative, empty, unknown unit, out of order, trailing text).
 std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
 /// Formats for people: "850us", "12.3ms", "2.5s", "1m30s".

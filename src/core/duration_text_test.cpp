@@ -18,6 +18,19 @@ TEST(DurationText, ParsesEveryUnit) {
   EXPECT_EQ(parse_duration(" 0.5s "), std::chrono::nanoseconds(500ms));
 }
 
+TEST(DurationText, ParsesCompoundDurationsLargerUnitsFirst) {
+  EXPECT_EQ(parse_duration("1m30s"), std::chrono::nanoseconds(90s));
+  EXPECT_EQ(parse_duration("1h2m3s"), std::chrono::nanoseconds(3723s));
+  EXPECT_EQ(parse_duration("2s500ms"), std::chrono::nanoseconds(2500ms));
+  EXPECT_EQ(parse_duration("1m0.5s"), std::chrono::nanoseconds(60500ms));
+  EXPECT_FALSE(parse_duration("30s1m"));   // out of order
+  EXPECT_FALSE(parse_duration("1s1s"));    // repeated
+  EXPECT_FALSE(parse_duration("1m30"));    // a bare number only alone
+  EXPECT_FALSE(parse_duration("1m 30s"));  // no spaces inside
+  // What format_duration writes reads back.
+  EXPECT_EQ(parse_duration(format_duration(90s)), std::chrono::nanoseconds(90s));
+}
+
 TEST(DurationText, RejectsMalformedText) {
   EXPECT_FALSE(parse_duration(""));
   EXPECT_FALSE(parse_duration("s"));
