@@ -508,7 +508,8 @@ TEST(CampaignParser, ThresholdErrors) {
             "connections.failed, connections.dropped)");
   EXPECT_EQ(error_of(with("  - http.latency.p95 < 1ms",
                           "  - http.error_rate < 1%\n  - http.latency.p95 < fast")),
-            "c.yaml:12: thresholds[1]: expected a latency like 200ms, 1.5s or 800us, got 'fast'");
+            "c.yaml:12: thresholds[1]: expected a latency like 200ms, 1.5s or 800us (a bare "
+            "number is milliseconds), got 'fast'");
   EXPECT_EQ(error_of(with("  - http.latency.p95 < 1ms", "  - {p95: 1ms}")),
             "c.yaml:11: thresholds[0]: expected text, got a mapping");
   EXPECT_EQ(error_of(with("thresholds:\n  - http.latency.p95 < 1ms", "thresholds: p95 < 1ms")),

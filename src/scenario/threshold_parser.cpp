@@ -136,8 +136,10 @@ threshold parse_threshold(std::string_view expression) {
       } else if (const auto d = core::parse_duration(value)) {
         t.value = static_cast<double>(d->count()) / 1e6;
       } else {
-        throw std::invalid_argument("expected a latency like 200ms, 1.5s or 800us, got '" +
-                                    value_text + "'");
+        throw std::invalid_argument(
+            "expected a latency like 200ms, 1.5s or 800us (a bare number "
+            "is milliseconds), got '" +
+            value_text + "'");
       }
       break;
     case value_kind::rate: {

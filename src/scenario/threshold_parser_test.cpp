@@ -51,6 +51,7 @@ TEST(Thresholds, LatencyUnitsAreStoredInMilliseconds) {
 
 TEST(Thresholds, RatesAcceptRatiosAndPercentages) {
   EXPECT_DOUBLE_EQ(parse_threshold("http.error_rate < 1%").value, 0.01);
+  EXPECT_DOUBLE_EQ(parse_threshold("http.latency.p99 < 1m30s").value, 90000);
   EXPECT_DOUBLE_EQ(parse_threshold("http.error_rate < 0.01").value, 0.01);
   EXPECT_DOUBLE_EQ(parse_threshold("http.error_rate == 0").value, 0);
   EXPECT_DOUBLE_EQ(parse_threshold("checks.rate >= 99.5%").value, 0.995);
@@ -88,14 +89,18 @@ TEST(Thresholds, Errors) {
   EXPECT_EQ(error_of("cpu < 50"), "unknown metric 'cpu'" + known);
   EXPECT_EQ(error_of("http.latency.p42 < 5ms"), "unknown metric 'http.latency.p42'" + known);
   EXPECT_EQ(error_of("http.latency < 5ms"), "unknown metric 'http.latency'" + known);
-  EXPECT_EQ(error_of("http.latency.p95 < fast"),
-            "expected a latency like 200ms, 1.5s or 800us, got 'fast'");
-  EXPECT_EQ(error_of("http.latency.p95 < -5ms"),
-            "expected a latency like 200ms, 1.5s or 800us, got '-5ms'");
-  EXPECT_EQ(error_of("http.latency.p95 < -5"),
-            "expected a latency like 200ms, 1.5s or 800us, got '-5'");
-  EXPECT_EQ(error_of("http.latency.p95 < 200 ms"),
-            "expected a latency like 200ms, 1.5s or 800us, got '200 ms'");
+  EXPECT_EQ(
+      error_of("http.latency.p95 < fast"),
+      "expected a latency like 200ms, 1.5s or 800us (a bare number is milliseconds), got 'fast'");
+  EXPECT_EQ(
+      error_of("http.latency.p95 < -5ms"),
+      "expected a latency like 200ms, 1.5s or 800us (a bare number is milliseconds), got '-5ms'");
+  EXPECT_EQ(
+      error_of("http.latency.p95 < -5"),
+      "expected a latency like 200ms, 1.5s or 800us (a bare number is milliseconds), got '-5'");
+  EXPECT_EQ(
+      error_of("http.latency.p95 < 200 ms"),
+      "expected a latency like 200ms, 1.5s or 800us (a bare number is milliseconds), got '200 ms'");
   EXPECT_EQ(error_of("http.error_rate < lots"),
             "expected a ratio like 0.01 or a percentage like 1%, got 'lots'");
   EXPECT_EQ(error_of("http.error_rate < %"),
