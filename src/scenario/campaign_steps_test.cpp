@@ -53,6 +53,11 @@ TEST(CampaignParser, ScenarioErrors) {
 TEST(CampaignParser, StepErrors) {
   EXPECT_EQ(error_of(with_step("fetch: /x\n")),
             "c.yaml:6: scenarios[0].flow[0].fetch: unknown field 'fetch'; did you mean 'patch'?");
+  // Other tools' words get stampede's.
+  EXPECT_EQ(error_of(with_step("sleep: 1s\n")),
+            "c.yaml:6: scenarios[0].flow[0].sleep: unknown field 'sleep'; did you mean 'think'?");
+  EXPECT_EQ(error_of(with_phase("    duration: 1s\n    vus: 10\n")),
+            "c.yaml:6: phases[0].vus: unknown field 'vus'; did you mean 'users'?");
   EXPECT_EQ(error_of(with_step("GET: /x\n")),
             "c.yaml:6: scenarios[0].flow[0].GET: unknown field 'GET'; did you mean 'get'?");
   EXPECT_EQ(error_of(with_step("get: /x\n        think: 1s\n")),

@@ -1,46 +1,68 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scenario/threshold_parser.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "core/duration_text.hpp"
+#include "scenario/yaml_reader.hpp"
 
 namespace stampede::scenario {
 namespace {
 
 enum class value_kind { latency, rate, count };
 
+// avg and med are what k6 users type; metrics::summary understands both spellings.
+constexpr auto latency_stats = std::to_array<std::string_view>(
+    {"min", "mean", "avg", "p50", "med", "p90", "p95", "p99", "p999", "max"});
+constexpr auto latency_metrics = std::to_array<std::string_view>(
+    {"http.latency.", "http.ttfb.", "http.connect.", "ws.rtt.", "ws.handshake.", "push.latency."});
+constexpr auto rate_metrics = std::to_array<std::string_view>({"http.error_rate", "checks.rate"});
+constexpr auto count_metrics = std::to_array<std::string_view>(
+    {"http.requests", "http.rps", "iterations.dropped", "push.lost", "push.duplicated",
+     "push.out_of_order", "connections.established", "connections.held", "connections.failed",
+     "connections.dropped"});
+
 std::optional<value_kind> kind_of(std::string_view metric) {
-  // avg and med are what k6 users type; metrics::summary understands both spellings.
-  static constexpr auto stats = std::to_array<std::string_view>(
-      {"min", "mean", "avg", "p50", "med", "p90", "p95", "p99", "p999", "max"});
-  for (const std::string_view prefix : {"http.latency.", "http.ttfb.", "http.connect.", "ws.rtt.",
-                                        "ws.handshake.", "push.latency."}) {
+  for (const std::string_view prefix : latency_metrics) {
     if (metric.substr(0, prefix.size()) == prefix) {
       const auto stat = metric.substr(prefix.size());
-      for (const auto s : stats) {
-        if (s == stat) {
-          return value_kind::latency;
-        }
+      if (std::find(latency_stats.begin(), latency_stats.end(), stat) != latency_stats.end()) {
+        return value_kind::latency;
       }
       return std::nullopt;
     }
   }
-  if (metric == "http.error_rate" || metric == "checks.rate") {
+  if (std::find(rate_metrics.begin(), rate_metrics.end(), metric) != rate_metrics.end()) {
     return value_kind::rate;
   }
-  if (metric == "http.requests" || metric == "http.rps" || metric == "iterations.dropped" ||
-      metric == "push.lost" || metric == "push.duplicated" || metric == "push.out_of_order" ||
-      metric == "connections.established" || metric == "connections.held" ||
-      metric == "connections.failed" || metric == "connections.dropped") {
+  if (std::find(count_metrics.begin(), count_metrics.end(), metric) != count_metrics.end()) {
     return value_kind::count;
+  }
+  return std::nullopt;
+}
+
+/// The known metric closest to a misspelt `metric` ("http.latancy.p95"), if one is close.
+std::optional<std::string> closest_metric(std::string_view metric) {
+  std::vector<std::string> names;
+  for (const auto prefix : latency_metrics) {
+    for (const auto stat : latency_stats) {
+      names.push_back(std::string(prefix) + std::string(stat));
+    }
+  }
+  names.insert(names.end(), rate_metrics.begin(), rate_metrics.end());
+  names.insert(names.end(), count_metrics.begin(), count_metrics.end());
+  const std::vector<std::string_view> views(names.begin(), names.end());
+  if (const auto best = detail::closest(metric, views)) {
+    return std::string(*best);
   }
   return std::nullopt;
 }
@@ -119,9 +141,11 @@ threshold parse_threshold(std::string_view expression) {
 
   const auto kind = kind_of(t.metric);
   if (!kind) {
+    const auto guess = closest_metric(t.metric);
     throw std::invalid_argument(
-        "unknown metric '" + t.metric +
-        "' (known: http.latency.<stat>, http.ttfb.<stat>, http.connect.<stat>, ws.rtt.<stat>, "
+        "unknown metric '" + t.metric + "'" +
+        (guess ? "; did you mean '" + *guess + "'?" : std::string()) +
+        " (known: http.latency.<stat>, http.ttfb.<stat>, http.connect.<stat>, ws.rtt.<stat>, "
         "ws.handshake.<stat>, push.latency.<stat> with <stat> one of min mean p50 p90 p95 p99 "
         "p999 max; http.error_rate, checks.rate, http.requests, http.rps, iterations.dropped, "
         "push.lost, push.duplicated, push.out_of_order, connections.established, "

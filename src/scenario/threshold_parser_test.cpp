@@ -87,7 +87,12 @@ TEST(Thresholds, Errors) {
       "push.duplicated, push.out_of_order, connections.established, connections.held, "
       "connections.failed, connections.dropped)";
   EXPECT_EQ(error_of("cpu < 50"), "unknown metric 'cpu'" + known);
-  EXPECT_EQ(error_of("http.latency.p42 < 5ms"), "unknown metric 'http.latency.p42'" + known);
+  EXPECT_EQ(error_of("http.latency.p42 < 5ms"),
+            "unknown metric 'http.latency.p42'; did you mean 'http.latency.p50'?" + known);
+  EXPECT_EQ(error_of("http.latancy.p95 < 5ms"),
+            "unknown metric 'http.latancy.p95'; did you mean 'http.latency.p95'?" + known);
+  EXPECT_EQ(error_of("http.eror_rate < 1%"),
+            "unknown metric 'http.eror_rate'; did you mean 'http.error_rate'?" + known);
   EXPECT_EQ(error_of("http.latency < 5ms"), "unknown metric 'http.latency'" + known);
   EXPECT_EQ(
       error_of("http.latency.p95 < fast"),

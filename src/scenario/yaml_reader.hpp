@@ -65,13 +65,29 @@ inline std::size_t spelling_distance(std::string_view a, std::string_view b) {
   return d[a.size()][b.size()];
 }
 
-/// The known name closest to `key`, when it is close enough to be a likely typo: one edit for
-/// short names, two for longer ones (so "x" does not suggest "as").
+/// What users of other load testers write for stampede's names (k6, Locust, Gatling, wrk).
+inline constexpr std::pair<std::string_view, std::string_view> other_tools_names[] = {
+    {"sleep", "think"},     {"pause", "think"},
+    {"wait", "think"},      {"vus", "users"},
+    {"vu", "users"},        {"concurrency", "users"},
+    {"clients", "users"},   {"connections", "users"},
+    {"stages", "phases"},   {"host", "target"},
+    {"base_url", "target"}, {"baseurl", "target"},
+    {"rps", "rate"},        {"exec", "flow"},
+    {"steps", "flow"},      {"timeout", "request_timeout"}};
+
+/// The known name closest to `key`: another tool's word for it, or a name close enough to be a
+/// likely typo (one edit for short names, two for longer ones, so "x" does not suggest "as").
 inline std::optional<std::string_view> closest(std::string_view key, field_names known) {
   if (key.size() > 64) {
     return std::nullopt;  // no field name is that long, and the distance table grows as its square
   }
   const std::string lower = core::to_lower(key);
+  for (const auto& [theirs, ours] : other_tools_names) {
+    if (lower == theirs && contains(known, ours)) {
+      return ours;
+    }
+  }
   const std::size_t allowed = lower.size() <= 4 ? 1 : 2;
   std::optional<std::string_view> best;
   std::size_t best_distance = allowed + 1;
