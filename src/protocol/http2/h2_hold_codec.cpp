@@ -20,7 +20,9 @@ std::size_t write_frame(std::uint8_t type, std::uint8_t flags, std::string_view 
   out[2] = static_cast<char>(payload.size());  // SETTINGS (empty) and PING (8 bytes) only
   out[3] = static_cast<char>(type);
   out[4] = static_cast<char>(flags);
-  std::memcpy(out + frames::header_size, payload.data(), payload.size());
+  if (!payload.empty()) {  // an empty view may hold no pointer, which memcpy must not get
+    std::memcpy(out + frames::header_size, payload.data(), payload.size());
+  }
   return frames::header_size + payload.size();
 }
 
