@@ -224,7 +224,12 @@ std::string format_summary(const summary& s, bool color) {
     }
     for (const auto& c : s.checks) {
       // A check never evaluated neither passed nor failed: no mark of either.
-      const std::string_view mark = c.failed ? m.fail : (c.passed ? m.ok : "-");
+      std::string_view mark = "-";
+      if (c.failed != 0) {
+        mark = m.fail;
+      } else if (c.passed != 0) {
+        mark = m.ok;
+      }
       out += fmt::format("    {} {:<40} {} passed, {} failed\n", mark, c.description,
                          group_digits(c.passed), group_digits(c.failed));
     }

@@ -499,7 +499,8 @@ TEST(CampaignParser, ConnectionsPhase) {
 
 TEST(CampaignParser, ThresholdErrors) {
   EXPECT_EQ(error_of(with("  - http.latency.p95 < 1ms", "  - http.latency.p42 < 1ms")),
-            "c.yaml:11: thresholds[0]: unknown metric 'http.latency.p42' (known: "
+            "c.yaml:11: thresholds[0]: unknown metric 'http.latency.p42'; did you mean "
+            "'http.latency.p50'? (known: "
             "http.latency.<stat>, http.ttfb.<stat>, http.connect.<stat>, ws.rtt.<stat>, "
             "ws.handshake.<stat>, push.latency.<stat> with <stat> one of min mean p50 p90 p95 "
             "p99 p999 max; "
