@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "metrics/summary_report.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace stampede::metrics {
@@ -222,6 +224,11 @@ std::string format_summary(const summary& s, bool color) {
                          100.0 * static_cast<double>(s.checks_passed) / static_cast<double>(total),
                          group_digits(s.checks_passed), group_digits(total));
     }
+    // Names (scenario: step: check) are as wide as the longest, within reason.
+    std::size_t width = 40;
+    for (const auto& c : s.checks) {
+      width = std::clamp(c.description.size(), width, std::size_t{72});
+    }
     for (const auto& c : s.checks) {
       // A check never evaluated neither passed nor failed: no mark of either.
       std::string_view mark = "-";
@@ -230,7 +237,7 @@ std::string format_summary(const summary& s, bool color) {
       } else if (c.passed != 0) {
         mark = m.ok;
       }
-      out += fmt::format("    {} {:<40} {} passed, {} failed\n", mark, c.description,
+      out += fmt::format("    {} {:<{}} {} passed, {} failed\n", mark, c.description, width,
                          group_digits(c.passed), group_digits(c.failed));
     }
   }
