@@ -4,6 +4,8 @@
 
 #include <exception>
 #include <iostream>
+#include <string>
+#include <string_view>
 
 #include "cli/commands.hpp"
 
@@ -20,8 +22,22 @@ int main(int argc, char** argv) {
   // by itself and ignores these; sanitizer builds run on glibc's malloc.)
   mallopt(M_MMAP_THRESHOLD, 16 << 20);
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  // The command line as a run stores it: the values of -e/--env (often secrets) left out.
+  const auto hidden = [](std::string arg) {
+    const auto eq = arg.find('=');
+    return eq == std::string::npos ? arg : arg.substr(0, eq + 1) + "(hidden)";
+  };
   for (int i = 0; i < argc; ++i) {
-    invocation() += (i == 0 ? "stampede" : " " + std::string(argv[i]));
+    std::string arg = i == 0 ? "stampede" : argv[i];
+    const std::string_view prev = i > 0 ? argv[i - 1] : "";
+    if (prev == "-e" || prev == "--env") {
+      arg = hidden(arg);
+    } else if (arg.rfind("--env=", 0) == 0) {
+      arg = "--env=" + hidden(arg.substr(6));
+    } else if (arg.size() > 2 && arg.rfind("-e", 0) == 0 && arg[2] != '-') {
+      arg = "-e" + hidden(arg.substr(2));
+    }
+    invocation() += (i == 0 ? "" : " ") + arg;
   }
   CLI::App app{"stampede: load testing for HTTP services, from one machine to a fleet", "stampede"};
   app.require_subcommand(1);

@@ -14,6 +14,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/quick_mode.hpp"
+#include "cli/run_parameter_flags.hpp"
 #include "control/process_agent.hpp"
 #include "engine/run_controller.hpp"
 #include "engine/run_plan.hpp"
@@ -35,6 +36,7 @@ struct run_flags {
   /// The quick-mode flags given on the command line, as their long names: a campaign file
   /// sets all of these itself, so they are refused beside one.
   std::vector<std::string> quick_flags_given;
+  parameter_flags parameters;
 };
 
 /// Flags that only shape a quick-mode campaign (--threshold applies to a file too).
@@ -58,11 +60,18 @@ int run(const run_flags& f, const std::string& command) {
             f.quick_flags_given.front());
         return exit_code::usage_error;
       }
-      campaign = scenario::load_campaign_file(f.file);
+      campaign = scenario::load_campaign_file(f.file, parameters_of(f.parameters));
       for (const auto& t : f.quick.thresholds) {
         campaign.thresholds.push_back(scenario::parse_threshold(t));
       }
     } else if (!f.quick.url.empty()) {
+      if (!f.parameters.env.empty() || !f.parameters.target.empty()) {
+        std::cerr << fmt::format(
+            "stampede run: {} goes with a campaign FILE (its {{{{env.NAME}}}} and target); quick "
+            "mode takes the URL as given\n",
+            f.parameters.env.empty() ? "--target" : "-e");
+        return exit_code::usage_error;
+      }
       campaign = make_quick_campaign(f.quick);
     } else {
       std::cerr << "stampede run: give a campaign FILE or --url (see stampede run --help)\n";
@@ -168,6 +177,7 @@ void register_run_command(CLI::App& app, int& exit) {
                 "Quick mode: do not verify TLS certificates");
   cmd->add_option("--threshold", flags->quick.thresholds,
                   "Fail (exit 99) unless this holds, e.g. 'http.latency.p95 < 200ms'");
+  add_parameter_flags(cmd, flags->parameters);
   cmd->add_option("-t,--threads", flags->threads, "Worker threads (default: number of cores)");
   cmd->add_option("--bind", flags->bind,
                   "Source addresses rotated across connections, e.g. 127.0.0.2-127.0.0.9");

@@ -5,19 +5,26 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/run_parameter_flags.hpp"
 #include "core/duration_text.hpp"
 #include "scenario/campaign_parser.hpp"
 
 namespace stampede::cli {
 
 void register_validate_command(CLI::App& app, int& exit) {
-  auto file = std::make_shared<std::string>();
+  struct flags {
+    std::string file;
+    parameter_flags parameters;
+  };
+  auto f = std::make_shared<flags>();
   auto* cmd = app.add_subcommand("validate",
                                  "Check a campaign file without running it (exit 2 on any error)");
-  cmd->add_option("file", *file, "Campaign file (YAML)")->required();
-  cmd->callback([file, &exit] {
+  cmd->add_option("file", f->file, "Campaign file (YAML)")->required();
+  add_parameter_flags(cmd, f->parameters);
+  cmd->callback([f, &exit] {
+    const auto* file = &f->file;
     try {
-      const auto c = scenario::load_campaign_file(*file);
+      const auto c = scenario::load_campaign_file(*file, parameters_of(f->parameters));
       std::chrono::nanoseconds total{};
       for (const auto& p : c.phases) {
         total += p.length;
@@ -30,6 +37,9 @@ void register_validate_command(CLI::App& app, int& exit) {
       exit = exit_code::ok;
     } catch (const scenario::campaign_error& e) {
       std::cerr << "stampede: " << e.what() << "\n";
+      exit = exit_code::usage_error;
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "stampede validate: " << e.what() << "\n";
       exit = exit_code::usage_error;
     }
   });

@@ -45,6 +45,26 @@ bool has_request(const std::vector<step>& flow) {
   });
 }
 
+/// Why `text` is not a target URL (scheme://host[:port]), if it is not.
+std::optional<std::string> target_problem(const std::string& text) {
+  if (text.find("://") == std::string::npos) {
+    return fmt::format("expected a URL like http://host:port, got '{}'", text);
+  }
+  if (text.find_first_of(" \t#") != std::string::npos) {
+    return fmt::format("a URL cannot contain spaces or '#', got '{}'", text);
+  }
+  std::string error;
+  const auto u = net::parse_url(text, &error);
+  if (!u) {
+    return fmt::format("{}, got '{}'", error, text);
+  }
+  if (u->path != "/") {
+    return fmt::format("must be scheme://host[:port] only; paths go in the steps (got '{}')",
+                       u->path);
+  }
+  return std::nullopt;
+}
+
 class campaign_reader {
  public:
   campaign_reader(const node_reader& r, std::string base_dir, bool load_data)
@@ -58,8 +78,15 @@ class campaign_reader {
                     "data", "on_agent_loss"});
     c.name = root["name"] ? r_.name(root["name"], "name")
                           : std::filesystem::path(r_.file()).stem().string();
-    c.target = target_of(r_.required(root, "target", "",
-                                     "the base URL to load, e.g. target: http://127.0.0.1:8080"));
+    if (const auto& given = r_.params().target) {
+      if (const auto why = target_problem(*given)) {
+        throw std::invalid_argument("--target: " + *why);
+      }
+      c.target = given->back() == '/' ? given->substr(0, given->size() - 1) : *given;
+    } else {
+      c.target = target_of(r_.required(root, "target", "",
+                                       "the base URL to load, e.g. target: http://127.0.0.1:8080"));
+    }
     if (root["threads"]) {
       c.threads =
           static_cast<std::uint32_t>(r_.positive_int(root["threads"], "threads", max_threads));
@@ -200,22 +227,13 @@ class campaign_reader {
   }
 
   std::string target_of(const YAML::Node& n) {
-    const auto text = r_.text(n, "target");
-    if (text.find("://") == std::string::npos) {
-      r_.fail(n, "target", fmt::format("expected a URL like http://host:port, got '{}'", text));
+    const auto t = r_.templated(r_.text(n, "target"), n, "target");
+    if (!t.is_literal()) {
+      r_.fail(n, "target", "a target may use run parameters ({{env.NAME}}) but no other variable");
     }
-    if (text.find_first_of(" \t#") != std::string::npos) {
-      r_.fail(n, "target", fmt::format("a URL cannot contain spaces or '#', got '{}'", text));
-    }
-    std::string error;
-    const auto u = net::parse_url(text, &error);
-    if (!u) {
-      r_.fail(n, "target", fmt::format("{}, got '{}'", error, text));
-    }
-    if (u->path != "/") {
-      r_.fail(n, "target",
-              fmt::format("must be scheme://host[:port] only; paths go in the steps (got '{}')",
-                          u->path));
+    const auto& text = t.text();
+    if (const auto why = target_problem(text)) {
+      r_.fail(n, "target", *why);
     }
     return text.back() == '/' ? text.substr(0, text.size() - 1) : text;
   }
@@ -346,7 +364,7 @@ int line_of(const YAML::Mark& mark) {
 }  // namespace
 
 campaign parse_campaign(std::string_view yaml_text, const std::string& file_name,
-                        const std::string& base_dir, bool load_data) {
+                        const std::string& base_dir, bool load_data, const run_parameters& params) {
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(std::string(yaml_text));
@@ -367,7 +385,7 @@ campaign parse_campaign(std::string_view yaml_text, const std::string& file_name
     throw campaign_error(file_name, line_of(documents[1].Mark()), "(file)",
                          "a campaign file holds one YAML document; a second one starts here");
   }
-  const node_reader r(file_name, documents[0]);
+  const node_reader r(file_name, documents[0], params);
   campaign_reader reader(r, base_dir, load_data);
   campaign c;
   try {
@@ -382,7 +400,7 @@ campaign parse_campaign(std::string_view yaml_text, const std::string& file_name
   return c;
 }
 
-campaign load_campaign_file(const std::string& path) {
+campaign load_campaign_file(const std::string& path, const run_parameters& params) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     throw campaign_error(path, 0, "(file)", "is a directory, not a campaign file");
@@ -394,12 +412,12 @@ campaign load_campaign_file(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   const auto dir = std::filesystem::path(path).parent_path().string();
-  return parse_campaign(text.str(), path, dir.empty() ? "." : dir);
+  return parse_campaign(text.str(), path, dir.empty() ? "." : dir, true, params);
 }
 
 campaign parse_campaign_with_data(std::string_view yaml_text, const std::string& file_name,
-                                  const std::string& data_text) {
-  auto c = parse_campaign(yaml_text, file_name, ".", false);
+                                  const std::string& data_text, const run_parameters& params) {
+  auto c = parse_campaign(yaml_text, file_name, ".", false, params);
   if (!c.data) {
     return c;
   }

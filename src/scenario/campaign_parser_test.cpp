@@ -280,6 +280,66 @@ TEST(CampaignParser, AgentLossPolicy) {
             "c.yaml:1: on_agent_los: unknown field 'on_agent_los'; did you mean 'on_agent_loss'?");
 }
 
+TEST(CampaignParser, RunParametersAreWrittenIntoTheCampaign) {
+  const run_parameters params({{"BASE", "http://127.0.0.1:9"}, {"TOKEN", "s3cret"}}, false);
+  const std::string text =
+      "target: \"{{env.BASE}}\"\n"
+      "defaults: {headers: {Authorization: \"Bearer {{env.TOKEN}}\"}}\n"
+      "phases: [{name: p, duration: 1s, users: 1}]\n"
+      "scenarios:\n"
+      "  - name: s\n"
+      "    flow:\n"
+      "      - post: {url: \"/echo?t={{env.TOKEN}}\", body: \"{{env.TOKEN}} {{id}}\"}\n";
+  const auto c = parse_campaign(text, "c.yaml", ".", true, params);
+  EXPECT_EQ(c.target, "http://127.0.0.1:9");
+  EXPECT_TRUE(c.defaults_.headers[0].value.is_literal());
+  EXPECT_EQ(c.defaults_.headers[0].value.text(), "Bearer s3cret");
+  const auto& post = std::get<request_step>(c.scenarios[0].flow[0]);
+  EXPECT_EQ(post.path.text(), "/echo?t=s3cret");
+  EXPECT_EQ(post.body->text(), "s3cret {{id}}");
+  EXPECT_EQ(post.body->variables(), (std::vector<std::string>{"id"}));
+  // What the run stores is the file as written: the values are not in it.
+  EXPECT_EQ(c.source_text.find("s3cret"), std::string::npos);
+
+  // A parameter not given is an error at its field.
+  const run_parameters none({}, false);
+  try {
+    parse_campaign(text, "c.yaml", ".", true, none);
+    ADD_FAILURE() << "no error";
+  } catch (const campaign_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "c.yaml:1: target: {{env.BASE}} is not given: pass -e BASE=VALUE, or set BASE in "
+              "the environment");
+  }
+  const run_parameters base_only({{"BASE", "http://h:1"}}, false);
+  try {
+    parse_campaign(text, "c.yaml", ".", true, base_only);
+    ADD_FAILURE() << "no error";
+  } catch (const campaign_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "c.yaml:2: defaults.headers.Authorization: {{env.TOKEN}} is not given: pass -e "
+              "TOKEN=VALUE, or set TOKEN in the environment");
+  }
+
+  // A value with a line break cannot add a header.
+  const run_parameters injected({{"BASE", "http://h:1"}, {"TOKEN", "x\r\nInjected: yes"}}, false);
+  try {
+    parse_campaign(text, "c.yaml", ".", true, injected);
+    ADD_FAILURE() << "no error";
+  } catch (const campaign_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "c.yaml:2: defaults.headers.Authorization: a header value cannot contain line "
+              "breaks (from a run parameter)");
+  }
+
+  // --target replaces the file's (which may then be left out), and is checked as one.
+  run_parameters target({{"TOKEN", "x"}}, false);
+  target.target = "http://127.0.0.1:7/";
+  EXPECT_EQ(parse_campaign(text, "c.yaml", ".", true, target).target, "http://127.0.0.1:7");
+  target.target = "http://127.0.0.1:7/path";
+  EXPECT_THROW(parse_campaign(text, "c.yaml", ".", true, target), std::invalid_argument);
+}
+
 TEST(CampaignParser, TargetErrors) {
   auto target = [](const std::string& url) {
     return error_of(with("target: http://127.0.0.1:8080", "target: " + url));

@@ -44,7 +44,8 @@ check read_check(const node_reader& r, const YAML::Node& n, const std::string& f
       r.fail(n["header"], field + ".header", "invalid header name '" + c.subject + "'");
     }
     if (n["equals"]) {
-      c.expected = template_string(r.text(n["equals"], field + ".equals"));
+      c.expected =
+          r.templated(r.text(n["equals"], field + ".equals"), n["equals"], field + ".equals");
       c.description = "header " + c.subject + " == " + c.expected->text();
     } else {
       c.description = "header " + c.subject + " exists";
@@ -54,13 +55,15 @@ check read_check(const node_reader& r, const YAML::Node& n, const std::string& f
       r.fail(n["equals"], field + ".equals", "body_contains takes the text itself");
     }
     c.what = check::kind::body_contains;
-    c.expected = template_string(r.name(n["body_contains"], field + ".body_contains"));
+    c.expected = r.templated(r.name(n["body_contains"], field + ".body_contains"),
+                             n["body_contains"], field + ".body_contains");
     c.description = "body contains '" + c.expected->text() + "'";
   } else {
     c.what = check::kind::json_path;
     c.subject = read_json_path(r, n["json"], field + ".json");
     if (n["equals"]) {
-      c.expected = template_string(r.text(n["equals"], field + ".equals"));
+      c.expected =
+          r.templated(r.text(n["equals"], field + ".equals"), n["equals"], field + ".equals");
       c.description = "json " + c.subject + " == " + c.expected->text();
     } else {
       c.description = "json " + c.subject + " exists";

@@ -125,7 +125,7 @@ class step_reader {
       }
     }
     const auto url = path_of(url_node, url_field);
-    w.path = template_string(url, value_escaping::url);
+    w.path = r_.templated(url, url_node, url_field, value_escaping::url);
     if (w.name.empty()) {
       w.name = "WS " + url.substr(0, url.find('?'));
     }
@@ -167,7 +167,7 @@ class step_reader {
     sse_step s;
     s.position = position_of(n);
     const auto url = subscription_path(n, field, fields);
-    s.path = template_string(url, value_escaping::url);
+    s.path = r_.templated(url, n, field, value_escaping::url);
     s.name = "SSE " + url.substr(0, url.find('?'));
     if (n.IsMap()) {
       if (n["name"]) {
@@ -196,7 +196,7 @@ class step_reader {
     l.request.method = "GET";
     l.request.position = position_of(n);
     const auto url = subscription_path(n, field, fields);
-    l.request.path = template_string(url, value_escaping::url);
+    l.request.path = r_.templated(url, n, field, value_escaping::url);
     l.request.name = "LONGPOLL " + url.substr(0, url.find('?'));
     if (n.IsMap()) {
       if (n["name"]) {
@@ -231,7 +231,7 @@ class step_reader {
     p.request.method = "POST";
     p.request.position = position_of(n);
     const auto url = subscription_path(n, field, fields);
-    p.request.path = template_string(url, value_escaping::url);
+    p.request.path = r_.templated(url, n, field, value_escaping::url);
     p.request.name = "PUBLISH " + url.substr(0, url.find('?'));
     p.rate = r_.number(r_.required(n, "rate", field, "messages per second, e.g. rate: 100"),
                        field + ".rate", false);
@@ -291,7 +291,7 @@ class step_reader {
   ws_send_step ws_send_of(const YAML::Node& n, const std::string& field) {
     ws_send_step s;
     if (n.IsScalar()) {
-      s.message = template_string(charged(n.Scalar(), n, field));
+      s.message = r_.templated(charged(n.Scalar(), n, field), n, field);
       return s;
     }
     if (!n.IsMap()) {
@@ -305,11 +305,12 @@ class step_reader {
       r_.fail(n, field, "a send is exactly one of text, binary or json");
     }
     if (n["json"]) {
-      s.message = template_string(json_text(n["json"], field + ".json"));
+      s.message = r_.templated(json_text(n["json"], field + ".json"), n["json"], field + ".json");
     } else {
       const std::string key = n["text"] ? "text" : "binary";
       s.message =
-          template_string(charged(r_.text(n[key], field + "." + key), n[key], field + "." + key));
+          r_.templated(charged(r_.text(n[key], field + "." + key), n[key], field + "." + key),
+                       n[key], field + "." + key);
       s.binary = key == "binary";
     }
     return s;
@@ -320,7 +321,7 @@ class step_reader {
     if (n.IsScalar()) {
       e.what = ws_expect_step::kind::text;
       e.pattern = r_.name(n, field);
-      e.text = template_string(e.pattern);
+      e.text = r_.templated(e.pattern, n, field);
       e.description = "text '" + e.pattern + "'";
       return e;
     }
@@ -350,7 +351,7 @@ class step_reader {
     } else if (n["text"]) {
       e.what = ws_expect_step::kind::text;
       e.pattern = r_.name(n["text"], field + ".text");
-      e.text = template_string(e.pattern);
+      e.text = r_.templated(e.pattern, n["text"], field + ".text");
       e.description = "text '" + e.pattern + "'";
     } else if (n["regex"]) {
       e.what = ws_expect_step::kind::regex;
@@ -360,7 +361,8 @@ class step_reader {
       e.what = ws_expect_step::kind::json_path;
       e.pattern = read_json_path(r_, n["json"], field + ".json");
       if (n["equals"]) {
-        e.equals = template_string(r_.text(n["equals"], field + ".equals"));
+        e.equals =
+            r_.templated(r_.text(n["equals"], field + ".equals"), n["equals"], field + ".equals");
         e.description = "json " + e.pattern + " == " + e.equals->text();
       } else {
         e.description = "json " + e.pattern + " exists";
@@ -434,10 +436,11 @@ class step_reader {
                   "expected text, got " + node_reader::describe(n["body"]) +
                       " (for a structured body use json:)");
         }
-        r.body = template_string(charged(n["body"].Scalar(), n["body"], field + ".body"));
+        r.body = r_.templated(charged(n["body"].Scalar(), n["body"], field + ".body"), n["body"],
+                              field + ".body");
       }
       if (n["json"]) {
-        r.body = template_string(json_text(n["json"], field + ".json"));
+        r.body = r_.templated(json_text(n["json"], field + ".json"), n["json"], field + ".json");
         r.body_is_json = true;
       }
       if (n["timeout"]) {
@@ -462,7 +465,7 @@ class step_reader {
       }
     }
     const auto url = path_of(url_node, url_field);
-    r.path = template_string(url, value_escaping::url);
+    r.path = r_.templated(url, url_node, url_field, value_escaping::url);
     if (r.name.empty()) {
       r.name = r.method + " " + url.substr(0, url.find('?'));
     }

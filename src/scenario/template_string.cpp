@@ -40,9 +40,24 @@ bool strip_raw(std::string_view& name) {
   return true;
 }
 
+/// Knows no variable: nothing is fixed.
+class no_variables final : public variable_source {
+ public:
+  const std::string* find(std::string_view) const override { return nullptr; }
+};
+
+const variable_source& no_fixed_values() {
+  static const no_variables none;
+  return none;
+}
+
 }  // namespace
 
-template_string::template_string(std::string_view text, value_escaping escaping) : text_(text) {
+template_string::template_string(std::string_view text, value_escaping escaping)
+    : template_string(text, escaping, no_fixed_values()) {}
+
+template_string::template_string(std::string_view text, value_escaping escaping,
+                                 const variable_source& fixed) {
   std::size_t pos = 0;
   std::string literal;
   while (pos < text.size()) {
@@ -57,9 +72,23 @@ template_string::template_string(std::string_view text, value_escaping escaping)
     auto name = trim(text.substr(open + 2, close - open - 2));
     const bool raw = strip_raw(name);
     literal.append(text.substr(pos, open - pos));
+    text_.append(text.substr(pos, open - pos));
+    const std::string* value = name.empty() ? nullptr : fixed.find(name);
     if (name.empty()) {
       literal.append(text.substr(open, close + 2 - open));
+      text_.append(text.substr(open, close + 2 - open));
+    } else if (value != nullptr) {
+      const auto before = literal.size();
+      if (escaping == value_escaping::url && !raw) {
+        append_percent_encoded(*value, literal);
+      } else {
+        literal.append(*value);
+        // A raw value is checked before it is sent, as a rendered one would be.
+        has_raw_values_ = has_raw_values_ || (escaping == value_escaping::url && raw);
+      }
+      text_.append(literal, before);
     } else {
+      text_.append(text.substr(open, close + 2 - open));
       if (!literal.empty()) {
         segments_.push_back({false, false, std::move(literal)});
         literal.clear();
@@ -72,6 +101,7 @@ template_string::template_string(std::string_view text, value_escaping escaping)
     pos = close + 2;
   }
   literal.append(text.substr(pos));
+  text_.append(text.substr(pos));
   if (!literal.empty()) {
     segments_.push_back({false, false, std::move(literal)});
   }

@@ -37,6 +37,10 @@ class template_string {
   /// Parses `text`. An unterminated "{{" is kept as literal text. `{{name|raw}}` names the
   /// variable `name`, inserted without escaping.
   explicit template_string(std::string_view text, value_escaping escaping = value_escaping::none);
+  /// The same, with the variables `fixed` knows written in as text (escaped as rendering would),
+  /// so that what is fixed for a whole run (its parameters, {{env.NAME}}) costs nothing per
+  /// request; the others stay variables. text() is then the text with those values in.
+  template_string(std::string_view text, value_escaping escaping, const variable_source& fixed);
 
   /// The text as written.
   const std::string& text() const { return text_; }

@@ -73,5 +73,24 @@ TEST(TemplateString, AdjacentVariables) {
   EXPECT_EQ(t.render(map_source({{"a", "1"}, {"b", "2"}})), "12");
 }
 
+TEST(TemplateString, FixedValuesAreWrittenInAtLoad) {
+  const map_source fixed({{"env.HOST", "a b/c"}, {"env.TOKEN", "s3cret"}});
+  template_string path("/{{env.HOST}}/{{env.HOST|raw}}/{{id}}", value_escaping::url, fixed);
+  EXPECT_EQ(path.text(), "/a%20b%2Fc/a b/c/{{id}}");
+  EXPECT_EQ(path.variables(), (std::vector<std::string>{"id"}));
+  EXPECT_TRUE(path.has_raw_values());  // checked before sending, as a rendered raw value is
+  EXPECT_EQ(path.render(map_source({{"id", "7"}})), "/a%20b%2Fc/a b/c/7");
+
+  template_string header("Bearer {{ env.TOKEN }}", value_escaping::none, fixed);
+  EXPECT_TRUE(header.is_literal());
+  EXPECT_EQ(header.text(), "Bearer s3cret");
+  EXPECT_EQ(header.render(map_source({})), "Bearer s3cret");
+
+  // Nothing fixed: the text stays as written.
+  template_string same("x {{ a }} {{b|raw}} {{", value_escaping::url, map_source({}));
+  EXPECT_EQ(same.text(), "x {{ a }} {{b|raw}} {{");
+  EXPECT_EQ(same.variables(), (std::vector<std::string>{"a", "b"}));
+}
+
 }  // namespace
 }  // namespace stampede::scenario

@@ -27,6 +27,7 @@
 #include "scenario/campaign.hpp"
 #include "scenario/campaign_error.hpp"
 #include "scenario/http_syntax.hpp"
+#include "scenario/run_parameters.hpp"
 
 namespace stampede::scenario::detail {
 
@@ -120,12 +121,15 @@ inline source_position position_of(const YAML::Node& n) {
 /// yaml-cpp throws InvalidNode from most calls on a missing one.
 class node_reader {
  public:
-  /// `root` is the document that will be read, for the lines of empty values.
-  node_reader(std::string file, const YAML::Node& root) : file_(std::move(file)) {
+  /// `root` is the document that will be read, for the lines of empty values; `params` the
+  /// run's parameters, written into templates as they are read.
+  node_reader(std::string file, const YAML::Node& root, const run_parameters& params)
+      : file_(std::move(file)), params_(params) {
     index_empty_values(root);
   }
 
   const std::string& file() const { return file_; }
+  const run_parameters& params() const { return params_; }
 
   [[noreturn]] void fail(const YAML::Node& at, const std::string& field,
                          const std::string& message) const {
@@ -298,9 +302,29 @@ class node_reader {
       if (has_line_break(value)) {
         fail(it->second, sub, "a header value cannot contain line breaks");
       }
-      out.push_back({header, template_string(value)});
+      auto t = templated(value, it->second, sub);
+      if (has_line_break(t.text())) {  // a run parameter's value written in
+        fail(it->second, sub, "a header value cannot contain line breaks (from a run parameter)");
+      }
+      out.push_back({header, std::move(t)});
     }
     return out;
+  }
+
+  /// A template read from `n`, the run's parameters written in. A parameter used but not
+  /// given is an error at `n`: the run would otherwise send "{{env.NAME}}" as it is.
+  template_string templated(std::string_view text, const YAML::Node& n, const std::string& field,
+                            value_escaping escaping = value_escaping::none) const {
+    template_string t(text, escaping, params_);
+    for (const auto& name : t.variables()) {
+      if (name.substr(0, run_parameters::prefix.size()) == run_parameters::prefix) {
+        const auto key = name.substr(run_parameters::prefix.size());
+        fail(n, field,
+             fmt::format("{{{{{}}}}} is not given: pass -e {}=VALUE, or set {} in the environment",
+                         name, key, key));
+      }
+    }
+    return t;
   }
 
  private:
@@ -332,6 +356,7 @@ class node_reader {
   }
 
   std::string file_;
+  const run_parameters& params_;
   std::map<std::pair<int, int>, int> empty_value_lines_;  ///< value mark -> line of its key
   std::set<std::pair<int, int>> indexed_;                 ///< containers walked, by position
 };

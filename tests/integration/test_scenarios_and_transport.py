@@ -192,8 +192,58 @@ scenarios: [{name: s, flow: [get: /]}]
           "-c with -u is refused instead of ignored", r)
 
 
+def test_run_parameters_and_target_override(workdir):
+    import sqlite3
+    with target() as t:
+        path = write(workdir, "c.yaml", """
+target: "{{env.BASE}}"
+phases: [{name: p, duration: 1s, users: 1}]
+scenarios:
+  - name: s
+    flow:
+      - post:
+          url: /echo
+          body: "token={{env.TOKEN}}"
+          checks: [{body_contains: "token=s3cret"}]
+""")
+        r = run(["run", path, "-q", "-e", "BASE=" + t.url, "--env=TOKEN=s3cret"], workdir)
+        s = r.summary
+        check(r.returncode == 0 and s["checks_total"]["failed"] == 0
+              and s["checks_total"]["passed"] == s["requests"]["total"] > 0,
+              "-e values reach the target and the checks", r)
+        check(s["requests"]["total"] == t.stats()["requests"], "counts match", s["requests"])
+        con = sqlite3.connect(os.path.join(workdir, "stampede.db"))
+        command, text = con.execute("SELECT command, campaign_text FROM runs").fetchone()
+        check("s3cret" not in command and "TOKEN=(hidden)" in command and "s3cret" not in text,
+              "the stored run keeps no parameter value", (command, text))
+
+        # Not given: a campaign error naming the field, nothing sent.
+        t.reset()
+        r = run(["run", path, "-q", "-e", "BASE=" + t.url], workdir, summary=False)
+        check(r.returncode == 2 and "scenarios[0].flow[0].post.body: {{env.TOKEN}} is not given"
+              in r.stderr, "a missing parameter is refused", r)
+        check(t.stats()["requests"] == 0, "nothing reached the target", t.stats())
+
+        # The environment gives what -e does not; --target replaces the file's target.
+        other = write(workdir, "other.yaml", """
+target: http://127.0.0.1:9
+phases: [{name: p, duration: 1s, users: 1}]
+scenarios: [{name: s, flow: [get: /]}]
+""")
+        env = dict(os.environ, TOKEN="s3cret", BASE=t.url)
+        proc = subprocess.run([harness.STAMPEDE, "validate", path], cwd=workdir, env=env,
+                              capture_output=True, text=True)
+        check(proc.returncode == 0, "validate reads the environment", proc)
+        r = run(["run", other, "-q", "--target", t.url], workdir)
+        check(r.returncode == 0 and r.summary["requests"]["total"] == t.stats()["requests"] > 0,
+              "--target replaces the campaign's", r)
+        r = run(["run", other, "--target", "ftp://x"], workdir, summary=False)
+        check(r.returncode == 2 and "--target:" in r.stderr, "a bad --target is a usage error", r)
+
+
 if __name__ == "__main__":
     main([test_checks_captures_feeder_and_weights, test_bind_rotates_source_addresses,
           test_tls_with_sni_and_insecure, test_intervals_are_stored_per_second,
           test_rendered_values_cannot_inject_headers_or_break_the_request_line,
-          test_quick_mode_flags_are_refused_beside_a_file_and_c_beside_u])
+          test_quick_mode_flags_are_refused_beside_a_file_and_c_beside_u,
+          test_run_parameters_and_target_override])
