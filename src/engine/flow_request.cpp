@@ -14,6 +14,23 @@ namespace stampede::engine {
 namespace asio = boost::asio;
 using core::to_us;
 
+namespace {
+
+/// "json $.token", "header Location", "regex 'id=(\\d+)'": what a capture looks for.
+std::string capture_description(const scenario::capture& c) {
+  switch (c.from) {
+    case scenario::capture::kind::json_path:
+      return "json " + c.expression;
+    case scenario::capture::kind::header:
+      return "header " + c.expression;
+    case scenario::capture::kind::regex:
+      return "regex '" + c.expression + "'";
+  }
+  return c.expression;
+}
+
+}  // namespace
+
 asio::awaitable<bool> flow_interpreter::run_request(virtual_user& vu, const compiled_request& req,
                                                     const flow_phase& ph) {
   // Constant throughput: each request takes the next send time of this worker's slice, and its
@@ -47,6 +64,18 @@ void flow_interpreter::record_unsendable(const unsendable& why, std::string_view
 
 bool flow_interpreter::refuse_unsendable(virtual_user& vu, const compiled_request& req,
                                          const protocol::request& out) {
+  if (!vu.missing_variable.empty()) {
+    // Sending "{{token}}" would only make the server's error the first sign of a capture that
+    // matched nothing.
+    vu.result.clear();
+    vu.result.failed = true;
+    vu.result.error = metrics::error_class::capture;
+    vu.result.why = protocol::failure_text::naming(
+        "{{{{{}}}}} is not set: no capture or data column gave it a value, so the request was "
+        "not sent",
+        vu.missing_variable);
+    return true;
+  }
   if (!req.check_rendered) {
     return false;
   }
@@ -76,7 +105,10 @@ void flow_interpreter::render_headers(virtual_user& vu,
       vu.header_views.push_back({h.name, h.value.text()});  // no copy of what never changes
     } else {
       vu.header_buffers[i].clear();
-      h.value.render_to(vu.variables, vu.header_buffers[i]);
+      if (const auto missing = h.value.render_to(vu.variables, vu.header_buffers[i]);
+          vu.missing_variable.empty()) {
+        vu.missing_variable = missing;
+      }
       vu.header_views.push_back({h.name, vu.header_buffers[i]});
     }
   }
@@ -87,11 +119,12 @@ protocol::request flow_interpreter::render_request(virtual_user& vu, const compi
   const auto& spec = *req.spec;
   protocol::request out;
   out.method = spec.method;
+  vu.missing_variable = {};
   if (spec.path.is_literal()) {
     out.target = spec.path.text();
   } else {
     vu.target_buffer.clear();
-    spec.path.render_to(vu.variables, vu.target_buffer);
+    vu.missing_variable = spec.path.render_to(vu.variables, vu.target_buffer);
     out.target = vu.target_buffer;
   }
   if (req.literal_headers) {
@@ -108,7 +141,10 @@ protocol::request flow_interpreter::render_request(virtual_user& vu, const compi
       out.body = spec.body->text();
     } else {
       vu.body_buffer.clear();
-      spec.body->render_to(vu.variables, vu.body_buffer);
+      if (const auto missing = spec.body->render_to(vu.variables, vu.body_buffer);
+          vu.missing_variable.empty()) {
+        vu.missing_variable = missing;
+      }
       out.body = vu.body_buffer;
     }
   }
@@ -205,6 +241,13 @@ bool flow_interpreter::record_exchange(virtual_user& vu, const compiled_request&
     for (const auto& cap : req.captures) {
       if (auto value = checks.capture(*cap.spec, cap.regex.get())) {
         vu.variables.set(cap.spec->variable, std::move(*value));
+      } else {
+        // Counted, once per step and capture; the variable keeps what it had.
+        const auto text = [&] {
+          return fmt::format("{}: capture {} as {} matched nothing", spec.name,
+                             capture_description(*cap.spec), cap.spec->variable);
+        };
+        m.record_error(metrics::error_class::capture, {cap.spec, 0}, text, text);
       }
     }
   }

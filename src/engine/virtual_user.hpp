@@ -118,6 +118,9 @@ struct virtual_user : auto_unlink_hook {
   std::optional<std::chrono::steady_clock::time_point> ws_sent_at;
   /// The event stream an sse step is reading, so a stop can end it.
   std::shared_ptr<protocol::event_source> sse;
+  /// The first variable the last rendered request needed and the user does not have; empty:
+  /// none (a view into the plan's templates).
+  std::string_view missing_variable;
   std::string target_buffer;
   std::string body_buffer;
   std::vector<std::string> header_buffers;

@@ -20,6 +20,9 @@ enum class error_class : std::uint8_t {
   protocol,      ///< malformed response: bad status line, bad chunking, huge headers, early close
   http_status,   ///< a response with status >= 400
   check_failed,  ///< a response arrived but a check on it failed
+  /// A capture matched nothing, or a request needed a variable no capture or data column set
+  /// (it is not sent).
+  capture,
   /// The load machine's own limit, not the server's fault: out of descriptors (EMFILE,
   /// ENFILE), local addresses or ports (EADDRNOTAVAIL), socket buffers (ENOBUFS, ENOMEM).
   local_limit,
@@ -28,11 +31,12 @@ enum class error_class : std::uint8_t {
   other,  ///< anything else
 };
 
-inline constexpr std::size_t error_class_count = 12;
+inline constexpr std::size_t error_class_count = 13;
 
 inline constexpr std::array<std::string_view, error_class_count> error_class_names = {
-    "refused",     "reset",        "connect_timeout", "request_timeout", "tls",   "dns", "protocol",
-    "http_status", "check_failed", "local_limit",     "invalid_request", "other",
+    "refused",     "reset",           "connect_timeout", "request_timeout", "tls",
+    "dns",         "protocol",        "http_status",     "check_failed",    "capture",
+    "local_limit", "invalid_request", "other",
 };
 
 constexpr std::string_view name(error_class e) {

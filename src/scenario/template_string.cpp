@@ -107,11 +107,12 @@ template_string::template_string(std::string_view text, value_escaping escaping,
   }
 }
 
-void template_string::render_to(const variable_source& vars, std::string& out) const {
+std::string_view template_string::render_to(const variable_source& vars, std::string& out) const {
   if (variables_.empty()) {
     out.append(text_);
-    return;
+    return {};
   }
+  std::string_view missing;
   for (const auto& seg : segments_) {
     if (!seg.is_variable) {
       out.append(seg.value);
@@ -123,8 +124,12 @@ void template_string::render_to(const variable_source& vars, std::string& out) c
       }
     } else {
       out.append("{{").append(seg.value).append("}}");
+      if (missing.empty()) {
+        missing = seg.value;
+      }
     }
   }
+  return missing;
 }
 
 std::string template_string::render(const variable_source& vars) const {

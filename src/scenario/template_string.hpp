@@ -53,8 +53,9 @@ class template_string {
   bool has_raw_values() const { return has_raw_values_; }
 
   /// Appends the rendered text to `out`. A variable the source does not know is left as written
-  /// ("{{name}}"), so the mistake is visible in what the server receives.
-  void render_to(const variable_source& vars, std::string& out) const;
+  /// ("{{name}}"); the first such variable's name is returned (empty: every one was known), so
+  /// a caller can refuse to send what it rendered.
+  std::string_view render_to(const variable_source& vars, std::string& out) const;
   std::string render(const variable_source& vars) const;
 
  private:

@@ -192,6 +192,36 @@ scenarios: [{name: s, flow: [get: /]}]
           "-c with -u is refused instead of ignored", r)
 
 
+def test_capture_misses_are_counted_and_unset_variables_not_sent(workdir):
+    with target() as t:
+        path = write(workdir, "c.yaml", """
+target: %s
+phases: [{name: p, duration: 1s, users: 2}]
+scenarios:
+  - name: s
+    flow:
+      - get: {url: /json, capture: [{json: $.nothing, as: order}]}
+      - get: "/status?code=200&order={{order}}"
+""" % t.url)
+        r = run(["run", path, "-q"], workdir)
+        s = r.summary
+        steps = {st["name"]: st for st in s["steps"]}
+        seen = t.stats()["requests_by_path"]
+        check("/status" not in seen, "no request went out with {{order}} unset", seen)
+        json_requests = steps["GET /json"]["requests"]
+        unsent = steps["GET /status"]["requests"]
+        check(json_requests == seen["/json"] > 0 and 0 < unsent <= json_requests,
+              "every step counted", (steps, seen))
+        check(steps["GET /status"]["failed"] == unsent, "the unsent requests failed", steps)
+        reasons = s["error_reasons"]["capture"]
+        check(reasons == {"GET /json: capture json $.nothing as order matched nothing":
+                          json_requests,
+                          "{{order}} is not set: no capture or data column gave it a value, so "
+                          "the request was not sent": unsent},
+              "both reasons, counted exactly", reasons)
+        check(s["errors"]["capture"] == json_requests + unsent, "the capture class", s["errors"])
+
+
 def test_run_parameters_and_target_override(workdir):
     import sqlite3
     with target() as t:
@@ -246,4 +276,5 @@ if __name__ == "__main__":
           test_tls_with_sni_and_insecure, test_intervals_are_stored_per_second,
           test_rendered_values_cannot_inject_headers_or_break_the_request_line,
           test_quick_mode_flags_are_refused_beside_a_file_and_c_beside_u,
+          test_capture_misses_are_counted_and_unset_variables_not_sent,
           test_run_parameters_and_target_override])
