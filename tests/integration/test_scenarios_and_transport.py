@@ -234,7 +234,7 @@ scenarios:
       - post:
           url: /echo
           body: "token={{env.TOKEN}}"
-          checks: [{body_contains: "token=s3cret"}]
+          checks: [{body_contains: "token={{env.TOKEN}}"}]
 """)
         r = run(["run", path, "-q", "-e", "BASE=" + t.url, "--env=TOKEN=s3cret"], workdir)
         s = r.summary
