@@ -19,6 +19,7 @@
 #include "engine/run_controller.hpp"
 #include "engine/run_plan.hpp"
 #include "scenario/campaign_parser.hpp"
+#include "scenario/campaign_warnings.hpp"
 
 namespace stampede::cli {
 namespace {
@@ -61,6 +62,9 @@ int run(const run_flags& f, const std::string& command) {
         return exit_code::usage_error;
       }
       campaign = scenario::load_campaign_file(f.file, parameters_of(f.parameters));
+      for (const auto& w : scenario::campaign_warnings(campaign)) {
+        std::cerr << "stampede: " << w << "\n";
+      }
       for (const auto& t : f.quick.thresholds) {
         campaign.thresholds.push_back(scenario::parse_threshold(t));
       }

@@ -8,6 +8,7 @@
 #include "cli/run_parameter_flags.hpp"
 #include "core/duration_text.hpp"
 #include "scenario/campaign_parser.hpp"
+#include "scenario/campaign_warnings.hpp"
 
 namespace stampede::cli {
 
@@ -25,6 +26,9 @@ void register_validate_command(CLI::App& app, int& exit) {
     const auto* file = &f->file;
     try {
       const auto c = scenario::load_campaign_file(*file, parameters_of(f->parameters));
+      for (const auto& w : scenario::campaign_warnings(c)) {
+        std::cerr << "stampede: " << w << "\n";
+      }
       std::chrono::nanoseconds total{};
       for (const auto& p : c.phases) {
         total += p.length;

@@ -45,6 +45,46 @@ bool has_request(const std::vector<step>& flow) {
   });
 }
 
+/// The YAML parser's message, with what usually fixes it: its messages name the grammar, not
+/// the mistake.
+std::string syntax_help(const std::string& message, std::string_view text, int line) {
+  // The line the error is on, and the one before (a tab often breaks the line after it).
+  const auto line_text = [&](int wanted) {
+    std::size_t start = 0;
+    for (int i = 1; i < wanted && start != std::string_view::npos; ++i) {
+      start = text.find('\n', start);
+      start = start == std::string_view::npos ? start : start + 1;
+    }
+    if (start == std::string_view::npos || start >= text.size()) {
+      return std::string_view();
+    }
+    return text.substr(start, text.find('\n', start) - start);
+  };
+  for (const int l : {line, line - 1}) {
+    const auto t = l > 0 ? line_text(l) : std::string_view();
+    const auto indent = t.substr(0, t.find_first_not_of(" \t"));
+    if (indent.find('\t') != std::string_view::npos) {
+      return fmt::format("{} (line {} is indented with a tab: YAML indents with spaces only)",
+                         message, l);
+    }
+  }
+  if (message == "unknown token") {
+    // A plain `?` inside {...} (a path with a query, most often).
+    return message +
+           " (inside {...}, quote a value holding '?', e.g. {url: \"/sse?channel=news\"})";
+  }
+  if (message == "illegal map value" || message == "end of map not found" ||
+      message == "end of sequence not found" || message == "illegal block entry" ||
+      message == "bad indentation of a mapping entry" ||
+      message == "block sequence entries are not allowed in this context") {
+    return fmt::format(
+        "{} (check the indentation of line {} against the lines above: the fields of one "
+        "mapping, and the items of one list, start in the same column)",
+        message, line);
+  }
+  return message;
+}
+
 /// Why `text` is not a target URL (scheme://host[:port]), if it is not.
 std::optional<std::string> target_problem(const std::string& text) {
   if (text.find("://") == std::string::npos) {
@@ -369,14 +409,8 @@ campaign parse_campaign(std::string_view yaml_text, const std::string& file_name
   try {
     documents = YAML::LoadAll(std::string(yaml_text));
   } catch (const YAML::Exception& e) {
-    // yaml-cpp stops at a plain `?` inside {...} (a path with a query, most often) with just
-    // "unknown token"; say what usually fixes it.
-    const bool flow_hint = e.msg == "unknown token";
     throw campaign_error(file_name, line_of(e.mark), "(syntax)",
-                         flow_hint ? e.msg +
-                                         " (inside {...}, quote a value holding '?', e.g. "
-                                         "{url: \"/sse?channel=news\"})"
-                                   : e.msg);
+                         syntax_help(e.msg, yaml_text, line_of(e.mark)));
   }
   if (documents.empty() || documents[0].IsNull()) {
     throw campaign_error(file_name, 1, "(file)", "the campaign is empty");

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "scenario/campaign_test_support.hpp"
+#include "scenario/campaign_warnings.hpp"
 
 namespace stampede::scenario {
 namespace {
@@ -338,6 +339,38 @@ TEST(CampaignParser, RunParametersAreWrittenIntoTheCampaign) {
   EXPECT_EQ(parse_campaign(text, "c.yaml", ".", true, target).target, "http://127.0.0.1:7");
   target.target = "http://127.0.0.1:7/path";
   EXPECT_THROW(parse_campaign(text, "c.yaml", ".", true, target), std::invalid_argument);
+}
+
+TEST(CampaignParser, YamlSyntaxErrorsSayWhatUsuallyFixesThem) {
+  EXPECT_EQ(error_of("target: http://h:1\nphases:\n\t- {name: p, duration: 1s, users: 1}\n"),
+            "c.yaml:3: (syntax): illegal block entry (line 3 is indented with a tab: YAML indents "
+            "with spaces only)");
+  EXPECT_EQ(error_of("target: http://h:1\nphases:\n  - name: p\n     duration: 1s\n"),
+            "c.yaml:4: (syntax): illegal map value (check the indentation of line 4 against the "
+            "lines above: the fields of one mapping, and the items of one list, start in the same "
+            "column)");
+  EXPECT_EQ(error_of(with("phases:", "defaults:\n  headers:\n    X-Token: {{token}}\nphases:")),
+            "c.yaml:4: defaults.headers.X-Token: expected text, got a mapping: quote a value that "
+            "starts with {{, e.g. \"{{token}}\"");
+}
+
+TEST(CampaignWarnings, ThinkInAConstantThroughputPhase) {
+  const std::string text =
+      "target: http://h:1\n"
+      "phases:\n"
+      "  - {name: warm, duration: 1s, users: 2}\n"
+      "  - {name: paced, duration: 1s, rate: 100, connections: 4}\n"
+      "scenarios:\n"
+      "  - {name: quick, flow: [get: /]}\n"
+      "  - {name: slow, flow: [get: /, {loop: {count: 2, flow: [think: 1s]}}]}\n";
+  EXPECT_EQ(
+      campaign_warnings(parse(text)),
+      (std::vector<std::string>{
+          "c.yaml:4: phases[1]: warning: 'paced' is a constant throughput phase (100/s over 4 "
+          "connections) and scenario 'slow' thinks between requests: each think holds a "
+          "connection idle, so sends fall behind the rate; drop the think or add "
+          "connections"}));
+  EXPECT_TRUE(campaign_warnings(parse(minimal)).empty());
 }
 
 TEST(CampaignParser, TargetErrors) {

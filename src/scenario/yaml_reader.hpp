@@ -210,6 +210,12 @@ class node_reader {
 
   std::string text(const YAML::Node& n, const std::string& field) const {
     if (!n.IsScalar()) {
+      // `X-Token: {{token}}` unquoted is YAML for a mapping whose only key is a mapping.
+      if (n.IsMap() && n.size() == 1 && n.begin()->first.IsMap()) {
+        fail(n, field,
+             "expected text, got a mapping: quote a value that starts with {{, e.g. "
+             "\"{{token}}\"");
+      }
       fail(n, field, "expected text, got " + describe(n));
     }
     return n.Scalar();
