@@ -12,6 +12,14 @@
 #include "scenario/regex.hpp"
 
 namespace stampede::scenario::detail {
+namespace {
+
+/// " == value" or " exists", for descriptions like "json $.id == 42".
+std::string equals_text(const std::optional<template_string>& expected) {
+  return expected ? " == " + expected->text() : " exists";
+}
+
+}  // namespace
 
 check read_check(const node_reader& r, const YAML::Node& n, const std::string& field) {
   r.expect_map(n, field);
@@ -43,13 +51,8 @@ check read_check(const node_reader& r, const YAML::Node& n, const std::string& f
     if (!is_header_name(c.subject)) {
       r.fail(n["header"], field + ".header", "invalid header name '" + c.subject + "'");
     }
-    if (n["equals"]) {
-      c.expected =
-          r.templated(r.text(n["equals"], field + ".equals"), n["equals"], field + ".equals");
-      c.description = "header " + c.subject + " == " + c.expected->text();
-    } else {
-      c.description = "header " + c.subject + " exists";
-    }
+    c.expected = read_equals(r, n, field);
+    c.description = "header " + c.subject + equals_text(c.expected);
   } else if (n["body_contains"]) {
     if (n["equals"]) {
       r.fail(n["equals"], field + ".equals", "body_contains takes the text itself");
@@ -61,13 +64,8 @@ check read_check(const node_reader& r, const YAML::Node& n, const std::string& f
   } else {
     c.what = check::kind::json_path;
     c.subject = read_json_path(r, n["json"], field + ".json");
-    if (n["equals"]) {
-      c.expected =
-          r.templated(r.text(n["equals"], field + ".equals"), n["equals"], field + ".equals");
-      c.description = "json " + c.subject + " == " + c.expected->text();
-    } else {
-      c.description = "json " + c.subject + " exists";
-    }
+    c.expected = read_equals(r, n, field);
+    c.description = "json " + c.subject + equals_text(c.expected);
   }
   return c;
 }
@@ -100,6 +98,14 @@ capture read_capture(const node_reader& r, const YAML::Node& n, const std::strin
     c.expression = read_regex(r, n["regex"], field + ".regex");
   }
   return c;
+}
+
+std::optional<template_string> read_equals(const node_reader& r, const YAML::Node& n,
+                                           const std::string& field) {
+  if (!n["equals"]) {
+    return std::nullopt;
+  }
+  return r.templated(r.text(n["equals"], field + ".equals"), n["equals"], field + ".equals");
 }
 
 std::vector<int> read_statuses(const node_reader& r, const YAML::Node& n,

@@ -3,6 +3,7 @@
 // throws campaign_error at the offending line and field.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ check read_check(const node_reader& r, const YAML::Node& n, const std::string& f
 capture read_capture(const node_reader& r, const YAML::Node& n, const std::string& field);
 /// `expect_status`: one status code or a list of them (100 to 599), each given once.
 std::vector<int> read_statuses(const node_reader& r, const YAML::Node& n, const std::string& field);
+/// The `equals:` beside `n`'s path or header, when there is one: a template.
+std::optional<template_string> read_equals(const node_reader& r, const YAML::Node& n,
+                                           const std::string& field);
 /// A regular expression RE2 accepts (no backreferences or lookaround).
 std::string read_regex(const node_reader& r, const YAML::Node& n, const std::string& field);
 /// A JSON path: $.items[0].id, $['a key'].

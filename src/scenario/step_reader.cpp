@@ -360,13 +360,8 @@ class step_reader {
     } else {
       e.what = ws_expect_step::kind::json_path;
       e.pattern = read_json_path(r_, n["json"], field + ".json");
-      if (n["equals"]) {
-        e.equals =
-            r_.templated(r_.text(n["equals"], field + ".equals"), n["equals"], field + ".equals");
-        e.description = "json " + e.pattern + " == " + e.equals->text();
-      } else {
-        e.description = "json " + e.pattern + " exists";
-      }
+      e.equals = read_equals(r_, n, field);
+      e.description = "json " + e.pattern + (e.equals ? " == " + e.equals->text() : " exists");
     }
     return e;
   }

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "metrics/error_class.hpp"
 
@@ -65,6 +66,15 @@ struct hold_read {
   std::string message;
 
   std::string_view reply() const { return {reply_bytes.data(), reply_size}; }
+
+  /// The connection ends: `error`, and `message` saying why.
+  static hold_read dropped(metrics::error_class error, std::string message) {
+    hold_read r;
+    r.what = outcome::drop;
+    r.error = error;
+    r.message = std::move(message);
+    return r;
+  }
 };
 
 class hold_codec {

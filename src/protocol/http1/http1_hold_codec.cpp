@@ -54,9 +54,8 @@ hold_read http1_hold_codec::read(hold_stage stage, std::string_view data,
       r.what = hold_read::outcome::need_more;
       break;
     case response_parser::status::error:
-      r.what = hold_read::outcome::drop;
-      r.error = error_class::protocol;
-      r.message = fmt::format("ping answer: {}", a.parser().error_message());
+      r = hold_read::dropped(error_class::protocol,
+                             fmt::format("ping answer: {}", a.parser().error_message()));
       break;
     case response_parser::status::done:
       r = answered(a);  // unasked-for bytes after it are read and forgotten as an idle one's
@@ -73,13 +72,10 @@ hold_read http1_hold_codec::on_close(hold_stage stage, answer_state* answer) con
       return answered(a);  // a body that ends with the connection
     }
   }
-  hold_read r;
-  r.what = hold_read::outcome::drop;
-  r.error = error_class::reset;
-  r.message = stage == hold_stage::pinging
-                  ? "the server closed a held connection before answering its ping"
-                  : "the server closed a held connection";
-  return r;
+  return hold_read::dropped(error_class::reset,
+                            stage == hold_stage::pinging
+                                ? "the server closed a held connection before answering its ping"
+                                : "the server closed a held connection");
 }
 
 }  // namespace stampede::protocol::http1

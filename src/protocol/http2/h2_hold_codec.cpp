@@ -26,14 +26,6 @@ std::size_t write_frame(std::uint8_t type, std::uint8_t flags, std::string_view 
   return frames::header_size + payload.size();
 }
 
-hold_read dropped(error_class error, std::string message) {
-  hold_read r;
-  r.what = hold_read::outcome::drop;
-  r.error = error;
-  r.message = std::move(message);
-  return r;
-}
-
 }  // namespace
 
 h2_hold_codec::h2_hold_codec() {
@@ -65,8 +57,8 @@ hold_read h2_hold_codec::read(hold_stage stage, std::string_view data,
     }
   } else if (type == frames::ping) {
     if (length != frames::ping_payload) {
-      return dropped(error_class::protocol,
-                     "held HTTP/2 connection: a PING frame not 8 bytes long");
+      return hold_read::dropped(error_class::protocol,
+                                "held HTTP/2 connection: a PING frame not 8 bytes long");
     }
     if ((flags & frames::ack) == 0) {
       r.reply_size = write_frame(frames::ping, frames::ack, payload, r.reply_bytes.data());
@@ -77,7 +69,7 @@ hold_read h2_hold_codec::read(hold_stage stage, std::string_view data,
     }
   } else if (type == frames::goaway) {
     const auto code = length >= 8 ? big_endian(payload.substr(4, 4)) : 0;
-    return dropped(
+    return hold_read::dropped(
         error_class::reset,
         fmt::format("the server said GOAWAY to a held HTTP/2 connection (error code {})", code));
   }
@@ -86,10 +78,10 @@ hold_read h2_hold_codec::read(hold_stage stage, std::string_view data,
 }
 
 hold_read h2_hold_codec::on_close(hold_stage stage, answer_state* /*answer*/) const {
-  return dropped(error_class::reset,
-                 stage == hold_stage::hello
-                     ? "the server closed the connection before its HTTP/2 SETTINGS"
-                     : "the server closed a held connection before answering its ping");
+  return hold_read::dropped(error_class::reset,
+                            stage == hold_stage::hello
+                                ? "the server closed the connection before its HTTP/2 SETTINGS"
+                                : "the server closed a held connection before answering its ping");
 }
 
 }  // namespace stampede::protocol::http2

@@ -31,14 +31,6 @@ std::size_t write_control_frame(std::uint8_t opcode, std::string_view payload, c
   return 6 + payload.size();
 }
 
-hold_read dropped(error_class error, std::string message) {
-  hold_read r;
-  r.what = hold_read::outcome::drop;
-  r.error = error;
-  r.message = std::move(message);
-  return r;
-}
-
 }  // namespace
 
 ws_hold_codec::ws_hold_codec(std::string upgrade_request)
@@ -55,19 +47,20 @@ std::unique_ptr<hold_codec::answer_state> ws_hold_codec::start_answer(hold_stage
 
 hold_read ws_hold_codec::read_upgrade_answer(std::string_view data, answer_state* answer) const {
   if (answer == nullptr) {
-    return dropped(error_class::other, "WebSocket upgrade answer: not awaited");
+    return hold_read::dropped(error_class::other, "WebSocket upgrade answer: not awaited");
   }
   auto& a = static_cast<http1::held_answer&>(*answer);
   const auto parsed = a.read(data);
   hold_read r;
   if (parsed.state == http1::response_parser::status::error) {
-    r = dropped(error_class::protocol,
-                fmt::format("WebSocket upgrade answer: {}", a.parser().error_message()));
+    r = hold_read::dropped(error_class::protocol,
+                           fmt::format("WebSocket upgrade answer: {}", a.parser().error_message()));
   } else if (parsed.state == http1::response_parser::status::need_more) {
     r.what = hold_read::outcome::need_more;
   } else if (a.parser().status_code() != 101) {
-    r = dropped(error_class::http_status,
-                fmt::format("WebSocket upgrade answered {}, not 101", a.parser().status_code()));
+    r = hold_read::dropped(
+        error_class::http_status,
+        fmt::format("WebSocket upgrade answered {}, not 101", a.parser().status_code()));
   } else {
     r.what = hold_read::outcome::established;  // frames may follow at once
   }
@@ -86,7 +79,7 @@ hold_read ws_hold_codec::read(hold_stage stage, std::string_view data, answer_st
     return r;
   }
   if (f.state == frame_head::kind::bad) {
-    return dropped(error_class::protocol, fmt::format("held WebSocket: {}", f.problem));
+    return hold_read::dropped(error_class::protocol, fmt::format("held WebSocket: {}", f.problem));
   }
   const auto payload = data.substr(f.header, f.length);
   r.consumed = f.header + f.length;
@@ -99,8 +92,9 @@ hold_read ws_hold_codec::read(hold_stage stage, std::string_view data, answer_st
       const unsigned code = payload.size() >= 2 ? (static_cast<std::uint8_t>(payload[0]) << 8u) |
                                                       static_cast<std::uint8_t>(payload[1])
                                                 : 1005u;
-      return dropped(error_class::reset,
-                     fmt::format("the server closed a held WebSocket (close code {})", code));
+      return hold_read::dropped(
+          error_class::reset,
+          fmt::format("the server closed a held WebSocket (close code {})", code));
     }
     case op_ping:
       r.reply_size = write_control_frame(op_pong, payload, r.reply_bytes.data());
@@ -113,17 +107,19 @@ hold_read ws_hold_codec::read(hold_stage stage, std::string_view data, answer_st
       }
       break;
     default:
-      return dropped(error_class::protocol,
-                     fmt::format("held WebSocket: a frame with unknown opcode {}", f.opcode));
+      return hold_read::dropped(
+          error_class::protocol,
+          fmt::format("held WebSocket: a frame with unknown opcode {}", f.opcode));
   }
   return r;
 }
 
 hold_read ws_hold_codec::on_close(hold_stage stage, answer_state* /*answer*/) const {
-  return dropped(error_class::reset,
-                 stage == hold_stage::hello
-                     ? "the server closed the connection before answering the WebSocket upgrade"
-                     : "the server closed a held connection");
+  return hold_read::dropped(
+      error_class::reset,
+      stage == hold_stage::hello
+          ? "the server closed the connection before answering the WebSocket upgrade"
+          : "the server closed a held connection");
 }
 
 }  // namespace stampede::protocol::websocket
