@@ -41,10 +41,9 @@ struct run_flags {
 };
 
 /// Flags that only shape a quick-mode campaign (--threshold applies to a file too).
-constexpr std::array<const char*, 13> quick_only_flags = {
-    "--connections", "--requests", "--duration", "--rate", "--users",   "--method",
-    "--h2",          "--streams",  "--header",   "--body", "--timeout", "--connect-timeout",
-    "--insecure"};
+constexpr auto quick_only_flags = std::to_array<const char*>(
+    {"--connections", "--requests", "--duration", "--rate", "--users", "--method", "--h2",
+     "--streams", "--header", "--body", "--timeout", "--connect-timeout", "--insecure"});
 
 int run(const run_flags& f, const std::string& command) {
   scenario::campaign campaign;

@@ -269,6 +269,12 @@ scenarios: [{name: s, flow: [get: /]}]
               "--target replaces the campaign's", r)
         r = run(["run", other, "--target", "ftp://x"], workdir, summary=False)
         check(r.returncode == 2 and "--target:" in r.stderr, "a bad --target is a usage error", r)
+        r = run(["run", path, "-e", "TOKEN"], workdir, summary=False)
+        check(r.returncode == 2 and "-e: expected NAME=VALUE" in r.stderr, "-e without =", r)
+        for flag in (["-e", "A=b"], ["--target", t.url]):
+            r = run(["run", "--url", t.url + "/", "-n", "1"] + flag, workdir, summary=False)
+            check(r.returncode == 2 and "goes with a campaign FILE" in r.stderr,
+                  "%s with --url is refused" % flag[0], r)
 
 
 if __name__ == "__main__":
