@@ -46,4 +46,18 @@ constexpr std::string_view trim(std::string_view s, std::string_view chars = " \
   return s.substr(first, s.find_last_not_of(chars) - first + 1);
 }
 
+/// The value of a hexadecimal digit, or -1 when `c` is not one.
+constexpr int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
 }  // namespace stampede::core

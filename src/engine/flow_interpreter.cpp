@@ -37,10 +37,18 @@ asio::awaitable<bool> flow_interpreter::run(virtual_user& vu,
       // The usual step runs here rather than in run_request: a coroutine frame less for
       // every request.
       const auto out = render_request(vu, *req, {});
-      if (!refuse_unsendable(vu, *req, out)) {
+      bool went_on = false;
+      if (refuse_unsendable(vu, *req, out)) {
+        went_on = record_exchange(vu, *req, out, std::nullopt);
+      } else {
         co_await vu.session->exchange(out, vu.response, vu.result);
+        if (take_session_state(vu, *req, out.target)) {
+          went_on = co_await follow_redirects(vu, *req, out, std::nullopt);
+        } else {
+          went_on = record_exchange(vu, *req, out, std::nullopt);
+        }
       }
-      if (!record_exchange(vu, *req, out, std::nullopt)) {
+      if (!went_on) {
         co_return false;
       }
     } else if (const auto* think = std::get_if<compiled_think>(&step)) {

@@ -4,7 +4,8 @@
 // and records what each did. The worker decides when users run; this decides what they do.
 //
 // Files: flow_interpreter.cpp (the walk, sleeps, gauges), flow_request.cpp (rendering, sending
-// and counting requests), flow_websocket.cpp, flow_sse.cpp, flow_longpoll.cpp, flow_publish.cpp.
+// and counting requests), flow_session_state.cpp (cookies, redirects), flow_websocket.cpp,
+// flow_sse.cpp, flow_longpoll.cpp, flow_publish.cpp.
 //
 // Thread-safety: none; one interpreter per worker, used on its io_context's thread.
 #pragma once
@@ -79,8 +80,20 @@ class flow_interpreter {
                                 const protocol::request& out);
   /// Counts the exchange just made (vu.result, vu.response), runs checks and captures; false
   /// when it was cut short and the iteration ends. `intended`: a paced request's send time.
+  /// `chain_start`: the step's start when this is the last answer of a redirect chain.
   bool record_exchange(virtual_user& vu, const compiled_request& req, const protocol::request& out,
-                       std::optional<clock::time_point> intended);
+                       std::optional<clock::time_point> intended,
+                       std::optional<clock::time_point> chain_start = std::nullopt);
+
+  /// After an exchange: stores the cookies the response set, and says whether it is a redirect
+  /// the step follows (then follow_redirects() records it; otherwise record_exchange()).
+  static bool take_session_state(virtual_user& vu, const compiled_request& req,
+                                 std::string_view target);
+  /// Follows the redirect in vu.response hop by hop, each a request of the step, and records
+  /// the last answer as the step's; false when the iteration ends.
+  boost::asio::awaitable<bool> follow_redirects(virtual_user& vu, const compiled_request& req,
+                                                protocol::request out,
+                                                std::optional<clock::time_point> intended);
 
   /// Sleeps until `when`, or less when the phase ends or the worker stops. True when the user
   /// should go on.
@@ -106,6 +119,14 @@ class flow_interpreter {
   /// Stamped publishes at the step's rate; false ends the iteration.
   boost::asio::awaitable<bool> run_publish(virtual_user& vu, const compiled_publish& step,
                                            const flow_phase& ph);
+  /// Adds the user's cookies for `out`'s target to `out`'s headers (vu.headers_with_cookie).
+  static void add_cookie_field(virtual_user& vu, const compiled_request& req,
+                               protocol::request& out);
+  /// A followed redirect's answer: counted as a request of the step, no checks.
+  bool record_redirect_hop(virtual_user& vu, const compiled_request& req,
+                           std::optional<clock::time_point> intended);
+  /// The bytes, connections and HTTP/2 counts of an exchange.
+  void count_transfer(const protocol::exchange_result& r);
   /// Renders headers into the user's buffers and views (vu.header_views).
   static void render_headers(virtual_user& vu, const std::vector<compiled_header>& headers);
   static bool ws_matches(const scenario::ws_expect_step& expect, const compiled_ws& w,

@@ -25,6 +25,8 @@ std::string capture_description(const scenario::capture& c) {
       return "header " + c.expression;
     case scenario::capture::kind::regex:
       return "regex '" + c.expression + "'";
+    case scenario::capture::kind::cookie:
+      return "cookie " + c.expression;
   }
   return c.expression;
 }
@@ -49,8 +51,12 @@ asio::awaitable<bool> flow_interpreter::run_request(virtual_user& vu, const comp
   }
 
   const auto out = render_request(vu, req, {});
-  if (!refuse_unsendable(vu, req, out)) {
-    co_await vu.session->exchange(out, vu.response, vu.result);
+  if (refuse_unsendable(vu, req, out)) {
+    co_return record_exchange(vu, req, out, intended);
+  }
+  co_await vu.session->exchange(out, vu.response, vu.result);
+  if (take_session_state(vu, req, out.target)) {
+    co_return co_await follow_redirects(vu, req, out, intended);
   }
   co_return record_exchange(vu, req, out, intended);
 }
@@ -151,21 +157,15 @@ protocol::request flow_interpreter::render_request(virtual_user& vu, const compi
   out.timeout = req.timeout;
   out.keep_headers = req.keep_headers;
   out.keep_body = req.keep_body;
+  out.keep_session_fields = req.cookies || req.reads_cookies || req.max_redirects > 0;
+  if (req.cookies && !vu.cookies.empty()) {
+    add_cookie_field(vu, req, out);
+  }
   return out;
 }
 
-bool flow_interpreter::record_exchange(virtual_user& vu, const compiled_request& req,
-                                       const protocol::request& out,
-                                       std::optional<clock::time_point> intended) {
-  const auto& spec = *req.spec;
-  vu.track_connection();
-  sample_gauges();
-  const auto& r = vu.result;
-  if (r.aborted) {
-    return false;
-  }
+void flow_interpreter::count_transfer(const protocol::exchange_result& r) {
   auto& m = metrics();
-  ++m.requests;
   m.bytes_in += r.bytes_in;
   m.bytes_out += r.bytes_out;
   if (r.http2) {
@@ -180,6 +180,22 @@ bool flow_interpreter::record_exchange(virtual_user& vu, const compiled_request&
       m.tls.record(to_us(r.tls_time));
     }
   }
+}
+
+bool flow_interpreter::record_exchange(virtual_user& vu, const compiled_request& req,
+                                       const protocol::request& out,
+                                       std::optional<clock::time_point> intended,
+                                       std::optional<clock::time_point> chain_start) {
+  const auto& spec = *req.spec;
+  vu.track_connection();
+  sample_gauges();
+  const auto& r = vu.result;
+  if (r.aborted) {
+    return false;
+  }
+  auto& m = metrics();
+  ++m.requests;
+  count_transfer(r);
   if (r.failed) {
     ++m.requests_failed;
     m.record_step(req.metric_index, true, 0);
@@ -199,7 +215,7 @@ bool flow_interpreter::record_exchange(virtual_user& vu, const compiled_request&
   }
   const auto latency = r.done_at - intended.value_or(r.sent_at);
   m.latency.record(to_us(latency));
-  m.steps[req.metric_index].record(to_us(latency));
+  m.steps[req.metric_index].record(to_us(chain_start ? r.done_at - *chain_start : latency));
   m.scenario_latency[vu.scenario].record(to_us(latency));
   if (r.first_byte_at != clock::time_point{}) {
     m.ttfb.record(to_us(r.first_byte_at - r.sent_at));
@@ -219,7 +235,7 @@ bool flow_interpreter::record_exchange(virtual_user& vu, const compiled_request&
         [&] { return fmt::format("{} {} -> {}", spec.method, out.target, status); });
   }
   if (!req.checks.empty() || !req.captures.empty()) {
-    response_checks checks(vu.response);
+    response_checks checks(vu.response, req.cookies || req.reads_cookies ? &vu.cookies : nullptr);
     for (const auto& c : req.checks) {
       if (checks.passes(*c.spec, vu.variables)) {
         ++m.checks_passed;

@@ -27,6 +27,10 @@ const std::string* response_checks::header(std::string_view name) const {
   return nullptr;
 }
 
+const std::string* response_checks::cookie(std::string_view name) const {
+  return cookies_ == nullptr ? nullptr : cookies_->value_of(name, std::chrono::system_clock::now());
+}
+
 const nlohmann::json* response_checks::json() {
   if (!json_parsed_) {
     json_parsed_ = true;
@@ -84,6 +88,16 @@ bool response_checks::passes(const scenario::check& check, const scenario::varia
       }
       return true;
     }
+    case kind::cookie: {
+      const auto* value = cookie(check.subject);
+      if (value == nullptr) {
+        return fail([] { return std::string("no such cookie"); });
+      }
+      if (check.expected && *value != expected) {
+        return fail([&] { return "got '" + excerpt(*value) + "'"; });
+      }
+      return true;
+    }
   }
   return false;
 }
@@ -100,6 +114,11 @@ std::optional<std::string> response_checks::capture(const scenario::capture& cap
     case kind::json_path:
       if (const auto* doc = json()) {
         return scenario::json_path_lookup(*doc, cap.expression);
+      }
+      return std::nullopt;
+    case kind::cookie:
+      if (const auto* v = cookie(cap.expression)) {
+        return *v;
       }
       return std::nullopt;
     case kind::regex: {

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/cookie_jar.hpp"
 #include "protocol/common/session.hpp"
 #include "scenario/campaign.hpp"
 #include "scenario/regex.hpp"
@@ -17,7 +18,10 @@ namespace stampede::engine {
 
 class response_checks {
  public:
-  explicit response_checks(const protocol::response& resp) : resp_(resp) {}
+  /// `cookies`: the user's jar once this response's cookies are in it, for cookie checks and
+  /// captures; null when there is none.
+  explicit response_checks(const protocol::response& resp, const cookie_jar* cookies = nullptr)
+      : resp_(resp), cookies_(cookies) {}
 
   /// True when the check holds; otherwise `failure`, when given, says what was seen instead.
   bool passes(const scenario::check& check, const scenario::variable_source& vars,
@@ -28,8 +32,10 @@ class response_checks {
  private:
   const std::string* header(std::string_view name) const;
   const nlohmann::json* json();
+  const std::string* cookie(std::string_view name) const;
 
   const protocol::response& resp_;
+  const cookie_jar* cookies_;
   bool json_parsed_ = false;
   nlohmann::json json_;
 };

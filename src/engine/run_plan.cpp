@@ -32,6 +32,14 @@ class compiler {
   compiler(const scenario::campaign& c, metrics::metric_layout& layout)
       : campaign_(c), layout_(layout) {}
 
+  /// The cookie policy of the scenario whose flow is compiled next.
+  void use_cookies(scenario::cookie_policy policy) { cookies_ = policy; }
+  /// The target's host (lower case, kept by the caller) and scheme, for cookies.
+  void use_origin(std::string_view host, bool secure) {
+    origin_host_ = host;
+    secure_origin_ = secure;
+  }
+
   std::vector<compiled_step> flow(const std::vector<scenario::step>& steps,
                                   const std::string& scenario_name) {
     std::vector<compiled_step> out;
@@ -57,9 +65,12 @@ class compiler {
       } else if (const auto* poll = std::get_if<scenario::longpoll_step>(&step)) {
         compiled_longpoll c{poll, request(poll->request, scenario_name)};
         c.request.keep_body = true;  // a message may carry a publish step's stamp
+        without_session_state(c.request);
         out.emplace_back(std::move(c));
       } else if (const auto* publish = std::get_if<scenario::publish_step>(&step)) {
-        out.emplace_back(compiled_publish{publish, request(publish->request, scenario_name)});
+        compiled_publish c{publish, request(publish->request, scenario_name)};
+        without_session_state(c.request);
+        out.emplace_back(std::move(c));
       } else {
         out.emplace_back(websocket(step));
       }
@@ -68,6 +79,13 @@ class compiler {
   }
 
  private:
+  /// Long polls and publishes neither follow redirects nor carry cookies.
+  static void without_session_state(compiled_request& r) {
+    r.cookies = false;
+    r.reads_cookies = false;
+    r.max_redirects = 0;
+  }
+
   compiled_ws websocket(const scenario::step& step) {
     compiled_ws out;
     out.spec = &step;
@@ -141,6 +159,8 @@ class compiler {
                                                     : check.name)});
       if (check.what == scenario::check::kind::header) {
         out.keep_headers = true;
+      } else if (check.what == scenario::check::kind::cookie) {
+        out.reads_cookies = true;
       } else if (check.what != scenario::check::kind::status) {
         out.keep_body = true;
       }
@@ -153,10 +173,16 @@ class compiler {
       out.captures.push_back(std::move(cc));
       if (cap.from == scenario::capture::kind::header) {
         out.keep_headers = true;
+      } else if (cap.from == scenario::capture::kind::cookie) {
+        out.reads_cookies = true;
       } else {
         out.keep_body = true;
       }
     }
+    out.cookies = cookies_ != scenario::cookie_policy::off;
+    out.origin_host = origin_host_;
+    out.secure_origin = secure_origin_;
+    out.max_redirects = r.max_redirects.value_or(campaign_.defaults_.max_redirects);
     return out;
   }
 
@@ -164,6 +190,9 @@ class compiler {
   metrics::metric_layout& layout_;
   std::map<std::string, std::size_t> step_slots_;
   std::map<std::string, std::size_t> check_slots_;
+  scenario::cookie_policy cookies_ = scenario::cookie_policy::keep;
+  std::string_view origin_host_;
+  bool secure_origin_ = false;
 };
 
 /// Points literal requests' header views at their final storage. Runs after the plan is built:
@@ -217,6 +246,7 @@ std::shared_ptr<const run_plan> run_plan::build(scenario::campaign c, const run_
     throw std::runtime_error(fmt::format("invalid target '{}': {}", campaign.target, error));
   }
   plan->target = *target;
+  plan->origin_host = core::to_lower(target->host);
   plan->connect.tls = target->tls();
   plan->connect.insecure = campaign.defaults_.insecure;
   plan->connect.server_name = target->host;
@@ -247,11 +277,15 @@ std::shared_ptr<const run_plan> run_plan::build(scenario::campaign c, const run_
   }
 
   compiler comp(campaign, plan->layout);
+  comp.use_origin(plan->origin_host, target->tls());
   std::uint64_t fixed_so_far = 0;
   for (std::size_t i = 0; i < campaign.scenarios.size(); ++i) {
     const auto& s = campaign.scenarios[i];
     plan->layout.scenarios.push_back(s.name);
+    const auto cookies = s.cookies.value_or(campaign.defaults_.cookies);
+    comp.use_cookies(cookies);
     compiled_scenario cs{s.name, s.weight, i, comp.flow(s.flow, s.name)};
+    cs.cookies = cookies;
     if (s.fixed_users) {
       cs.first_fixed_user = fixed_so_far;
       cs.fixed_users = *s.fixed_users;

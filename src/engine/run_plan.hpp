@@ -47,6 +47,17 @@ struct compiled_request {
   std::bitset<metrics::status_code_slots> ok_statuses;
   bool keep_headers = false;
   bool keep_body = false;
+  /// The user's cookie jar takes this request's Set-Cookie fields and gives it a Cookie field
+  /// (the scenario's cookies are not off).
+  bool cookies = false;
+  /// A check or capture reads a cookie: the response's Set-Cookie fields are read even with
+  /// cookies off (into a jar emptied first, never sent).
+  bool reads_cookies = false;
+  std::uint32_t max_redirects = 0;  ///< 3xx answers followed; 0: the first answer is final
+  /// The target's host, lower case (cookies' domain), and whether it is https (Secure cookies);
+  /// a view into the plan.
+  std::string_view origin_host;
+  bool secure_origin = false;
   std::vector<compiled_check> checks;
   std::vector<compiled_capture> captures;
   /// When no header needs rendering: the headers as views into this plan, built once the plan
@@ -112,6 +123,7 @@ struct compiled_scenario {
   /// only this scenario; 0 fixed users = picked by weight.
   std::uint64_t first_fixed_user = 0;
   std::uint64_t fixed_users = 0;
+  scenario::cookie_policy cookies = scenario::cookie_policy::keep;
 };
 
 struct phase_plan {
@@ -134,6 +146,7 @@ struct run_options {
 struct run_plan {
   scenario::campaign campaign;
   net::url target;
+  std::string origin_host;  ///< target.host in lower case, as cookies name it
   net::connect_settings connect;
   unsigned threads = 1;
   metrics::metric_layout layout;

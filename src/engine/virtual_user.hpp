@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/intrusive/list_hook.hpp>
 
+#include "engine/cookie_jar.hpp"
 #include "protocol/common/event_source.hpp"
 #include "protocol/common/message_socket.hpp"
 #include "protocol/common/session.hpp"
@@ -125,6 +126,15 @@ struct virtual_user : auto_unlink_hook {
   std::string body_buffer;
   std::vector<std::string> header_buffers;
   std::vector<protocol::header_view> header_views;
+
+  /// The user's cookies (unless its scenario's cookies are off); the Cookie field rendered
+  /// from them and the request's headers with it.
+  cookie_jar cookies;
+  std::string cookie_field;
+  std::vector<protocol::header_view> headers_with_cookie;
+  /// A redirect chain: the next hop's target and the headers it keeps.
+  std::string redirect_target;
+  std::vector<protocol::header_view> redirect_headers;
 };
 
 }  // namespace stampede::engine

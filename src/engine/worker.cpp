@@ -402,6 +402,9 @@ const compiled_scenario& worker::begin_iteration(virtual_user& vu) {
   ++metrics().iterations_started;
   ++metrics().scenario_started[sc.index];
   vu.scenario = sc.index;
+  if (sc.cookies == scenario::cookie_policy::reset_each_iteration) {
+    vu.cookies.clear();
+  }
   return sc;
 }
 

@@ -153,10 +153,16 @@ asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std:
         // A flow of one request, the shape of many a load test, runs in the user's own frame:
         // no flow frame for every iteration.
         const auto out = flow_interpreter::render_request(*vu, *lone, {});
-        if (!flow_interpreter::refuse_unsendable(*vu, *lone, out)) {
+        if (flow_interpreter::refuse_unsendable(*vu, *lone, out)) {
+          complete = flow_.record_exchange(*vu, *lone, out, std::nullopt);
+        } else {
           co_await vu->session->exchange(out, vu->response, vu->result);
+          if (flow_interpreter::take_session_state(*vu, *lone, out.target)) {
+            complete = co_await flow_.follow_redirects(*vu, *lone, out, std::nullopt);
+          } else {
+            complete = flow_.record_exchange(*vu, *lone, out, std::nullopt);
+          }
         }
-        complete = flow_.record_exchange(*vu, *lone, out, std::nullopt);
       } else {
         complete = co_await run_flow(*vu, sc, ph);
       }

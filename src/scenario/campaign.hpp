@@ -39,6 +39,7 @@ struct check {
     header,         ///< header `subject` exists, and equals `expected` when given
     body_contains,  ///< body contains `expected`
     json_path,      ///< JSON path `subject` exists in the body, and equals `expected` when given
+    cookie,         ///< the user has cookie `subject`, and its value equals `expected` when given
   };
   kind what = kind::status;
   std::string subject;
@@ -54,6 +55,7 @@ struct capture {
     json_path,  ///< `expression` is a JSON path like $.token or $.items[0].id
     header,     ///< `expression` is a header name (case-insensitive)
     regex,      ///< `expression` is an RE2 regex on the body; group 1 (or the match)
+    cookie,     ///< `expression` is the name of a cookie the user holds after the response
   };
   kind from = kind::json_path;
   std::string expression;
@@ -74,6 +76,8 @@ struct request_step {
   /// The statuses that are not failures (k6's expectedStatuses); empty: defaults.expect_status,
   /// or every status below 400 when that is empty too.
   std::vector<int> expect_status;
+  /// Redirects followed before the last 3xx answer is the step's; unset: defaults.max_redirects.
+  std::optional<std::uint32_t> max_redirects;
   source_position position;
 };
 
@@ -168,6 +172,13 @@ struct loop_step {
   std::vector<step> flow;
 };
 
+/// What a user does with the cookies its responses set.
+enum class cookie_policy {
+  keep,                  ///< one jar per user, for the whole run
+  reset_each_iteration,  ///< emptied before each iteration
+  off,                   ///< no jar: nothing stored, nothing sent
+};
+
 struct scenario {
   std::string name;
   std::uint32_t weight = 1;  ///< relative share of iterations
@@ -176,6 +187,7 @@ struct scenario {
   /// lowest-numbered users, in the order of the scenarios), whatever the weights; other users
   /// and open or throughput phases pick among the scenarios without it.
   std::optional<std::uint64_t> fixed_users;
+  std::optional<cookie_policy> cookies;  ///< overrides defaults.cookies
 };
 
 /// Closed model: a fixed population of users, each iterating back-to-back or at a pace.
@@ -258,6 +270,9 @@ struct defaults {
   /// The statuses that are not failures, for requests without expect_status of their own;
   /// empty: every status below 400.
   std::vector<int> expect_status;
+  cookie_policy cookies = cookie_policy::keep;
+  /// Redirects (301, 302, 303, 307, 308) followed per request step; 0: none.
+  std::uint32_t max_redirects = 10;
   // HTTP/2 only (h2c:// and h2:// targets).
   std::uint32_t streams = 1;  ///< users sharing one connection, each with a stream in flight
   std::uint32_t window_size = 1u << 20;             ///< per stream, bytes

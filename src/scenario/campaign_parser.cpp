@@ -281,9 +281,10 @@ class campaign_reader {
   defaults defaults_of(const YAML::Node& n, const std::string& target) {
     defaults d;
     r_.expect_map(n, "defaults");
-    r_.only_fields(n, "defaults",
-                   {"headers", "connect_timeout", "request_timeout", "insecure", "streams",
-                    "window_size", "connection_window_size", "expect_status"});
+    r_.only_fields(
+        n, "defaults",
+        {"headers", "connect_timeout", "request_timeout", "insecure", "streams", "window_size",
+         "connection_window_size", "expect_status", "cookies", "max_redirects"});
     const auto url = net::parse_url(target);
     const bool http2 = url && url->http2();
     for (const char* f : {"streams", "window_size", "connection_window_size"}) {
@@ -326,13 +327,37 @@ class campaign_reader {
     if (n["expect_status"]) {
       d.expect_status = read_statuses(r_, n["expect_status"], "defaults.expect_status");
     }
+    if (n["cookies"]) {
+      d.cookies = cookies_of(n["cookies"], "defaults.cookies");
+    }
+    if (n["max_redirects"]) {
+      d.max_redirects = static_cast<std::uint32_t>(
+          r_.count(n["max_redirects"], "defaults.max_redirects", max_redirects));
+    }
     return d;
+  }
+
+  /// `cookies:` true (a jar per user, kept), false, or reset_each_iteration.
+  cookie_policy cookies_of(const YAML::Node& n, const std::string& field) {
+    if (n.IsScalar() && n.Scalar() == "reset_each_iteration") {
+      return cookie_policy::reset_each_iteration;
+    }
+    if (!n.IsScalar() || (n.Scalar() != "true" && n.Scalar() != "false")) {
+      r_.fail(n, field,
+              "expected true (each user keeps its cookies), false (no cookies) or "
+              "reset_each_iteration, got " +
+                  node_reader::describe(n));
+    }
+    return n.Scalar() == "true" ? cookie_policy::keep : cookie_policy::off;
   }
 
   scenario scenario_of(const YAML::Node& n, const std::string& field) {
     r_.expect_map(n, field);
-    r_.only_fields(n, field, {"name", "weight", "fixed_users", "flow"});
+    r_.only_fields(n, field, {"name", "weight", "fixed_users", "flow", "cookies"});
     scenario s;
+    if (n["cookies"]) {
+      s.cookies = cookies_of(n["cookies"], field + ".cookies");
+    }
     s.name = r_.name(r_.required(n, "name", field, "every scenario needs a name"), field + ".name");
     if (n["fixed_users"]) {
       if (n["weight"]) {

@@ -202,6 +202,45 @@ TEST(CampaignParser, ChecksMayBeNamed) {
             "c.yaml:6: scenarios[0].flow[0].get.checks[0].name: must not be empty");
 }
 
+TEST(CampaignParser, CookiesAndRedirects) {
+  const auto c = parse(with("      - get: /delay?ms=20\n",
+                            "      - get: {url: /a, max_redirects: 0}\n"
+                            "      - get:\n"
+                            "          url: /b\n"
+                            "          capture: [{cookie: sid, as: s}]\n"
+                            "          checks: [{cookie: sid, equals: \"{{s}}\"}]\n"));
+  EXPECT_EQ(c.defaults_.cookies, cookie_policy::keep);
+  EXPECT_EQ(c.defaults_.max_redirects, 10U);
+  EXPECT_FALSE(c.scenarios[0].cookies);
+  const auto& flow = c.scenarios[0].flow;
+  EXPECT_EQ(std::get<request_step>(flow[0]).max_redirects, 0U);
+  const auto& b = std::get<request_step>(flow[1]);
+  EXPECT_FALSE(b.max_redirects);
+  ASSERT_EQ(b.captures.size(), 1U);
+  EXPECT_EQ(b.captures[0].from, capture::kind::cookie);
+  EXPECT_EQ(b.captures[0].expression, "sid");
+  ASSERT_EQ(b.checks.size(), 1U);
+  EXPECT_EQ(b.checks[0].what, check::kind::cookie);
+  EXPECT_EQ(b.checks[0].description, "cookie sid == {{s}}");
+
+  const auto d = parse(with("phases:", "defaults: {cookies: false, max_redirects: 3}\nphases:"));
+  EXPECT_EQ(d.defaults_.cookies, cookie_policy::off);
+  EXPECT_EQ(d.defaults_.max_redirects, 3U);
+  const auto e =
+      parse(with("  - name: slow\n", "  - name: slow\n    cookies: reset_each_iteration\n"));
+  EXPECT_EQ(e.scenarios[0].cookies, cookie_policy::reset_each_iteration);
+
+  EXPECT_EQ(error_of(with("  - name: slow\n", "  - name: slow\n    cookies: sometimes\n")),
+            "c.yaml:8: scenarios[0].cookies: expected true (each user keeps its cookies), false "
+            "(no cookies) or reset_each_iteration, got 'sometimes'");
+  EXPECT_EQ(error_of(with_step("get: {url: /, max_redirects: many}\n")),
+            "c.yaml:6: scenarios[0].flow[0].get.max_redirects: expected an integer >= 0, got "
+            "'many'");
+  EXPECT_EQ(error_of(with_step("get: {url: /, checks: [{cookie: \"a;b\"}]}\n")),
+            "c.yaml:6: scenarios[0].flow[0].get.checks[0].cookie: invalid cookie name 'a;b' (a "
+            "token: letters, digits, - _ .)");
+}
+
 TEST(CampaignParser, ExpectStatus) {
   const auto c = parse(with("      - get: /delay?ms=20\n",
                             "      - get: {url: /a, expect_status: [200, 404]}\n"
@@ -250,10 +289,10 @@ TEST(CampaignParser, CheckAndCaptureErrors) {
             "(expected e.g. $.items[0].id or $['a key'])");
   EXPECT_EQ(checks("            - status: 200\n              body_contains: x\n"),
             "c.yaml:9: scenarios[0].flow[0].post.checks[0]: a check is exactly one of status, "
-            "header, body_contains or json");
+            "header, body_contains, json or cookie");
   EXPECT_EQ(checks("            - equals: x\n"),
             "c.yaml:9: scenarios[0].flow[0].post.checks[0]: a check is exactly one of status, "
-            "header, body_contains or json");
+            "header, body_contains, json or cookie");
   EXPECT_EQ(checks("            - status: 999\n"),
             "c.yaml:9: scenarios[0].flow[0].post.checks[0].status: expected an HTTP status code "
             "(100 to 599), got 999");
@@ -279,7 +318,7 @@ TEST(CampaignParser, CheckAndCaptureErrors) {
   EXPECT_EQ(
       capture("            - json: $.token\n              header: X-A\n              as: t\n"),
       "c.yaml:9: scenarios[0].flow[0].post.capture[0]: a capture is exactly one of json, "
-      "header or regex, with as: NAME");
+      "header, regex or cookie, with as: NAME");
   EXPECT_EQ(capture("            - json: $.token\n              as: my token\n"),
             "c.yaml:10: scenarios[0].flow[0].post.capture[0].as: invalid variable name 'my "
             "token' (no spaces or braces: as: token)");

@@ -14,6 +14,15 @@
 namespace stampede::scenario::detail {
 namespace {
 
+/// A cookie's name: an HTTP token (RFC 6265 4.1.1).
+std::string read_cookie_name(const node_reader& r, const YAML::Node& n, const std::string& field) {
+  auto name = r.name(n, field);
+  if (!is_header_name(name)) {
+    r.fail(n, field, "invalid cookie name '" + name + "' (a token: letters, digits, - _ .)");
+  }
+  return name;
+}
+
 /// " == value" or " exists", for descriptions like "json $.id == 42".
 std::string equals_text(const std::optional<template_string>& expected) {
   return expected ? " == " + expected->text() : " exists";
@@ -23,11 +32,12 @@ std::string equals_text(const std::optional<template_string>& expected) {
 
 check read_check(const node_reader& r, const YAML::Node& n, const std::string& field) {
   r.expect_map(n, field);
-  r.only_fields(n, field, {"status", "header", "body_contains", "json", "equals", "name"});
+  r.only_fields(n, field,
+                {"status", "header", "body_contains", "json", "cookie", "equals", "name"});
   const int kinds = (n["status"] ? 1 : 0) + (n["header"] ? 1 : 0) + (n["body_contains"] ? 1 : 0) +
-                    (n["json"] ? 1 : 0);
+                    (n["json"] ? 1 : 0) + (n["cookie"] ? 1 : 0);
   if (kinds != 1) {
-    r.fail(n, field, "a check is exactly one of status, header, body_contains or json");
+    r.fail(n, field, "a check is exactly one of status, header, body_contains, json or cookie");
   }
   check c;
   if (n["name"]) {
@@ -61,6 +71,11 @@ check read_check(const node_reader& r, const YAML::Node& n, const std::string& f
     c.expected = r.templated(r.name(n["body_contains"], field + ".body_contains"),
                              n["body_contains"], field + ".body_contains");
     c.description = "body contains '" + c.expected->text() + "'";
+  } else if (n["cookie"]) {
+    c.what = check::kind::cookie;
+    c.subject = read_cookie_name(r, n["cookie"], field + ".cookie");
+    c.expected = read_equals(r, n, field);
+    c.description = "cookie " + c.subject + equals_text(c.expected);
   } else {
     c.what = check::kind::json_path;
     c.subject = read_json_path(r, n["json"], field + ".json");
@@ -72,10 +87,11 @@ check read_check(const node_reader& r, const YAML::Node& n, const std::string& f
 
 capture read_capture(const node_reader& r, const YAML::Node& n, const std::string& field) {
   r.expect_map(n, field);
-  r.only_fields(n, field, {"json", "header", "regex", "as"});
-  const int kinds = (n["json"] ? 1 : 0) + (n["header"] ? 1 : 0) + (n["regex"] ? 1 : 0);
+  r.only_fields(n, field, {"json", "header", "regex", "cookie", "as"});
+  const int kinds =
+      (n["json"] ? 1 : 0) + (n["header"] ? 1 : 0) + (n["regex"] ? 1 : 0) + (n["cookie"] ? 1 : 0);
   if (kinds != 1) {
-    r.fail(n, field, "a capture is exactly one of json, header or regex, with as: NAME");
+    r.fail(n, field, "a capture is exactly one of json, header, regex or cookie, with as: NAME");
   }
   capture c;
   const YAML::Node as = r.required(n, "as", field, "the variable to capture into");
@@ -93,6 +109,9 @@ capture read_capture(const node_reader& r, const YAML::Node& n, const std::strin
     if (!is_header_name(c.expression)) {
       r.fail(n["header"], field + ".header", "invalid header name '" + c.expression + "'");
     }
+  } else if (n["cookie"]) {
+    c.from = capture::kind::cookie;
+    c.expression = read_cookie_name(r, n["cookie"], field + ".cookie");
   } else {
     c.from = capture::kind::regex;
     c.expression = read_regex(r, n["regex"], field + ".regex");

@@ -21,8 +21,9 @@ constexpr auto step_kinds = std::to_array<std::string_view>(
 /// Largest publish body: the built-in target's WebSocket limit.
 constexpr std::uint64_t max_publish_size = 16u << 20;
 constexpr std::uint64_t max_publish_channels = 1'000'000;
-constexpr auto request_options = std::to_array<std::string_view>(
-    {"url", "name", "headers", "body", "json", "timeout", "checks", "capture", "expect_status"});
+constexpr auto request_options =
+    std::to_array<std::string_view>({"url", "name", "headers", "body", "json", "timeout", "checks",
+                                     "capture", "expect_status", "max_redirects"});
 
 class step_reader {
  public:
@@ -443,6 +444,10 @@ class step_reader {
       }
       if (n["expect_status"]) {
         r.expect_status = read_statuses(r_, n["expect_status"], field + ".expect_status");
+      }
+      if (n["max_redirects"]) {
+        r.max_redirects = static_cast<std::uint32_t>(
+            r_.count(n["max_redirects"], field + ".max_redirects", max_redirects));
       }
       if (n["checks"]) {
         const YAML::Node list = n["checks"];

@@ -36,6 +36,7 @@ namespace stampede::scenario::detail {
 inline constexpr std::uint64_t max_threads = 1024;
 inline constexpr std::uint64_t max_weight = 1'000'000;
 inline constexpr std::uint64_t max_streams_per_connection = 1000;
+inline constexpr std::uint64_t max_redirects = 100;
 inline constexpr std::uint64_t max_h2_window = 0x7fffffff;  ///< RFC 9113 6.9.1
 inline constexpr std::uint32_t min_h2_connection_window = 65535;
 
@@ -236,6 +237,24 @@ class node_reader {
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (!n.IsScalar() || s.empty() || ec != std::errc{} || end != s.data() + s.size() || v == 0) {
       fail(n, field, "expected a positive integer, got " + describe(n));
+    }
+    if (v > max) {
+      fail(n, field, fmt::format("expected at most {}, got {}", max, v));
+    }
+    return v;
+  }
+
+  /// Like positive_int, with 0 allowed.
+  std::uint64_t count(const YAML::Node& n, const std::string& field,
+                      std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) const {
+    if (n.IsScalar() && n.Scalar() == "0") {
+      return 0;
+    }
+    const auto s = n.IsScalar() ? n.Scalar() : std::string();
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (!n.IsScalar() || s.empty() || ec != std::errc{} || end != s.data() + s.size()) {
+      fail(n, field, "expected an integer >= 0, got " + describe(n));
     }
     if (v > max) {
       fail(n, field, fmt::format("expected at most {}, got {}", max, v));

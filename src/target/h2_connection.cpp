@@ -40,7 +40,8 @@ struct stream {
   std::string method;
   std::string path;
   std::string content_type;
-  std::string body;  ///< the request's
+  std::string cookie;  ///< the cookie fields, joined by "; "
+  std::string body;    ///< the request's
   route_plan plan;
   std::uint64_t sent = 0;  ///< response body bytes handed to nghttp2
   std::unique_ptr<asio::steady_timer> delay;
@@ -187,7 +188,7 @@ class h2_server : public std::enable_shared_from_this<h2_server<Stream>> {
       return;
     }
     auto& s = *it->second;
-    s.plan = plan_request(s.method, s.path, s.body, s.content_type, stats_);
+    s.plan = plan_request({s.method, s.path, s.body, s.content_type, s.cookie}, stats_);
     if (s.plan.publish) {
       s.plan.owned = publish(hub_, stats_, s.plan.channel, s.body);
       s.plan.body = s.plan.owned;
@@ -228,14 +229,23 @@ class h2_server : public std::enable_shared_from_this<h2_server<Stream>> {
         s.plan.filler_bytes ? *s.plan.filler_bytes : static_cast<std::uint64_t>(s.plan.body.size());
     length_text_ = std::to_string(length);
     const bool no_body = s.method == "HEAD" || s.plan.code == 204 || s.plan.code == 304;
-    std::array<nghttp2_nv, 3> headers{header(":status", status_text_),
-                                      header("content-type", s.plan.type),
-                                      header("content-length", length_text_)};
+    headers_.clear();
+    headers_.push_back(header(":status", status_text_));
+    headers_.push_back(header("content-type", s.plan.type));
+    if (!no_body) {
+      headers_.push_back(header("content-length", length_text_));
+    }
+    for (const auto& cookie : s.plan.set_cookies) {
+      headers_.push_back(header("set-cookie", cookie));
+    }
+    if (!s.plan.location.empty()) {
+      headers_.push_back(header("location", s.plan.location));
+    }
     nghttp2_data_provider body{};
     body.source.ptr = &s;
     body.read_callback = &read_body;
     // nghttp2 copies the header values before this returns.
-    nghttp2_submit_response(session_, id, headers.data(), no_body ? 2 : headers.size(),
+    nghttp2_submit_response(session_, id, headers_.data(), headers_.size(),
                             no_body ? nullptr : &body);
   }
 
@@ -288,6 +298,13 @@ class h2_server : public std::enable_shared_from_this<h2_server<Stream>> {
       it->second->path = v;
     } else if (n == "content-type") {
       it->second->content_type = v;
+    } else if (n == "cookie") {
+      // HTTP/2 may split the Cookie field into one field per cookie (RFC 9113 8.2.3).
+      auto& cookie = it->second->cookie;
+      if (!cookie.empty()) {
+        cookie.append("; ");
+      }
+      cookie.append(v);
     }
     return 0;
   }
@@ -333,6 +350,7 @@ class h2_server : public std::enable_shared_from_this<h2_server<Stream>> {
   std::string out_;
   std::string status_text_;
   std::string length_text_;
+  std::vector<nghttp2_nv> headers_;  ///< the response being submitted; reused
 };
 
 template <class Stream>

@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <charconv>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "core/text.hpp"
 
 namespace stampede::target {
 
@@ -46,6 +49,21 @@ std::string publish(pubsub_hub& hub, target_stats& stats, std::string_view chann
   return nlohmann::json{{"channel", channel}, {"delivered", delivered}}.dump();
 }
 
+std::string percent_decoded(std::string_view s) {
+  using core::hex_value;
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
 namespace {
 
 route_plan text(unsigned code, std::string_view body) {
@@ -55,10 +73,75 @@ route_plan text(unsigned code, std::string_view body) {
   return p;
 }
 
+/// RFC 6265 section 4.1.1: a cookie's name is an HTTP token, its value cookie-octets.
+bool is_cookie_name(std::string_view name) {
+  constexpr std::string_view separators = "()<>@,;:\\\"/[]?={} \t";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [&](char c) {
+    return c > 0x20 && c < 0x7f && separators.find(c) == std::string_view::npos;
+  });
+}
+bool is_cookie_value(std::string_view value) {
+  return std::all_of(value.begin(), value.end(), [](char c) {
+    return c == 0x21 || (c >= 0x23 && c <= 0x2b) || (c >= 0x2d && c <= 0x3a) ||
+           (c >= 0x3c && c <= 0x5b) || (c >= 0x5d && c <= 0x7e);
+  });
+}
+
+/// /cookie/set?NAME=VALUE[&NAME=VALUE...]: a Set-Cookie field each, for the whole site.
+route_plan set_cookies(std::string_view query) {
+  constexpr std::string_view usage =
+      "usage: /cookie/set?NAME=VALUE[&NAME=VALUE...] (a token and cookie characters)\n";
+  route_plan p;
+  p.body = "cookies set\n";
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (eq == std::string_view::npos || !is_cookie_name(pair.substr(0, eq)) ||
+        !is_cookie_value(pair.substr(eq + 1))) {
+      return text(400, usage);
+    }
+    p.set_cookies.push_back(std::string(pair) + "; Path=/");
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+  }
+  if (p.set_cookies.empty()) {
+    return text(400, usage);
+  }
+  return p;
+}
+
+/// /redirect?n=N&to=PATH[&status=CODE]: N redirects (each to the next, then to PATH).
+route_plan redirect(std::string_view query) {
+  constexpr std::uint64_t max_hops = 1000;
+  constexpr std::string_view usage =
+      "usage: /redirect?n=N&to=PATH[&status=301|302|303|307|308] (N from 1 to 1000; PATH "
+      "percent-encoded, default /)\n";
+  const auto n = parse_number(query_param(query, "n"));
+  const auto status_text = query_param(query, "status");
+  const auto status =
+      status_text.empty() ? std::optional<std::uint64_t>(302) : parse_number(status_text);
+  auto to = query_param(query, "to");
+  if (!n || *n < 1 || *n > max_hops || !status ||
+      (*status != 301 && *status != 302 && *status != 303 && *status != 307 && *status != 308)) {
+    return text(400, usage);
+  }
+  route_plan p = text(static_cast<unsigned>(*status), "redirecting\n");
+  if (*n > 1) {
+    p.location = fmt::format("/redirect?n={}&to={}", *n - 1, to.empty() ? "/" : to);
+    if (!status_text.empty()) {
+      p.location += fmt::format("&status={}", *status);
+    }
+  } else {
+    p.location = to.empty() ? std::string("/") : percent_decoded(to);
+  }
+  return p;
+}
+
 }  // namespace
 
-route_plan plan_request(std::string_view method, std::string_view target, std::string_view body,
-                        std::string_view content_type, target_stats& stats) {
+route_plan plan_request(const request_view& request, target_stats& stats) {
+  const auto method = request.method;
+  const auto target = request.target;
   const auto q = target.find('?');
   const auto path = target.substr(0, q);
   const auto query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
@@ -124,8 +207,9 @@ route_plan plan_request(std::string_view method, std::string_view target, std::s
   if (path == "/echo") {
     stats.count(endpoint::echo);
     route_plan p;
-    p.type = content_type.empty() ? std::string_view("application/octet-stream") : content_type;
-    p.body = body;
+    p.type = request.content_type.empty() ? std::string_view("application/octet-stream")
+                                          : request.content_type;
+    p.body = request.body;
     return p;
   }
   if (path == "/json") {
@@ -160,6 +244,18 @@ route_plan plan_request(std::string_view method, std::string_view target, std::s
     p.publish = true;
     p.channel = channel;
     return p;
+  }
+  if (path == "/cookie/set") {
+    stats.count(endpoint::cookie_set);
+    return set_cookies(query);
+  }
+  if (path == "/cookie") {
+    stats.count(endpoint::cookie);
+    return text(200, request.cookie);
+  }
+  if (path == "/redirect") {
+    stats.count(endpoint::redirect);
+    return redirect(query);
   }
   if (path == "/close") {
     stats.count(endpoint::close);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "target/pubsub_hub.hpp"
 #include "target/target_stats.hpp"
@@ -38,12 +39,23 @@ struct route_plan {
   /// answer {"channel", "delivered"}.
   bool publish = false;
   std::string_view channel;
+  /// /cookie/set: a Set-Cookie field each; /redirect: the Location field.
+  std::vector<std::string> set_cookies;
+  std::string location;
 };
 
-/// Plans the answer to `method target` (origin form, with its query). `body` and
-/// `content_type` are the request's, for /echo; the plan may point into them.
-route_plan plan_request(std::string_view method, std::string_view target, std::string_view body,
-                        std::string_view content_type, target_stats& stats);
+/// The parts of a request the routes read; views into the connection's request.
+struct request_view {
+  std::string_view method;
+  std::string_view target;  ///< origin form, with its query
+  std::string_view body;
+  std::string_view content_type;
+  std::string_view cookie;  ///< the Cookie field(s), joined by "; "
+};
+
+/// Plans the answer to a request. The plan may point into the request's body (/echo) and
+/// content type.
+route_plan plan_request(const request_view& request, target_stats& stats);
 
 /// Carries out a publish plan: hands `message` to `channel`'s subscribers, counts it, and
 /// returns the answer's JSON body.
@@ -53,5 +65,8 @@ std::string publish(pubsub_hub& hub, target_stats& stats, std::string_view chann
 /// The value of `name` in a query string ("ms=20&x=1"), or empty.
 std::string_view query_param(std::string_view query, std::string_view name);
 std::optional<std::uint64_t> parse_number(std::string_view s);
+/// `s` with its %XX escapes decoded ("%2Fjson%3Fa%3D1" is "/json?a=1"); a malformed escape is
+/// kept as written.
+std::string percent_decoded(std::string_view s);
 
 }  // namespace stampede::target

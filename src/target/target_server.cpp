@@ -245,8 +245,9 @@ class connection {
         co_return co_await long_poll(channel, query);
       }
     }
-    auto plan = plan_request(http::to_string(request_.method), request_.target, request_.body,
-                             request_.content_type, stats_);
+    auto plan = plan_request({http::to_string(request_.method), request_.target, request_.body,
+                              request_.content_type, request_.cookie},
+                             stats_);
     if (plan.publish) {
       plan.owned = publish(hub_, stats_, plan.channel, request_.body);
       plan.body = plan.owned;
@@ -260,6 +261,12 @@ class connection {
     }
     if (plan.filler_bytes) {
       co_return co_await send_bytes(*plan.filler_bytes, plan.chunked);
+    }
+    for (const auto& cookie : plan.set_cookies) {
+      fmt::format_to(fmt::appender(extra_fields_), "Set-Cookie: {}\r\n", cookie);
+    }
+    if (!plan.location.empty()) {
+      fmt::format_to(fmt::appender(extra_fields_), "Location: {}\r\n", plan.location);
     }
     co_return co_await answer(plan.code, plan.type, plan.body);
   }
@@ -277,6 +284,8 @@ class connection {
     } else if (f == framing::chunked) {
       fmt::format_to(out, "Transfer-Encoding: chunked\r\n");
     }
+    out_.append(extra_fields_);
+    extra_fields_.clear();
     if (!keep_alive_) {
       fmt::format_to(out, "Connection: close\r\n");
     } else if (request_.version == 10) {
@@ -420,6 +429,8 @@ class connection {
   target_stats& stats_;
   pubsub_hub& hub_;
   detail::request request_;
+  /// Fields of the next response head besides the framing ones (Set-Cookie, Location).
+  fmt::basic_memory_buffer<char, 128> extra_fields_;
   /// The response head: room for a usual one inline, more on the heap when needed.
   fmt::basic_memory_buffer<char, 256> out_;
   std::vector<asio::const_buffer> pieces_;  ///< one gathered write of /bytes

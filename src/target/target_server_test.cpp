@@ -150,6 +150,41 @@ class TargetServer : public ::testing::Test {
   running_target target_{threads(2)};
 };
 
+TEST_F(TargetServer, CookieEndpointsSetAndEchoCookies) {
+  client c(target_.port());
+  auto r = c.send("GET", "/cookie/set?sid=abc123&theme=dark");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.has("Set-Cookie: sid=abc123; Path=/"));
+  EXPECT_TRUE(r.has("Set-Cookie: theme=dark; Path=/"));
+  EXPECT_EQ(c.send("GET", "/cookie/set").status, 400);
+  EXPECT_EQ(c.send("GET", "/cookie/set?novalue").status, 400);
+  EXPECT_EQ(c.send("GET", "/cookie/set?bad=a;b").status, 400);
+
+  EXPECT_EQ(c.send("GET", "/cookie").body, "");
+  c.write("GET /cookie HTTP/1.1\r\nHost: t\r\nCookie: sid=abc123\r\nCookie: theme=dark\r\n\r\n");
+  EXPECT_EQ(c.read().body, "sid=abc123; theme=dark");
+
+  const auto s = target_.stats();
+  EXPECT_EQ(s["requests_by_path"]["/cookie/set"], 4);
+  EXPECT_EQ(s["requests_by_path"]["/cookie"], 2);
+}
+
+TEST_F(TargetServer, RedirectCountsDownItsHopsThenSendsToThePath) {
+  client c(target_.port());
+  auto r = c.send("GET", "/redirect?n=3&to=%2Fjson%3Fa%3D1");
+  EXPECT_EQ(r.status, 302);
+  EXPECT_TRUE(r.has("Location: /redirect?n=2&to=%2Fjson%3Fa%3D1"));
+  r = c.send("GET", "/redirect?n=1&to=%2Fjson%3Fa%3D1");
+  EXPECT_TRUE(r.has("Location: /json?a=1"));
+  r = c.send("GET", "/redirect?n=2&to=/cookie&status=307");
+  EXPECT_EQ(r.status, 307);
+  EXPECT_TRUE(r.has("Location: /redirect?n=1&to=/cookie&status=307"));
+  EXPECT_TRUE(c.send("GET", "/redirect?n=1").has("Location: /"));
+  EXPECT_EQ(c.send("GET", "/redirect?n=0&to=/").status, 400);
+  EXPECT_EQ(c.send("GET", "/redirect?n=2&status=304").status, 400);
+  EXPECT_EQ(target_.stats()["requests_by_path"]["/redirect"], 6);
+}
+
 TEST_F(TargetServer, EveryEndpointAnswersOnOneKeepAliveConnection) {
   client c(target_.port());
   auto r = c.send("GET", "/");

@@ -27,12 +27,15 @@ enum class endpoint : std::uint8_t {
   publish,
   sse,
   longpoll,
+  cookie_set,
+  cookie,
+  redirect,
   other,
   rejected
 };
 inline constexpr auto endpoint_paths = std::to_array<std::string_view>(
     {"/", "/delay", "/status", "/bytes", "/echo", "/json", "/close", "/ws/echo", "/ws/pubsub",
-     "/publish", "/sse", "/longpoll", "other", "rejected"});
+     "/publish", "/sse", "/longpoll", "/cookie/set", "/cookie", "/redirect", "other", "rejected"});
 
 /// Counters shared by every target thread. Relaxed atomics: each counter is exact once the
 /// traffic stops, which is when tests read them. A request is counted when it has been read,

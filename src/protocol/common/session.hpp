@@ -13,6 +13,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "core/text.hpp"
 #include "metrics/error_class.hpp"
 #include "protocol/common/failure_text.hpp"
 
@@ -32,15 +33,24 @@ struct request {
   std::chrono::nanoseconds timeout{};  ///< for the whole exchange once connected
   bool keep_headers = false;           ///< fill response::headers (checks, captures)
   bool keep_body = false;              ///< fill response::body (checks, captures)
+  /// Without keep_headers: fill response::headers with the Set-Cookie and Location fields
+  /// only (a cookie jar, redirects).
+  bool keep_session_fields = false;
   /// Non-null when every view above points to storage that stays unchanged for the run: the
   /// same key then means the same bytes, and a session may reuse its encoding of the request.
   const void* cache_key = nullptr;
 };
 
+/// Set-Cookie or Location, in any case: the fields keep_session_fields keeps.
+inline bool is_session_field(std::string_view name) {
+  return core::iequals(name, "set-cookie") || core::iequals(name, "location");
+}
+
 struct response {
   int status = 0;
-  std::vector<std::pair<std::string, std::string>> headers;  ///< only when keep_headers
-  std::string body;                                          ///< only when keep_body
+  /// Only when keep_headers (or keep_session_fields: those fields only).
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  ///< only when keep_body
 
   void clear() {
     status = 0;

@@ -30,7 +30,7 @@ class response_collector final : public response_sink {
  public:
   response_collector(response& resp, const request& req) : resp_(resp), req_(req) {}
   void on_header(std::string_view name, std::string_view value) override {
-    if (req_.keep_headers) {
+    if (req_.keep_headers || (req_.keep_session_fields && is_session_field(name))) {
       resp_.headers.emplace_back(name, value);
     }
   }

@@ -84,7 +84,9 @@ struct h2_callbacks {
       }
       // An interim 1xx answer is followed by the final one, which overwrites it.
       call->status = parse_status(value, value_len);
-    } else if (call->keep_headers) {
+    } else if (call->keep_headers ||
+               (call->keep_session_fields &&
+                is_session_field({reinterpret_cast<const char*>(name), name_len}))) {
       call->resp->headers.emplace_back(
           std::string_view(reinterpret_cast<const char*>(name), name_len),
           std::string_view(reinterpret_cast<const char*>(value), value_len));

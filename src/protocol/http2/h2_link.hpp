@@ -123,6 +123,7 @@ struct stream_call {
     reset_by_peer = false;
     unprocessed = false;
     keep_headers = r.keep_headers;
+    keep_session_fields = r.keep_session_fields;
     keep_body = r.keep_body;
     status = 0;
     first_byte_at = {};
@@ -137,6 +138,7 @@ struct stream_call {
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
   bool keep_headers = false;
+  bool keep_session_fields = false;
   bool keep_body = false;
 
   wake_signal signal;                                     ///< waited on by the session

@@ -21,6 +21,7 @@ struct request {
   std::string target;
   std::string body;
   std::string content_type;
+  std::string cookie;              ///< Cookie, several fields joined by "; "
   bool expect_continue = false;    ///< "Expect: 100-continue": the client waits before the body
   bool upgrade_websocket = false;  ///< "Upgrade: websocket"
   std::string websocket_key;       ///< Sec-WebSocket-Key
@@ -32,6 +33,7 @@ struct request {
     target.clear();
     body.clear();
     content_type.clear();
+    cookie.clear();
     expect_continue = false;
     upgrade_websocket = false;
     websocket_key.clear();
@@ -67,6 +69,11 @@ class request_reader final : public http::basic_parser<true> {
   void on_field_impl(http::field name, string_view, string_view value, error_code&) override {
     if (name == http::field::content_type) {
       request_.content_type.assign(value.data(), value.size());
+    } else if (name == http::field::cookie) {
+      if (!request_.cookie.empty()) {
+        request_.cookie.append("; ");
+      }
+      request_.cookie.append(value.data(), value.size());
     } else if (name == http::field::expect) {
       request_.expect_continue = boost::beast::iequals(value, "100-continue");
     } else if (name == http::field::upgrade) {
