@@ -112,37 +112,52 @@ scenario::campaign make_quick_campaign(const quick_options& q) {
   scenario::phase p;
   p.name = "quick";
   const auto length = q.duration ? duration_flag("-d", *q.duration) : std::chrono::seconds(10);
+  if (q.iterations && *q.iterations == 0) {
+    throw std::invalid_argument("-i: needs at least one iteration");
+  }
   if (q.rate) {
     if (*q.rate <= 0) {
       throw std::invalid_argument("--rate: must be greater than zero");
     }
-    if (q.user_steps || q.requests) {
-      throw std::invalid_argument("--rate: cannot be combined with -u or -n");
+    if (q.user_steps || q.requests || q.iterations) {
+      throw std::invalid_argument("--rate: cannot be combined with -u, -n or -i");
     }
     p.length = length;
     p.model = scenario::throughput_model{*q.rate, users};
   } else if (q.user_steps) {
     if (q.requests) {
-      throw std::invalid_argument("-u: cannot be combined with -n");
+      throw std::invalid_argument("-u: cannot be combined with -n (give -i, each user's count)");
     }
     if (q.connections_given) {
       throw std::invalid_argument("-u: cannot be combined with -c (each step gives its users)");
     }
     scenario::steps_model s;
     s.users = parse_steps(*q.user_steps);
-    s.step_duration = length;
-    p.length = length * static_cast<std::int64_t>(s.users.size());
+    // With -i each step ends when its users are done; -d then caps each step.
+    s.iterations = q.iterations;
+    s.step_duration =
+        q.iterations && !q.duration
+            ? std::chrono::duration_cast<std::chrono::nanoseconds>(scenario::iterations_cap)
+            : std::chrono::nanoseconds(length);
+    p.length = s.step_duration * static_cast<std::int64_t>(s.users.size());
     p.model = s;
   } else {
     scenario::closed_model closed;
     closed.users = users;
-    if (q.requests) {
+    if (q.iterations) {
+      if (q.requests) {
+        throw std::invalid_argument(
+            "-i: cannot be combined with -n (-i is each user's count, -n the total)");
+      }
+      closed.iterations = *q.iterations;
+      p.length = q.duration ? length : scenario::iterations_cap;
+    } else if (q.requests) {
       if (*q.requests == 0) {
         throw std::invalid_argument("-n: needs at least one request");
       }
-      closed.iterations = *q.requests;
+      closed.total_iterations = *q.requests;
       // -n alone runs until the requests are done; -d then only caps the time.
-      p.length = q.duration ? length : std::chrono::hours(24);
+      p.length = q.duration ? length : scenario::iterations_cap;
     } else {
       p.length = length;
     }
@@ -165,6 +180,9 @@ scenario::campaign make_quick_campaign(const quick_options& q) {
   text += fmt::format("phases:\n  - name: quick\n    # connections: {}", q.connections);
   if (q.requests) {
     text += fmt::format(", requests: {}", *q.requests);
+  }
+  if (q.iterations) {
+    text += fmt::format(", iterations per user: {}", *q.iterations);
   }
   if (q.rate) {
     text += fmt::format(", rate: {}", *q.rate);

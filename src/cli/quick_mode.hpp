@@ -13,11 +13,12 @@ namespace stampede::cli {
 struct quick_options {
   std::string url;
   std::uint64_t connections = 10;
-  bool connections_given = false;         ///< -c was on the command line (it has a default)
-  std::optional<std::uint64_t> requests;  ///< -n
-  std::optional<std::string> duration;    ///< -d
-  std::optional<double> rate;             ///< --rate
-  std::optional<std::string> user_steps;  ///< -u 10:20:30
+  bool connections_given = false;           ///< -c was on the command line (it has a default)
+  std::optional<std::uint64_t> requests;    ///< -n
+  std::optional<std::uint64_t> iterations;  ///< -i: per user
+  std::optional<std::string> duration;      ///< -d
+  std::optional<double> rate;               ///< --rate
+  std::optional<std::string> user_steps;    ///< -u 10:20:30
   std::string method = "GET";
   bool h2 = false;                   ///< --h2
   std::uint32_t streams = 1;         ///< -m: HTTP/2 streams per connection

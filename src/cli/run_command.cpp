@@ -42,8 +42,8 @@ struct run_flags {
 
 /// Flags that only shape a quick-mode campaign (--threshold applies to a file too).
 constexpr auto quick_only_flags = std::to_array<const char*>(
-    {"--connections", "--requests", "--duration", "--rate", "--users", "--method", "--h2",
-     "--streams", "--header", "--body", "--timeout", "--connect-timeout", "--insecure"});
+    {"--connections", "--requests", "--iterations", "--duration", "--rate", "--users", "--method",
+     "--h2", "--streams", "--header", "--body", "--timeout", "--connect-timeout", "--insecure"});
 
 int run(const run_flags& f, const std::string& command) {
   scenario::campaign campaign;
@@ -148,6 +148,7 @@ void register_run_command(CLI::App& app, int& exit) {
       "  stampede run --url http://127.0.0.1:8080/ -c 100 -d 30s\n"
       "  stampede run --url http://127.0.0.1:8080/ --rate 2000 -c 50 -d 1m\n"
       "  stampede run --url http://127.0.0.1:8080/ -u 10:20:30 -d 10s\n"
+      "  stampede run --url http://127.0.0.1:8080/ -u 10:20:30 -i 20\n"
       "  stampede run --url h2c://127.0.0.1:8080/ -c 100 -m 10 -n 100000\n"
       "\nExit codes: 0 ok, 99 a threshold failed, 105 stopped (Ctrl-C, SIGTERM), 2 usage or\n"
       "campaign error, 1 runtime failure; 1 wins over 105, 105 over 99");
@@ -157,6 +158,9 @@ void register_run_command(CLI::App& app, int& exit) {
                   "Quick mode: connections (default 10); over HTTP/1.1 one user each, over "
                   "HTTP/2 -m users each");
   cmd->add_option("-n,--requests", flags->quick.requests, "Quick mode: total requests, then stop");
+  cmd->add_option("-i,--iterations", flags->quick.iterations,
+                  "Quick mode: requests per user, then it stops (with -u: in each step, the next "
+                  "starting when all are done); -d then caps the time");
   cmd->add_option("-d,--duration", flags->quick.duration,
                   "Quick mode: how long (default 10s); with -u, each step's length");
   cmd->add_option("--rate", flags->quick.rate,

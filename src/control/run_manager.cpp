@@ -102,6 +102,18 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
     } catch (const std::exception& e) {
       throw call_error(grpc::StatusCode::INVALID_ARGUMENT, e.what());
     }
+    // Agents start each phase at its planned offset: one that ends by iterations can only be
+    // the last, which needs no common start after it.
+    for (std::size_t i = 0; i + 1 < plan->phases.size(); ++i) {
+      if (plan->phases[i].ends_by_iterations) {
+        throw call_error(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            fmt::format("phase '{}' ends by iterations and another phase follows it: distributed "
+                        "runs support that in their last phase only (run it locally, or give "
+                        "the phase a duration instead)",
+                        plan->phases[i].name));
+      }
+    }
 
     storage::run_record record;
     record.name = campaign_name;  // the name it was added under, as `stampede runs` lists it

@@ -32,8 +32,12 @@ class local_agent final : public agent {
   /// Runs workers [first, first + count) of `total` in the run.
   local_agent(std::shared_ptr<const run_plan> plan, std::uint32_t first, std::uint32_t count,
               std::uint32_t total, report_sink sink) {
+    // Phases that end by iterations end at a barrier of all the run's workers: here when this
+    // agent runs them all.
+    auto barrier = count == total ? std::make_shared<phase_barrier>(count) : nullptr;
     for (std::uint32_t i = 0; i < count; ++i) {
       workers_.push_back(std::make_unique<worker>(first + i, total, plan, sink));
+      workers_.back()->meet_at(barrier);
     }
   }
   std::uint32_t workers() const override { return static_cast<std::uint32_t>(workers_.size()); }

@@ -11,8 +11,12 @@ namespace stampede::engine {
 
 std::string format_progress(const progress_state& p, bool with_bar) {
   std::string out = fmt::format("{:<10}", p.phase);
-  if (p.total_s > 0) {
-    const double done = std::clamp(p.elapsed_s / p.total_s, 0.0, 1.0);
+  const bool by_iterations = p.iterations_total > 0;
+  if (by_iterations || p.total_s > 0) {
+    const double done = std::clamp(by_iterations ? static_cast<double>(p.iterations_done) /
+                                                       static_cast<double>(p.iterations_total)
+                                                 : p.elapsed_s / p.total_s,
+                                   0.0, 1.0);
     if (with_bar) {
       constexpr int width = 20;
       const int filled = static_cast<int>(done * width);
@@ -20,7 +24,13 @@ std::string format_progress(const progress_state& p, bool with_bar) {
              (filled < width ? ">" : "") +
              std::string(static_cast<std::size_t>(std::max(0, width - filled - 1)), ' ') + "]";
     }
-    out += fmt::format(" {:3.0f}% {:.0f}s/{:.0f}s", done * 100, p.elapsed_s, p.total_s);
+    if (by_iterations) {
+      out += fmt::format(" {:3.0f}% {}/{} iterations {:.0f}s", done * 100,
+                         metrics::group_digits(p.iterations_done),
+                         metrics::group_digits(p.iterations_total), p.elapsed_s);
+    } else {
+      out += fmt::format(" {:3.0f}% {:.0f}s/{:.0f}s", done * 100, p.elapsed_s, p.total_s);
+    }
   } else {
     out += fmt::format(" {:.0f}s", p.elapsed_s);
   }

@@ -12,6 +12,9 @@ struct progress_state {
   std::string phase;
   double elapsed_s = 0;
   double total_s = 0;  ///< 0 when unknown (a run bounded by request count)
+  /// A phase that ends by iterations: those begun of its total (0: not such a phase).
+  std::uint64_t iterations_done = 0;
+  std::uint64_t iterations_total = 0;
   std::uint64_t users = 0;
   std::uint64_t connections = 0;  ///< open at the last second's end
   double rps = 0;                 ///< over the last second

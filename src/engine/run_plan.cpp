@@ -295,17 +295,36 @@ std::shared_ptr<const run_plan> run_plan::build(scenario::campaign c, const run_
   }
 
   std::chrono::nanoseconds at{};
-  for (const auto& p : campaign.phases) {
-    phase_plan pp;
-    pp.name = p.name;
+  const auto add_phase = [&](phase_plan pp) {
     pp.start = at;
-    pp.length = phase_length(p);
-    pp.model = p.model;
-    if (const auto* closed = std::get_if<scenario::closed_model>(&p.model)) {
-      pp.ends_by_iterations = closed->iterations.has_value();
+    if (const auto* closed = std::get_if<scenario::closed_model>(&pp.model)) {
+      pp.ends_by_iterations = closed->ends_by_iterations();
+      if (closed->total_iterations) {
+        pp.iterations = *closed->total_iterations;
+      } else if (closed->iterations) {
+        pp.iterations = *closed->iterations * closed->users;
+      }
     }
     at += pp.length;
     plan->phases.push_back(std::move(pp));
+  };
+  for (const auto& p : campaign.phases) {
+    const auto* steps = std::get_if<scenario::steps_model>(&p.model);
+    if (steps != nullptr && steps->iterations) {
+      // Steps by iterations: each step is a closed phase of its users, each running the count,
+      // and the next step starts when all are done.
+      for (std::size_t k = 0; k < steps->users.size(); ++k) {
+        scenario::closed_model step;
+        step.users = steps->users[k];
+        step.iterations = steps->iterations;
+        add_phase({fmt::format("{} {}/{}", p.name, k + 1, steps->users.size()),
+                   {},
+                   steps->step_duration,
+                   step});
+      }
+      continue;
+    }
+    add_phase({p.name, {}, phase_length(p), p.model});
   }
   plan->total_length = at;
   for (auto& s : plan->scenarios) {

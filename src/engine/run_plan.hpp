@@ -131,8 +131,10 @@ struct phase_plan {
   std::chrono::nanoseconds start{};  ///< offset from the run start
   std::chrono::nanoseconds length{};
   scenario::workload model;
-  /// Quick mode -n: the phase ends when this many iterations ran (length is then a cap).
+  /// The phase ends when its iterations ran (length is then a cap): `iterations` or
+  /// `total_iterations` (quick mode -n, -i), and steps by iterations, one phase per step.
   bool ends_by_iterations = false;
+  std::uint64_t iterations = 0;  ///< the phase's iterations in all, when it ends by them
 };
 
 /// Settings that come from the command line rather than the campaign.

@@ -43,6 +43,7 @@ run_recorder::run_recorder(std::shared_ptr<const run_plan> plan, std::uint32_t w
 std::vector<completed_interval> run_recorder::add(interval_report report) {
   auto done = merger_.add(std::move(report));
   for (const auto& c : done) {
+    tally(c);
     store(c);
   }
   return done;
@@ -51,9 +52,18 @@ std::vector<completed_interval> run_recorder::add(interval_report report) {
 std::vector<completed_interval> run_recorder::retire(std::uint32_t worker) {
   auto done = merger_.retire(worker);
   for (const auto& c : done) {
+    tally(c);
     store(c);
   }
   return done;
+}
+
+void run_recorder::tally(const completed_interval& c) {
+  if (c.phase != tallied_phase_) {
+    tallied_phase_ = c.phase;
+    phase_iterations_ = 0;
+  }
+  phase_iterations_ += c.merged.iterations_started;
 }
 
 void run_recorder::store(const completed_interval& c) {
@@ -83,6 +93,10 @@ progress_state run_recorder::progress(const completed_interval& c) const {
   ps.elapsed_s = static_cast<double>(c.index + 1);
   ps.total_s =
       phase.ends_by_iterations ? 0 : std::chrono::duration<double>(plan_->total_length).count();
+  if (phase.ends_by_iterations && phase.iterations > 0) {
+    ps.iterations_total = phase.iterations;
+    ps.iterations_done = std::min(phase_iterations_, phase.iterations);
+  }
   if (ps.total_s > 0) {
     // The last interval may end after the plan, while requests in flight finish.
     ps.elapsed_s = std::min(ps.elapsed_s, ps.total_s);

@@ -73,6 +73,8 @@ class run_recorder {
 
  private:
   void store(const completed_interval& c);
+  /// Counts the iterations begun in the phase the intervals are in, for the live line.
+  void tally(const completed_interval& c);
 
   std::shared_ptr<const run_plan> plan_;
   interval_merger merger_;
@@ -82,6 +84,8 @@ class run_recorder {
   std::int64_t start_unix_ms_ = 0;
   std::vector<std::string> events_;
   bool degraded_ = false;
+  std::size_t tallied_phase_ = 0;
+  std::uint64_t phase_iterations_ = 0;
 };
 
 }  // namespace stampede::engine

@@ -259,7 +259,7 @@ asio::awaitable<void> worker::main_loop() {
     auto ph = std::make_unique<phase_state>();
     ph->index = i;
     ph->plan = &pp;
-    ph->start = run_start_ + pp.start;
+    ph->start = run_start_ + pp.start + shift_;
     ph->end = ph->start + pp.length;
     ph->timer = std::make_unique<asio::steady_timer>(ctx_);
     auto& phase = *ph;
@@ -276,7 +276,7 @@ asio::awaitable<void> worker::main_loop() {
     current_phase_ = i;
     start_phase(phase);
     main_timer_.expires_at(phase.end);
-    if (phase.limited) {
+    if (pp.ends_by_iterations) {
       // Ends when the iterations are done (users exit, running_ drops to zero) or at the cap.
       while (running_ > 0 && !stopping_ && clock::now() < phase.end) {
         idle_timer_.expires_at(phase.end);
@@ -287,6 +287,29 @@ asio::awaitable<void> worker::main_loop() {
     }
     end_connections(phase);  // the hold ends with the phase, or with a stop
     phase.idle.clear();
+    if (pp.ends_by_iterations && i + 1 < plan_->phases.size() && !stopping_) {
+      // The next phase starts when every worker is done, at one instant for all of them.
+      auto next_start = clock::now();
+      if (barrier_) {
+        released_start_.reset();
+        // The worker outlives every callback: workers are destroyed together, once joined.
+        barrier_->arrive(i, [this](clock::time_point start) {
+          asio::post(ctx_, [this, start] {
+            released_start_ = start;
+            main_timer_.cancel();
+          });
+        });
+        while (!released_start_ && !stopping_) {
+          main_timer_.expires_at(clock::time_point::max());
+          co_await main_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        if (!released_start_) {
+          break;  // stopped while waiting
+        }
+        next_start = *released_start_;
+      }
+      shift_ = next_start - (run_start_ + plan_->phases[i + 1].start);
+    }
   }
 
   // Drain: users see stopping_ and leave after the request they are in.
@@ -339,13 +362,13 @@ void worker::start_phase(phase_state& ph) {
   if (const auto* closed = std::get_if<scenario::closed_model>(&model)) {
     const slice mine{index_, count_};
     ph.users = mine.share_of(closed->users);
-    if (closed->iterations) {
+    if (closed->total_iterations) {
       // Only workers with users can run iterations: the budget is split among those
       // (workers index < users), so -c 1 -n 10 on two threads still runs 10.
       ph.limited = true;
       const auto with_users = std::min<std::uint64_t>(closed->users, count_);
       ph.iterations_left =
-          index_ < with_users ? slice{index_, with_users}.share_of(*closed->iterations) : 0;
+          index_ < with_users ? slice{index_, with_users}.share_of(*closed->total_iterations) : 0;
     }
     for (std::uint64_t k = index_; k < closed->users; k += count_) {
       spawn(closed_user(ph, k, closed->users));

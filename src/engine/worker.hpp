@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -17,6 +18,7 @@
 
 #include "engine/flow_interpreter.hpp"
 #include "engine/interval_report.hpp"
+#include "engine/phase_barrier.hpp"
 #include "engine/run_plan.hpp"
 #include "engine/schedule.hpp"
 #include "engine/session_registry.hpp"
@@ -41,6 +43,10 @@ class worker {
   /// agent's share mid-run gets a later `resume_at`: it runs the schedule from that instant on
   /// (no catching up on what fell before) and its first report is that second's.
   void start(clock::time_point run_start, clock::time_point resume_at = {});
+  /// Before start(): where this worker meets the run's others at the end of each phase that
+  /// ends by iterations (the next one starts when all are done). Without one, a worker goes on
+  /// to the next phase when its own users are done.
+  void meet_at(std::shared_ptr<phase_barrier> barrier) { barrier_ = std::move(barrier); }
   /// Graceful: no new iterations, requests in flight get a grace period, then are cut.
   /// Abort: connections are closed at once. Either way a final report follows.
   void stop(bool abort);
@@ -101,6 +107,12 @@ class worker {
   std::thread thread_;
   clock::time_point run_start_{};
   clock::time_point resume_at_{};  ///< nothing scheduled before this runs
+  std::shared_ptr<phase_barrier> barrier_;
+  /// How much later than planned the phases from the current one on start: phases that end by
+  /// iterations end when they are done, not at a planned time.
+  clock::duration shift_{};
+  /// Set on this thread when the barrier releases the phase the worker waits at the end of.
+  std::optional<clock::time_point> released_start_;
   net::connector connector_;
   session_factory make_session_;
 

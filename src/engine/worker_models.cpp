@@ -96,8 +96,11 @@ asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std:
   std::optional<std::chrono::nanoseconds> pace;
   clock::time_point user_start = ph.start;
   clock::time_point user_end = ph.end;
+  // `iterations`: each user's own count.
+  std::uint64_t per_user = worker_limits::unlimited;
   if (const auto* closed = std::get_if<scenario::closed_model>(&model)) {
     pace = closed->pace;
+    per_user = closed->iterations.value_or(worker_limits::unlimited);
     if (closed->ramp) {
       user_start += ramp_start(k, n, *closed->ramp);
     }
@@ -129,6 +132,9 @@ asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std:
     const bool own_end = user_end != ph.end;  // steps: this user's part ends before the phase
     for (std::uint64_t i = first_iteration; active(ph) && (!own_end || core::before(user_end));
          ++i) {
+      if (i - first_iteration >= per_user) {
+        break;  // this user's iterations are done
+      }
       if (ph.limited) {
         if (ph.iterations_left == 0) {
           break;

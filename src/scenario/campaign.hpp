@@ -190,12 +190,21 @@ struct scenario {
   std::optional<cookie_policy> cookies;  ///< overrides defaults.cookies
 };
 
+/// How long a phase that ends by iterations may run when no duration caps it.
+inline constexpr auto iterations_cap = std::chrono::hours(24);
+
 /// Closed model: a fixed population of users, each iterating back-to-back or at a pace.
 struct closed_model {
   std::uint64_t users = 1;
   std::optional<duration> ramp;  ///< users start linearly over this time
   std::optional<duration> pace;  ///< when set, each iteration starts `pace` after the last
-  std::optional<std::uint64_t> iterations;  ///< total iterations (quick mode -n); unset = time
+  /// Each user runs this many iterations, then stops; the phase ends when all have (its
+  /// duration is then a cap).
+  std::optional<std::uint64_t> iterations;
+  /// The phase's users run this many iterations between them (k6's shared iterations; quick
+  /// mode -n), then the phase ends.
+  std::optional<std::uint64_t> total_iterations;
+  bool ends_by_iterations() const { return iterations || total_iterations; }
 };
 
 /// Open model: new iterations arrive at a rate, whatever the server does.
@@ -216,7 +225,9 @@ struct throughput_model {
 /// `step_duration`.
 struct steps_model {
   std::vector<std::uint64_t> users;
-  duration step_duration{};
+  duration step_duration{};  ///< with iterations: each step's cap
+  /// Each user of each step runs this many iterations; the next step starts when all have.
+  std::optional<std::uint64_t> iterations;
 };
 
 /// Connections: open `connections` connections, `connect_rate` per second (or as fast as they

@@ -35,6 +35,7 @@ TEST(CampaignParser, MinimalCampaignAsWritten) {
   EXPECT_FALSE(closed.ramp);
   EXPECT_FALSE(closed.pace);
   EXPECT_FALSE(closed.iterations);
+  EXPECT_FALSE(closed.total_iterations);
 
   ASSERT_EQ(c.scenarios.size(), 1u);
   EXPECT_EQ(c.scenarios[0].name, "slow");
@@ -242,6 +243,26 @@ TEST(CampaignParser, WorkloadKinds) {
   EXPECT_EQ(steps.phases[0].length, nanoseconds(120s));
 }
 
+TEST(CampaignParser, PhasesThatEndByIterations) {
+  const auto each = parse(with_phase("    users: 10\n    iterations: 20\n"));
+  const auto& e = std::get<closed_model>(each.phases[0].model);
+  EXPECT_EQ(e.iterations, 20U);
+  EXPECT_FALSE(e.total_iterations);
+  EXPECT_EQ(each.phases[0].length, nanoseconds(iterations_cap));  // no duration: the cap
+
+  const auto shared =
+      parse(with_phase("    users: 3\n    total_iterations: 100\n    duration: 1m\n"));
+  const auto& t = std::get<closed_model>(shared.phases[0].model);
+  EXPECT_EQ(t.total_iterations, 100U);
+  EXPECT_FALSE(t.iterations);
+  EXPECT_EQ(shared.phases[0].length, nanoseconds(60s));  // the duration caps it
+
+  const auto steps = parse(with_phase("    steps: [10, 20, 30]\n    iterations: 20\n"));
+  const auto& s = std::get<steps_model>(steps.phases[0].model);
+  EXPECT_EQ(s.iterations, 20U);
+  EXPECT_EQ(s.step_duration, nanoseconds(iterations_cap));
+}
+
 TEST(CampaignParser, TopLevelErrors) {
   EXPECT_EQ(error_of(""), "c.yaml:1: (file): the campaign is empty");
   EXPECT_EQ(error_of("# only a comment\n"), "c.yaml:1: (file): the campaign is empty");
@@ -443,7 +464,8 @@ TEST(CampaignParser, PhaseErrors) {
   EXPECT_EQ(error_of(with("duration: 2s", "duration: 0s")),
             "c.yaml:4: phases[0].duration: expected a duration longer than 0, got '0s'");
   EXPECT_EQ(error_of(with("    duration: 2s\n", "")),
-            "c.yaml:3: phases[0].duration: missing: how long the phase lasts, e.g. 30s");
+            "c.yaml:3: phases[0].duration: missing: how long the phase lasts, e.g. 30s (or "
+            "iterations: N, each user's count)");
   EXPECT_EQ(error_of(with("  - name: steady\n", "  - duration: 2s\n")),
             "c.yaml:4: phases[0].duration: given twice (first on line 3)");
   EXPECT_EQ(error_of(with("  - name: steady\n", "  - nme: steady\n")),
@@ -476,9 +498,20 @@ TEST(CampaignParser, PhaseErrors) {
   EXPECT_EQ(error_of(with_phase("    duration: 1s\n")),
             "c.yaml:4: phases[0]: no workload: give users (closed), arrival_rate (open), rate and "
             "connections (constant throughput), steps and step_duration, or connections and hold");
-  EXPECT_EQ(error_of(with("    users: 5", "    users: 5\n    iterations: 10")),
-            "c.yaml:6: phases[0].iterations: a phase in a file runs for a time; a total number of "
-            "iterations is for quick mode only (stampede run --url URL -n N)");
+  EXPECT_EQ(error_of(with_phase("    arrival_rate: 5\n    duration: 1s\n    iterations: 3\n")),
+            "c.yaml:7: phases[0].iterations: 'iterations' belongs to a closed or steps phase "
+            "(users that run iterations), but 'arrival_rate' makes this an open phase");
+  EXPECT_EQ(error_of(with_phase("    steps: [1]\n    total_iterations: 3\n")),
+            "c.yaml:6: phases[0].total_iterations: 'total_iterations' belongs to a closed phase "
+            "(users that run iterations), but 'steps' makes this a steps phase");
+  EXPECT_EQ(error_of(with_phase("    users: 2\n    iterations: 3\n    total_iterations: 6\n")),
+            "c.yaml:7: phases[0].total_iterations: give iterations (each user's) or "
+            "total_iterations (shared by the users), not both");
+  EXPECT_EQ(error_of(with_phase("    users: 2\n")),
+            "c.yaml:4: phases[0].duration: missing: how long the phase lasts, e.g. 30s (or "
+            "iterations: N, each user's count)");
+  EXPECT_EQ(error_of(with_phase("    users: 2\n    iterations: 0\n")),
+            "c.yaml:6: phases[0].iterations: expected a positive integer, got '0'");
 
   // closed
   EXPECT_EQ(error_of(with("    users: 5", "    users: 5\n    ramp: 3s")),
@@ -517,7 +550,8 @@ TEST(CampaignParser, PhaseErrors) {
   EXPECT_EQ(error_of(with_phase("    steps: [10, 0]\n    step_duration: 1s\n")),
             "c.yaml:5: phases[0].steps[1]: expected a positive integer, got '0'");
   EXPECT_EQ(error_of(with_phase("    steps: [10]\n")),
-            "c.yaml:4: phases[0].step_duration: missing: how long each step lasts, e.g. 30s");
+            "c.yaml:4: phases[0].step_duration: missing: how long each step lasts, e.g. 30s (or "
+            "iterations: N, each user's count in each step)");
   EXPECT_EQ(error_of(with_phase("    step_duration: 1s\n")),
             "c.yaml:4: phases[0].steps: missing: the user count of each step, e.g. steps: [10, "
             "20, 30]");

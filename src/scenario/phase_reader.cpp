@@ -56,15 +56,10 @@ class phase_reader {
 
   struct phase read(const YAML::Node& n, const std::string& field) {
     r_.expect_map(n, field);
-    if (n["iterations"]) {
-      r_.fail(n["iterations"], field + ".iterations",
-              "a phase in a file runs for a time; a total number of iterations is for quick mode "
-              "only (stampede run --url URL -n N)");
-    }
     r_.only_fields(n, field,
-                   {"name", "duration", "users", "ramp", "pace", "arrival_rate", "ramp_to",
-                    "max_users", "rate", "connections", "steps", "step_duration", "connect_rate",
-                    "hold", "ping", "ping_path", "websocket"});
+                   {"name", "duration", "users", "ramp", "pace", "iterations", "total_iterations",
+                    "arrival_rate", "ramp_to", "max_users", "rate", "connections", "steps",
+                    "step_duration", "connect_rate", "hold", "ping", "ping_path", "websocket"});
     struct phase p;
     p.position = position_of(n);
     p.name = r_.name(r_.required(n, "name", field, "every phase needs a name"), field + ".name");
@@ -98,6 +93,24 @@ class phase_reader {
               "(constant throughput), steps and step_duration, or connections and hold");
     }
 
+    for (const char* f : {"iterations", "total_iterations"}) {
+      const bool closed = *kind == workload_kind::closed;
+      if (n[f] && !closed &&
+          !(*kind == workload_kind::steps && f == std::string_view("iterations"))) {
+        r_.fail(n[f], join_path(field, f),
+                fmt::format("'{}' belongs to {} (users that run iterations), but '{}' makes this "
+                            "{}",
+                            f,
+                            f == std::string_view("iterations") ? "a closed or steps phase"
+                                                                : "a closed phase",
+                            deciding_field, phase_kind_text(*kind)));
+      }
+    }
+    if (n["iterations"] && n["total_iterations"]) {
+      r_.fail(n["total_iterations"], field + ".total_iterations",
+              "give iterations (each user's) or total_iterations (shared by the users), not both");
+    }
+
     if (*kind == workload_kind::connections) {
       return connections_phase(n, field, std::move(p));
     }
@@ -108,6 +121,9 @@ class phase_reader {
                 "a steps phase lasts steps x step_duration; give step_duration instead");
       }
       steps_model s;
+      if (n["iterations"]) {
+        s.iterations = r_.positive_int(n["iterations"], field + ".iterations");
+      }
       const auto list_field = field + ".steps";
       const YAML::Node list =
           r_.required(n, "steps", field, "the user count of each step, e.g. steps: [10, 20, 30]");
@@ -115,9 +131,14 @@ class phase_reader {
       for (std::size_t i = 0; i < list.size(); ++i) {
         s.users.push_back(r_.positive_int(list[i], index_path(list_field, i)));
       }
+      // With iterations a step ends when its users are done; step_duration then caps it.
       const YAML::Node step_duration =
-          r_.required(n, "step_duration", field, "how long each step lasts, e.g. 30s");
-      s.step_duration = r_.length(step_duration, field + ".step_duration", false);
+          s.iterations ? n["step_duration"]
+                       : r_.required(n, "step_duration", field,
+                                     "how long each step lasts, e.g. 30s (or iterations: N, each "
+                                     "user's count in each step)");
+      s.step_duration = step_duration ? r_.length(step_duration, field + ".step_duration", false)
+                                      : std::chrono::duration_cast<duration>(iterations_cap);
       const auto count = static_cast<std::int64_t>(s.users.size());
       if (s.step_duration.count() > std::numeric_limits<std::int64_t>::max() / count) {
         r_.fail(step_duration, field + ".step_duration", "the phase would last too long");
@@ -127,8 +148,20 @@ class phase_reader {
       return p;
     }
 
-    p.length = r_.length(r_.required(n, "duration", field, "how long the phase lasts, e.g. 30s"),
-                         field + ".duration", false);
+    // A closed phase that ends by iterations may leave out its duration, which then caps it.
+    const bool by_iterations =
+        *kind == workload_kind::closed && (n["iterations"] || n["total_iterations"]);
+    if (by_iterations && !n["duration"]) {
+      p.length = iterations_cap;
+    } else {
+      p.length = r_.length(
+          r_.required(n, "duration", field,
+                      *kind == workload_kind::closed
+                          ? "how long the phase lasts, e.g. 30s (or iterations: N, each user's "
+                            "count)"
+                          : "how long the phase lasts, e.g. 30s"),
+          field + ".duration", false);
+    }
     switch (*kind) {
       case workload_kind::closed: {
         closed_model m;
@@ -142,6 +175,12 @@ class phase_reader {
         }
         if (n["pace"]) {
           m.pace = r_.length(n["pace"], field + ".pace", false);
+        }
+        if (n["iterations"]) {
+          m.iterations = r_.positive_int(n["iterations"], field + ".iterations");
+        }
+        if (n["total_iterations"]) {
+          m.total_iterations = r_.positive_int(n["total_iterations"], field + ".total_iterations");
         }
         p.model = m;
         break;

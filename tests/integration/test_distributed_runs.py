@@ -134,6 +134,46 @@ def test_a_run_split_over_three_agents_counts_exactly(workdir):
               (rc, out, err))
 
 
+def test_iteration_counts_split_over_three_agents(workdir):
+    with harness.target(threads=2) as t, fleet(workdir) as (c, _):
+        path = write(workdir, "counted.yaml", """
+name: counted
+target: %s
+phases:
+  - {name: warm, duration: 1s, users: 3}
+  - {name: exact, users: 6, iterations: 17}
+scenarios:
+  - name: s
+    flow: [get: /json]
+""" % t.url)
+        r = cli(workdir, ["campaign", "add", path] + c.flags())
+        check(r.returncode == 0, "campaign add", r)
+        proc, summary = start(workdir, c, "counted", "--wait")
+        rc, out, err, s = finish(proc, summary)
+        check(rc == 0 and s is not None, "start --wait", (rc, out, err))
+        warm = s["requests"]["total"] - 6 * 17
+        check(warm > 10 and s["requests"]["total"] == t.stats()["requests"],
+              "6 users x 17 iterations after the timed warm-up, counted exactly", (s, t.stats()))
+
+        # Agents start phases at planned offsets: one ending by iterations must be the last.
+        path = write(workdir, "early.yaml", """
+name: early
+target: %s
+phases:
+  - {name: exact, users: 2, iterations: 5}
+  - {name: after, duration: 1s, users: 1}
+scenarios:
+  - name: s
+    flow: [get: /]
+""" % t.url)
+        r = cli(workdir, ["campaign", "add", path] + c.flags())
+        check(r.returncode == 0, "campaign add", r)
+        r = cli(workdir, ["start", "early"] + c.flags())
+        check(r.returncode == 2 and "phase 'exact' ends by iterations and another phase follows "
+              "it: distributed runs support that in their last phase only" in r.stderr,
+              "refused with the reason", r)
+
+
 def test_a_killed_agent_is_detected_and_the_run_goes_on(workdir):
     with harness.target(threads=2) as t, fleet(workdir) as (c, agents):
         add_campaign(workdir, c, t, "cont", policy="continue", duration="8s")
@@ -507,6 +547,7 @@ def test_ctrl_c_on_a_terminal_asks_stop_or_detach(workdir):
 
 if __name__ == "__main__":
     main([test_a_run_split_over_three_agents_counts_exactly,
+          test_iteration_counts_split_over_three_agents,
           test_a_killed_agent_is_detected_and_the_run_goes_on,
           test_survivors_take_over_a_killed_agents_share,
           test_a_paused_agent_stops_its_load_when_it_resumes,

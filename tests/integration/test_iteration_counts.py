@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Phases that end by iterations: each user's count (iterations), a shared count
+(total_iterations), steps by iterations and quick mode -i, exact against the target's /stats;
+the next phase starts when all are done, and a timed phase after them still runs its time."""
+import time
+
+from harness import check, main, run, target, write
+
+
+def test_iteration_counts_are_exact_and_phases_follow_each_other(workdir):
+    with target(threads=2) as t:
+        path = write(workdir, "c.yaml", """
+target: %s
+phases:
+  - {name: each, users: 7, iterations: 13}
+  - {name: shared, users: 3, total_iterations: 101}
+  - {name: timed, duration: 1s, users: 1, pace: 250ms}
+  - {name: stepped, steps: [2, 5], iterations: 11}
+scenarios:
+  - name: s
+    flow: [get: /, get: /json]
+""" % t.url)
+        started = time.monotonic()
+        r = run(["run", path, "-q", "-t", "3"], workdir)
+        elapsed = time.monotonic() - started
+        check(r.returncode == 0, "run failed", r)
+        iterations = 7 * 13 + 101 + 4 + (2 + 5) * 11
+        stats = t.stats()
+        check(stats["requests_by_path"]["/"] == iterations, "iterations by /stats", (stats, r))
+        check(stats["requests_by_path"]["/json"] == iterations, "whole iterations", stats)
+        s = r.summary
+        check(s["iterations"]["started"] == s["iterations"]["completed"] == iterations,
+              "iterations in the summary", s)
+        check(s["requests"]["total"] == stats["requests"] == 2 * iterations, "requests", s)
+        # The timed phase runs its second after the first two, not at a fixed offset.
+        check(1.0 <= elapsed < 10, "the run takes the timed phase's second and little more",
+              elapsed)
+
+
+def test_quick_mode_iterations_per_user(workdir):
+    with target() as t:
+        r = run(["run", "--url", t.url + "/json", "-c", "4", "-i", "9"], workdir)
+        check(r.returncode == 0 and t.stats()["requests"] == 36, "-c 4 -i 9", (r, t.stats()))
+        check(r.summary["requests"]["total"] == 36, "summary", r)
+        t.reset()
+        # Loads' -u 10:20:30 -c 20 (20 cycles per user in each step).
+        r = run(["run", "--url", t.url + "/", "-u", "10:20:30", "-i", "20"], workdir)
+        check(r.returncode == 0 and t.stats()["requests"] == (10 + 20 + 30) * 20, "-u -i",
+              (r, t.stats()))
+        for args, message in (
+                (["-i", "3", "-n", "10"], "-i: cannot be combined with -n"),
+                (["-i", "0"], "-i: needs at least one iteration"),
+                (["-i", "3", "--rate", "10"], "--rate: cannot be combined with -u, -n or -i")):
+            r = run(["run", "--url", t.url + "/"] + args, workdir, summary=False)
+            check(r.returncode == 2 and message in r.stderr, " ".join(args), r)
+
+
+def test_a_duration_caps_a_phase_that_ends_by_iterations(workdir):
+    with target() as t:
+        path = write(workdir, "c.yaml", """
+target: %s
+phases:
+  - {name: capped, users: 2, iterations: 1000000, duration: 1s}
+  - {name: after, users: 1, iterations: 3}
+scenarios:
+  - name: s
+    flow: [get: "/delay?ms=20"]
+""" % t.url)
+        started = time.monotonic()
+        r = run(["run", path, "-q"], workdir)
+        check(r.returncode == 0 and time.monotonic() - started < 5, "the cap ends it", r)
+        # Two users for a second of 20 ms requests, then exactly 3.
+        n = t.stats()["requests"]
+        check(60 <= n - 3 <= 110, "capped near 2 x 50 requests, then 3 more", n)
+        check(r.summary["requests"]["total"] == n, "counts", r)
+
+
+if __name__ == "__main__":
+    main([test_iteration_counts_are_exact_and_phases_follow_each_other,
+          test_quick_mode_iterations_per_user,
+          test_a_duration_caps_a_phase_that_ends_by_iterations])
