@@ -82,6 +82,18 @@ bool flow_interpreter::refuse_unsendable(virtual_user& vu, const compiled_reques
         vu.missing_variable);
     return true;
   }
+  if (req.spec->body && req.spec->body->has_number_values()) {
+    if (const auto name = req.spec->body->first_non_number(vu.variables); !name.empty()) {
+      // Sent as it is, the value would break the JSON document.
+      vu.result.clear();
+      vu.result.failed = true;
+      vu.result.error = metrics::error_class::invalid_request;
+      vu.result.message = fmt::format("{}: {{{{{}|number}}}} is '{}', not a number", req.spec->name,
+                                      name, *vu.variables.find(name));
+      vu.result.reason = "a {{name|number}} value is not a number";
+      return true;
+    }
+  }
   if (!req.check_rendered) {
     return false;
   }

@@ -69,6 +69,16 @@ asio::awaitable<bool> flow_interpreter::run_ws(virtual_user& vu, const compiled_
       vu.body_buffer.clear();
       send->message.render_to(vu.variables, vu.body_buffer);
       message = vu.body_buffer;
+      if (const auto name = send->message.first_non_number(vu.variables); !name.empty()) {
+        // Sent as it is, the value would break the JSON message.
+        const auto text = [&] {
+          return fmt::format("send: {{{{{}|number}}}} is '{}', not a number", name,
+                             *vu.variables.find(name));
+        };
+        metrics().record_error(metrics::error_class::invalid_request,
+                               {"a {{name|number}} value is not a number", 0}, text, text);
+        co_return false;
+      }
     }
     if (!vu.ws) {
       metrics().record_error(metrics::error_class::protocol,

@@ -23,6 +23,15 @@ TEST(CampaignParser, JsonBodies) {
   EXPECT_EQ(body_of("{b: {c: [true]}, a: \"{{x}}\"}"), R"({"b":{"c":[true]},"a":"{{x}}"})");
   EXPECT_EQ(body_of("plain text"), R"("plain text")");
   EXPECT_EQ(body_of("{}"), "{}");
+  // A whole "{{x|number}}" value is the number itself; strings stay strings.
+  EXPECT_EQ(body_of("{id: \"{{id|number}}\", ids: [\"{{ n | number }}\"], s: \"{{id}}\"}"),
+            R"({"id":{{id|number}},"ids":[{{ n | number }}],"s":"{{id}}"})");
+  EXPECT_EQ(error_of(with_step("post: {url: /x, json: {a: \"id {{id|number}}\"}}\n")),
+            "c.yaml:6: scenarios[0].flow[0].post.json: {{name|number}} must be a whole value, "
+            "e.g. id: \"{{id|number}}\" (it sends 42, not \"42\")");
+  EXPECT_EQ(error_of(with_step("post: {url: /x, body: \"{{id|number}}\"}\n")),
+            "c.yaml:6: scenarios[0].flow[0].post.body: {{name|number}} is for json: bodies and "
+            "messages (it sends 42, not \"42\")");
 }
 
 TEST(CampaignParser, ScenarioErrors) {

@@ -3,6 +3,8 @@
 // loop, WebSocket, event-stream, long-poll and publish steps, each read from YAML into the model.
 #include "scenario/step_reader.hpp"
 
+#include <regex>
+
 #include "core/text.hpp"
 #include "scenario/check_reader.hpp"
 
@@ -269,10 +271,48 @@ class step_reader {
   std::string json_text(const YAML::Node& n, const std::string& field) {
     std::size_t bytes = 0;
     try {
-      return charged(to_json(n, bytes).dump(), n, field);
+      return unquoted_numbers(charged(to_json(n, bytes).dump(), n, field), n, field);
     } catch (const json_too_large& e) {
       r_.fail(n, field, e.why);
     }
+  }
+
+  /// The JSON text with each string value that is exactly "{{name|number}}" made a bare
+  /// {{name|number}}, which renders as the number itself.
+  std::string unquoted_numbers(const std::string& text, const YAML::Node& n,
+                               const std::string& field) {
+    static const std::regex whole(R"re(\{\{\s*[^{}|]+?\s*\|\s*number\s*\}\})re");
+    static const std::regex part(R"re(\{\{[^{}]*\|\s*number\s*\}\})re");
+    std::string out;
+    out.reserve(text.size());
+    bool in_string = false;
+    std::size_t string_start = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
+      if (!in_string) {
+        in_string = c == '"';
+        string_start = out.size();
+        out.push_back(c);
+      } else if (c == '\\' && i + 1 < text.size()) {
+        out.push_back(c);
+        out.push_back(text[++i]);
+      } else if (c == '"') {
+        in_string = false;
+        const auto content = out.substr(string_start + 1);
+        if (std::regex_match(content, whole)) {
+          out.replace(string_start, std::string::npos, content);
+        } else if (std::regex_search(content, part)) {
+          r_.fail(n, field,
+                  "{{name|number}} must be a whole value, e.g. id: \"{{id|number}}\" (it sends "
+                  "42, not \"42\")");
+        } else {
+          out.push_back(c);
+        }
+      } else {
+        out.push_back(c);
+      }
+    }
+    return out;
   }
 
   /// `text`, a body or message copied into a step, counted against the campaign's budget:
@@ -306,7 +346,8 @@ class step_reader {
       r_.fail(n, field, "a send is exactly one of text, binary or json");
     }
     if (n["json"]) {
-      s.message = r_.templated(json_text(n["json"], field + ".json"), n["json"], field + ".json");
+      s.message = r_.templated(json_text(n["json"], field + ".json"), n["json"], field + ".json",
+                               value_escaping::json);
     } else {
       const std::string key = n["text"] ? "text" : "binary";
       s.message =
@@ -436,7 +477,8 @@ class step_reader {
                               field + ".body");
       }
       if (n["json"]) {
-        r.body = r_.templated(json_text(n["json"], field + ".json"), n["json"], field + ".json");
+        r.body = r_.templated(json_text(n["json"], field + ".json"), n["json"], field + ".json",
+                              value_escaping::json);
         r.body_is_json = true;
       }
       if (n["timeout"]) {

@@ -30,14 +30,52 @@ void append_percent_encoded(std::string_view value, std::string& out) {
   }
 }
 
-/// "name|raw" (spaces allowed around the bar): true, and `name` cut to "name".
-bool strip_raw(std::string_view& name) {
-  const auto bar = name.rfind('|');
-  if (bar == std::string_view::npos || trim(name.substr(bar + 1)) != "raw") {
-    return false;
+void append_json_escaped(std::string_view value, std::string& out) {
+  constexpr std::string_view hex = "0123456789abcdef";
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out.push_back('\\');
+      out.push_back(ch);
+    } else if (c < 0x20) {
+      out.append("\\u00");
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0xf]);
+    } else {
+      out.push_back(ch);
+    }
   }
-  name = trim(name.substr(0, bar));
-  return true;
+}
+
+void append_value(std::string_view value, value_escaping escaping, std::string& out) {
+  switch (escaping) {
+    case value_escaping::url:
+      append_percent_encoded(value, out);
+      break;
+    case value_escaping::json:
+      append_json_escaped(value, out);
+      break;
+    case value_escaping::none:
+      out.append(value);
+      break;
+  }
+}
+
+enum class filter { none, raw, number };
+
+/// "name|raw" or "name|number" (spaces allowed around the bar): the filter, and `name` cut to
+/// "name".
+filter strip_filter(std::string_view& name) {
+  const auto bar = name.rfind('|');
+  if (bar == std::string_view::npos) {
+    return filter::none;
+  }
+  const auto word = trim(name.substr(bar + 1));
+  const auto f = word == "raw" ? filter::raw : word == "number" ? filter::number : filter::none;
+  if (f != filter::none) {
+    name = trim(name.substr(0, bar));
+  }
+  return f;
 }
 
 /// Knows no variable: nothing is fixed.
@@ -70,7 +108,12 @@ template_string::template_string(std::string_view text, value_escaping escaping,
       break;
     }
     auto name = trim(text.substr(open + 2, close - open - 2));
-    const bool raw = strip_raw(name);
+    const auto f = strip_filter(name);
+    const bool raw = f == filter::raw;
+    // Values go in escaped as the text asks, but as they are with |raw, and |number (a JSON
+    // number, checked before sending) has nothing to escape.
+    const auto value_escape = f == filter::none ? escaping : value_escaping::none;
+    has_number_values_ = has_number_values_ || f == filter::number;
     literal.append(text.substr(pos, open - pos));
     text_.append(text.substr(pos, open - pos));
     const std::string* value = name.empty() ? nullptr : fixed.find(name);
@@ -79,23 +122,18 @@ template_string::template_string(std::string_view text, value_escaping escaping,
       text_.append(text.substr(open, close + 2 - open));
     } else if (value != nullptr) {
       const auto before = literal.size();
-      if (escaping == value_escaping::url && !raw) {
-        append_percent_encoded(*value, literal);
-      } else {
-        literal.append(*value);
-        // A raw value is checked before it is sent, as a rendered one would be.
-        has_raw_values_ = has_raw_values_ || (escaping == value_escaping::url && raw);
-      }
+      append_value(*value, value_escape, literal);
+      // A raw value is checked before it is sent, as a rendered one would be.
+      has_raw_values_ = has_raw_values_ || (escaping == value_escaping::url && raw);
       text_.append(literal, before);
     } else {
       text_.append(text.substr(open, close + 2 - open));
       if (!literal.empty()) {
-        segments_.push_back({false, false, std::move(literal)});
+        segments_.push_back({false, value_escaping::none, false, std::move(literal)});
         literal.clear();
       }
-      const bool escaped = escaping == value_escaping::url && !raw;
       has_raw_values_ = has_raw_values_ || (escaping == value_escaping::url && raw);
-      segments_.push_back({true, escaped, std::string(name)});
+      segments_.push_back({true, value_escape, f == filter::number, std::string(name)});
       variables_.emplace_back(name);
     }
     pos = close + 2;
@@ -103,7 +141,7 @@ template_string::template_string(std::string_view text, value_escaping escaping,
   literal.append(text.substr(pos));
   text_.append(text.substr(pos));
   if (!literal.empty()) {
-    segments_.push_back({false, false, std::move(literal)});
+    segments_.push_back({false, value_escaping::none, false, std::move(literal)});
   }
 }
 
@@ -117,11 +155,7 @@ std::string_view template_string::render_to(const variable_source& vars, std::st
     if (!seg.is_variable) {
       out.append(seg.value);
     } else if (const auto* value = vars.find(seg.value)) {
-      if (seg.escaped) {
-        append_percent_encoded(*value, out);
-      } else {
-        out.append(*value);
-      }
+      append_value(*value, seg.escaping, out);
     } else {
       out.append("{{").append(seg.value).append("}}");
       if (missing.empty()) {
@@ -130,6 +164,53 @@ std::string_view template_string::render_to(const variable_source& vars, std::st
     }
   }
   return missing;
+}
+
+std::string_view template_string::first_non_number(const variable_source& vars) const {
+  for (const auto& seg : segments_) {
+    if (seg.number) {
+      const auto* value = vars.find(seg.value);
+      if (value != nullptr && !is_json_number(*value)) {
+        return seg.value;
+      }
+    }
+  }
+  return {};
+}
+
+bool is_json_number(std::string_view t) {
+  std::size_t i = 0;
+  const auto digits = [&] {
+    const auto start = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
+      ++i;
+    }
+    return i - start;
+  };
+  if (i < t.size() && t[i] == '-') {
+    ++i;
+  }
+  if (i < t.size() && t[i] == '0') {
+    ++i;
+  } else if (digits() == 0) {
+    return false;
+  }
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    if (digits() == 0) {
+      return false;
+    }
+  }
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+      ++i;
+    }
+    if (digits() == 0) {
+      return false;
+    }
+  }
+  return i == t.size();
 }
 
 std::string template_string::render(const variable_source& vars) const {

@@ -26,6 +26,10 @@ enum class value_escaping : std::uint8_t {
   /// value in a path or query can then never break the request line, whatever it holds.
   /// `{{name|raw}}` inserts a value as it is, for values that are paths or queries themselves.
   url,
+  /// Inside JSON strings (a json: body or message): quotes, backslashes and control characters
+  /// escaped, so a value cannot break the document. `{{name|number}}` written as a whole
+  /// string value ("{{id|number}}") is the value itself, unquoted: 42, not "42".
+  json,
 };
 
 /// `/users/{{id}}?page={{ page }}` compiled into literal and variable segments.
@@ -51,6 +55,11 @@ class template_string {
   /// True when some value goes in unescaped (`|raw`) where escaping was asked for: what it
   /// renders must be checked before it is sent.
   bool has_raw_values() const { return has_raw_values_; }
+  /// True when some variable is written `{{name|number}}`.
+  bool has_number_values() const { return has_number_values_; }
+  /// The first `{{name|number}}` variable whose value is not a JSON number ("42", "-1.5e3"), or
+  /// empty; values the source does not have are left to render_to's answer.
+  std::string_view first_non_number(const variable_source& vars) const;
 
   /// Appends the rendered text to `out`. A variable the source does not know is left as written
   /// ("{{name}}"); the first such variable's name is returned (empty: every one was known), so
@@ -61,13 +70,18 @@ class template_string {
  private:
   struct segment {
     bool is_variable = false;
-    bool escaped = false;  ///< a variable whose value is percent-encoded
-    std::string value;     ///< literal text, or the variable name
+    value_escaping escaping = value_escaping::none;  ///< how a variable's value is written
+    bool number = false;  ///< `|number`: a JSON number, checked by first_non_number
+    std::string value;    ///< literal text, or the variable name
   };
   std::string text_;
   std::vector<segment> segments_;
   std::vector<std::string> variables_;
   bool has_raw_values_ = false;
+  bool has_number_values_ = false;
 };
+
+/// True when `text` is a JSON number (RFC 8259 section 6).
+bool is_json_number(std::string_view text);
 
 }  // namespace stampede::scenario

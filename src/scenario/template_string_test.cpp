@@ -56,6 +56,27 @@ TEST(TemplateString, RawValuesGoInAsTheyAre) {
   EXPECT_EQ(header.render(map_source({{"token", "a b"}})), "Bearer a b a b");
 }
 
+TEST(TemplateString, JsonValuesAreEscapedAndNumbersGoInBare) {
+  template_string t(R"({"name":"{{name}}","id":{{id|number}},"raw":"{{r|raw}}"})",
+                    value_escaping::json);
+  EXPECT_TRUE(t.has_number_values());
+  const map_source vars({{"name", "a \"quoted\"\\ \n name"}, {"id", "42"}, {"r", "x\"y"}});
+  EXPECT_EQ(t.render(vars), R"({"name":"a \"quoted\"\\ \u000a name","id":42,"raw":"x"y"})");
+  EXPECT_EQ(t.first_non_number(vars), "");
+  EXPECT_EQ(t.first_non_number(map_source({{"id", "forty"}})), "id");
+  EXPECT_EQ(t.first_non_number(map_source({})), "");  // missing: render_to's answer
+  EXPECT_FALSE(template_string("{{a}}").has_number_values());
+}
+
+TEST(TemplateString, JsonNumbers) {
+  for (const auto* yes : {"0", "42", "-1", "3.25", "-0.5e-3", "1E9", "2e+10"}) {
+    EXPECT_TRUE(is_json_number(yes)) << yes;
+  }
+  for (const auto* no : {"", "-", "01", "1.", ".5", "1e", "+1", "0x10", "1 ", "NaN", "4a"}) {
+    EXPECT_FALSE(is_json_number(no)) << no;
+  }
+}
+
 TEST(TemplateString, UnknownVariableIsKeptAsWritten) {
   template_string t("a{{missing}}b");
   EXPECT_EQ(t.render(map_source({})), "a{{missing}}b");

@@ -341,6 +341,9 @@ class node_reader {
   template_string templated(std::string_view text, const YAML::Node& n, const std::string& field,
                             value_escaping escaping = value_escaping::none) const {
     template_string t(text, escaping, params_);
+    if (t.has_number_values() && escaping != value_escaping::json) {
+      fail(n, field, "{{name|number}} is for json: bodies and messages (it sends 42, not \"42\")");
+    }
     for (const auto& name : t.variables()) {
       if (name.substr(0, run_parameters::prefix.size()) == run_parameters::prefix) {
         const auto key = name.substr(run_parameters::prefix.size());

@@ -277,10 +277,52 @@ scenarios: [{name: s, flow: [get: /]}]
                   "%s with --url is refused" % flag[0], r)
 
 
+def test_json_bodies_take_typed_and_escaped_values(workdir):
+    with target() as t:
+        write(workdir, "people.csv", 'name\nsay "hi" \\ there\n')
+        path = write(workdir, "c.yaml", """
+target: %s
+data: {file: people.csv}
+phases: [{name: p, duration: 1s, users: 1}]
+scenarios:
+  - name: s
+    flow:
+      - get:
+          url: /json
+          capture: [{json: $.user.id, as: id}, {json: $.token, as: token}]
+      - post:
+          url: /echo
+          name: typed
+          json: {id: "{{id|number}}", name: "{{name}}"}
+          checks:
+            - {json: $.id, equals: "42", name: a number}
+            - {body_contains: '"id":42,', name: unquoted}
+            - {json: $.name, equals: 'say "hi" \\ there', name: escaped}
+      - post:
+          url: /echo
+          name: not a number
+          json: {id: "{{token|number}}"}
+""" % t.url)
+        r = run(["run", path, "-q"], workdir)
+        check(r.returncode == 0, "run failed", r)
+        s = r.summary
+        checks = {c["check"]: c for c in s["checks"]}
+        for name in ("a number", "unquoted", "escaped"):
+            check(checks[name]["failed"] == 0 and checks[name]["passed"] > 5, name, checks)
+        refused = s["error_reasons"]["invalid_request"]
+        check(list(refused) == ["a {{name|number}} value is not a number"], "reason", s)
+        check(s["error_samples"]["invalid_request"] ==
+              "not a number: {{token|number}} is 'abc123', not a number", "sample", s)
+        stats = t.stats()
+        check(stats["requests_by_path"]["/echo"] == checks["a number"]["passed"],
+              "the refused requests were not sent", (stats, s))
+
+
 if __name__ == "__main__":
     main([test_checks_captures_feeder_and_weights, test_bind_rotates_source_addresses,
           test_tls_with_sni_and_insecure, test_intervals_are_stored_per_second,
           test_rendered_values_cannot_inject_headers_or_break_the_request_line,
           test_quick_mode_flags_are_refused_beside_a_file_and_c_beside_u,
           test_capture_misses_are_counted_and_unset_variables_not_sent,
-          test_run_parameters_and_target_override])
+          test_run_parameters_and_target_override,
+          test_json_bodies_take_typed_and_escaped_values])
