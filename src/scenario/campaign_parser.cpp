@@ -27,6 +27,7 @@
 #include "scenario/phase_reader.hpp"
 #include "scenario/regex.hpp"
 #include "scenario/step_reader.hpp"
+#include "scenario/threshold_scope_check.hpp"
 #include "scenario/yaml_reader.hpp"
 
 namespace stampede::scenario {
@@ -209,15 +210,7 @@ class campaign_reader {
       const YAML::Node list = root["thresholds"];
       r_.expect_list(list, "thresholds", false);
       for (std::size_t i = 0; i < list.size(); ++i) {
-        const auto field = index_path("thresholds", i);
-        const auto text = r_.text(list[i], field);
-        try {
-          auto t = parse_threshold(text);
-          t.position = position_of(list[i]);
-          c.thresholds.push_back(std::move(t));
-        } catch (const std::invalid_argument& e) {
-          r_.fail(list[i], field, e.what());
-        }
+        c.thresholds.push_back(threshold_of(list[i], index_path("thresholds", i), c));
       }
     }
     if (root["data"]) {
@@ -264,6 +257,22 @@ class campaign_reader {
                             users, fixed));
       }
     }
+  }
+
+  /// `METRIC OP VALUE`; its filters must name the scenarios and steps of `c` (read before the
+  /// thresholds).
+  threshold threshold_of(const YAML::Node& n, const std::string& field, const campaign& c) {
+    threshold t;
+    try {
+      t = parse_threshold(r_.text(n, field));
+    } catch (const std::invalid_argument& e) {
+      r_.fail(n, field, e.what());
+    }
+    if (const auto why = unknown_scope_name(t, c)) {
+      r_.fail(n, field, *why);
+    }
+    t.position = position_of(n);
+    return t;
   }
 
   std::string target_of(const YAML::Node& n) {
