@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Thresholds: the CI gate. Each is checked against the finished run's summary.
+// Thresholds: the CI gate. Each is checked against the finished run's summary, and those with
+// abort_on_fail also against the totals so far, every second while the run goes on.
 #pragma once
 
 #include <optional>

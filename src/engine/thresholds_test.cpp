@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/threshold_abort.hpp"
 #include "scenario/threshold_parser.hpp"
 
 namespace stampede::engine {
@@ -146,6 +147,42 @@ TEST(Thresholds, AScopeWithoutDataFails) {
   EXPECT_FALSE(s.thresholds[0].actual);
   EXPECT_FALSE(s.thresholds[1].ok);
   EXPECT_TRUE(s.thresholds[2].ok);  // a count of none is measured: zero
+}
+
+scenario::threshold aborting(std::string_view expression, std::chrono::seconds delay) {
+  auto t = scenario::parse_threshold(expression);
+  t.abort_on_fail = true;
+  t.delay = delay;
+  return t;
+}
+
+TEST(ThresholdAbort, TheFirstFailingThresholdPastItsDelayAborts) {
+  const auto layout = shop_layout();
+  const auto totals = shop_second(layout);
+  const std::vector<scenario::threshold> thresholds = {
+      scenario::parse_threshold("http.error_rate < 1%"),  // checked at the end only
+      aborting("http.error_rate{step=\"GET /\"} < 1%", std::chrono::seconds(0)),
+      aborting("http.error_rate{scenario=checkout} < 1%", std::chrono::seconds(3)),
+      aborting("http.latency.p95 < 1ms", std::chrono::seconds(5))};
+  const abort_thresholds watch(thresholds);
+  EXPECT_FALSE(watch.check(totals, layout, 0));
+  EXPECT_FALSE(watch.check(totals, layout, 2));  // only the passing one is due
+  const auto at3 = watch.check(totals, layout, 3);
+  ASSERT_TRUE(at3);
+  EXPECT_EQ(at3->index, 2u);
+  EXPECT_EQ(at3->seconds, 3);
+  EXPECT_FALSE(at3->result.ok);
+  EXPECT_NEAR(*at3->result.actual, 0.2, 1e-9);
+  EXPECT_EQ(at3->result.expression, "http.error_rate{scenario=checkout} < 1%");
+  EXPECT_EQ(watch.check(totals, layout, 9)->index, 2u);
+}
+
+TEST(ThresholdAbort, NoDataYetWaitsRatherThanAborts) {
+  const auto layout = shop_layout();
+  const std::vector<scenario::threshold> thresholds = {
+      aborting("http.latency.p95 < 1s", std::chrono::seconds(0))};
+  const abort_thresholds watch(thresholds);
+  EXPECT_FALSE(watch.check(metrics::metric_set(layout), layout, 4));
 }
 
 }  // namespace

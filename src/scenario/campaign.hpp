@@ -258,6 +258,10 @@ struct threshold {
   threshold_scope scope;
   enum class comparison { less, less_equal, greater, greater_equal, equal } op = comparison::less;
   double value = 0;  ///< in the metric's unit: milliseconds for latency, a ratio for rates
+  /// Checked every second while the run goes on (once `delay` from the run's start has
+  /// passed); the first failure stops the run.
+  bool abort_on_fail = false;
+  duration delay{};
   source_position position;
 };
 

@@ -259,19 +259,45 @@ class campaign_reader {
     }
   }
 
-  /// `METRIC OP VALUE`; its filters must name the scenarios and steps of `c` (read before the
-  /// thresholds).
+  /// `METRIC OP VALUE`, or {threshold: "METRIC OP VALUE", abort_on_fail: true, delay: 30s};
+  /// its filters must name the scenarios and steps of `c` (read before the thresholds).
   threshold threshold_of(const YAML::Node& n, const std::string& field, const campaign& c) {
+    if (n.IsMap()) {
+      r_.only_fields(n, field, {"threshold", "abort_on_fail", "delay"});
+    }
+    const YAML::Node expression =
+        n.IsMap() ? r_.required(n, "threshold", field,
+                                "the expression, e.g. threshold: \"http.error_rate < 1%\"")
+                  : n;
+    const auto expression_field = n.IsMap() ? field + ".threshold" : field;
     threshold t;
     try {
-      t = parse_threshold(r_.text(n, field));
+      t = parse_threshold(r_.text(expression, expression_field));
     } catch (const std::invalid_argument& e) {
-      r_.fail(n, field, e.what());
+      r_.fail(expression, expression_field, e.what());
     }
     if (const auto why = unknown_scope_name(t, c)) {
-      r_.fail(n, field, *why);
+      r_.fail(expression, expression_field, *why);
     }
-    t.position = position_of(n);
+    t.position = position_of(expression);
+    if (n.IsMap()) {
+      if (n["abort_on_fail"]) {
+        t.abort_on_fail = r_.boolean(n["abort_on_fail"], field + ".abort_on_fail");
+      }
+      if (n["delay"]) {
+        if (!t.abort_on_fail) {
+          r_.fail(n["delay"], field + ".delay",
+                  "delay is when abort_on_fail starts checking; without abort_on_fail: true the "
+                  "threshold is checked once, at the end");
+        }
+        t.delay = r_.length(n["delay"], field + ".delay", true);
+      }
+      if (t.abort_on_fail && t.metric == "connections.held") {
+        r_.fail(n["abort_on_fail"], field + ".abort_on_fail",
+                "connections.held is counted when the hold ends, so it cannot be checked while "
+                "the run goes on");
+      }
+    }
     return t;
   }
 
