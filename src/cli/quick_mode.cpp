@@ -12,6 +12,7 @@
 #include "net/url.hpp"
 #include "scenario/campaign_parser.hpp"
 #include "scenario/http_syntax.hpp"
+#include "scenario/threshold_scope_check.hpp"
 
 namespace stampede::cli {
 namespace {
@@ -169,6 +170,9 @@ scenario::campaign make_quick_campaign(const quick_options& q) {
       c.thresholds.push_back(scenario::parse_threshold(q.thresholds[i]));
     } catch (const std::exception& e) {
       throw std::invalid_argument(fmt::format("--threshold: {}", e.what()));
+    }
+    if (const auto why = scenario::unknown_scope_name(c.thresholds.back(), c)) {
+      throw std::invalid_argument(fmt::format("--threshold: {}", *why));
     }
   }
 

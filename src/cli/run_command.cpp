@@ -20,6 +20,7 @@
 #include "engine/run_plan.hpp"
 #include "scenario/campaign_parser.hpp"
 #include "scenario/campaign_warnings.hpp"
+#include "scenario/threshold_scope_check.hpp"
 
 namespace stampede::cli {
 namespace {
@@ -66,6 +67,9 @@ int run(const run_flags& f, const std::string& command) {
       }
       for (const auto& t : f.quick.thresholds) {
         campaign.thresholds.push_back(scenario::parse_threshold(t));
+        if (const auto why = scenario::unknown_scope_name(campaign.thresholds.back(), campaign)) {
+          throw std::invalid_argument("--threshold: " + *why);
+        }
       }
     } else if (!f.quick.url.empty()) {
       if (!f.parameters.env.empty() || !f.parameters.target.empty()) {

@@ -181,7 +181,9 @@ v1::RunInfo run_manager::stop(std::int64_t run_id, bool abort) {
                        fmt::format("run {} has already ended", run_id));
     }
     auto& r = *it->second;
-    r.status = abort ? "aborted" : "interrupted";
+    if (!r.recorder->aborted_by()) {  // else a threshold aborted it: that status stands
+      r.status = abort ? "aborted" : "interrupted";
+    }
     r.interrupted = true;
     notice(r, abort ? "stop requested: aborting" : "stop requested: letting requests finish");
     for (const auto& m : r.members) {
@@ -349,6 +351,7 @@ bool run_manager::on_report(const std::string& agent, const v1::IntervalReport& 
     persist(r);
   }
   on_completed(r, r.recorder->add(std::move(*report)));
+  check_abort_thresholds(r);
   for (auto& m : r.members) {
     if (m.name != agent || m.state != "running") {
       continue;
@@ -468,6 +471,18 @@ void run_manager::on_completed(run& r, const std::vector<engine::completed_inter
   }
   if (!done.empty()) {
     changed_.notify_all();
+  }
+}
+
+void run_manager::check_abort_thresholds(run& r) {
+  if (r.stop_sent || r.finished) {
+    return;  // the run is ending already; its thresholds are checked at the end
+  }
+  if (r.recorder->check_abort()) {
+    r.status = "aborted";
+    notice(r, r.recorder->events().back());
+    queue_abort(r);  // every agent stops at once, as `stampede stop --abort` does
+    persist(r);
   }
 }
 

@@ -123,6 +123,8 @@ class run_manager {
   v1::ControllerMessage assignment_for(const run& r, const member& m) const;
   void retire_member(run& r, member& m);
   void on_completed(run& r, const std::vector<engine::completed_interval>& done);
+  /// Stops the run on every agent when an abort_on_fail threshold fails (exit 99).
+  void check_abort_thresholds(run& r);
   void notice(run& r, const std::string& text);
   void finish_if_done(run& r);
   void finish(run& r);

@@ -63,6 +63,13 @@ void run_manager::persist(const run& r) {
                        {"told_to_stop", m.told_to_stop},
                        {"handed_over_at", m.handed_over_at}});
   }
+  nlohmann::json aborted_by;  // null: no abort_on_fail threshold has stopped the run
+  if (const auto& a = r.recorder->aborted_by()) {
+    aborted_by = {{"index", a->index},
+                  {"expression", a->result.expression},
+                  {"actual", a->result.actual.value_or(0)},
+                  {"seconds", a->seconds}};
+  }
   const nlohmann::json state = {{"campaign", r.campaign},
                                 {"command", r.command},
                                 {"source_file", r.source_file},
@@ -76,6 +83,7 @@ void run_manager::persist(const run& r) {
                                 {"failure", r.failure},
                                 {"degraded", r.recorder->degraded()},
                                 {"events", r.recorder->events()},
+                                {"aborted_by", aborted_by},
                                 {"members", members}};
   try {
     db_.set_run_control(r.id, state.dump());
@@ -133,6 +141,14 @@ void run_manager::restore() {
       const bool degraded = state.at("degraded").get<bool>();
       for (const auto& e : state.at("events")) {
         r->recorder->add_event(e.get<std::string>(), degraded);
+      }
+      if (const auto a = state.value("aborted_by", nlohmann::json()); a.is_object()) {
+        engine::threshold_abort restored;
+        restored.index = a.at("index").get<std::size_t>();
+        restored.result = {a.at("expression").get<std::string>(), false,
+                           a.at("actual").get<double>()};
+        restored.seconds = a.at("seconds").get<std::int64_t>();
+        r->recorder->restore_abort(std::move(restored));
       }
       // Every report taken before the restart, merged again: the same intervals, stored again
       // over themselves, and the same totals.

@@ -207,9 +207,11 @@ bool flow_interpreter::record_exchange(virtual_user& vu, const compiled_request&
   }
   auto& m = metrics();
   ++m.requests;
+  ++m.scenario_requests[vu.scenario];
   count_transfer(r);
   if (r.failed) {
     ++m.requests_failed;
+    ++m.scenario_failed[vu.scenario];
     m.record_step(req.metric_index, true, 0);
     if (!r.why.empty()) {
       // Nothing formatted per failure: the message is built once per new reason and sample.
@@ -240,6 +242,7 @@ bool flow_interpreter::record_exchange(virtual_user& vu, const compiled_request&
   m.record_step(req.metric_index, unexpected, status);
   if (unexpected) {
     ++m.requests_failed;
+    ++m.scenario_failed[vu.scenario];
     // One reason per step and status; the sample names the path as sent.
     m.record_error(
         metrics::error_class::http_status, {&spec, status},

@@ -84,6 +84,7 @@ bool flow_interpreter::record_redirect_hop(virtual_user& vu, const compiled_requ
   const auto& r = vu.result;
   auto& m = metrics();
   ++m.requests;
+  ++m.scenario_requests[vu.scenario];
   count_transfer(r);
   // A hop is a request like any other in the counts and the latency, and of its step; the
   // step's own latency is the whole chain's, recorded with its last answer.

@@ -54,6 +54,11 @@ class controller {
   void warn(const std::string& message);
   void handle_signal(int count);
   void finish_progress_line();
+  /// Stops the run at once when an abort_on_fail threshold fails (exit 99).
+  void check_abort_thresholds();
+  bool stopping() const {
+    return interrupted_ || overdue_ || !worker_failure_.empty() || recorder_->aborted_by();
+  }
 
   std::shared_ptr<const run_plan> plan_;
   run_settings settings_;
@@ -103,8 +108,24 @@ void controller::on_report(interval_report r) {
   for (const auto& c : recorder_->add(std::move(r))) {
     show_progress(c);
   }
+  check_abort_thresholds();
   if (recorder_->all_finished()) {
     ctl_.stop();
+  }
+}
+
+void controller::check_abort_thresholds() {
+  if (stopping()) {
+    return;  // the run is ending already; its thresholds are checked at the end
+  }
+  if (const auto failed = recorder_->check_abort()) {
+    finish_progress_line();
+    std::cerr << fmt::format(
+        "stampede: threshold '{}' failed (actual {}): aborting the run\n",
+        failed->result.expression,
+        metrics::format_threshold_value(failed->result.expression, *failed->result.actual));
+    status_ = "aborted";
+    agent_->stop(true);
   }
 }
 
@@ -116,6 +137,7 @@ void controller::on_lost(const std::string& message, const std::vector<std::uint
       show_progress(c);
     }
   }
+  check_abort_thresholds();
   if (recorder_->all_finished()) {
     ctl_.stop();
   }
@@ -136,6 +158,10 @@ void controller::show_progress(const completed_interval& c) {
 
 void controller::handle_signal(int count) {
   finish_progress_line();
+  if (recorder_->aborted_by()) {
+    agent_->stop(true);  // a threshold aborted the run already: its exit code stands
+    return;
+  }
   interrupted_ = true;
   if (count == 1) {
     status_ = "interrupted";

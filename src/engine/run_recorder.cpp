@@ -9,6 +9,7 @@
 #include "core/unix_time.hpp"
 #include "engine/thresholds.hpp"
 #include "metrics/metric_set_codec.hpp"
+#include "metrics/summary_report.hpp"
 
 namespace stampede::engine {
 
@@ -19,7 +20,8 @@ run_recorder::run_recorder(std::shared_ptr<const run_plan> plan, std::uint32_t w
       merger_(plan_->layout, workers),
       db_(db),
       warn_(std::move(warn)),
-      start_unix_ms_(core::unix_ms()) {
+      start_unix_ms_(core::unix_ms()),
+      abort_thresholds_(plan_->campaign.thresholds) {
   if (db_ == nullptr) {
     return;
   }
@@ -38,24 +40,45 @@ run_recorder::run_recorder(std::shared_ptr<const run_plan> plan, std::uint32_t w
       db_(&db),
       warn_(std::move(warn)),
       run_id_(run_id),
-      start_unix_ms_(core::unix_ms()) {}
+      start_unix_ms_(core::unix_ms()),
+      abort_thresholds_(plan_->campaign.thresholds) {}
 
 std::vector<completed_interval> run_recorder::add(interval_report report) {
   auto done = merger_.add(std::move(report));
-  for (const auto& c : done) {
-    tally(c);
-    store(c);
-  }
+  note_merged(done);
   return done;
 }
 
 std::vector<completed_interval> run_recorder::retire(std::uint32_t worker) {
   auto done = merger_.retire(worker);
+  note_merged(done);
+  return done;
+}
+
+void run_recorder::note_merged(const std::vector<completed_interval>& done) {
   for (const auto& c : done) {
     tally(c);
     store(c);
+    merged_seconds_ = std::max(merged_seconds_, c.index + 1);
   }
-  return done;
+}
+
+std::optional<threshold_abort> run_recorder::check_abort() {
+  if (aborted_by_) {
+    return std::nullopt;
+  }
+  auto failed = abort_thresholds_.check(merger_.totals(), plan_->layout, merged_seconds_);
+  if (failed) {
+    aborted_by_ = failed;
+    add_event(fmt::format("{} the run was aborted by threshold '{}': it failed after {}s (actual "
+                          "{})",
+                          core::local_time_text(core::unix_ms(), false), failed->result.expression,
+                          failed->seconds,
+                          metrics::format_threshold_value(failed->result.expression,
+                                                          *failed->result.actual)),
+              false);
+  }
+  return failed;
 }
 
 void run_recorder::tally(const completed_interval& c) {
@@ -127,8 +150,17 @@ run_outcome run_recorder::finish(const std::string& status, bool failed, bool in
   outcome.summary.degraded = degraded_;
   outcome.summary.events = events_;
   evaluate_thresholds(plan_->campaign.thresholds, outcome.summary);
+  if (aborted_by_ && aborted_by_->index < outcome.summary.thresholds.size()) {
+    // Shown as it stood when it stopped the run: the requests cut short since may have moved
+    // the final value, but not what the gate decided.
+    outcome.summary.thresholds[aborted_by_->index] = aborted_by_->result;
+  }
   // 105 is k6's code for a run stopped from outside: a cancelled CI job must not look green.
-  outcome.exit_code = failed ? 1 : interrupted ? 105 : !outcome.summary.thresholds_ok() ? 99 : 0;
+  outcome.exit_code = failed                             ? 1
+                      : aborted_by_                      ? 99
+                      : interrupted                      ? 105
+                      : !outcome.summary.thresholds_ok() ? 99
+                                                         : 0;
   if (db_ != nullptr) {
     try {
       db_->finish_run(run_id_, core::unix_ms(), status, outcome.exit_code,

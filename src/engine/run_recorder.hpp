@@ -14,6 +14,7 @@
 #include "engine/interval_merger.hpp"
 #include "engine/progress_line.hpp"
 #include "engine/run_plan.hpp"
+#include "engine/threshold_abort.hpp"
 #include "metrics/summary.hpp"
 #include "storage/results_db.hpp"
 
@@ -62,19 +63,29 @@ class run_recorder {
   const std::vector<std::string>& events() const { return events_; }
   bool degraded() const { return degraded_; }
 
+  /// Checks the campaign's abort_on_fail thresholds on the totals so far (after add() or
+  /// retire()). The first time one fails it is recorded (the summary shows it failed as it
+  /// stood then, and an event says it aborted the run) and returned, for the caller to stop
+  /// the run; nullopt otherwise, and ever after.
+  std::optional<threshold_abort> check_abort();
+  const std::optional<threshold_abort>& aborted_by() const { return aborted_by_; }
+  /// The abort recorded before a controller restart (its event is among the restored ones).
+  void restore_abort(threshold_abort a) { aborted_by_ = std::move(a); }
+
   /// The live line's numbers after interval `c`.
   progress_state progress(const completed_interval& c) const;
 
-  /// Completes what is pending, then builds, evaluates and stores the summary. `failed` makes
-  /// the exit code 1; otherwise it is 99 when a threshold failed, else 0.
-  /// Ends the run: exit 1 when `failed`, else 105 when `interrupted` (stopped from outside:
-  /// Ctrl-C, SIGTERM, `stampede stop`), else 99 when a threshold failed, else 0.
+  /// Completes what is pending, then builds, evaluates and stores the summary. Ends the run:
+  /// exit 1 when `failed`, else 99 when an abort_on_fail threshold stopped it, else 105 when
+  /// `interrupted` (stopped from outside: Ctrl-C, SIGTERM, `stampede stop`), else 99 when a
+  /// threshold failed, else 0.
   run_outcome finish(const std::string& status, bool failed, bool interrupted, double duration_s);
 
  private:
   void store(const completed_interval& c);
   /// Counts the iterations begun in the phase the intervals are in, for the live line.
   void tally(const completed_interval& c);
+  void note_merged(const std::vector<completed_interval>& done);
 
   std::shared_ptr<const run_plan> plan_;
   interval_merger merger_;
@@ -86,6 +97,9 @@ class run_recorder {
   bool degraded_ = false;
   std::size_t tallied_phase_ = 0;
   std::uint64_t phase_iterations_ = 0;
+  abort_thresholds abort_thresholds_;
+  std::int64_t merged_seconds_ = 0;  ///< intervals [0, this) are in the totals
+  std::optional<threshold_abort> aborted_by_;
 };
 
 }  // namespace stampede::engine

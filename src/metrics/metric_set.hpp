@@ -108,6 +108,8 @@ constexpr std::size_t status_class_of(int status) {
 #define STAMPEDE_METRIC_VECTORS(X)                                                       \
   X(scenario_started, scenarios, 1, "iterations started, by scenario")                   \
   X(scenario_completed, scenarios, 1, "iterations that ran every step, by scenario")     \
+  X(scenario_requests, scenarios, 1, "requests (as `requests`) of each scenario's flow") \
+  X(scenario_failed, scenarios, 1, "subset of scenario_requests: as `requests_failed`")  \
   X(check_passed, checks, 1, "checks passed, by check")                                  \
   X(check_failed, checks, 1, "checks failed, by check")                                  \
   X(step_requests, steps, 1, "requests finished, with a response or a failure, by step") \

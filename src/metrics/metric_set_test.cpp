@@ -278,6 +278,8 @@ TEST(MetricSetCodec, ExistingFieldsKeepTheirEncodedNames) {
                            "active_connections",
                            "scenario_started",
                            "scenario_completed",
+                           "scenario_requests",
+                           "scenario_failed",
                            "check_passed",
                            "check_failed",
                            "step_requests",

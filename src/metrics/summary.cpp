@@ -156,7 +156,8 @@ summary summary::build(const metric_set& totals, const metric_layout& layout, do
   }
   for (std::size_t i = 0; i < layout.scenarios.size(); ++i) {
     s.scenarios.push_back({layout.scenarios[i], totals.scenario_started.at(i),
-                           totals.scenario_completed.at(i),
+                           totals.scenario_completed.at(i), totals.scenario_requests.at(i),
+                           totals.scenario_failed.at(i),
                            latency_stats::from(totals.scenario_latency.at(i))});
   }
   for (std::size_t i = 0; i < layout.steps.size(); ++i) {
@@ -311,6 +312,8 @@ void to_json(nlohmann::json& j, const summary& s) {
     scenarios.push_back({{"name", sc.name},
                          {"started", sc.started},
                          {"completed", sc.completed},
+                         {"requests", sc.requests},
+                         {"failed", sc.failed},
                          {"latency_ms", stats_json(sc.latency)}});
   }
   nlohmann::json steps = nlohmann::json::array();
@@ -501,6 +504,8 @@ void from_json(const nlohmann::json& j, summary& s) {
   for (const auto& sc : j.value("scenarios", nlohmann::json::array())) {
     s.scenarios.push_back({sc.value("name", ""), sc.value("started", std::uint64_t{0}),
                            sc.value("completed", std::uint64_t{0}),
+                           sc.value("requests", std::uint64_t{0}),
+                           sc.value("failed", std::uint64_t{0}),
                            stats_from(sc.value("latency_ms", nlohmann::json()))});
   }
   for (const auto& st : j.value("steps", nlohmann::json::array())) {

@@ -45,7 +45,9 @@ struct scenario_summary {
   std::string name;
   std::uint64_t started = 0;
   std::uint64_t completed = 0;
-  latency_stats latency;  ///< every request of the scenario's flow
+  std::uint64_t requests = 0;  ///< of the scenario's flow, as summary::requests_total
+  std::uint64_t failed = 0;    ///< subset of requests, as summary::requests_failed
+  latency_stats latency;       ///< every request of the scenario's flow
 };
 
 struct step_summary {

@@ -28,21 +28,24 @@ std::string latency_line(const char* label, const latency_stats& s) {
                      format_ms(s.p95), format_ms(s.p99), format_ms(s.p999), format_ms(s.max));
 }
 
-std::string threshold_value(const std::string& expression, double v) {
-  // Latency thresholds are in milliseconds, rates are ratios, counts are counts.
+}  // namespace
+
+std::string format_threshold_value(const std::string& expression, double v) {
+  // Latency thresholds are in milliseconds, rates are ratios, counts are counts. Only the
+  // metric decides: a filter's names ({scenario=rate-limits}) must not.
+  const auto start = std::min(expression.find_first_not_of(" \t"), expression.size());
+  const auto metric = expression.substr(start, expression.find_first_of("{<>= \t", start) - start);
   for (const std::string_view timed :
        {"latency.", "ttfb.", "connect.", "ws.rtt.", "ws.handshake."}) {
-    if (expression.find(timed) != std::string::npos) {
+    if (metric.find(timed) != std::string::npos) {
       return format_ms(v);
     }
   }
-  if (expression.find("rate") != std::string::npos && v <= 1.0) {
+  if (metric.find("rate") != std::string::npos && v <= 1.0) {
     return fmt::format("{:.2f}%", v * 100);
   }
   return fmt::format("{:.6g}", v);
 }
-
-}  // namespace
 
 std::string group_digits(std::uint64_t n) {
   auto digits = std::to_string(n);
@@ -259,9 +262,9 @@ std::string format_summary(const summary& s, bool color) {
   if (!s.thresholds.empty()) {
     out += "  thresholds\n";
     for (const auto& t : s.thresholds) {
-      out += fmt::format(
-          "    {} {:<40} {}\n", t.ok ? m.ok : m.fail, t.expression,
-          t.actual ? "actual " + threshold_value(t.expression, *t.actual) : std::string("no data"));
+      out += fmt::format("    {} {:<40} {}\n", t.ok ? m.ok : m.fail, t.expression,
+                         t.actual ? "actual " + format_threshold_value(t.expression, *t.actual)
+                                  : std::string("no data"));
     }
   }
   if (!s.events.empty()) {

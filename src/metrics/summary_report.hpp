@@ -17,5 +17,7 @@ std::string group_digits(std::uint64_t n);
 std::string format_bytes(std::uint64_t n);
 /// Milliseconds for people: "850us", "12.3ms", "1.25s".
 std::string format_ms(double ms);
+/// A threshold's measured value in its metric's unit: "12.3ms", "2.50%", "1200".
+std::string format_threshold_value(const std::string& expression, double v);
 
 }  // namespace stampede::metrics

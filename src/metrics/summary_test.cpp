@@ -160,6 +160,8 @@ TEST(Summary, StepsAndScenariosCarryRequestsFailuresStatusClassesAndLatency) {
   m.record_step(1, true, 0);  // no response
   m.scenario_latency[0].record(2'000);
   m.scenario_latency[0].record(4'000);
+  m.scenario_requests = {3, 2};
+  m.scenario_failed = {0, 2};
   // As it travels from agents and is stored.
   const auto decoded = decode(encode(m), layout());
   ASSERT_TRUE(decoded);
@@ -186,6 +188,10 @@ TEST(Summary, StepsAndScenariosCarryRequestsFailuresStatusClassesAndLatency) {
       j["steps"][1]["status_classes"],
       (nlohmann::json{{"1xx", 0}, {"2xx", 0}, {"3xx", 0}, {"4xx", 0}, {"5xx", 1}, {"other", 1}}));
   EXPECT_EQ(j["scenarios"][0]["started"], 10);
+  EXPECT_EQ(j["scenarios"][0]["requests"], 3);
+  EXPECT_EQ(j["scenarios"][0]["failed"], 0);
+  EXPECT_EQ(j["scenarios"][1]["requests"], 2);
+  EXPECT_EQ(j["scenarios"][1]["failed"], 2);
   EXPECT_EQ(j["scenarios"][0]["latency_ms"]["count"], 2);
   EXPECT_EQ(j["scenarios"][0]["latency_ms"]["p50"], 2.0);
   EXPECT_EQ(j["scenarios"][0]["latency_ms"]["max"], 4.0);
@@ -221,6 +227,8 @@ TEST(Summary, ASummaryStoredBeforeStepCountsReadsAsZero) {
   }
   for (auto& sc : j["scenarios"]) {
     sc.erase("latency_ms");
+    sc.erase("requests");
+    sc.erase("failed");
   }
   const auto back = j.get<summary>();
   ASSERT_EQ(back.steps.size(), 2u);
@@ -229,6 +237,7 @@ TEST(Summary, ASummaryStoredBeforeStepCountsReadsAsZero) {
   EXPECT_EQ(back.steps[0].latency.count, 25u);
   EXPECT_EQ(back.scenarios[0].started, 10u);
   EXPECT_EQ(back.scenarios[0].latency.count, 0u);
+  EXPECT_EQ(back.scenarios[0].requests, 0u);
 }
 
 TEST(Summary, ProtocolSectionsKeepTheirContractKeys) {

@@ -264,12 +264,27 @@ struct data_feeder {
   source_position position;   ///< of `data.file` in the campaign
 };
 
+/// What a threshold measures, when not the whole run: `{scenario=checkout}`,
+/// `{step="POST /orders"}`, `{status=5xx}`, or a step with a status class. Empty: no filter.
+struct threshold_scope {
+  std::string scenario;  ///< a scenario's name
+  std::string step;      ///< a step's name as the summary lists it ("GET /", or its `name:`)
+  std::string status;    ///< a status code ("500") or class ("5xx")
+
+  bool empty() const { return scenario.empty() && step.empty() && status.empty(); }
+};
+
 /// "http.latency.p95 < 200ms", parsed.
 struct threshold {
   std::string expression;  ///< as written
   std::string metric;      ///< e.g. "http.latency.p95", "http.error_rate", "checks.rate"
+  threshold_scope scope;
   enum class comparison { less, less_equal, greater, greater_equal, equal } op = comparison::less;
   double value = 0;  ///< in the metric's unit: milliseconds for latency, a ratio for rates
+  /// Checked every second while the run goes on (once `delay` from the run's start has
+  /// passed); the first failure stops the run.
+  bool abort_on_fail = false;
+  duration delay{};
   source_position position;
 };
 

@@ -27,6 +27,7 @@
 #include "scenario/phase_reader.hpp"
 #include "scenario/regex.hpp"
 #include "scenario/step_reader.hpp"
+#include "scenario/threshold_scope_check.hpp"
 #include "scenario/yaml_reader.hpp"
 
 namespace stampede::scenario {
@@ -209,15 +210,7 @@ class campaign_reader {
       const YAML::Node list = root["thresholds"];
       r_.expect_list(list, "thresholds", false);
       for (std::size_t i = 0; i < list.size(); ++i) {
-        const auto field = index_path("thresholds", i);
-        const auto text = r_.text(list[i], field);
-        try {
-          auto t = parse_threshold(text);
-          t.position = position_of(list[i]);
-          c.thresholds.push_back(std::move(t));
-        } catch (const std::invalid_argument& e) {
-          r_.fail(list[i], field, e.what());
-        }
+        c.thresholds.push_back(threshold_of(list[i], index_path("thresholds", i), c));
       }
     }
     if (root["data"]) {
@@ -264,6 +257,48 @@ class campaign_reader {
                             users, fixed));
       }
     }
+  }
+
+  /// `METRIC OP VALUE`, or {threshold: "METRIC OP VALUE", abort_on_fail: true, delay: 30s};
+  /// its filters must name the scenarios and steps of `c` (read before the thresholds).
+  threshold threshold_of(const YAML::Node& n, const std::string& field, const campaign& c) {
+    if (n.IsMap()) {
+      r_.only_fields(n, field, {"threshold", "abort_on_fail", "delay"});
+    }
+    const YAML::Node expression =
+        n.IsMap() ? r_.required(n, "threshold", field,
+                                "the expression, e.g. threshold: \"http.error_rate < 1%\"")
+                  : n;
+    const auto expression_field = n.IsMap() ? field + ".threshold" : field;
+    threshold t;
+    try {
+      t = parse_threshold(r_.text(expression, expression_field));
+    } catch (const std::invalid_argument& e) {
+      r_.fail(expression, expression_field, e.what());
+    }
+    if (const auto why = unknown_scope_name(t, c)) {
+      r_.fail(expression, expression_field, *why);
+    }
+    t.position = position_of(expression);
+    if (n.IsMap()) {
+      if (n["abort_on_fail"]) {
+        t.abort_on_fail = r_.boolean(n["abort_on_fail"], field + ".abort_on_fail");
+      }
+      if (n["delay"]) {
+        if (!t.abort_on_fail) {
+          r_.fail(n["delay"], field + ".delay",
+                  "delay is when abort_on_fail starts checking; without abort_on_fail: true the "
+                  "threshold is checked once, at the end");
+        }
+        t.delay = r_.length(n["delay"], field + ".delay", true);
+      }
+      if (t.abort_on_fail && t.metric == "connections.held") {
+        r_.fail(n["abort_on_fail"], field + ".abort_on_fail",
+                "connections.held is counted when the hold ends, so it cannot be checked while "
+                "the run goes on");
+      }
+    }
+    return t;
   }
 
   std::string target_of(const YAML::Node& n) {

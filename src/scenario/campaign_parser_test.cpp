@@ -639,7 +639,9 @@ TEST(CampaignParser, ThresholdErrors) {
             "c.yaml:12: thresholds[1]: expected a latency like 200ms, 1.5s or 800us (a bare "
             "number is milliseconds), got 'fast'");
   EXPECT_EQ(error_of(with("  - http.latency.p95 < 1ms", "  - {p95: 1ms}")),
-            "c.yaml:11: thresholds[0]: expected text, got a mapping");
+            "c.yaml:11: thresholds[0].p95: unknown field 'p95'");
+  EXPECT_EQ(error_of(with("  - http.latency.p95 < 1ms", "  - [http.rps > 1]")),
+            "c.yaml:11: thresholds[0]: expected text, got a list");
   EXPECT_EQ(error_of(with("thresholds:\n  - http.latency.p95 < 1ms", "thresholds: p95 < 1ms")),
             "c.yaml:10: thresholds: expected a list, got 'p95 < 1ms'");
 }

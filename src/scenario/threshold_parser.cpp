@@ -80,6 +80,153 @@ bool is_space(char c) {
   return c == ' ' || c == '\t';
 }
 
+constexpr auto scope_keys = std::to_array<std::string_view>({"scenario", "step", "status"});
+/// What stampede counts per scenario and per step (metric_set's scenario_* and step_* fields).
+constexpr auto scoped_metrics =
+    std::to_array<std::string_view>({"http.error_rate", "http.requests", "http.rps"});
+/// What status codes and classes count: requests.
+constexpr auto status_metrics = std::to_array<std::string_view>({"http.requests", "http.rps"});
+
+void skip_spaces(std::string_view text, std::size_t& i) {
+  while (i < text.size() && is_space(text[i])) {
+    ++i;
+  }
+}
+
+/// A filter's value from `text[i]` on: "quoted" (\" and \\ escape) or bare up to ',' or '}'.
+std::string scope_value(std::string_view text, std::size_t& i, const std::string& written) {
+  std::string value;
+  if (i < text.size() && text[i] == '"') {
+    for (++i; i < text.size() && text[i] != '"'; ++i) {
+      if (text[i] == '\\' && i + 1 < text.size()) {
+        ++i;
+      }
+      value.push_back(text[i]);
+    }
+    if (i == text.size()) {
+      throw std::invalid_argument("unterminated quote in '" + written + "'");
+    }
+    ++i;
+    return value;
+  }
+  while (i < text.size() && text[i] != ',' && text[i] != '}') {
+    value.push_back(text[i++]);
+  }
+  while (!value.empty() && is_space(value.back())) {
+    value.pop_back();
+  }
+  return value;
+}
+
+/// Reads `{key=value, ...}` starting at the '{' at `text[i]`; leaves `i` after the '}'.
+threshold_scope read_scope(std::string_view text, std::size_t& i, const std::string& written) {
+  threshold_scope scope;
+  ++i;
+  while (true) {
+    skip_spaces(text, i);
+    const auto key_start = i;
+    while (i < text.size() && text[i] != '=' && text[i] != ',' && text[i] != '}' &&
+           !is_space(text[i])) {
+      ++i;
+    }
+    const std::string key(text.substr(key_start, i - key_start));
+    skip_spaces(text, i);
+    if (key.empty() || i == text.size() || text[i] != '=') {
+      if (i == text.size()) {
+        throw std::invalid_argument("missing the '}' that ends the filter in '" + written + "'");
+      }
+      throw std::invalid_argument(
+          "expected KEY=VALUE filters inside {...}, e.g. {scenario=checkout} or "
+          "{step=\"POST /orders\"}, got '" +
+          written + "'");
+    }
+    if (!detail::contains(scope_keys, key)) {
+      const std::vector<std::string_view> known(scope_keys.begin(), scope_keys.end());
+      const auto guess = detail::closest(key, known);
+      throw std::invalid_argument(
+          "unknown filter '" + key + "'" +
+          (guess ? "; did you mean '" + std::string(*guess) + "'?" : std::string()) +
+          " (known: scenario, step, status)");
+    }
+    ++i;
+    skip_spaces(text, i);
+    auto value = scope_value(text, i, written);
+    if (value.empty()) {
+      throw std::invalid_argument("the filter '" + key + "' has no value in '" + written + "'");
+    }
+    auto& slot = key == "scenario" ? scope.scenario : key == "step" ? scope.step : scope.status;
+    if (!slot.empty()) {
+      throw std::invalid_argument("the filter '" + key + "' is given twice in '" + written + "'");
+    }
+    slot = std::move(value);
+    skip_spaces(text, i);
+    if (i == text.size()) {
+      throw std::invalid_argument("missing the '}' that ends the filter in '" + written + "'");
+    }
+    if (text[i++] == '}') {
+      return scope;
+    }
+    if (text[i - 1] != ',') {
+      throw std::invalid_argument("expected ',' or '}' after the filter '" + key + "' in '" +
+                                  written +
+                                  "' (quote a value holding spaces: {step=\"POST /orders\"})");
+    }
+  }
+}
+
+bool is_status_class(std::string_view status) {
+  return status.size() == 3 && status[0] >= '1' && status[0] <= '5' &&
+         (status[1] == 'x' || status[1] == 'X') && (status[2] == 'x' || status[2] == 'X');
+}
+
+bool is_status_code(std::string_view status) {
+  return status.size() == 3 && status[0] >= '1' && status[0] <= '5' &&
+         std::all_of(status.begin(), status.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// Refuses a filter stampede cannot measure for `metric`, rather than guessing.
+void check_scope(threshold_scope& scope, const std::string& metric) {
+  if (scope.empty()) {
+    return;
+  }
+  if (!scope.scenario.empty() && !scope.step.empty()) {
+    throw std::invalid_argument(
+        "give a scenario or a step, not both: a step's numbers add up over every scenario "
+        "with a step of that name");
+  }
+  if (!scope.status.empty()) {
+    if (!is_status_class(scope.status) && !is_status_code(scope.status)) {
+      throw std::invalid_argument(
+          "expected a status code like 500 or a class like 5xx, got status=" + scope.status);
+    }
+    if (is_status_class(scope.status)) {
+      scope.status = std::string(1, scope.status[0]) + "xx";
+    }
+    if (!scope.scenario.empty()) {
+      throw std::invalid_argument(
+          "statuses are counted for the whole run and by step, not by scenario: filter by "
+          "status alone, or by step and status class");
+    }
+    if (!scope.step.empty() && !is_status_class(scope.status)) {
+      throw std::invalid_argument(
+          "a step counts its statuses by class: write status=" + scope.status.substr(0, 1) +
+          "xx, or filter by status=" + scope.status + " alone for the whole run");
+    }
+    if (!detail::contains(status_metrics, metric)) {
+      throw std::invalid_argument("'" + metric +
+                                  "' is not measured by status (by status: http.requests, "
+                                  "http.rps)");
+    }
+    return;
+  }
+  if (metric.rfind("http.latency.", 0) != 0 && !detail::contains(scoped_metrics, metric)) {
+    throw std::invalid_argument(
+        "'" + metric + "' is not measured by " + (scope.step.empty() ? "scenario" : "step") +
+        " (by scenario and by step: http.latency.<stat>, http.error_rate, http.requests, "
+        "http.rps)");
+  }
+}
+
 }  // namespace
 
 threshold parse_threshold(std::string_view expression) {
@@ -100,13 +247,14 @@ threshold parse_threshold(std::string_view expression) {
   }
   const auto metric_start = i;
   while (i < expression.size() && !is_space(expression[i]) && expression[i] != '<' &&
-         expression[i] != '>' && expression[i] != '=') {
+         expression[i] != '>' && expression[i] != '=' && expression[i] != '{') {
     ++i;
   }
   t.metric = std::string(expression.substr(metric_start, i - metric_start));
-  while (i < expression.size() && is_space(expression[i])) {
-    ++i;
+  if (i < expression.size() && expression[i] == '{' && !t.metric.empty()) {
+    t.scope = read_scope(expression, i, written);
   }
+  skip_spaces(expression, i);
   const auto rest = expression.substr(i);
   static constexpr std::array<std::pair<std::string_view, cmp>, 5> operators = {{
       {"<=", cmp::less_equal},
@@ -151,6 +299,7 @@ threshold parse_threshold(std::string_view expression) {
         "push.lost, push.duplicated, push.out_of_order, connections.established, "
         "connections.held, connections.failed, connections.dropped)");
   }
+  check_scope(t.scope, t.metric);
   switch (*kind) {
     case value_kind::latency:
       // A bare number is milliseconds here (unlike durations elsewhere, where it is seconds),

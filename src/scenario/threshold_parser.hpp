@@ -15,6 +15,11 @@ namespace stampede::scenario {
 ///   http.error_rate, checks.rate: VALUE is a ratio (0.01) or a percentage (1%) between 0 and 1;
 ///     stored as a ratio;
 ///   http.requests, http.rps, iterations.dropped: VALUE is a number >= 0.
+/// METRIC may carry filters, `METRIC{key=value, ...}`, a value holding spaces or commas in
+/// double quotes: scenario= or step= with http.latency.STAT, http.error_rate, http.requests,
+/// http.rps; status= (a code like 500 or a class like 5xx) with http.requests and http.rps, for
+/// the whole run or, as a class, with step=. Other combinations are refused: they are not
+/// measured. Whether the names exist is the campaign's to check (threshold_scope_check.hpp).
 /// Throws std::invalid_argument whose what() says what is wrong (without the expression's
 /// origin: callers prefix "thresholds[2]" or "--threshold").
 threshold parse_threshold(std::string_view expression);

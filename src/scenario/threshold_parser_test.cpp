@@ -124,5 +124,79 @@ TEST(Thresholds, Errors) {
   EXPECT_EQ(error_of("iterations.dropped < -1"), "expected a number >= 0, got '-1'");
 }
 
+TEST(Thresholds, ScopesFilterByScenarioStepOrStatus) {
+  const auto by_scenario = parse_threshold("http.latency.p95{scenario=checkout} < 300ms");
+  EXPECT_EQ(by_scenario.metric, "http.latency.p95");
+  EXPECT_EQ(by_scenario.scope.scenario, "checkout");
+  EXPECT_TRUE(by_scenario.scope.step.empty());
+  EXPECT_TRUE(by_scenario.scope.status.empty());
+  EXPECT_DOUBLE_EQ(by_scenario.value, 300);
+  EXPECT_EQ(by_scenario.expression, "http.latency.p95{scenario=checkout} < 300ms");
+
+  const auto by_step = parse_threshold("http.error_rate{step=\"POST /orders\"} < 1%");
+  EXPECT_EQ(by_step.metric, "http.error_rate");
+  EXPECT_EQ(by_step.scope.step, "POST /orders");
+  EXPECT_DOUBLE_EQ(by_step.value, 0.01);
+
+  EXPECT_EQ(parse_threshold("http.requests{status=500} == 0").scope.status, "500");
+  EXPECT_EQ(parse_threshold("http.rps{status=5XX}<1").scope.status, "5xx");
+  const auto both = parse_threshold("http.requests{ step = \"GET /\" , status = 4xx } <= 3");
+  EXPECT_EQ(both.scope.step, "GET /");
+  EXPECT_EQ(both.scope.status, "4xx");
+  EXPECT_EQ(both.op, cmp::less_equal);
+  EXPECT_EQ(parse_threshold("http.requests{step=\"say \\\"hi\\\", {x}\"} > 0").scope.step,
+            "say \"hi\", {x}");
+  EXPECT_EQ(parse_threshold("http.latency.p99{step=GET /a b} < 1s").scope.step, "GET /a b");
+  EXPECT_TRUE(parse_threshold("http.rps > 1").scope.empty());
+}
+
+TEST(Thresholds, ScopeErrors) {
+  EXPECT_EQ(error_of("http.rps{scenaro=a} > 1"),
+            "unknown filter 'scenaro'; did you mean 'scenario'? (known: scenario, step, status)");
+  EXPECT_EQ(error_of("http.rps{host=a} > 1"),
+            "unknown filter 'host' (known: scenario, step, status)");
+  EXPECT_EQ(error_of("http.rps{step=a, step=b} > 1"),
+            "the filter 'step' is given twice in 'http.rps{step=a, step=b} > 1'");
+  EXPECT_EQ(error_of("http.rps{step=} > 1"),
+            "the filter 'step' has no value in 'http.rps{step=} > 1'");
+  EXPECT_EQ(error_of("http.rps{step=\"\"} > 1"),
+            "the filter 'step' has no value in 'http.rps{step=\"\"} > 1'");
+  EXPECT_EQ(error_of("http.rps{step=a > 1"),
+            "missing the '}' that ends the filter in 'http.rps{step=a > 1'");
+  EXPECT_EQ(error_of("http.rps{step=\"a} > 1"), "unterminated quote in 'http.rps{step=\"a} > 1'");
+  EXPECT_EQ(error_of("http.rps{checkout} > 1"),
+            "expected KEY=VALUE filters inside {...}, e.g. {scenario=checkout} or "
+            "{step=\"POST /orders\"}, got 'http.rps{checkout} > 1'");
+  EXPECT_EQ(error_of("http.rps{} > 1"),
+            "expected KEY=VALUE filters inside {...}, e.g. {scenario=checkout} or "
+            "{step=\"POST /orders\"}, got 'http.rps{} > 1'");
+  EXPECT_EQ(error_of("http.rps{step=\"a\" b} > 1"),
+            "expected ',' or '}' after the filter 'step' in 'http.rps{step=\"a\" b} > 1' (quote a "
+            "value holding spaces: {step=\"POST /orders\"})");
+  EXPECT_EQ(error_of("http.requests{status=600} > 1"),
+            "expected a status code like 500 or a class like 5xx, got status=600");
+  EXPECT_EQ(error_of("http.requests{status=5x} > 1"),
+            "expected a status code like 500 or a class like 5xx, got status=5x");
+  EXPECT_EQ(error_of("http.requests{status=5e2} > 1"),
+            "expected a status code like 500 or a class like 5xx, got status=5e2");
+  EXPECT_EQ(error_of("http.rps{scenario=a, step=b} > 1"),
+            "give a scenario or a step, not both: a step's numbers add up over every scenario "
+            "with a step of that name");
+  EXPECT_EQ(error_of("http.requests{scenario=a, status=5xx} > 1"),
+            "statuses are counted for the whole run and by step, not by scenario: filter by "
+            "status alone, or by step and status class");
+  EXPECT_EQ(error_of("http.requests{step=a, status=503} > 1"),
+            "a step counts its statuses by class: write status=5xx, or filter by status=503 "
+            "alone for the whole run");
+  EXPECT_EQ(error_of("http.error_rate{status=5xx} < 1%"),
+            "'http.error_rate' is not measured by status (by status: http.requests, http.rps)");
+  EXPECT_EQ(error_of("http.ttfb.p95{step=a} < 1s"),
+            "'http.ttfb.p95' is not measured by step (by scenario and by step: "
+            "http.latency.<stat>, http.error_rate, http.requests, http.rps)");
+  EXPECT_EQ(error_of("checks.rate{scenario=a} > 99%"),
+            "'checks.rate' is not measured by scenario (by scenario and by step: "
+            "http.latency.<stat>, http.error_rate, http.requests, http.rps)");
+}
+
 }  // namespace
 }  // namespace stampede::scenario
