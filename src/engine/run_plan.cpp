@@ -285,6 +285,7 @@ std::shared_ptr<const run_plan> run_plan::build(scenario::campaign c, const run_
     const auto cookies = s.cookies.value_or(campaign.defaults_.cookies);
     comp.use_cookies(cookies);
     compiled_scenario cs{s.name, s.weight, i, comp.flow(s.flow, s.name)};
+    cs.setup = comp.flow(s.setup, s.name);
     cs.cookies = cookies;
     if (s.fixed_users) {
       cs.first_fixed_user = fixed_so_far;
@@ -328,6 +329,7 @@ std::shared_ptr<const run_plan> run_plan::build(scenario::campaign c, const run_
   }
   plan->total_length = at;
   for (auto& s : plan->scenarios) {
+    bind_literal_views(s.setup);
     bind_literal_views(s.flow);
   }
   return plan;

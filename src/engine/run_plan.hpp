@@ -119,6 +119,7 @@ struct compiled_scenario {
   std::uint32_t weight = 1;
   std::size_t index = 0;  ///< into metric_layout::scenarios
   std::vector<compiled_step> flow;
+  std::vector<compiled_step> setup;  ///< once per user, before its first iteration of it
   /// Closed and steps phases: users [first_fixed_user, first_fixed_user + fixed_users) run
   /// only this scenario; 0 fixed users = picked by weight.
   std::uint64_t first_fixed_user = 0;

@@ -96,6 +96,8 @@ struct virtual_user : auto_unlink_hook {
   /// Set for the users a scenario's fixed_users claims: every iteration runs that scenario.
   const compiled_scenario* fixed_scenario = nullptr;
   std::size_t scenario = 0;  ///< the running iteration's, into metric_layout::scenarios
+  /// The scenarios whose setup this user has run to its end (by metric_layout::scenarios).
+  std::vector<bool> set_up;
 
   /// Push: the user's subscription (ws, sse or longpoll) stream positions, shared with its
   /// WebSocket reader, which records messages as they arrive.

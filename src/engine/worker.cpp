@@ -248,9 +248,24 @@ asio::awaitable<bool> worker::sleep_until(virtual_user& vu, clock::time_point wh
   return flow_.sleep_until(vu, when, ph);
 }
 
+bool worker::needs_setup(const virtual_user& vu, const compiled_scenario& sc) {
+  return !sc.setup.empty() && (sc.index >= vu.set_up.size() || !vu.set_up[sc.index]);
+}
+
 asio::awaitable<bool> worker::run_flow(virtual_user& vu, const compiled_scenario& sc,
                                        phase_state& ph) {
-  return flow_.run(vu, sc.flow, ph);
+  if (needs_setup(vu, sc)) {
+    // A setup that ends early (a failure, the phase's end) runs again before the next
+    // iteration: the iterations after it count on what it does.
+    const bool set_up = co_await flow_.run(vu, sc.setup, ph);
+    if (!set_up) {
+      co_return false;
+    }
+    vu.set_up.resize(std::max(vu.set_up.size(), sc.index + 1));
+    vu.set_up[sc.index] = true;
+  }
+  const bool complete = co_await flow_.run(vu, sc.flow, ph);
+  co_return complete;
 }
 
 asio::awaitable<void> worker::main_loop() {

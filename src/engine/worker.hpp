@@ -77,7 +77,10 @@ class worker {
   /// coroutine of its own: one frame less per iteration).
   const compiled_scenario& begin_iteration(virtual_user& vu);
   void end_iteration(virtual_user& vu, const compiled_scenario& sc, bool complete);
-  /// The iteration's steps, by the flow interpreter.
+  /// The scenario has setup steps this user has not run to their end yet.
+  static bool needs_setup(const virtual_user& vu, const compiled_scenario& sc);
+  /// The iteration's steps (after the scenario's setup, the first time), by the flow
+  /// interpreter.
   boost::asio::awaitable<bool> run_flow(virtual_user& vu, const compiled_scenario& sc,
                                         phase_state& ph);
   /// Sleeps until `when`, or less when the phase ends or the worker stops. True when the user

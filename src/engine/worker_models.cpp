@@ -155,7 +155,7 @@ asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std:
       const auto& sc = begin_iteration(*vu);
       bool complete = false;
       const auto* lone = sc.flow.size() == 1 ? std::get_if<compiled_request>(&sc.flow[0]) : nullptr;
-      if (lone != nullptr && ph.paced == nullptr) {
+      if (lone != nullptr && ph.paced == nullptr && !needs_setup(*vu, sc)) {
         // A flow of one request, the shape of many a load test, runs in the user's own frame:
         // no flow frame for every iteration.
         const auto out = flow_interpreter::render_request(*vu, *lone, {});

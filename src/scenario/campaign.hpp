@@ -183,6 +183,9 @@ struct scenario {
   std::string name;
   std::uint32_t weight = 1;  ///< relative share of iterations
   std::vector<step> flow;
+  /// Run once per user, before its first iteration of this scenario (Locust's on_start: log in
+  /// once, not every iteration); empty: none.
+  std::vector<step> setup;
   /// When set: in closed and steps phases, exactly this many users run this scenario (the
   /// lowest-numbered users, in the order of the scenarios), whatever the weights; other users
   /// and open or throughput phases pick among the scenarios without it.

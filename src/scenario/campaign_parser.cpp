@@ -388,7 +388,7 @@ class campaign_reader {
 
   scenario scenario_of(const YAML::Node& n, const std::string& field) {
     r_.expect_map(n, field);
-    r_.only_fields(n, field, {"name", "weight", "fixed_users", "flow", "cookies"});
+    r_.only_fields(n, field, {"name", "weight", "fixed_users", "setup", "flow", "cookies"});
     scenario s;
     if (n["cookies"]) {
       s.cookies = cookies_of(n["cookies"], field + ".cookies");
@@ -408,6 +408,9 @@ class campaign_reader {
     }
     const YAML::Node flow_node =
         r_.required(n, "flow", field, "the steps each iteration runs, e.g. flow: [get: /]");
+    if (n["setup"]) {
+      s.setup = read_flow(r_, flow_budget_, n["setup"], field + ".setup");
+    }
     s.flow = read_flow(r_, flow_budget_, flow_node, field + ".flow");
     // An iteration without a request would spin as fast as the CPU allows and measure nothing.
     if (!has_request(s.flow)) {

@@ -250,6 +250,15 @@ TEST(CampaignParser, CookiesAndRedirects) {
             "token: letters, digits, - _ .)");
 }
 
+TEST(CampaignParser, SetupSteps) {
+  const auto c = parse(with("    flow:\n", "    setup: [post: /login, think: 1s]\n    flow:\n"));
+  ASSERT_EQ(c.scenarios[0].setup.size(), 2U);
+  EXPECT_EQ(std::get<request_step>(c.scenarios[0].setup[0]).method, "POST");
+  EXPECT_TRUE(parse(minimal).scenarios[0].setup.empty());
+  EXPECT_EQ(error_of(with("    flow:\n", "    setup: [{sleep: 1s}]\n    flow:\n")),
+            "c.yaml:8: scenarios[0].setup[0].sleep: unknown field 'sleep'; did you mean 'think'?");
+}
+
 TEST(CampaignParser, ExpectStatus) {
   const auto c = parse(with("      - get: /delay?ms=20\n",
                             "      - get: {url: /a, expect_status: [200, 404]}\n"

@@ -46,6 +46,42 @@ scenarios:
                   "every /cookie request was checked", stats)
 
 
+def test_a_login_in_setup_runs_once_per_user(workdir):
+    with target() as t:
+        path = write(workdir, "c.yaml", """
+target: %s
+phases: [{name: p, users: 3, iterations: 5}]
+scenarios:
+  - name: member
+    setup:
+      - post:
+          url: /redirect?n=1&to=%%2Fcookie%%2Fset%%3Fsession%%3Ds3cr3t&status=303
+          name: login
+          capture: [{cookie: session, as: session}]
+    flow:
+      - get:
+          url: /cookie
+          checks: [{body_contains: "session=s3cr3t", name: logged in}]
+      - post:
+          url: /echo
+          body: "{{session}}"
+          checks: [{body_contains: s3cr3t, name: captured once}]
+""" % t.url)
+        r = run(["run", path, "-q"], workdir)
+        check(r.returncode == 0, "run failed", r)
+        by_path = t.stats()["requests_by_path"]
+        check(by_path["/redirect"] == 3 and by_path["/cookie/set"] == 3, "one login per user",
+              by_path)
+        check(by_path["/cookie"] == 15 and by_path["/echo"] == 15, "5 iterations each", by_path)
+        s = r.summary
+        check(s["iterations"]["started"] == s["iterations"]["completed"] == 15,
+              "setup is no iteration", s)
+        checks = checks_by_name(s)
+        check(checks["logged in"]["passed"] == 15 and checks["captured once"]["passed"] == 15,
+              "the session from setup", checks)
+        check(steps_by_name(s)["login"]["requests"] == 6, "login and its redirect", s)
+
+
 def test_cookie_policies_keep_reset_and_off(workdir):
     with target() as t:
         for policy, expect in (("true", "keep"), ("reset_each_iteration", "reset"),
@@ -185,6 +221,7 @@ scenarios:
 
 if __name__ == "__main__":
     main([test_cookies_set_by_the_target_come_back_and_are_captured,
+          test_a_login_in_setup_runs_once_per_user,
           test_cookie_policies_keep_reset_and_off,
           test_redirect_chains_are_followed_and_counted_hop_by_hop,
           test_redirects_off_and_bad_fields])
