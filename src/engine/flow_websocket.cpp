@@ -88,6 +88,9 @@ asio::awaitable<bool> flow_interpreter::run_ws(virtual_user& vu, const compiled_
     const auto sent_at = clock::now();
     const auto r = co_await vu.ws->send(message, send->binary, w.timeout);
     auto& m = metrics();
+    if (r.failed && vu.interrupted) {
+      co_return false;
+    }
     if (r.failed) {
       m.record_error(r.error, r.message);
       co_return false;
@@ -98,6 +101,9 @@ asio::awaitable<bool> flow_interpreter::run_ws(virtual_user& vu, const compiled_
     co_return true;
   }
   if (const auto* expect = std::get_if<sc::ws_expect_step>(&step)) {
+    if (vu.interrupted) {
+      co_return false;  // its socket was closed by the graceful stop: no error of its own
+    }
     if (!vu.ws) {
       metrics().record_error(metrics::error_class::protocol,
                              "expect without an open WebSocket (add a ws: step before it)");
@@ -107,6 +113,9 @@ asio::awaitable<bool> flow_interpreter::run_ws(virtual_user& vu, const compiled_
     protocol::socket_message message;
     while (true) {
       const auto r = co_await vu.ws->receive(message, deadline);
+      if (r.failed && vu.interrupted) {
+        co_return false;  // cut by the graceful stop, not by the server
+      }
       if (r.failed && r.error == metrics::error_class::request_timeout) {
         // One reason per expect step, formatted only when it is kept.
         const auto text = [&] {

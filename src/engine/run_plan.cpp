@@ -321,11 +321,14 @@ std::shared_ptr<const run_plan> run_plan::build(scenario::campaign c, const run_
         add_phase({fmt::format("{} {}/{}", p.name, k + 1, steps->users.size()),
                    {},
                    steps->step_duration,
-                   step});
+                   step,
+                   false,
+                   0,
+                   p.graceful_stop});
       }
       continue;
     }
-    add_phase({p.name, {}, phase_length(p), p.model});
+    add_phase({p.name, {}, phase_length(p), p.model, false, 0, p.graceful_stop});
   }
   plan->total_length = at;
   for (auto& s : plan->scenarios) {

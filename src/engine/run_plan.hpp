@@ -136,6 +136,8 @@ struct phase_plan {
   /// `total_iterations` (quick mode -n, -i), and steps by iterations, one phase per step.
   bool ends_by_iterations = false;
   std::uint64_t iterations = 0;  ///< the phase's iterations in all, when it ends by them
+  /// Iterations running at the phase's end get this long, then are interrupted.
+  std::chrono::nanoseconds graceful_stop = std::chrono::seconds(5);
 };
 
 /// Settings that come from the command line rather than the campaign.

@@ -114,8 +114,11 @@ progress_state run_recorder::progress(const completed_interval& c) const {
   const auto& phase = plan_->phases.at(std::min(c.phase, plan_->phases.size() - 1));
   ps.phase = phase.name;
   ps.elapsed_s = static_cast<double>(c.index + 1);
-  ps.total_s =
-      phase.ends_by_iterations ? 0 : std::chrono::duration<double>(plan_->total_length).count();
+  // Phases that end by iterations end when they do: the run's length is known only without
+  // them.
+  const bool timed = std::none_of(plan_->phases.begin(), plan_->phases.end(),
+                                  [](const phase_plan& p) { return p.ends_by_iterations; });
+  ps.total_s = timed ? std::chrono::duration<double>(plan_->total_length).count() : 0;
   if (phase.ends_by_iterations && phase.iterations > 0) {
     ps.iterations_total = phase.iterations;
     ps.iterations_done = std::min(phase_iterations_, phase.iterations);

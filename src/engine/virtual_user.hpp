@@ -96,6 +96,10 @@ struct virtual_user : auto_unlink_hook {
   /// Set for the users a scenario's fixed_users claims: every iteration runs that scenario.
   const compiled_scenario* fixed_scenario = nullptr;
   std::size_t scenario = 0;  ///< the running iteration's, into metric_layout::scenarios
+  std::size_t phase = 0;     ///< the phase the user runs in
+  /// Its phase's graceful stop ran out while it was busy: its connections were closed, and
+  /// what fails because of that is no error.
+  bool interrupted = false;
   /// The scenarios whose setup this user has run to its end (by metric_layout::scenarios).
   std::vector<bool> set_up;
 

@@ -115,6 +115,7 @@ asio::awaitable<void> worker::finish_after_failure() {
   for (auto& ph : phases_) {
     end_connections(*ph);  // held connections end with the worker (close_all runs once)
   }
+  cancel_graceful_stops();
   send_report(true);  // before finished_: if it throws, on_fatal still sends a final report
   finished_ = true;
   report_timer_.cancel();
@@ -302,6 +303,16 @@ asio::awaitable<void> worker::main_loop() {
     }
     end_connections(phase);  // the hold ends with the phase, or with a stop
     phase.idle.clear();
+    if (!stopping_ && i + 1 < plan_->phases.size()) {
+      // Iterations still running get the phase's graceful stop, then are interrupted. (The
+      // run's end drains every user below, with the same time.)
+      phase.grace = std::make_unique<asio::steady_timer>(ctx_, pp.graceful_stop);
+      phase.grace->async_wait([this, i](const boost::system::error_code& ec) {
+        if (!ec) {
+          interrupt_users(i);
+        }
+      });
+    }
     if (pp.ends_by_iterations && i + 1 < plan_->phases.size() && !stopping_) {
       // The next phase starts when every worker is done, at one instant for all of them.
       auto next_start = clock::now();
@@ -330,11 +341,15 @@ asio::awaitable<void> worker::main_loop() {
   // Drain: users see stopping_ and leave after the request they are in.
   begin_stop(false);
   if (running_ > 0 && !aborting_) {
-    idle_timer_.expires_after(graceful_stop_period);
+    idle_timer_.expires_after(
+        plan_->phases[std::min(current_phase_, plan_->phases.size() - 1)].graceful_stop);
     co_await idle_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   if (running_ > 0) {
     aborting_ = true;
+    for (auto& vu : live_users_) {
+      vu.interrupted = true;
+    }
     close_all_sessions();
     while (running_ > 0) {
       idle_timer_.expires_after(1s);
@@ -342,9 +357,18 @@ asio::awaitable<void> worker::main_loop() {
       close_all_sessions();
     }
   }
+  cancel_graceful_stops();
   send_report(true);  // before finished_: if it throws, on_fatal still sends a final report
   finished_ = true;
   report_timer_.cancel();
+}
+
+void worker::cancel_graceful_stops() {
+  for (auto& ph : phases_) {
+    if (ph->grace) {
+      ph->grace->cancel();  // a pending one would keep the worker's thread waiting
+    }
+  }
 }
 
 asio::awaitable<void> worker::reporter() {
@@ -446,7 +470,8 @@ const compiled_scenario& worker::begin_iteration(virtual_user& vu) {
   return sc;
 }
 
-void worker::end_iteration(virtual_user& vu, const compiled_scenario& sc, bool complete) {
+void worker::end_iteration(virtual_user& vu, const compiled_scenario& sc, bool complete,
+                           const phase_state& ph) {
   // Subscriptions end with the iteration (a stop, a failure, the phase end): their gaps are
   // lost messages now.
   if (vu.deliveries) {
@@ -455,6 +480,25 @@ void worker::end_iteration(virtual_user& vu, const compiled_scenario& sc, bool c
   if (complete) {
     ++metrics().iterations_completed;
     ++metrics().scenario_completed[sc.index];
+  } else if (vu.interrupted || !active(ph)) {
+    ++metrics().iterations_interrupted;
+  }
+}
+
+void worker::interrupt_users(std::size_t index) {
+  for (auto& vu : live_users_) {
+    if (vu.phase != index) {
+      continue;
+    }
+    vu.interrupted = true;
+    vu.timer.cancel();
+    vu.session->close();
+    if (vu.ws) {
+      vu.ws->abort();
+    }
+    if (vu.sse) {
+      vu.sse->close();
+    }
   }
 }
 

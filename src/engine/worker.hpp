@@ -76,7 +76,14 @@ class worker {
   /// An iteration is begin_iteration, run_flow over its scenario's flow, end_iteration (not a
   /// coroutine of its own: one frame less per iteration).
   const compiled_scenario& begin_iteration(virtual_user& vu);
-  void end_iteration(virtual_user& vu, const compiled_scenario& sc, bool complete);
+  /// `complete`: the iteration ran every step; one that did not because its phase ended (or
+  /// its graceful stop ran out) counts as interrupted.
+  void end_iteration(virtual_user& vu, const compiled_scenario& sc, bool complete,
+                     const phase_state& ph);
+  /// The graceful stop of phase `index` ran out: its users still busy are interrupted.
+  void interrupt_users(std::size_t index);
+  /// At the worker's end: no phase's graceful stop is left to wait for.
+  void cancel_graceful_stops();
   /// The scenario has setup steps this user has not run to their end yet.
   static bool needs_setup(const virtual_user& vu, const compiled_scenario& sc);
   /// The iteration's steps (after the scenario's setup, the first time), by the flow

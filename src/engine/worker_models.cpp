@@ -87,6 +87,7 @@ void worker::end_connections(phase_state& ph) {
 
 asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std::uint64_t n) {
   auto vu = make_user(k);
+  vu->phase = ph.index;
   for (const auto& sc : plan_->scenarios) {
     if (k >= sc.first_fixed_user && k - sc.first_fixed_user < sc.fixed_users) {
       vu->fixed_scenario = &sc;
@@ -172,7 +173,7 @@ asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std:
       } else {
         complete = co_await run_flow(*vu, sc, ph);
       }
-      end_iteration(*vu, sc, complete);
+      end_iteration(*vu, sc, complete, ph);
     }
     --active_users_;
   }
@@ -181,12 +182,13 @@ asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std:
 
 asio::awaitable<void> worker::throughput_connection(phase_state& ph, std::uint64_t k) {
   auto vu = make_user(k);
+  vu->phase = ph.index;
   ++active_users_;
   while (active(ph)) {
     // Awaited alone: GCC 12 miscompiles a co_await inside a && or || chain.
     const auto& sc = begin_iteration(*vu);
     const bool completed = co_await run_flow(*vu, sc, ph);
-    end_iteration(*vu, sc, completed);
+    end_iteration(*vu, sc, completed, ph);
     if (!completed && !active(ph)) {
       break;
     }
@@ -233,11 +235,12 @@ asio::awaitable<void> worker::arrival_dispatcher(phase_state& ph) {
 }
 
 asio::awaitable<void> worker::open_iteration(phase_state& ph, std::unique_ptr<virtual_user> vu) {
+  vu->phase = ph.index;
   ++ph.active_iterations;
   ++active_users_;
   const auto& sc = begin_iteration(*vu);
   const bool complete = co_await run_flow(*vu, sc, ph);
-  end_iteration(*vu, sc, complete);
+  end_iteration(*vu, sc, complete, ph);
   --active_users_;
   --ph.active_iterations;
   if (active(ph)) {

@@ -22,7 +22,6 @@ namespace worker_limits {
 
 using namespace std::chrono_literals;
 
-inline constexpr auto graceful_stop_period = 5s;
 inline constexpr auto unlimited = std::numeric_limits<std::uint64_t>::max();
 /// Connections phases without a connect_rate: connects in progress per worker at most.
 inline constexpr std::size_t max_connects_in_flight = 1024;
@@ -48,6 +47,8 @@ struct worker::phase_state : flow_phase {
   std::unique_ptr<slice_dispatcher> dispatcher;
   std::vector<std::unique_ptr<virtual_user>> idle;  ///< open model: users between iterations
   std::unique_ptr<boost::asio::steady_timer> timer;
+  /// Armed at the phase's end: its graceful stop.
+  std::unique_ptr<boost::asio::steady_timer> grace;
   /// Connections phases: this worker's held connections, and what records them.
   std::unique_ptr<held_connection_metrics> held_metrics;
   std::unique_ptr<hold::connection_holder> holder;

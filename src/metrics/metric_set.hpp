@@ -56,6 +56,7 @@ constexpr std::size_t status_class_of(int status) {
   X(iterations_started, sum, "scenario iterations started")                                    \
   X(iterations_completed, sum, "subset of started that ran every step")                        \
   X(iterations_dropped, sum, "open model: could not start (max_users reached)")                \
+  X(iterations_interrupted, sum, "ended by their phase's end before they completed")           \
   X(checks_passed, sum, "checks that passed")                                                  \
   X(checks_failed, sum, "checks that failed")                                                  \
   X(late_starts, sum, "scheduled sends that left more than 1 ms late")                         \

@@ -103,6 +103,7 @@ summary summary::build(const metric_set& totals, const metric_layout& layout, do
   s.iterations_started = totals.iterations_started;
   s.iterations_completed = totals.iterations_completed;
   s.iterations_dropped = totals.iterations_dropped;
+  s.iterations_interrupted = totals.iterations_interrupted;
   s.late_starts = totals.late_starts;
   s.http2_streams = totals.http2_streams;
   s.streams_reset = totals.streams_reset;
@@ -372,7 +373,8 @@ void to_json(nlohmann::json& j, const summary& s) {
       {"iterations",
        {{"started", s.iterations_started},
         {"completed", s.iterations_completed},
-        {"dropped", s.iterations_dropped}}},
+        {"dropped", s.iterations_dropped},
+        {"interrupted", s.iterations_interrupted}}},
       {"checks_total", {{"passed", s.checks_passed}, {"failed", s.checks_failed}}},
       {"scenarios", scenarios},
       {"steps", steps},
@@ -498,6 +500,7 @@ void from_json(const nlohmann::json& j, summary& s) {
   s.iterations_started = it.value("started", std::uint64_t{0});
   s.iterations_completed = it.value("completed", std::uint64_t{0});
   s.iterations_dropped = it.value("dropped", std::uint64_t{0});
+  s.iterations_interrupted = it.value("interrupted", std::uint64_t{0});
   const auto ct = j.value("checks_total", nlohmann::json::object());
   s.checks_passed = ct.value("passed", std::uint64_t{0});
   s.checks_failed = ct.value("failed", std::uint64_t{0});

@@ -84,6 +84,8 @@ struct summary {
   std::uint64_t connections_opened = 0;
   std::uint64_t peak_users = 0, peak_connections = 0;
   std::uint64_t iterations_started = 0, iterations_completed = 0, iterations_dropped = 0;
+  /// Ended by their phase's end (or its graceful stop running out) before they completed.
+  std::uint64_t iterations_interrupted = 0;
   std::uint64_t late_starts = 0;
   std::uint64_t http2_streams = 0, streams_reset = 0, goaways = 0;
   std::uint64_t ws_opened = 0, ws_messages_in = 0, ws_messages_out = 0, ws_bytes_in = 0,

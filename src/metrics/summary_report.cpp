@@ -103,6 +103,10 @@ std::string format_summary(const summary& s, bool color) {
   }
   out += fmt::format("  {:<13}{} started, {} completed", "iterations",
                      group_digits(s.iterations_started), group_digits(s.iterations_completed));
+  if (s.iterations_interrupted > 0) {
+    out += fmt::format(", {} interrupted (at their phase's end)",
+                       group_digits(s.iterations_interrupted));
+  }
   if (s.iterations_dropped > 0) {
     out += fmt::format(", {} dropped (max_users reached)", group_digits(s.iterations_dropped));
   }

@@ -255,6 +255,9 @@ struct phase {
   std::string name;
   duration length{};  ///< for steps_model: users.size() * step_duration
   workload model;
+  /// How long iterations still running at the phase's end may go on before they are
+  /// interrupted (their connections closed) and counted as interrupted.
+  duration graceful_stop = std::chrono::seconds(5);
   source_position position;
 };
 

@@ -243,6 +243,21 @@ TEST(CampaignParser, WorkloadKinds) {
   EXPECT_EQ(steps.phases[0].length, nanoseconds(120s));
 }
 
+TEST(CampaignParser, GracefulStop) {
+  EXPECT_EQ(parse(minimal).phases[0].graceful_stop, nanoseconds(5s));
+  EXPECT_EQ(parse(with_phase("    users: 1\n    duration: 1s\n    graceful_stop: 0s\n"))
+                .phases[0]
+                .graceful_stop,
+            nanoseconds(0));
+  EXPECT_EQ(parse(with_phase("    arrival_rate: 1\n    duration: 1s\n    graceful_stop: 1m\n"))
+                .phases[0]
+                .graceful_stop,
+            nanoseconds(60s));
+  EXPECT_EQ(error_of(with_phase("    users: 1\n    duration: 1s\n    graceful_stop: soon\n")),
+            "c.yaml:7: phases[0].graceful_stop: expected a duration like 500ms, 30s, 5m or 1h, got "
+            "'soon'");
+}
+
 TEST(CampaignParser, PhasesThatEndByIterations) {
   const auto each = parse(with_phase("    users: 10\n    iterations: 20\n"));
   const auto& e = std::get<closed_model>(each.phases[0].model);

@@ -56,13 +56,17 @@ class phase_reader {
 
   struct phase read(const YAML::Node& n, const std::string& field) {
     r_.expect_map(n, field);
-    r_.only_fields(n, field,
-                   {"name", "duration", "users", "ramp", "pace", "iterations", "total_iterations",
-                    "arrival_rate", "ramp_to", "max_users", "rate", "connections", "steps",
-                    "step_duration", "connect_rate", "hold", "ping", "ping_path", "websocket"});
+    r_.only_fields(n, field, {"name",         "duration", "graceful_stop", "users",
+                              "ramp",         "pace",     "iterations",    "total_iterations",
+                              "arrival_rate", "ramp_to",  "max_users",     "rate",
+                              "connections",  "steps",    "step_duration", "connect_rate",
+                              "hold",         "ping",     "ping_path",     "websocket"});
     struct phase p;
     p.position = position_of(n);
     p.name = r_.name(r_.required(n, "name", field, "every phase needs a name"), field + ".name");
+    if (n["graceful_stop"]) {
+      p.graceful_stop = r_.length(n["graceful_stop"], field + ".graceful_stop", true);
+    }
 
     // The workload kind follows from the fields, in the order written: the first field of a
     // kind decides, and a later field of another kind is the error.

@@ -75,7 +75,50 @@ scenarios:
         check(r.summary["requests"]["total"] == n, "counts", r)
 
 
+def test_graceful_stop_interrupts_what_runs_past_the_phase(workdir):
+    with target() as t:
+        path = write(workdir, "c.yaml", """
+target: %s
+phases:
+  - {name: slow, duration: 1s, users: 2, graceful_stop: 500ms}
+  - {name: after, users: 1, iterations: 2}
+scenarios:
+  - name: s
+    flow: [get: "/delay?ms=2000"]
+""" % t.url)
+        started = time.monotonic()
+        r = run(["run", path, "-q"], workdir)
+        elapsed = time.monotonic() - started
+        check(r.returncode == 0, "run failed", r)
+        s = r.summary
+        # The two requests of the first phase are cut at 1.5 s, uncounted; the next phase (from
+        # 1 s, its planned start) runs its two whole.
+        check(s["iterations"]["interrupted"] == 2 and s["iterations"]["completed"] == 2,
+              "2 interrupted, 2 completed", s)
+        check(s["errors"] == {} and s["requests"]["failed"] == 0, "an interruption is no error", s)
+        check(4.9 < elapsed < 7, "the next phase at 1 s: two 2 s requests by one user: %.1fs" % elapsed,
+              s)
+        check("2 interrupted (at their phase's end)" in r.stdout, "the summary says so", r)
+
+        # A WebSocket expect still waiting when the run ends is interrupted, not misfiled.
+        path = write(workdir, "ws.yaml", """
+target: %s
+phases: [{name: p, duration: 1s, users: 3, graceful_stop: 0s}]
+scenarios:
+  - name: s
+    flow:
+      - ws: /ws/echo
+      - expect: {text: never, timeout: 30s}
+""" % t.url)
+        started = time.monotonic()
+        r = run(["run", path, "-q"], workdir)
+        check(r.returncode == 0 and time.monotonic() - started < 4, "ends at once", r)
+        s = r.summary
+        check(s["iterations"]["interrupted"] == 3 and s["errors"] == {}, "3 interrupted", s)
+
+
 if __name__ == "__main__":
     main([test_iteration_counts_are_exact_and_phases_follow_each_other,
           test_quick_mode_iterations_per_user,
-          test_a_duration_caps_a_phase_that_ends_by_iterations])
+          test_a_duration_caps_a_phase_that_ends_by_iterations,
+          test_graceful_stop_interrupts_what_runs_past_the_phase])
