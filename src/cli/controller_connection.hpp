@@ -6,6 +6,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "cli/campaign_error_text.hpp"
 #include "cli/commands.hpp"
 #include "control/control_client.hpp"
 #include "scenario/campaign_error.hpp"
@@ -31,7 +32,7 @@ int with_client(control::client_settings& settings, F&& body) {
     std::cerr << "stampede: " << e.what() << "\n";
     return exit_code::usage_error;
   } catch (const scenario::campaign_error& e) {
-    std::cerr << "stampede: " << e.what() << "\n";
+    std::cerr << campaign_error_text(e);
     return exit_code::usage_error;
   } catch (const control::call_error& e) {
     std::cerr << "stampede: " << e.what() << "\n";

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/campaign_error_text.hpp"
 #include "cli/commands.hpp"
 #include "cli/quick_mode.hpp"
 #include "cli/run_parameter_flags.hpp"
@@ -85,7 +86,7 @@ int run(const run_flags& f, const std::string& command) {
       return exit_code::usage_error;
     }
   } catch (const scenario::campaign_error& e) {
-    std::cerr << "stampede: " << e.what() << "\n";
+    std::cerr << campaign_error_text(e);
     return exit_code::usage_error;
   } catch (const std::invalid_argument& e) {
     std::cerr << "stampede run: " << e.what() << "\n";

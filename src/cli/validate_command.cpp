@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/campaign_error_text.hpp"
 #include "cli/commands.hpp"
 #include "cli/run_parameter_flags.hpp"
 #include "core/duration_text.hpp"
@@ -40,7 +41,7 @@ void register_validate_command(CLI::App& app, int& exit) {
                                c.thresholds.size() == 1 ? "" : "s");
       exit = exit_code::ok;
     } catch (const scenario::campaign_error& e) {
-      std::cerr << "stampede: " << e.what() << "\n";
+      std::cerr << campaign_error_text(e);
       exit = exit_code::usage_error;
     } catch (const std::invalid_argument& e) {
       std::cerr << "stampede validate: " << e.what() << "\n";

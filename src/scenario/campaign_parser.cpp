@@ -106,123 +106,215 @@ std::optional<std::string> target_problem(const std::string& text) {
   return std::nullopt;
 }
 
+/// Where a campaign's CSV data file comes from.
+struct data_source {
+  enum class kind : std::uint8_t {
+    file,    ///< read from `base_dir`, the campaign's directory
+    text,    ///< `text`, given beside the campaign (how a controller and its agents get it)
+    unread,  ///< not read: its fields are checked, its columns are unknown
+  };
+  kind from = kind::file;
+  std::string base_dir;
+  std::string_view text;
+};
+
+/// Reads a campaign's sections and items one by one: a mistake in one is kept in the
+/// node_reader's error list and reading goes on with the next, so the file's independent
+/// mistakes are all reported. Checks that need several items (duplicate names, fixed users
+/// against phases, threshold filters) look only at what was read without error.
 class campaign_reader {
  public:
-  campaign_reader(const node_reader& r, std::string base_dir, bool load_data)
-      : r_(r), base_dir_(std::move(base_dir)), load_data_(load_data) {}
+  campaign_reader(const node_reader& r, data_source data) : r_(r), data_(std::move(data)) {}
 
   campaign read(const YAML::Node& root) {
     campaign c;
     r_.expect_map(root, "(file)");
-    r_.only_fields(root, "",
-                   {"name", "target", "threads", "defaults", "phases", "scenarios", "thresholds",
-                    "data", "on_agent_loss"});
-    c.name = root["name"] ? r_.name(root["name"], "name")
-                          : std::filesystem::path(r_.file()).stem().string();
+    // A misspelt section is then missing as well; its unknown-field error says enough.
+    unknown_sections_ = !errors().attempt([&] {
+      r_.only_fields(root, "",
+                     {"name", "target", "threads", "defaults", "phases", "scenarios", "thresholds",
+                      "data", "on_agent_loss"});
+    });
+    errors().attempt([&] {
+      c.name = root["name"] ? r_.name(root["name"], "name")
+                            : std::filesystem::path(r_.file()).stem().string();
+    });
+    bool target_read = true;
     if (const auto& given = r_.params().target) {
       if (const auto why = target_problem(*given)) {
         throw std::invalid_argument("--target: " + *why);
       }
       c.target = given->back() == '/' ? given->substr(0, given->size() - 1) : *given;
     } else {
-      c.target = target_of(r_.required(root, "target", "",
-                                       "the base URL to load, e.g. target: http://127.0.0.1:8080"));
+      target_read = errors().attempt([&] {
+        c.target = target_of(
+            section(root, "target", "the base URL to load, e.g. target: http://127.0.0.1:8080"));
+      });
     }
     if (root["threads"]) {
-      c.threads =
-          static_cast<std::uint32_t>(r_.positive_int(root["threads"], "threads", max_threads));
+      errors().attempt([&] {
+        c.threads =
+            static_cast<std::uint32_t>(r_.positive_int(root["threads"], "threads", max_threads));
+      });
     }
     if (root["defaults"]) {
-      c.defaults_ = defaults_of(root["defaults"], c.target);
+      errors().attempt(
+          [&] { c.defaults_ = defaults_of(root["defaults"], target_read ? &c.target : nullptr); });
     }
     if (root["on_agent_loss"]) {
-      const auto policy = r_.text(root["on_agent_loss"], "on_agent_loss");
-      if (policy == "rebalance") {
-        c.on_agent_loss = agent_loss_policy::rebalance;
-      } else if (policy == "continue") {
-        c.on_agent_loss = agent_loss_policy::continue_;
-      } else if (policy == "abort") {
-        c.on_agent_loss = agent_loss_policy::abort;
-      } else {
-        r_.fail(root["on_agent_loss"], "on_agent_loss",
-                fmt::format("expected rebalance, continue or abort, got '{}'", policy));
-      }
+      errors().attempt([&] { c.on_agent_loss = agent_loss_policy_of(root["on_agent_loss"]); });
     }
-
-    const YAML::Node phases =
-        r_.required(root, "phases", "",
-                    "a list of load phases, e.g. - {name: steady, duration: 30s, users: 10}");
-    r_.expect_list(phases, "phases", true);
-    std::set<std::string> phase_names;
-    for (std::size_t i = 0; i < phases.size(); ++i) {
-      const auto field = index_path("phases", i);
-      c.phases.push_back(read_phase(r_, phases[i], field));
-      if (!phase_names.insert(c.phases.back().name).second) {
-        r_.fail(phases[i]["name"], field + ".name",
-                fmt::format("duplicate phase name '{}'", c.phases.back().name));
-      }
+    std::vector<YAML::Node> phase_nodes;  // of c.phases, for later checks to point at
+    const bool phases_read =
+        errors().attempt([&] { phase_nodes = read_phases(root, c, target_read); });
+    const bool scenarios_read = errors().attempt([&] { read_scenarios(root, c); });
+    if (phases_read && scenarios_read) {
+      errors().attempt([&] { check_fixed_users(c, phase_nodes); });
     }
-
-    // Connections phases run no scenario: a campaign of only those needs none.
-    const bool only_connections = std::all_of(
-        c.phases.begin(), c.phases.end(),
-        [](const struct phase& ph) { return std::holds_alternative<connections_model>(ph.model); });
-    const bool h2c = c.target.rfind("h2c://", 0) == 0;
-    for (std::size_t i = 0; i < c.phases.size(); ++i) {
-      const auto* held = std::get_if<connections_model>(&c.phases[i].model);
-      if (held == nullptr) {
-        continue;
-      }
-      const auto field = index_path("phases", i);
-      if (c.target.rfind("http://", 0) != 0 && !h2c) {
-        r_.fail(phases[i], field,
-                fmt::format("a connections phase holds plain TCP connections (HTTP/1.1, or "
-                            "HTTP/2 with h2c://): the target must be http:// or h2c://, not '{}'",
-                            c.target));
-      }
-      if (h2c && phases[i]["websocket"]) {
-        r_.fail(phases[i]["websocket"], field + ".websocket",
-                "held WebSockets are HTTP/1.1 upgrades: the target must be http://");
-      }
-      if (h2c && phases[i]["ping_path"]) {
-        r_.fail(phases[i]["ping_path"], field + ".ping_path",
-                "a held HTTP/2 connection is pinged with PING frames; ping_path is for HTTP/1.1");
-      }
-    }
-    const YAML::Node scenarios =
-        only_connections && !root["scenarios"]
-            ? YAML::Node(YAML::NodeType::Sequence)
-            : r_.required(root, "scenarios", "", "a list of scenarios, each with a flow of steps");
-    r_.expect_list(scenarios, "scenarios", !only_connections);
-    std::set<std::string> scenario_names;
-    for (std::size_t i = 0; i < scenarios.size(); ++i) {
-      const auto field = index_path("scenarios", i);
-      c.scenarios.push_back(scenario_of(scenarios[i], field));
-      if (!scenario_names.insert(c.scenarios.back().name).second) {
-        r_.fail(scenarios[i]["name"], field + ".name",
-                fmt::format("duplicate scenario name '{}'", c.scenarios.back().name));
-      }
-    }
-
-    check_fixed_users(c, phases);
-
     if (root["thresholds"]) {
-      const YAML::Node list = root["thresholds"];
-      r_.expect_list(list, "thresholds", false);
-      for (std::size_t i = 0; i < list.size(); ++i) {
-        c.thresholds.push_back(threshold_of(list[i], index_path("thresholds", i), c));
-      }
+      errors().attempt([&] { read_thresholds(root["thresholds"], c, scenarios_read); });
     }
+    bool columns_known = true;
     if (root["data"]) {
-      c.data = data_of(root["data"]);
+      columns_known = errors().attempt([&] { c.data = data_of(root["data"]); }) &&
+                      data_.from != data_source::kind::unread;
+    }
+    // Without the data file's columns, any name could be one of them.
+    if (columns_known) {
+      errors().attempt([&] {
+        auto undefined = r_.variables().undefined(
+            r_.file(), c.data ? c.data->columns : std::vector<std::string>{});
+        if (!undefined.empty()) {
+          throw campaign_error(std::move(undefined));
+        }
+      });
     }
     return c;
   }
 
  private:
+  error_list& errors() const { return r_.errors(); }
+
+  /// The top-level section `key`, which must be there (`why` says what it holds).
+  YAML::Node section(const YAML::Node& root, const char* key, std::string_view why) const {
+    if (!root[key] && unknown_sections_) {
+      throw errors_reported{};
+    }
+    return r_.required(root, key, "", why);
+  }
+
+  /// Each phase read without error goes into `c`; returns their nodes. Throws errors_reported
+  /// when some phase was not.
+  std::vector<YAML::Node> read_phases(const YAML::Node& root, campaign& c, bool target_read) {
+    const YAML::Node phases = section(
+        root, "phases", "a list of load phases, e.g. - {name: steady, duration: 30s, users: 10}");
+    r_.expect_list(phases, "phases", true);
+    std::vector<YAML::Node> nodes;
+    std::set<std::string> names;
+    bool all_read = true;
+    for (std::size_t i = 0; i < phases.size(); ++i) {
+      all_read &= errors().attempt([&] {
+        const auto field = index_path("phases", i);
+        auto p = read_phase(r_, phases[i], field);
+        if (!names.insert(p.name).second) {
+          r_.fail(phases[i]["name"], field + ".name",
+                  fmt::format("duplicate phase name '{}'", p.name));
+        }
+        if (target_read) {
+          check_connections_target(p, phases[i], field, c.target);
+        }
+        c.phases.push_back(std::move(p));
+        nodes.push_back(phases[i]);
+      });
+    }
+    if (!all_read) {
+      throw errors_reported{};
+    }
+    return nodes;
+  }
+
+  /// A connections phase holds plain HTTP/1.1 or h2c connections, so the target must be one.
+  void check_connections_target(const struct phase& p, const YAML::Node& n,
+                                const std::string& field, const std::string& target) const {
+    if (!std::holds_alternative<connections_model>(p.model)) {
+      return;
+    }
+    const bool h2c = target.rfind("h2c://", 0) == 0;
+    if (target.rfind("http://", 0) != 0 && !h2c) {
+      r_.fail(n, field,
+              fmt::format("a connections phase holds plain TCP connections (HTTP/1.1, or "
+                          "HTTP/2 with h2c://): the target must be http:// or h2c://, not '{}'",
+                          target));
+    }
+    if (h2c && n["websocket"]) {
+      r_.fail(n["websocket"], field + ".websocket",
+              "held WebSockets are HTTP/1.1 upgrades: the target must be http://");
+    }
+    if (h2c && n["ping_path"]) {
+      r_.fail(n["ping_path"], field + ".ping_path",
+              "a held HTTP/2 connection is pinged with PING frames; ping_path is for HTTP/1.1");
+    }
+  }
+
+  /// Each scenario read without error goes into `c`. Throws errors_reported when some was not.
+  void read_scenarios(const YAML::Node& root, campaign& c) {
+    // Connections phases run no scenario: a campaign of only those needs none.
+    const bool only_connections = std::all_of(
+        c.phases.begin(), c.phases.end(),
+        [](const struct phase& ph) { return std::holds_alternative<connections_model>(ph.model); });
+    const YAML::Node scenarios =
+        only_connections && !root["scenarios"]
+            ? YAML::Node(YAML::NodeType::Sequence)
+            : section(root, "scenarios", "a list of scenarios, each with a flow of steps");
+    r_.expect_list(scenarios, "scenarios", !only_connections);
+    std::set<std::string> names;
+    bool all_read = true;
+    for (std::size_t i = 0; i < scenarios.size(); ++i) {
+      all_read &= errors().attempt([&] {
+        const auto field = index_path("scenarios", i);
+        auto s = scenario_of(scenarios[i], field);
+        if (!names.insert(s.name).second) {
+          r_.fail(scenarios[i]["name"], field + ".name",
+                  fmt::format("duplicate scenario name '{}'", s.name));
+        }
+        c.scenarios.push_back(std::move(s));
+      });
+    }
+    if (!all_read) {
+      throw errors_reported{};
+    }
+  }
+
+  /// Each threshold read without error goes into `c`. Their filters are checked against the
+  /// scenarios only when all of them were read: one not read may be what a filter names.
+  void read_thresholds(const YAML::Node& list, campaign& c, bool scenarios_read) {
+    r_.expect_list(list, "thresholds", false);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      errors().attempt([&] {
+        c.thresholds.push_back(
+            threshold_of(list[i], index_path("thresholds", i), scenarios_read ? &c : nullptr));
+      });
+    }
+  }
+
+  agent_loss_policy agent_loss_policy_of(const YAML::Node& n) const {
+    const auto policy = r_.text(n, "on_agent_loss");
+    if (policy == "rebalance") {
+      return agent_loss_policy::rebalance;
+    }
+    if (policy == "continue") {
+      return agent_loss_policy::continue_;
+    }
+    if (policy != "abort") {
+      r_.fail(n, "on_agent_loss",
+              fmt::format("expected rebalance, continue or abort, got '{}'", policy));
+    }
+    return agent_loss_policy::abort;
+  }
+
   /// Users beyond the fixed ones, and open or throughput phases, pick a scenario by weight:
-  /// there must then be one to pick.
-  void check_fixed_users(const campaign& c, const YAML::Node& phases) const {
+  /// there must then be one to pick. `phases`: the nodes of c.phases.
+  void check_fixed_users(const campaign& c, const std::vector<YAML::Node>& phases) const {
     std::uint64_t fixed = 0;
     bool weighted = false;
     for (const auto& sc : c.scenarios) {
@@ -260,8 +352,8 @@ class campaign_reader {
   }
 
   /// `METRIC OP VALUE`, or {threshold: "METRIC OP VALUE", abort_on_fail: true, delay: 30s};
-  /// its filters must name the scenarios and steps of `c` (read before the thresholds).
-  threshold threshold_of(const YAML::Node& n, const std::string& field, const campaign& c) {
+  /// its filters must name the scenarios and steps of `scope`, when given.
+  threshold threshold_of(const YAML::Node& n, const std::string& field, const campaign* scope) {
     if (n.IsMap()) {
       r_.only_fields(n, field, {"threshold", "abort_on_fail", "delay"});
     }
@@ -276,8 +368,10 @@ class campaign_reader {
     } catch (const std::invalid_argument& e) {
       r_.fail(expression, expression_field, e.what());
     }
-    if (const auto why = unknown_scope_name(t, c)) {
-      r_.fail(expression, expression_field, *why);
+    if (scope != nullptr) {
+      if (const auto why = unknown_scope_name(t, *scope)) {
+        r_.fail(expression, expression_field, *why);
+      }
     }
     t.position = position_of(expression);
     if (n.IsMap()) {
@@ -302,10 +396,14 @@ class campaign_reader {
   }
 
   std::string target_of(const YAML::Node& n) {
-    const auto t = r_.templated(r_.text(n, "target"), n, "target");
-    if (!t.is_literal()) {
+    const auto written = r_.text(n, "target");
+    // Checked before templated() notes the variables: they are this error, not undefined ones.
+    const template_string probe(written);
+    if (std::any_of(probe.variables().begin(), probe.variables().end(),
+                    [](const auto& name) { return name.rfind(run_parameters::prefix, 0) != 0; })) {
       r_.fail(n, "target", "a target may use run parameters ({{env.NAME}}) but no other variable");
     }
+    const auto t = r_.templated(written, n, "target");
     const auto& text = t.text();
     if (const auto why = target_problem(text)) {
       r_.fail(n, "target", *why);
@@ -313,62 +411,68 @@ class campaign_reader {
     return text.back() == '/' ? text.substr(0, text.size() - 1) : text;
   }
 
-  defaults defaults_of(const YAML::Node& n, const std::string& target) {
+  /// `target`: the campaign's, or nullptr when it could not be read (its HTTP/2 fields are then
+  /// not checked against it). Each field is read on its own, its error kept.
+  defaults defaults_of(const YAML::Node& n, const std::string* target) {
     defaults d;
     r_.expect_map(n, "defaults");
-    r_.only_fields(
-        n, "defaults",
-        {"headers", "connect_timeout", "request_timeout", "insecure", "streams", "window_size",
-         "connection_window_size", "expect_status", "cookies", "max_redirects"});
-    const auto url = net::parse_url(target);
+    errors().attempt([&] {
+      r_.only_fields(
+          n, "defaults",
+          {"headers", "connect_timeout", "request_timeout", "insecure", "streams", "window_size",
+           "connection_window_size", "expect_status", "cookies", "max_redirects"});
+    });
+    const auto url = target != nullptr ? net::parse_url(*target) : std::nullopt;
     const bool http2 = url && url->http2();
-    for (const char* f : {"streams", "window_size", "connection_window_size"}) {
-      if (n[f] && !http2) {
-        r_.fail(n[f], std::string("defaults.") + f,
-                fmt::format("only HTTP/2 targets have it (target: h2c://host:port for prior "
-                            "knowledge, h2://host:port over TLS); this target is {}",
-                            target));
+    const auto read = [&](const char* f, auto&& read_field) {
+      if (!n[f]) {
+        return;
       }
-    }
-    if (n["streams"]) {
-      d.streams = static_cast<std::uint32_t>(
-          r_.positive_int(n["streams"], "defaults.streams", max_streams_per_connection));
-    }
-    if (n["window_size"]) {
-      d.window_size = static_cast<std::uint32_t>(
-          r_.positive_int(n["window_size"], "defaults.window_size", max_h2_window));
-    }
-    if (n["connection_window_size"]) {
-      d.connection_window_size = static_cast<std::uint32_t>(r_.positive_int(
-          n["connection_window_size"], "defaults.connection_window_size", max_h2_window));
+      errors().attempt([&] {
+        if (target != nullptr && !http2 &&
+            (f == std::string_view("streams") || f == std::string_view("window_size") ||
+             f == std::string_view("connection_window_size"))) {
+          r_.fail(n[f], std::string("defaults.") + f,
+                  fmt::format("only HTTP/2 targets have it (target: h2c://host:port for prior "
+                              "knowledge, h2://host:port over TLS); this target is {}",
+                              *target));
+        }
+        read_field(n[f], std::string("defaults.") + f);
+      });
+    };
+    read("streams", [&](const YAML::Node& v, const std::string& field) {
+      d.streams = static_cast<std::uint32_t>(r_.positive_int(v, field, max_streams_per_connection));
+    });
+    read("window_size", [&](const YAML::Node& v, const std::string& field) {
+      d.window_size = static_cast<std::uint32_t>(r_.positive_int(v, field, max_h2_window));
+    });
+    read("connection_window_size", [&](const YAML::Node& v, const std::string& field) {
+      d.connection_window_size =
+          static_cast<std::uint32_t>(r_.positive_int(v, field, max_h2_window));
       if (d.connection_window_size < min_h2_connection_window) {
-        r_.fail(n["connection_window_size"], "defaults.connection_window_size",
+        r_.fail(v, field,
                 fmt::format("expected at least {} (HTTP/2's initial connection window), got {}",
                             min_h2_connection_window, d.connection_window_size));
       }
-    }
-    if (n["headers"]) {
-      d.headers = r_.headers(n["headers"], "defaults.headers");
-    }
-    if (n["connect_timeout"]) {
-      d.connect_timeout = r_.length(n["connect_timeout"], "defaults.connect_timeout", false);
-    }
-    if (n["request_timeout"]) {
-      d.request_timeout = r_.length(n["request_timeout"], "defaults.request_timeout", false);
-    }
-    if (n["insecure"]) {
-      d.insecure = r_.boolean(n["insecure"], "defaults.insecure");
-    }
-    if (n["expect_status"]) {
-      d.expect_status = read_statuses(r_, n["expect_status"], "defaults.expect_status");
-    }
-    if (n["cookies"]) {
-      d.cookies = cookies_of(n["cookies"], "defaults.cookies");
-    }
-    if (n["max_redirects"]) {
-      d.max_redirects = static_cast<std::uint32_t>(
-          r_.count(n["max_redirects"], "defaults.max_redirects", max_redirects));
-    }
+    });
+    read("headers",
+         [&](const YAML::Node& v, const std::string& field) { d.headers = r_.headers(v, field); });
+    read("connect_timeout", [&](const YAML::Node& v, const std::string& field) {
+      d.connect_timeout = r_.length(v, field, false);
+    });
+    read("request_timeout", [&](const YAML::Node& v, const std::string& field) {
+      d.request_timeout = r_.length(v, field, false);
+    });
+    read("insecure",
+         [&](const YAML::Node& v, const std::string& field) { d.insecure = r_.boolean(v, field); });
+    read("expect_status", [&](const YAML::Node& v, const std::string& field) {
+      d.expect_status = read_statuses(r_, v, field);
+    });
+    read("cookies",
+         [&](const YAML::Node& v, const std::string& field) { d.cookies = cookies_of(v, field); });
+    read("max_redirects", [&](const YAML::Node& v, const std::string& field) {
+      d.max_redirects = static_cast<std::uint32_t>(r_.count(v, field, max_redirects));
+    });
     return d;
   }
 
@@ -386,35 +490,50 @@ class campaign_reader {
     return n.Scalar() == "true" ? cookie_policy::keep : cookie_policy::off;
   }
 
+  /// A scenario's fields and its flow are read on their own, their errors kept: a bad weight
+  /// does not hide the mistakes of the steps. Throws errors_reported when some failed.
   scenario scenario_of(const YAML::Node& n, const std::string& field) {
     r_.expect_map(n, field);
     r_.only_fields(n, field, {"name", "weight", "fixed_users", "setup", "flow", "cookies"});
     scenario s;
+    bool all_read = true;
     if (n["cookies"]) {
-      s.cookies = cookies_of(n["cookies"], field + ".cookies");
+      all_read &=
+          errors().attempt([&] { s.cookies = cookies_of(n["cookies"], field + ".cookies"); });
     }
-    s.name = r_.name(r_.required(n, "name", field, "every scenario needs a name"), field + ".name");
-    if (n["fixed_users"]) {
-      if (n["weight"]) {
-        r_.fail(n["weight"], field + ".weight",
-                "give either weight or fixed_users: a scenario with fixed users is not picked by "
-                "weight");
+    all_read &= errors().attempt([&] {
+      s.name =
+          r_.name(r_.required(n, "name", field, "every scenario needs a name"), field + ".name");
+    });
+    all_read &= errors().attempt([&] {
+      if (n["fixed_users"]) {
+        if (n["weight"]) {
+          r_.fail(n["weight"], field + ".weight",
+                  "give either weight or fixed_users: a scenario with fixed users is not picked "
+                  "by weight");
+        }
+        s.fixed_users = r_.positive_int(n["fixed_users"], field + ".fixed_users");
       }
-      s.fixed_users = r_.positive_int(n["fixed_users"], field + ".fixed_users");
-    }
-    if (n["weight"]) {
-      s.weight =
-          static_cast<std::uint32_t>(r_.positive_int(n["weight"], field + ".weight", max_weight));
-    }
-    const YAML::Node flow_node =
-        r_.required(n, "flow", field, "the steps each iteration runs, e.g. flow: [get: /]");
+      if (n["weight"]) {
+        s.weight =
+            static_cast<std::uint32_t>(r_.positive_int(n["weight"], field + ".weight", max_weight));
+      }
+    });
     if (n["setup"]) {
-      s.setup = read_flow(r_, flow_budget_, n["setup"], field + ".setup");
+      all_read &= errors().attempt(
+          [&] { s.setup = read_flow(r_, flow_budget_, n["setup"], field + ".setup"); });
     }
-    s.flow = read_flow(r_, flow_budget_, flow_node, field + ".flow");
-    // An iteration without a request would spin as fast as the CPU allows and measure nothing.
-    if (!has_request(s.flow)) {
-      r_.fail(flow_node, field + ".flow", "has no request step; add one, e.g. - get: /");
+    all_read &= errors().attempt([&] {
+      const YAML::Node flow_node =
+          r_.required(n, "flow", field, "the steps each iteration runs, e.g. flow: [get: /]");
+      s.flow = read_flow(r_, flow_budget_, flow_node, field + ".flow");
+      // An iteration without a request would spin as fast as the CPU allows and measure nothing.
+      if (!has_request(s.flow)) {
+        r_.fail(flow_node, field + ".flow", "has no request step; add one, e.g. - get: /");
+      }
+    });
+    if (!all_read) {
+      throw errors_reported{};
     }
     return s;
   }
@@ -433,41 +552,52 @@ class campaign_reader {
       }
       random_order = order == "random";
     }
-    if (!load_data_) {
-      data_feeder unread;
-      unread.file = name;
-      unread.random_order = random_order;
-      unread.position = position_of(file_node);
-      return unread;
+    data_feeder feeder;
+    switch (data_.from) {
+      case data_source::kind::unread:
+        feeder.file = name;
+        break;
+      case data_source::kind::text:
+        if (data_.text.empty()) {
+          r_.fail(file_node, "data.file",
+                  fmt::format("the CSV file {} did not come with the campaign; add the "
+                              "campaign again from where the file is",
+                              name));
+        }
+        feeder = parse_csv(data_.text, name);
+        break;
+      case data_source::kind::file: {
+        const auto path =
+            (std::filesystem::path(data_.base_dir) / name).lexically_normal().string();
+        std::error_code ec;
+        std::ifstream in(path, std::ios::binary);
+        if (!in || std::filesystem::is_directory(path, ec)) {
+          r_.fail(file_node, "data.file", fmt::format("cannot read '{}'", path));
+        }
+        std::ostringstream text;
+        text << in.rdbuf();
+        feeder = parse_csv(text.str(), path);
+        break;
+      }
     }
-    const auto path = (std::filesystem::path(base_dir_) / name).lexically_normal().string();
-    std::error_code ec;
-    std::ifstream in(path, std::ios::binary);
-    if (!in || std::filesystem::is_directory(path, ec)) {
-      r_.fail(file_node, "data.file", fmt::format("cannot read '{}'", path));
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    auto feeder = parse_csv(text.str(), path);
     feeder.random_order = random_order;
     feeder.position = position_of(file_node);
     return feeder;
   }
 
   const node_reader& r_;
-  std::string base_dir_;
-  bool load_data_;
+  data_source data_;
   flow_budget flow_budget_;
+  bool unknown_sections_ = false;  ///< the top level has a field it does not know
 };
 
 int line_of(const YAML::Mark& mark) {
   return mark.line < 0 ? 0 : mark.line + 1;
 }
 
-}  // namespace
-
-campaign parse_campaign(std::string_view yaml_text, const std::string& file_name,
-                        const std::string& base_dir, bool load_data, const run_parameters& params) {
+/// A campaign's text read into the model, its data file taken from `data`.
+campaign parse_document(std::string_view yaml_text, const std::string& file_name, data_source data,
+                        const run_parameters& params) {
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(std::string(yaml_text));
@@ -482,8 +612,10 @@ campaign parse_campaign(std::string_view yaml_text, const std::string& file_name
     throw campaign_error(file_name, line_of(documents[1].Mark()), "(file)",
                          "a campaign file holds one YAML document; a second one starts here");
   }
-  const node_reader r(file_name, documents[0], params);
-  campaign_reader reader(r, base_dir, load_data);
+  error_list errors(file_name);
+  variable_ledger variables;
+  const node_reader r(file_name, documents[0], params, errors, variables);
+  campaign_reader reader(r, std::move(data));
   campaign c;
   try {
     c = reader.read(documents[0]);
@@ -492,9 +624,20 @@ campaign parse_campaign(std::string_view yaml_text, const std::string& file_name
     // line to look at rather than an unexplained crash.
     throw campaign_error(file_name, line_of(e.mark), "(file)", e.msg);
   }
+  errors.throw_if_any();
   c.source_text = std::string(yaml_text);
   c.source_file = file_name;
   return c;
+}
+
+}  // namespace
+
+campaign parse_campaign(std::string_view yaml_text, const std::string& file_name,
+                        const std::string& base_dir, bool load_data, const run_parameters& params) {
+  data_source data;
+  data.from = load_data ? data_source::kind::file : data_source::kind::unread;
+  data.base_dir = base_dir;
+  return parse_document(yaml_text, file_name, std::move(data), params);
 }
 
 campaign load_campaign_file(const std::string& path, const run_parameters& params) {
@@ -514,21 +657,10 @@ campaign load_campaign_file(const std::string& path, const run_parameters& param
 
 campaign parse_campaign_with_data(std::string_view yaml_text, const std::string& file_name,
                                   const std::string& data_text, const run_parameters& params) {
-  auto c = parse_campaign(yaml_text, file_name, ".", false, params);
-  if (!c.data) {
-    return c;
-  }
-  if (data_text.empty()) {
-    throw campaign_error(file_name, c.data->position.line, "data.file",
-                         fmt::format("the CSV file {} did not come with the campaign; add the "
-                                     "campaign again from where the file is",
-                                     c.data->file));
-  }
-  auto feeder = parse_csv(data_text, c.data->file);
-  feeder.random_order = c.data->random_order;
-  feeder.position = c.data->position;
-  c.data = std::move(feeder);
-  return c;
+  data_source data;
+  data.from = data_source::kind::text;
+  data.text = data_text;
+  return parse_document(yaml_text, file_name, std::move(data), params);
 }
 
 }  // namespace stampede::scenario

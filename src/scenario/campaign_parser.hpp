@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Campaign files (YAML) into the campaign model, checked field by field.
 //
-// Every error is a campaign_error naming the file, the line and the field path, such as
-// "quickstart.yaml:7: phases[0].users: expected a positive integer, got 'five'"; the CLI prints
-// it and exits 2. An unknown field is an error (with a "did you mean" when a known field is
-// spelled close to it), never silently ignored. The schema is documented in docs/campaign.md.
+// Every error names the file, the line and the field path, such as
+// "quickstart.yaml:7: phases[0].users: expected a positive integer, got 'five'". Reading goes on
+// after a mistake (each section, phase, scenario, step and threshold is read on its own), so one
+// campaign_error holds every independent mistake of a file, in file order; the CLI prints them
+// and exits 2. An unknown field is an error (with a "did you mean" when a known field is
+// spelled close to it), never silently ignored, and so is a {{variable}} that no capture or data
+// column defines. The schema is documented in docs/campaign.md.
 //
 // Thread-safety: the functions share no state; they may run on several threads at once.
 #pragma once

@@ -115,7 +115,7 @@ scenarios:
             - put: {url: /cart, body: "raw {{id}}"}
   - name: look
     flow:
-      - head: /
+      - head: {url: /, capture: [{json: $.item, as: item}, {json: $.user, as: user}]}
       - options: /
       - patch: /x
 )yaml");
@@ -326,7 +326,8 @@ TEST(CampaignParser, RunParametersAreWrittenIntoTheCampaign) {
       "scenarios:\n"
       "  - name: s\n"
       "    flow:\n"
-      "      - post: {url: \"/echo?t={{env.TOKEN}}\", body: \"{{env.TOKEN}} {{id}}\"}\n";
+      "      - post: {url: \"/echo?t={{env.TOKEN}}\", body: \"{{env.TOKEN}} {{id}}\",\n"
+      "               capture: [{json: $.id, as: id}]}\n";
   const auto c = parse_campaign(text, "c.yaml", ".", true, params);
   EXPECT_EQ(c.target, "http://127.0.0.1:9");
   EXPECT_TRUE(c.defaults_.headers[0].value.is_literal());
@@ -346,7 +347,11 @@ TEST(CampaignParser, RunParametersAreWrittenIntoTheCampaign) {
   } catch (const campaign_error& e) {
     EXPECT_EQ(std::string(e.what()),
               "c.yaml:1: target: {{env.BASE}} is not given: pass -e BASE=VALUE, or set BASE in "
-              "the environment");
+              "the environment\n"
+              "c.yaml:2: defaults.headers.Authorization: {{env.TOKEN}} is not given: pass -e "
+              "TOKEN=VALUE, or set TOKEN in the environment\n"
+              "c.yaml:7: scenarios[0].flow[0].post.body: {{env.TOKEN}} is not given: pass -e "
+              "TOKEN=VALUE, or set TOKEN in the environment");
   }
   const run_parameters base_only({{"BASE", "http://h:1"}}, false);
   try {
@@ -355,6 +360,8 @@ TEST(CampaignParser, RunParametersAreWrittenIntoTheCampaign) {
   } catch (const campaign_error& e) {
     EXPECT_EQ(std::string(e.what()),
               "c.yaml:2: defaults.headers.Authorization: {{env.TOKEN}} is not given: pass -e "
+              "TOKEN=VALUE, or set TOKEN in the environment\n"
+              "c.yaml:7: scenarios[0].flow[0].post.body: {{env.TOKEN}} is not given: pass -e "
               "TOKEN=VALUE, or set TOKEN in the environment");
   }
 

@@ -15,7 +15,10 @@ using namespace test;
 
 TEST(CampaignParser, JsonBodies) {
   auto body_of = [](const std::string& json) {
-    const auto c = parse(with_step("post: {url: /x, json: " + json + "}\n"));
+    const auto c = parse(with_step(
+        "post: {url: /x, capture: [{json: $.x, as: x}, {json: $.x, as: id}, {json: $.x, as: n}], "
+        "json: " +
+        json + "}\n"));
     return std::get<request_step>(c.scenarios[0].flow[0]).body->text();
   };
   EXPECT_EQ(body_of("[1, '2', -3, 1.5e3, 18446744073709551615, .inf, nan, yes, ~, '']"),

@@ -119,6 +119,17 @@ capture read_capture(const node_reader& r, const YAML::Node& n, const std::strin
   return c;
 }
 
+void note_captured_names(const node_reader& r, const YAML::Node& list) {
+  if (!list.IsSequence()) {
+    return;
+  }
+  for (const auto& item : list) {
+    if (item.IsMap() && item["as"] && item["as"].IsScalar()) {
+      r.variables().note_capture(item["as"].Scalar());
+    }
+  }
+}
+
 std::optional<template_string> read_equals(const node_reader& r, const YAML::Node& n,
                                            const std::string& field) {
   if (!n["equals"]) {

@@ -13,6 +13,10 @@ namespace stampede::scenario::detail {
 
 check read_check(const node_reader& r, const YAML::Node& n, const std::string& field);
 capture read_capture(const node_reader& r, const YAML::Node& n, const std::string& field);
+/// Notes the names a request's `capture:` list stores into (`as: NAME`), as far as it can be
+/// read, without checking it: called before the request is read, so that a mistake anywhere in
+/// the request does not also make its captured names "not defined" where later steps use them.
+void note_captured_names(const node_reader& r, const YAML::Node& list);
 /// `expect_status`: one status code or a list of them (100 to 599), each given once.
 std::vector<int> read_statuses(const node_reader& r, const YAML::Node& n, const std::string& field);
 /// The `equals:` beside `n`'s path or header, when there is one: a template.

@@ -23,6 +23,8 @@ constexpr auto step_kinds = std::to_array<std::string_view>(
 /// Largest publish body: the built-in target's WebSocket limit.
 constexpr std::uint64_t max_publish_size = 16u << 20;
 constexpr std::uint64_t max_publish_channels = 1'000'000;
+/// What a publish step sets for its own url and headers: the channel of each message.
+constexpr auto publish_variables = std::to_array<std::string_view>({"channel"});
 constexpr auto request_options =
     std::to_array<std::string_view>({"url", "name", "headers", "body", "json", "timeout", "checks",
                                      "capture", "expect_status", "max_redirects"});
@@ -31,12 +33,22 @@ class step_reader {
  public:
   step_reader(const node_reader& r, flow_budget& budget) : r_(r), budget_(budget) {}
 
+  /// Each step is read on its own, its error kept, so the mistakes of several steps are all
+  /// reported; throws errors_reported when some step was not read.
   std::vector<step> flow(const YAML::Node& n, const std::string& field, int depth) {
     r_.expect_list(n, field, true);
     std::vector<step> out;
     out.reserve(n.size());
+    bool all_read = true;
     for (std::size_t i = 0; i < n.size(); ++i) {
-      out.push_back(step_of(n[i], index_path(field, i), depth));
+      all_read &=
+          r_.errors().attempt([&] { out.push_back(step_of(n[i], index_path(field, i), depth)); });
+      if (budget_.steps > max_steps || budget_.body_bytes > max_body_bytes) {
+        break;  // past the bounds, every further step would repeat the same error
+      }
+    }
+    if (!all_read) {
+      throw errors_reported{};
     }
     return out;
   }
@@ -135,8 +147,16 @@ class step_reader {
     return w;
   }
 
-  /// The path (short form, or `url:`) of a subscription step; checks the fields of the long form.
-  std::string subscription_path(const YAML::Node& n, const std::string& field, field_names fields) {
+  /// A subscription step's url as written, and as a template.
+  struct subscription_url {
+    std::string text;
+    template_string path;
+  };
+
+  /// The url (short form, or `url:`) of a subscription step; checks the fields of the long form.
+  /// `step_variables`: the names the step gives its own templates.
+  subscription_url subscription_path(const YAML::Node& n, const std::string& field,
+                                     field_names fields, field_names step_variables = {}) {
     if (!n.IsScalar() && !n.IsMap()) {
       r_.fail(n, field,
               "expected a path like /sse?channel=news, or a mapping with url: and options, got " +
@@ -148,7 +168,9 @@ class step_reader {
     if (n.IsMap()) {
       r_.only_fields(n, field, fields);
     }
-    return path_of(url_node, url_field);
+    auto url = path_of(url_node, url_field);
+    auto path = r_.templated(url, url_node, url_field, value_escaping::url, step_variables);
+    return {std::move(url), std::move(path)};
   }
 
   /// A step's url: a path starting with '/' and, as written, without spaces or line breaks
@@ -169,8 +191,8 @@ class step_reader {
         {"url", "name", "headers", "events", "duration", "timeout"});
     sse_step s;
     s.position = position_of(n);
-    const auto url = subscription_path(n, field, fields);
-    s.path = r_.templated(url, n, field, value_escaping::url);
+    auto [url, path] = subscription_path(n, field, fields);
+    s.path = std::move(path);
     s.name = "SSE " + url.substr(0, url.find('?'));
     if (n.IsMap()) {
       if (n["name"]) {
@@ -198,8 +220,8 @@ class step_reader {
     longpoll_step l;
     l.request.method = "GET";
     l.request.position = position_of(n);
-    const auto url = subscription_path(n, field, fields);
-    l.request.path = r_.templated(url, n, field, value_escaping::url);
+    auto [url, path] = subscription_path(n, field, fields);
+    l.request.path = std::move(path);
     l.request.name = "LONGPOLL " + url.substr(0, url.find('?'));
     if (n.IsMap()) {
       if (n["name"]) {
@@ -233,8 +255,8 @@ class step_reader {
     publish_step p;
     p.request.method = "POST";
     p.request.position = position_of(n);
-    const auto url = subscription_path(n, field, fields);
-    p.request.path = r_.templated(url, n, field, value_escaping::url);
+    auto [url, path] = subscription_path(n, field, fields, publish_variables);
+    p.request.path = std::move(path);
     p.request.name = "PUBLISH " + url.substr(0, url.find('?'));
     p.rate = r_.number(r_.required(n, "rate", field, "messages per second, e.g. rate: 100"),
                        field + ".rate", false);
@@ -242,7 +264,7 @@ class step_reader {
       p.request.name = r_.name(n["name"], field + ".name");
     }
     if (n["headers"]) {
-      p.request.headers = r_.headers(n["headers"], field + ".headers");
+      p.request.headers = r_.headers(n["headers"], field + ".headers", publish_variables);
     }
     if (n["channels"]) {
       p.channels = static_cast<std::uint32_t>(
@@ -456,6 +478,9 @@ class step_reader {
     const YAML::Node url_node =
         n.IsScalar() ? n : r_.required(n, "url", field, "the path to request, e.g. url: /items");
     const auto url_field = n.IsScalar() ? field : field + ".url";
+    if (n.IsMap() && n["capture"]) {
+      note_captured_names(r_, n["capture"]);
+    }
     if (n.IsMap()) {
       r_.only_fields(n, field, request_options);
       if (n["name"]) {

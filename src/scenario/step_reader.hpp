@@ -16,7 +16,8 @@ struct flow_budget {
   std::size_t body_bytes = 0;  ///< bodies and messages copied into steps
 };
 
-/// The steps of the flow at `n`; throws campaign_error at the offending line and field.
+/// The steps of the flow at `n`. Each step's error is kept in r.errors() and the next step read;
+/// throws errors_reported when some step had one (campaign_error when the list itself is bad).
 std::vector<step> read_flow(const node_reader& r, flow_budget& budget, const YAML::Node& n,
                             const std::string& field);
 

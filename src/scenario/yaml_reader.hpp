@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The campaign parser's typed YAML reader: every value read from a node, every failure a
-// campaign_error at the node's line and field, typos answered with the closest known name;
-// and YAML values turned into JSON bodies within bounds. Shared by the parser's files only.
+// campaign_error at the node's line and field, typos answered with the closest known name,
+// the variables templates use noted for the check at the end; and YAML values turned into JSON
+// bodies within bounds. Shared by the parser's files only.
 #pragma once
 
 #include <algorithm>
@@ -26,8 +27,10 @@
 #include "core/text.hpp"
 #include "scenario/campaign.hpp"
 #include "scenario/campaign_error.hpp"
+#include "scenario/error_list.hpp"
 #include "scenario/http_syntax.hpp"
 #include "scenario/run_parameters.hpp"
+#include "scenario/variable_ledger.hpp"
 
 namespace stampede::scenario::detail {
 
@@ -123,14 +126,19 @@ inline source_position position_of(const YAML::Node& n) {
 class node_reader {
  public:
   /// `root` is the document that will be read, for the lines of empty values; `params` the
-  /// run's parameters, written into templates as they are read.
-  node_reader(std::string file, const YAML::Node& root, const run_parameters& params)
-      : file_(std::move(file)), params_(params) {
+  /// run's parameters, written into templates as they are read; `errors` keeps the errors of
+  /// the items read so far, `variables` the variables templates use and captures define.
+  node_reader(std::string file, const YAML::Node& root, const run_parameters& params,
+              error_list& errors, variable_ledger& variables)
+      : file_(std::move(file)), params_(params), errors_(errors), variables_(variables) {
     index_empty_values(root);
   }
 
   const std::string& file() const { return file_; }
   const run_parameters& params() const { return params_; }
+  /// Where the loops over a campaign's items keep each item's error and go on.
+  error_list& errors() const { return errors_; }
+  variable_ledger& variables() const { return variables_; }
 
   [[noreturn]] void fail(const YAML::Node& at, const std::string& field,
                          const std::string& message) const {
@@ -310,7 +318,10 @@ class node_reader {
     return std::max(mark.line + 1, 0);
   }
 
-  std::vector<header_field> headers(const YAML::Node& n, const std::string& field) const {
+  /// `step_variables`: the names the step itself gives its templates (a publish step's
+  /// {{channel}}).
+  std::vector<header_field> headers(const YAML::Node& n, const std::string& field,
+                                    field_names step_variables = {}) const {
     expect_map(n, field);
     std::vector<header_field> out;
     std::set<std::string> seen;
@@ -327,7 +338,7 @@ class node_reader {
       if (has_line_break(value)) {
         fail(it->second, sub, "a header value cannot contain line breaks");
       }
-      auto t = templated(value, it->second, sub);
+      auto t = templated(value, it->second, sub, value_escaping::none, step_variables);
       if (has_line_break(t.text())) {  // a run parameter's value written in
         fail(it->second, sub, "a header value cannot contain line breaks (from a run parameter)");
       }
@@ -337,9 +348,12 @@ class node_reader {
   }
 
   /// A template read from `n`, the run's parameters written in. A parameter used but not
-  /// given is an error at `n`: the run would otherwise send "{{env.NAME}}" as it is.
+  /// given is an error at `n`: the run would otherwise send "{{env.NAME}}" as it is. Its other
+  /// variables are noted, at `n` and `field`, for the check that something defines them;
+  /// `step_variables` are defined by the step itself.
   template_string templated(std::string_view text, const YAML::Node& n, const std::string& field,
-                            value_escaping escaping = value_escaping::none) const {
+                            value_escaping escaping = value_escaping::none,
+                            field_names step_variables = {}) const {
     template_string t(text, escaping, params_);
     if (t.has_number_values() && escaping != value_escaping::json) {
       fail(n, field, "{{name|number}} is for json: bodies and messages (it sends 42, not \"42\")");
@@ -350,6 +364,11 @@ class node_reader {
         fail(n, field,
              fmt::format("{{{{{}}}}} is not given: pass -e {}=VALUE, or set {} in the environment",
                          name, key, key));
+      }
+    }
+    for (const auto& name : t.variables()) {
+      if (!contains(step_variables, name)) {
+        variables_.note_use(name, line_of(n), field);
       }
     }
     return t;
@@ -385,6 +404,8 @@ class node_reader {
 
   std::string file_;
   const run_parameters& params_;
+  error_list& errors_;
+  variable_ledger& variables_;
   std::map<std::pair<int, int>, int> empty_value_lines_;  ///< value mark -> line of its key
   std::set<std::pair<int, int>> indexed_;                 ///< containers walked, by position
 };

@@ -58,6 +58,31 @@ scenarios:
     check(r.returncode == 0 and "ok" in r.stdout, "validate accepts the minimal campaign", r)
 
 
+def test_validate_reports_every_mistake_at_once(workdir):
+    path = write(workdir, "three.yaml", """target: http://127.0.0.1:1
+phases:
+  - {name: steady, duration: 2s, users: five}
+scenarios:
+  - name: s
+    flow:
+      - get: {url: /login, capture: [{json: $.token, as: token}]}
+      - get: /me?t={{tokn}}
+thresholds:
+  - http.latency.p95 < fast
+""")
+    expected = [
+        "stampede: %s:3: phases[0].users: expected a positive integer, got 'five'" % path,
+        "stampede: %s:8: scenarios[0].flow[1].get: {{tokn}} is not defined: no capture, data "
+        "column or run parameter gives it; did you mean 'token'?" % path,
+        "stampede: %s:10: thresholds[0]: expected a latency like 200ms, 1.5s or 800us (a bare "
+        "number is milliseconds), got 'fast'" % path,
+    ]
+    for args in (["validate", path], ["run", path]):
+        r = run(args, workdir, summary=False)
+        check(r.returncode == 2, "expected exit 2 from %s" % args[0], r)
+        check(r.stderr.splitlines() == expected, "all three, in file order, one a line", r)
+
+
 MIXED = """target: %s
 phases:
   - name: steady
@@ -154,6 +179,7 @@ def test_refused_connections_are_counted_not_fatal(workdir):
 if __name__ == "__main__":
     main([test_minimal_campaign_fails_its_threshold_with_99, test_passing_thresholds_exit_zero,
           test_bad_campaign_exits_2_naming_line_and_field,
+          test_validate_reports_every_mistake_at_once,
           test_a_scoped_threshold_holds_where_the_run_wide_one_fails_and_back,
           test_a_filter_naming_nothing_in_the_campaign_is_refused,
           test_refused_connections_are_counted_not_fatal])
