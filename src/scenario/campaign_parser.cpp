@@ -174,7 +174,7 @@ class campaign_reader {
         continue;
       }
       const auto field = index_path("phases", i);
-      if (c.target.rfind("http://", 0) != 0 && !h2c) {
+      if (c.target.rfind("http://", 0) != 0 && !h2c && target_known_) {
         r_.fail(phases[i], field,
                 fmt::format("a connections phase holds plain TCP connections (HTTP/1.1, or "
                             "HTTP/2 with h2c://): the target must be http:// or h2c://, not '{}'",
@@ -303,8 +303,16 @@ class campaign_reader {
 
   std::string target_of(const YAML::Node& n) {
     const auto t = r_.templated(r_.text(n, "target"), n, "target");
-    if (!t.is_literal()) {
+    const auto& names = t.variables();
+    const bool only_parameters = std::all_of(names.begin(), names.end(), [](const auto& name) {
+      return name.substr(0, run_parameters::prefix.size()) == run_parameters::prefix;
+    });
+    if (!only_parameters) {
       r_.fail(n, "target", "a target may use run parameters ({{env.NAME}}) but no other variable");
+    }
+    if (!t.is_literal()) {  // values_later(): the parameters' values are not here
+      target_known_ = false;
+      return std::string(run_parameters::stand_in_target);
     }
     const auto& text = t.text();
     if (const auto why = target_problem(text)) {
@@ -323,7 +331,7 @@ class campaign_reader {
     const auto url = net::parse_url(target);
     const bool http2 = url && url->http2();
     for (const char* f : {"streams", "window_size", "connection_window_size"}) {
-      if (n[f] && !http2) {
+      if (n[f] && !http2 && target_known_) {
         r_.fail(n[f], std::string("defaults.") + f,
                 fmt::format("only HTTP/2 targets have it (target: h2c://host:port for prior "
                             "knowledge, h2://host:port over TLS); this target is {}",
@@ -454,6 +462,9 @@ class campaign_reader {
   const node_reader& r_;
   std::string base_dir_;
   bool load_data_;
+  /// False when the target is made of parameters whose values come later: what its scheme
+  /// allows is then checked when the run starts.
+  bool target_known_ = true;
   flow_budget flow_budget_;
 };
 

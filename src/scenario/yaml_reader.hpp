@@ -337,12 +337,16 @@ class node_reader {
   }
 
   /// A template read from `n`, the run's parameters written in. A parameter used but not
-  /// given is an error at `n`: the run would otherwise send "{{env.NAME}}" as it is.
+  /// given is an error at `n` (the run would otherwise send "{{env.NAME}}" as it is), unless
+  /// its value comes later.
   template_string templated(std::string_view text, const YAML::Node& n, const std::string& field,
                             value_escaping escaping = value_escaping::none) const {
     template_string t(text, escaping, params_);
     if (t.has_number_values() && escaping != value_escaping::json) {
       fail(n, field, "{{name|number}} is for json: bodies and messages (it sends 42, not \"42\")");
+    }
+    if (params_.values_come_later()) {
+      return t;
     }
     for (const auto& name : t.variables()) {
       if (name.substr(0, run_parameters::prefix.size()) == run_parameters::prefix) {
