@@ -20,7 +20,10 @@ const char* const campaign_text =
     "scenarios:\n"
     "  - name: s\n"
     "    flow:\n"
-    "      - get: \"/items/{{env.TOKEN}}\"\n";
+    "      - get:\n"
+    "          url: \"/items/{{env.TOKEN}}\"\n"
+    "          checks: [{body_contains: \"{{env.TOKEN}}\"}, {header: X, equals: "
+    "\"{{env.TOKEN}}\"}]\n";
 
 /// An environment variable set for one test, unset after it.
 class scoped_env {
@@ -42,7 +45,8 @@ TEST(RunParameters, AStoredCampaignWaitsForItsValues) {
   EXPECT_EQ(c.target, run_parameters::stand_in_target);
   EXPECT_EQ(c.defaults_.headers[0].value.text(), "Bearer {{env.TOKEN}}");
   const auto& get = std::get<request_step>(c.scenarios[0].flow[0]);
-  // Step names come from the text as written, so the values are never in the results.
+  // Step and check names come from the text as written, so the values are never in the
+  // results (and the names agree with those the agents, which have the values, report).
   EXPECT_EQ(get.name, "GET /items/{{env.TOKEN}}");
 
   // With the values, the same campaign is checked in full.
@@ -51,7 +55,11 @@ TEST(RunParameters, AStoredCampaignWaitsForItsValues) {
   const run_parameters h2({{"BASE", "h2c://127.0.0.1:9"}, {"TOKEN", "s3cret"}}, false);
   const auto run = parse_campaign(campaign_text, "c.yaml", ".", false, h2);
   EXPECT_EQ(run.target, "h2c://127.0.0.1:9");
-  EXPECT_EQ(std::get<request_step>(run.scenarios[0].flow[0]).name, "GET /items/{{env.TOKEN}}");
+  const auto& step = std::get<request_step>(run.scenarios[0].flow[0]);
+  EXPECT_EQ(step.name, "GET /items/{{env.TOKEN}}");
+  EXPECT_EQ(step.checks[0].expected->text(), "s3cret");
+  EXPECT_EQ(step.checks[0].description, "body contains '{{env.TOKEN}}'");
+  EXPECT_EQ(step.checks[1].description, "header X == {{env.TOKEN}}");
 
   // Other variables are still refused in a target.
   EXPECT_THROW(parse_campaign("target: \"http://{{host}}:{{env.PORT}}\"\n"
