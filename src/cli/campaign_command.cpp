@@ -26,8 +26,10 @@ std::string describe(const control::v1::Campaign& c) {
 }
 
 /// Reads and validates a campaign file here, where its data files are, before sending it.
+/// Its {{env.NAME}} are left as written: their values come with each `stampede start`.
 int put(control::control_client& client, const std::string& file, std::string name, bool update) {
-  const auto campaign = scenario::load_campaign_file(file);  // throws campaign_error
+  const auto campaign = scenario::load_campaign_file(
+      file, scenario::run_parameters::values_later());  // throws campaign_error
   if (name.empty()) {
     name = campaign.name;
   }

@@ -18,6 +18,7 @@
 
 #include "cli/controller_connection.hpp"
 #include "cli/remote_runs.hpp"
+#include "cli/start_parameters.hpp"
 #include "core/unix_time.hpp"
 #include "engine/progress_line.hpp"
 #include "metrics/summary.hpp"
@@ -252,9 +253,14 @@ void register_start_command(CLI::App& app, int& exit) {
     std::uint32_t agents = 0;
     bool wait = false;
     std::string summary_json;
+    parameter_flags parameters;
   };
   auto f = std::make_shared<flags>();
   auto* cmd = app.add_subcommand("start", "Start a stored campaign on the controller's agents");
+  cmd->footer(
+      "The run's parameters ({{env.NAME}}: -e, else this shell's environment) and --target go\n"
+      "to the agents with the run; the controller keeps them in memory only, never in its\n"
+      "database.");
   cmd->add_option("name", f->campaign, "Campaign name (see stampede campaign ls)")->required();
   cmd->add_option("--agents", f->agents, "How many agents (default: every healthy idle one)");
   cmd->add_flag(
@@ -262,13 +268,16 @@ void register_start_command(CLI::App& app, int& exit) {
       "Follow the run to its end; exit 0, 99 (a threshold failed), 105 (stopped) or 1, as "
       "a local run");
   cmd->add_option("--summary-json", f->summary_json, "With --wait: write the summary as JSON");
+  add_parameter_flags(cmd, f->parameters);
   add_connection_flags(cmd, f->settings);
   cmd->callback([f, &exit] {
     if (f->wait) {
       block_attach_signals();  // before the client's threads exist
     }
     exit = with_client(f->settings, [&](control::control_client& client) {
-      const auto r = client.start_run(f->campaign, f->agents, invocation());
+      const auto parameters = start_parameters(f->parameters, client.get_campaign(f->campaign));
+      const auto r =
+          client.start_run(f->campaign, f->agents, invocation(), parameters, f->parameters.target);
       std::cout << r.run_id() << "\n" << std::flush;
       std::cerr << fmt::format("stampede: run {} of {} on {} agent{}: {}\n", r.run_id(),
                                r.campaign(), r.agents_size(), r.agents_size() == 1 ? "" : "s",

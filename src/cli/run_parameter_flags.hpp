@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // -e/--env NAME=VALUE and --target URL: a run's parameters, for the commands that read a
-// campaign file (run, validate).
+// campaign file (run, validate) and for `start`.
 #pragma once
 
 #include <map>
@@ -27,8 +27,8 @@ inline void add_parameter_flags(CLI::App* cmd, parameter_flags& f) {
   cmd->add_option("--target", f.target, "Replaces the campaign's target URL");
 }
 
-/// The parameters the flags give; throws std::invalid_argument naming the flag.
-inline scenario::run_parameters parameters_of(const parameter_flags& f) {
+/// The values -e gives, by name; throws std::invalid_argument naming the flag.
+inline std::map<std::string, std::string> values_of(const parameter_flags& f) {
   std::map<std::string, std::string> given;
   for (const auto& item : f.env) {
     const auto eq = item.find('=');
@@ -44,7 +44,12 @@ inline scenario::run_parameters parameters_of(const parameter_flags& f) {
     }
     given[name] = item.substr(eq + 1);
   }
-  scenario::run_parameters params(std::move(given));
+  return given;
+}
+
+/// The parameters the flags give; throws std::invalid_argument naming the flag.
+inline scenario::run_parameters parameters_of(const parameter_flags& f) {
+  scenario::run_parameters params(values_of(f));
   if (!f.target.empty()) {
     params.target = f.target;
   }

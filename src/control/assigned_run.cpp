@@ -2,6 +2,8 @@
 #include "control/assigned_run.hpp"
 
 #include <algorithm>
+#include <map>
+#include <string>
 
 #include "control/report_codec.hpp"
 #include "core/unix_time.hpp"
@@ -11,8 +13,18 @@ namespace stampede::control {
 
 assigned_run::assigned_run(const v1::Assignment& a, std::int64_t offset_ms, report_callback report)
     : id_(a.run_id()) {
+  // The values the run was started with, and never this agent's environment: every agent
+  // then sends the same requests, wherever it runs.
+  std::map<std::string, std::string> given;
+  for (const auto& [name, value] : a.parameters()) {
+    given.emplace(name, value);
+  }
+  scenario::run_parameters params(std::move(given), false);
+  if (!a.target().empty()) {
+    params.target = a.target();
+  }
   auto campaign =
-      scenario::parse_campaign_with_data(a.campaign_text(), a.source_file(), a.data_text());
+      scenario::parse_campaign_with_data(a.campaign_text(), a.source_file(), a.data_text(), params);
   engine::run_options options;
   options.threads = a.total_workers();
   plan_ = engine::run_plan::build(std::move(campaign), options);

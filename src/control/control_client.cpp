@@ -130,11 +130,15 @@ v1::ListAgentsReply control_client::list_agents() {
 }
 
 v1::RunInfo control_client::start_run(const std::string& campaign, std::uint32_t agents,
-                                      const std::string& command) {
+                                      const std::string& command,
+                                      const std::map<std::string, std::string>& parameters,
+                                      const std::string& target) {
   v1::StartRunRequest req;
   req.set_campaign(campaign);
   req.set_agents(agents);
   req.set_command(command);
+  req.mutable_parameters()->insert(parameters.begin(), parameters.end());
+  req.set_target(target);
   v1::RunInfo reply;
   check(stub_->StartRun(context().get(), req, &reply));
   return reply;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -61,8 +62,12 @@ class control_client {
   v1::Campaign get_campaign(const std::string& name);
   void remove_campaign(const std::string& name);
   v1::ListAgentsReply list_agents();
+  /// `parameters`: the values of the campaign's {{env.NAME}}, by NAME; `target` replaces the
+  /// campaign's when not empty.
   v1::RunInfo start_run(const std::string& campaign, std::uint32_t agents,
-                        const std::string& command);
+                        const std::string& command,
+                        const std::map<std::string, std::string>& parameters = {},
+                        const std::string& target = "");
   v1::RunInfo stop_run(std::int64_t run_id, bool abort);
   v1::RunInfo get_run(std::int64_t run_id);
   std::vector<v1::RunInfo> list_runs(std::uint32_t limit);

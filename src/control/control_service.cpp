@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <iostream>
+#include <map>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -36,7 +38,8 @@ void describe(const storage::campaign_row& row, v1::Campaign* out) {
   out->set_created_at_ms(row.created_at_ms);
   out->set_updated_at_ms(row.updated_at_ms);
   try {
-    const auto c = scenario::parse_campaign_with_data(row.text, row.source_file, row.data_text);
+    const auto c = scenario::parse_campaign_with_data(row.text, row.source_file, row.data_text,
+                                                      scenario::run_parameters::values_later());
     out->set_data_rows(c.data ? c.data->rows.size() : 0);
     out->set_phases(static_cast<std::uint32_t>(c.phases.size()));
     out->set_scenarios(static_cast<std::uint32_t>(c.scenarios.size()));
@@ -105,8 +108,10 @@ grpc::Status control_service::put_campaign(const v1::PutCampaignRequest& req, bo
                         req.name())};
   }
   try {
-    scenario::parse_campaign_with_data(
-        req.text(), req.source_file().empty() ? req.name() : req.source_file(), req.data_text());
+    // Its parameters' values come with each `start`.
+    scenario::parse_campaign_with_data(req.text(),
+                                       req.source_file().empty() ? req.name() : req.source_file(),
+                                       req.data_text(), scenario::run_parameters::values_later());
   } catch (const scenario::campaign_error& e) {
     return {grpc::StatusCode::INVALID_ARGUMENT, e.what()};
   }
@@ -323,7 +328,11 @@ grpc::Status control_service::StartRun(grpc::ServerContext* ctx, const v1::Start
     return s;
   }
   try {
-    *reply = runs_.start(req->campaign(), req->agents(), req->command());
+    std::map<std::string, std::string> parameters;
+    for (const auto& [name, value] : req->parameters()) {
+      parameters.emplace(name, value);
+    }
+    *reply = runs_.start(req->campaign(), req->agents(), req->command(), parameters, req->target());
   } catch (const call_error& e) {
     return {e.code(), e.what()};
   } catch (const std::exception& e) {

@@ -14,10 +14,12 @@
 namespace stampede::control {
 
 inline constexpr const char* stampede_version = "0.1.0";
-/// Raised whenever the reports change meaning (2: the local_limit and invalid_request error
-/// classes, error reasons; 3: per-step requests, failures and status classes, latency per
-/// scenario): an agent of another version is refused at its hello.
-inline constexpr std::uint32_t protocol_version = 3;
+/// Raised whenever the reports or assignments change meaning (2: the local_limit and
+/// invalid_request error classes, error reasons; 3: per-step requests, failures and status
+/// classes, latency per scenario; 4: assignments carry the run's parameters, which an older
+/// agent would ignore and fill from its own environment): an agent of another version is
+/// refused at its hello.
+inline constexpr std::uint32_t protocol_version = 4;
 
 /// Thread-safety: gRPC calls handlers on several threads; the database and the agent registry
 /// are used under one mutex, which the run manager shares.

@@ -43,7 +43,9 @@ run_manager::~run_manager() {
 }
 
 v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t agent_count,
-                               const std::string& command) {
+                               const std::string& command,
+                               const std::map<std::string, std::string>& parameters,
+                               const std::string& target) {
   std::vector<std::pair<std::string, v1::ControllerMessage>> assignments;
   v1::RunInfo reply;
   {
@@ -53,10 +55,18 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
       throw call_error(grpc::StatusCode::NOT_FOUND,
                        fmt::format("no campaign named '{}'", campaign_name));
     }
+    // What the person starting the run gave, and not this controller's environment.
+    scenario::run_parameters params(parameters, false);
+    if (!target.empty()) {
+      params.target = target;
+    }
     scenario::campaign campaign;
     try {
-      campaign = scenario::parse_campaign_with_data(row->text, row->source_file, row->data_text);
+      campaign =
+          scenario::parse_campaign_with_data(row->text, row->source_file, row->data_text, params);
     } catch (const scenario::campaign_error& e) {
+      throw call_error(grpc::StatusCode::INVALID_ARGUMENT, e.what());
+    } catch (const std::invalid_argument& e) {  // a bad --target
       throw call_error(grpc::StatusCode::INVALID_ARGUMENT, e.what());
     }
 
@@ -132,6 +142,8 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
     r->command = command;
     r->campaign_text = row->text;
     r->data_text = row->data_text;
+    r->parameters = params.used();
+    r->target = target;
     r->started_at_ms = now;
     r->start_at_ms = now + start_delay_ms;
     r->deadline_ms =

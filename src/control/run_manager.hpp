@@ -40,10 +40,13 @@ class run_manager {
   run_manager(const run_manager&) = delete;
   run_manager& operator=(const run_manager&) = delete;
 
-  /// Starts stored campaign `campaign` on `agent_count` healthy idle agents (0: all of them).
-  /// Throws call_error with the status to answer.
+  /// Starts stored campaign `campaign` on `agent_count` healthy idle agents (0: all of them),
+  /// read with `parameters` (the values of its {{env.NAME}}, by NAME) and `target` (replaces
+  /// its own when not empty). Throws call_error with the status to answer.
   v1::RunInfo start(const std::string& campaign, std::uint32_t agent_count,
-                    const std::string& command);
+                    const std::string& command,
+                    const std::map<std::string, std::string>& parameters = {},
+                    const std::string& target = "");
   /// Asks the run's agents to stop (abort: at once); the run ends when they have reported.
   v1::RunInfo stop(std::int64_t run_id, bool abort);
   /// A run in memory or in the database.
@@ -84,6 +87,13 @@ class run_manager {
     std::string campaign_text;
     std::string source_file;
     std::string data_text;  ///< its CSV data, for the agents
+    /// The values of the campaign's {{env.NAME}} (only those it uses) and --target, for the
+    /// agents' assignments: kept in memory only, never written to the database.
+    std::map<std::string, std::string> parameters;
+    std::string target;
+    /// Restored after a controller restart, having been started with parameters or --target:
+    /// their values are gone, so no agent can be given a share anew.
+    bool parameters_lost = false;
     std::uint32_t total_workers = 0;
     std::unique_ptr<engine::run_recorder> recorder;
     std::vector<member> members;

@@ -95,11 +95,19 @@ std::vector<run_manager::member> run_manager::lose_member(run& r, member& m, std
       survivors.push_back(o.name);
     }
   }
+  std::string what;
   if (policy == scenario::agent_loss_policy::rebalance && (survivors.empty() || r.stop_sent)) {
     policy = scenario::agent_loss_policy::continue_;  // nobody left to take it over
   }
+  if (policy == scenario::agent_loss_policy::rebalance && r.parameters_lost) {
+    // A takeover is an assignment, which needs the run's parameters, and a restarted
+    // controller never had them back (they are never stored).
+    policy = scenario::agent_loss_policy::continue_;
+    what =
+        "its share cannot be handed over, as the run's parameters (-e, --target) are not "
+        "kept across a controller restart: ";
+  }
   std::vector<member> takeovers;
-  std::string what;
   if (policy == scenario::agent_loss_policy::rebalance) {
     const auto resume_at = now_ms + takeover_delay_ms;
     const auto resume_second = std::max<std::int64_t>(0, (resume_at - r.start_at_ms) / 1000);
@@ -127,7 +135,7 @@ std::vector<run_manager::member> run_manager::lose_member(run& r, member& m, std
   } else if (policy == scenario::agent_loss_policy::abort) {
     what = "the run is aborted (on_agent_loss: abort)";
   } else {
-    what = "the run goes on without its share";
+    what += "the run goes on without its share";
   }
   const auto text = fmt::format(
       "{} agent {} lost ({}): {} reported seconds 0-{}; the seconds after are a gap for them; {}",
@@ -174,6 +182,8 @@ v1::ControllerMessage run_manager::assignment_for(const run& r, const member& m)
   a->set_start_at_ms(r.start_at_ms);
   a->set_lease_ms(lease_ms_);
   a->set_data_text(r.data_text);
+  a->mutable_parameters()->insert(r.parameters.begin(), r.parameters.end());
+  a->set_target(r.target);
   return msg;
 }
 

@@ -70,6 +70,8 @@ void run_manager::persist(const run& r) {
                   {"actual", a->result.actual.value_or(0)},
                   {"seconds", a->seconds}};
   }
+  // Whether the run has parameters; their values are never written.
+  const bool has_parameters = !r.parameters.empty() || !r.target.empty() || r.parameters_lost;
   const nlohmann::json state = {{"campaign", r.campaign},
                                 {"command", r.command},
                                 {"source_file", r.source_file},
@@ -84,6 +86,7 @@ void run_manager::persist(const run& r) {
                                 {"degraded", r.recorder->degraded()},
                                 {"events", r.recorder->events()},
                                 {"aborted_by", aborted_by},
+                                {"run_parameters", has_parameters},
                                 {"members", members}};
   try {
     db_.set_run_control(r.id, state.dump());
@@ -116,6 +119,7 @@ void run_manager::restore() {
       r->stop_sent = state.at("stop_sent").get<bool>();
       r->interrupted = state.value("interrupted", false);
       r->failure = state.value("failure", "");
+      r->parameters_lost = state.value("run_parameters", false);
       place_on_steady_clock(*r);
       r->grace_until_ms = core::steady_ms() + reconnect_grace_ms;
       for (const auto& j : state.at("members")) {
@@ -129,8 +133,10 @@ void run_manager::restore() {
         r->members.push_back(std::move(m));
       }
       check_restored(*r);
-      const auto campaign =
-          scenario::parse_campaign_with_data(r->campaign_text, r->source_file, r->data_text);
+      // Without its parameters' values: the plan rebuilt here merges and checks the agents'
+      // reports, whose layout the campaign as written decides; the agents keep the values.
+      const auto campaign = scenario::parse_campaign_with_data(
+          r->campaign_text, r->source_file, r->data_text, scenario::run_parameters::values_later());
       engine::run_options options;
       options.threads = r->total_workers;
       options.resolve = false;

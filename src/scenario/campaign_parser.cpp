@@ -240,7 +240,7 @@ class campaign_reader {
       return;
     }
     const bool h2c = target.rfind("h2c://", 0) == 0;
-    if (target.rfind("http://", 0) != 0 && !h2c) {
+    if (target.rfind("http://", 0) != 0 && !h2c && target_known_) {
       r_.fail(n, field,
               fmt::format("a connections phase holds plain TCP connections (HTTP/1.1, or "
                           "HTTP/2 with h2c://): the target must be http:// or h2c://, not '{}'",
@@ -404,6 +404,10 @@ class campaign_reader {
       r_.fail(n, "target", "a target may use run parameters ({{env.NAME}}) but no other variable");
     }
     const auto t = r_.templated(written, n, "target");
+    if (!t.is_literal()) {  // values_later(): the parameters' values are not here
+      target_known_ = false;
+      return std::string(run_parameters::stand_in_target);
+    }
     const auto& text = t.text();
     if (const auto why = target_problem(text)) {
       r_.fail(n, "target", *why);
@@ -429,7 +433,7 @@ class campaign_reader {
         return;
       }
       errors().attempt([&] {
-        if (target != nullptr && !http2 &&
+        if (target != nullptr && !http2 && target_known_ &&
             (f == std::string_view("streams") || f == std::string_view("window_size") ||
              f == std::string_view("connection_window_size"))) {
           r_.fail(n[f], std::string("defaults.") + f,
@@ -587,6 +591,9 @@ class campaign_reader {
 
   const node_reader& r_;
   data_source data_;
+  /// False when the target is made of parameters whose values come later: what its scheme
+  /// allows is then checked when the run starts.
+  bool target_known_ = true;
   flow_budget flow_budget_;
   bool unknown_sections_ = false;  ///< the top level has a field it does not know
 };

@@ -23,9 +23,11 @@ std::string read_cookie_name(const node_reader& r, const YAML::Node& n, const st
   return name;
 }
 
-/// " == value" or " exists", for descriptions like "json $.id == 42".
-std::string equals_text(const std::optional<template_string>& expected) {
-  return expected ? " == " + expected->text() : " exists";
+/// " == value" or " exists", for descriptions like "json $.id == 42". Descriptions show values
+/// as written: a check's name is stored with the run, and a run parameter's value may be a
+/// secret.
+std::string equals_text(const node_reader& r, const YAML::Node& n, const std::string& field) {
+  return n["equals"] ? " == " + r.text(n["equals"], field + ".equals") : " exists";
 }
 
 }  // namespace
@@ -62,25 +64,25 @@ check read_check(const node_reader& r, const YAML::Node& n, const std::string& f
       r.fail(n["header"], field + ".header", "invalid header name '" + c.subject + "'");
     }
     c.expected = read_equals(r, n, field);
-    c.description = "header " + c.subject + equals_text(c.expected);
+    c.description = "header " + c.subject + equals_text(r, n, field);
   } else if (n["body_contains"]) {
     if (n["equals"]) {
       r.fail(n["equals"], field + ".equals", "body_contains takes the text itself");
     }
     c.what = check::kind::body_contains;
-    c.expected = r.templated(r.name(n["body_contains"], field + ".body_contains"),
-                             n["body_contains"], field + ".body_contains");
-    c.description = "body contains '" + c.expected->text() + "'";
+    const auto as_written = r.name(n["body_contains"], field + ".body_contains");
+    c.expected = r.templated(as_written, n["body_contains"], field + ".body_contains");
+    c.description = "body contains '" + as_written + "'";
   } else if (n["cookie"]) {
     c.what = check::kind::cookie;
     c.subject = read_cookie_name(r, n["cookie"], field + ".cookie");
     c.expected = read_equals(r, n, field);
-    c.description = "cookie " + c.subject + equals_text(c.expected);
+    c.description = "cookie " + c.subject + equals_text(r, n, field);
   } else {
     c.what = check::kind::json_path;
     c.subject = read_json_path(r, n["json"], field + ".json");
     c.expected = read_equals(r, n, field);
-    c.description = "json " + c.subject + equals_text(c.expected);
+    c.description = "json " + c.subject + equals_text(r, n, field);
   }
   return c;
 }

@@ -348,9 +348,9 @@ class node_reader {
   }
 
   /// A template read from `n`, the run's parameters written in. A parameter used but not
-  /// given is an error at `n`: the run would otherwise send "{{env.NAME}}" as it is. Its other
-  /// variables are noted, at `n` and `field`, for the check that something defines them;
-  /// `step_variables` are defined by the step itself.
+  /// given is an error at `n` (the run would otherwise send "{{env.NAME}}" as it is), unless
+  /// its value comes later. Its other variables are noted, at `n` and `field`, for the check
+  /// that something defines them; `step_variables` are defined by the step itself.
   template_string templated(std::string_view text, const YAML::Node& n, const std::string& field,
                             value_escaping escaping = value_escaping::none,
                             field_names step_variables = {}) const {
@@ -360,13 +360,14 @@ class node_reader {
     }
     for (const auto& name : t.variables()) {
       if (name.substr(0, run_parameters::prefix.size()) == run_parameters::prefix) {
+        if (params_.values_come_later()) {
+          continue;  // given when the run starts
+        }
         const auto key = name.substr(run_parameters::prefix.size());
         fail(n, field,
              fmt::format("{{{{{}}}}} is not given: pass -e {}=VALUE, or set {} in the environment",
                          name, key, key));
       }
-    }
-    for (const auto& name : t.variables()) {
       if (!contains(step_variables, name)) {
         variables_.note_use(name, line_of(n), field);
       }

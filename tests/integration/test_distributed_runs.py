@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Runs on agents: a campaign split exactly over three agent processes, merged exactly by the
-controller, an agent killed mid-run under each on_agent_loss policy, stop, attach and the
-run listings."""
+controller, an agent killed mid-run under each on_agent_loss policy, run parameters given at
+start (and never stored), stop, attach and the run listings."""
 import contextlib
 import json
 import os
@@ -428,6 +428,148 @@ def test_a_controller_restart_keeps_the_runs_csv_data(workdir):
             c2.stop()
 
 
+PARAMETERS = """name: params
+target: "{{env.BASE}}"
+threads: 1
+phases:
+  - name: steady
+    duration: %s
+    users: 4
+scenarios:
+  - name: s
+    flow:
+      - post:
+          url: /echo
+          headers: {Authorization: "Bearer {{env.TOKEN}}"}
+          body: "token={{env.TOKEN}}"
+          checks: [{body_contains: "token={{env.TOKEN}}"}]
+      - get: /delay?ms=10
+"""
+
+
+def start_with(workdir, c, name, args, env=None):
+    """`stampede start NAME ARGS --wait`, in `env` (default: this process's environment)."""
+    summary = os.path.join(workdir, name + ".json")
+    if os.path.exists(summary):
+        os.remove(summary)
+    proc = subprocess.Popen([harness.STAMPEDE, "start", name, "--wait", "--summary-json", summary]
+                            + args + c.flags(), cwd=workdir, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    return proc, summary
+
+
+def without(*names):
+    """This process's environment without `names`: what the agents must not fill either."""
+    return {k: v for k, v in os.environ.items() if k not in names}
+
+
+def secrets_left(c, *secrets):
+    """The files of the controller's data directory (its database with its journal) and its
+    log that hold any of `secrets`."""
+    found = []
+    paths = [c.log_path] + [os.path.join(c.data, n) for n in os.listdir(c.data)]
+    for path in paths:
+        if os.path.isfile(path):
+            with open(path, "rb") as f:
+                data = f.read()
+            found += [(path, x) for x in secrets if x.encode() in data]
+    return found
+
+
+def checks_passed(s):
+    return (s is not None and s["checks_total"]["failed"] == 0
+            and s["checks_total"]["passed"] == s["requests"]["total"] // 2 > 0)
+
+
+def test_run_parameters_travel_with_start_and_are_never_stored(workdir):
+    secret = "s3cr3t-%d" % os.getpid()
+    from_shell = "sh3ll-%d" % os.getpid()
+    with harness.target(threads=2) as t, fleet(workdir, 2) as (c, _):
+        path = write(workdir, "params.yaml", PARAMETERS % "2s")
+        r = cli(workdir, ["campaign", "add", path] + c.flags())
+        check(r.returncode == 0, "a campaign is stored without its parameters' values", r)
+        r = cli(workdir, ["campaign", "ls"] + c.flags())
+        check("params: 1 phase, 1 scenario, 2s" in r.stdout, "and described in full", r)
+
+        t.reset()
+        proc, summary = start_with(workdir, c, "params",
+                                   ["-e", "BASE=" + t.url, "--env=TOKEN=" + secret],
+                                   env=without("BASE", "TOKEN"))
+        rc, out, err, s = finish(proc, summary)
+        stats = t.stats()
+        check(rc == 0 and checks_passed(s), "-e values reach every agent and the target",
+              (rc, out, err, s))
+        check(s["requests"]["total"] == stats["requests"] and
+              stats["requests_by_path"]["/echo"] == s["requests"]["total"] // 2,
+              "the target saw every request", (s["requests"], stats))
+        run_id = out.splitlines()[0].strip()
+        db = sqlite3.connect(os.path.join(c.data, "stampede.db"))
+        try:
+            (command,) = db.execute("SELECT command FROM runs WHERE id = ?",
+                                    (int(run_id),)).fetchone()
+        finally:
+            db.close()
+        check("--env=TOKEN=(hidden)" in command and "BASE=(hidden)" in command,
+              "the stored command line hides the values", command)
+
+        # Not given: the controller refuses it with the campaign error, and nothing is sent.
+        t.reset()
+        proc, summary = start_with(workdir, c, "params", ["-e", "BASE=" + t.url],
+                                   env=without("BASE", "TOKEN"))
+        rc, out, err, _ = finish(proc, summary)
+        check(rc == 2 and "scenarios[0].flow[0].post.headers.Authorization: {{env.TOKEN}} is not "
+              "given: pass -e TOKEN=VALUE" in err, "a missing parameter is refused", (rc, err))
+        check(t.stats()["requests"] == 0, "nothing reached the target", t.stats())
+
+        # The environment of `start` gives what -e does not; --target replaces the campaign's
+        # target, whose BASE is then not needed.
+        proc, summary = start_with(workdir, c, "params", ["--target", t.url],
+                                   env=dict(without("BASE"), TOKEN=from_shell))
+        rc, out, err, s = finish(proc, summary)
+        check(rc == 0 and checks_passed(s), "start's environment and --target", (rc, err, s))
+        check(s["requests"]["total"] == t.stats()["requests"], "all at --target", s["requests"])
+        proc, summary = start_with(workdir, c, "params", ["--target", "ftp://x", "-e", "TOKEN=x"])
+        rc, out, err, _ = finish(proc, summary)
+        check(rc == 2 and "--target:" in err, "a bad --target is a usage error", (rc, err))
+
+        found = secrets_left(c, secret, from_shell)
+        check(not found, "no value is in the controller's files", found)
+
+
+def test_a_restarted_controller_cannot_hand_over_a_share_without_the_parameters(workdir):
+    """The values are never stored, so a controller restarted mid-run does not have them: its
+    agents go on with theirs, but a lost agent's share cannot be given to the others."""
+    secret = "s3cr3t-%d" % os.getpid()
+    with harness.target(threads=2) as t, fleet(workdir) as (c, agents):
+        path = write(workdir, "params.yaml", PARAMETERS % "20s")  # on_agent_loss: rebalance
+        r = cli(workdir, ["campaign", "add", path] + c.flags())
+        check(r.returncode == 0, "campaign add", r)
+        t.reset()
+        proc, summary = start_with(workdir, c, "params",
+                                   ["-e", "BASE=" + t.url, "-e", "TOKEN=" + secret],
+                                   env=without("BASE", "TOKEN"))
+        time.sleep(3.0)
+        c.kill()
+        time.sleep(1.0)
+        c2 = Controller(c.data, c.address)
+        try:
+            time.sleep(1.0)
+            agents["a2"].kill()  # found lost once the restored run's grace (10 s) is over
+            rc, out, err, s = finish(proc, summary)
+            check(rc == 0 and s["status"] == "completed" and s["degraded"],
+                  "the restored run goes on to its end, degraded", (rc, out, err))
+            check("cannot go on" not in c2.log(), "it was restored", c2.log())
+            check(s["checks_total"]["failed"] == 0, "the agents kept their values", s)
+            event = [e for e in s["events"] if "agent a2 lost" in e]
+            check(len(event) == 1 and "cannot be handed over" in event[0] and
+                  "not kept across a controller restart" in event[0] and
+                  "goes on without its share" in event[0], "the event says why", s["events"])
+            found = secrets_left(c2, secret)
+            check(not found, "no value is in the controller's files", found)
+        finally:
+            c2.stop()
+
+
 def test_abort_policy_stops_the_run(workdir):
     with harness.target(threads=2) as t, fleet(workdir) as (c, agents):
         add_campaign(workdir, c, t, "strict", policy="abort", duration="20s")
@@ -556,6 +698,8 @@ if __name__ == "__main__":
           test_agents_stop_by_themselves_when_the_lease_runs_out,
           test_csv_rows_travel_with_the_campaign_and_are_partitioned,
           test_a_controller_restart_keeps_the_runs_csv_data,
+          test_run_parameters_travel_with_start_and_are_never_stored,
+          test_a_restarted_controller_cannot_hand_over_a_share_without_the_parameters,
           test_abort_policy_stops_the_run,
           test_stop_attach_and_refusals,
           test_ctrl_c_on_a_terminal_asks_stop_or_detach])
