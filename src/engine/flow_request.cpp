@@ -169,7 +169,7 @@ protocol::request flow_interpreter::render_request(virtual_user& vu, const compi
   out.timeout = req.timeout;
   out.keep_headers = req.keep_headers;
   out.keep_body = req.keep_body;
-  out.keep_session_fields = req.cookies || req.reads_cookies || req.max_redirects > 0;
+  out.keep_session_fields = req.keep_session_fields;
   if (req.cookies && !vu.cookies.empty()) {
     add_cookie_field(vu, req, out);
   }

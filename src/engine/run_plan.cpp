@@ -84,6 +84,7 @@ class compiler {
     r.cookies = false;
     r.reads_cookies = false;
     r.max_redirects = 0;
+    r.keep_session_fields = false;
   }
 
   compiled_ws websocket(const scenario::step& step) {
@@ -183,6 +184,7 @@ class compiler {
     out.origin_host = origin_host_;
     out.secure_origin = secure_origin_;
     out.max_redirects = r.max_redirects.value_or(campaign_.defaults_.max_redirects);
+    out.keep_session_fields = out.cookies || out.reads_cookies || out.max_redirects > 0;
     return out;
   }
 

@@ -54,6 +54,8 @@ struct compiled_request {
   /// cookies off (into a jar emptied first, never sent).
   bool reads_cookies = false;
   std::uint32_t max_redirects = 0;  ///< 3xx answers followed; 0: the first answer is final
+  /// Any of the three above: the response's Set-Cookie and Location fields are kept.
+  bool keep_session_fields = false;
   /// The target's host, lower case (cookies' domain), and whether it is https (Secure cookies);
   /// a view into the plan.
   std::string_view origin_host;
