@@ -476,9 +476,13 @@ def secrets_left(c, *secrets):
     return found
 
 
-def checks_passed(s):
-    return (s is not None and s["checks_total"]["failed"] == 0
-            and s["checks_total"]["passed"] == s["requests"]["total"] // 2 > 0)
+def checks_passed(s, users=4):
+    """Every iteration's check passed: one per two requests (the checked POST, then a GET), but
+    for the iterations the run's end cut between the two (one per user at most)."""
+    if s is None or s["checks_total"]["failed"] != 0:
+        return False
+    passed = s["checks_total"]["passed"]
+    return passed > 0 and 0 <= 2 * passed - s["requests"]["total"] <= users
 
 
 def test_run_parameters_travel_with_start_and_are_never_stored(workdir):
