@@ -333,6 +333,15 @@ std::shared_ptr<const run_plan> run_plan::build(scenario::campaign c, const run_
     add_phase({p.name, {}, phase_length(p), p.model, false, 0, p.graceful_stop});
   }
   plan->total_length = at;
+  for (std::size_t i = 1; i < plan->phases.size(); ++i) {
+    const auto& before = plan->phases[i - 1];
+    auto& now = plan->phases[i];
+    const auto* was = std::get_if<scenario::closed_model>(&before.model);
+    if (was != nullptr && std::holds_alternative<scenario::closed_model>(now.model)) {
+      now.users_before = was->users;
+      now.continues_users = !before.ends_by_iterations;
+    }
+  }
   for (auto& s : plan->scenarios) {
     bind_literal_views(s.setup);
     bind_literal_views(s.flow);

@@ -140,6 +140,12 @@ struct phase_plan {
   std::uint64_t iterations = 0;  ///< the phase's iterations in all, when it ends by them
   /// Iterations running at the phase's end get this long, then are interrupted.
   std::chrono::nanoseconds graceful_stop = std::chrono::seconds(5);
+  /// Consecutive closed phases are one population (population_schedule.hpp): the users of the
+  /// closed phase before this one (0 when there is none), whose state its users keep.
+  std::uint64_t users_before = 0;
+  /// The users running at the end of the phase before go on into this one without a pause:
+  /// both are closed and the one before ends by time, not iterations.
+  bool continues_users = false;
 };
 
 /// Settings that come from the command line rather than the campaign.

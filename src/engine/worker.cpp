@@ -115,6 +115,7 @@ asio::awaitable<void> worker::finish_after_failure() {
   for (auto& ph : phases_) {
     end_connections(*ph);  // held connections end with the worker (close_all runs once)
   }
+  end_population();
   cancel_graceful_stops();
   send_report(true);  // before finished_: if it throws, on_fatal still sends a final report
   finished_ = true;
@@ -185,7 +186,7 @@ void worker::spawn(asio::awaitable<void> user) {
   });
 }
 
-bool worker::active(const phase_state& ph) const {
+bool worker::active(const flow_phase& ph) const {
   return flow_.active(ph);
 }
 
@@ -245,7 +246,7 @@ const compiled_scenario& worker::pick_scenario() {
 }
 
 asio::awaitable<bool> worker::sleep_until(virtual_user& vu, clock::time_point when,
-                                          const phase_state& ph) {
+                                          const flow_phase& ph) {
   return flow_.sleep_until(vu, when, ph);
 }
 
@@ -254,7 +255,7 @@ bool worker::needs_setup(const virtual_user& vu, const compiled_scenario& sc) {
 }
 
 asio::awaitable<bool> worker::run_flow(virtual_user& vu, const compiled_scenario& sc,
-                                       phase_state& ph) {
+                                       const flow_phase& ph) {
   if (needs_setup(vu, sc)) {
     // A setup that ends early (a failure, the phase's end) runs again before the next
     // iteration: the iterations after it count on what it does.
@@ -272,14 +273,10 @@ asio::awaitable<bool> worker::run_flow(virtual_user& vu, const compiled_scenario
 asio::awaitable<void> worker::main_loop() {
   for (std::size_t i = 0; i < plan_->phases.size() && !stopping_; ++i) {
     const auto& pp = plan_->phases[i];
-    auto ph = std::make_unique<phase_state>();
-    ph->index = i;
-    ph->plan = &pp;
-    ph->start = run_start_ + pp.start + shift_;
-    ph->end = ph->start + pp.length;
-    ph->timer = std::make_unique<asio::steady_timer>(ctx_);
-    auto& phase = *ph;
-    phases_.push_back(std::move(ph));
+    if (phases_.size() <= i) {
+      add_phase_states(i);
+    }
+    auto& phase = *phases_[i];
     if (phase.end <= resume_at_) {
       continue;  // over before this worker took over
     }
@@ -357,10 +354,37 @@ asio::awaitable<void> worker::main_loop() {
       close_all_sessions();
     }
   }
+  end_population();
   cancel_graceful_stops();
   send_report(true);  // before finished_: if it throws, on_fatal still sends a final report
   finished_ = true;
   report_timer_.cancel();
+}
+
+void worker::add_phase_states(std::size_t index) {
+  // A population's users run through all its phases, so the states of the later ones are
+  // there from its first phase on (its phases end by time: their starts are known).
+  for (auto i = index; i <= population_last(index); ++i) {
+    const auto& pp = plan_->phases[i];
+    auto ph = std::make_unique<phase_state>();
+    ph->index = i;
+    ph->plan = &pp;
+    ph->start = run_start_ + pp.start + shift_;
+    ph->end = ph->start + pp.length;
+    ph->timer = std::make_unique<asio::steady_timer>(ctx_);
+    if (const auto* closed = std::get_if<scenario::closed_model>(&pp.model)) {
+      ph->users = slice{index_, count_}.share_of(closed->users);
+      if (closed->total_iterations) {
+        // Only workers with users can run iterations: the budget is split among those
+        // (workers index < users), so -c 1 -n 10 on two threads still runs 10.
+        ph->limited = true;
+        const auto with_users = std::min<std::uint64_t>(closed->users, count_);
+        ph->iterations_left =
+            index_ < with_users ? slice{index_, with_users}.share_of(*closed->total_iterations) : 0;
+      }
+    }
+    phases_.push_back(std::move(ph));
+  }
 }
 
 void worker::cancel_graceful_stops() {
@@ -398,28 +422,19 @@ void worker::send_report(bool final) {
 
 void worker::start_phase(phase_state& ph) {
   const auto& model = ph.plan->model;
-  if (const auto* closed = std::get_if<scenario::closed_model>(&model)) {
-    const slice mine{index_, count_};
-    ph.users = mine.share_of(closed->users);
-    if (closed->total_iterations) {
-      // Only workers with users can run iterations: the budget is split among those
-      // (workers index < users), so -c 1 -n 10 on two threads still runs 10.
-      ph.limited = true;
-      const auto with_users = std::min<std::uint64_t>(closed->users, count_);
-      ph.iterations_left =
-          index_ < with_users ? slice{index_, with_users}.share_of(*closed->total_iterations) : 0;
-    }
-    for (std::uint64_t k = index_; k < closed->users; k += count_) {
-      spawn(closed_user(ph, k, closed->users));
-    }
-  } else if (const auto* steps = std::get_if<scenario::steps_model>(&model)) {
+  if (std::holds_alternative<scenario::closed_model>(model)) {
+    start_population(ph.index);
+    return;
+  }
+  end_population();
+  if (const auto* steps = std::get_if<scenario::steps_model>(&model)) {
     // Each step is a closed population that replaces the previous one at its boundary.
     std::uint64_t most = 0;
     for (auto n : steps->users) {
       most = std::max(most, n);
     }
     for (std::uint64_t k = index_; k < most; k += count_) {
-      spawn(closed_user(ph, k, most));
+      spawn(steps_user(ph, k));
     }
   } else if (const auto* held = std::get_if<scenario::connections_model>(&model)) {
     start_connections(ph, *held);
@@ -471,7 +486,7 @@ const compiled_scenario& worker::begin_iteration(virtual_user& vu) {
 }
 
 void worker::end_iteration(virtual_user& vu, const compiled_scenario& sc, bool complete,
-                           const phase_state& ph) {
+                           const flow_phase& ph) {
   // Subscriptions end with the iteration (a stop, a failure, the phase end): their gaps are
   // lost messages now.
   if (vu.deliveries) {
@@ -487,18 +502,21 @@ void worker::end_iteration(virtual_user& vu, const compiled_scenario& sc, bool c
 
 void worker::interrupt_users(std::size_t index) {
   for (auto& vu : live_users_) {
-    if (vu.phase != index) {
-      continue;
+    if (vu.phase == index) {
+      interrupt(vu);
     }
-    vu.interrupted = true;
-    vu.timer.cancel();
-    vu.session->close();
-    if (vu.ws) {
-      vu.ws->abort();
-    }
-    if (vu.sse) {
-      vu.sse->close();
-    }
+  }
+}
+
+void worker::interrupt(virtual_user& vu) {
+  vu.interrupted = true;
+  vu.timer.cancel();
+  vu.session->close();
+  if (vu.ws) {
+    vu.ws->abort();
+  }
+  if (vu.sse) {
+    vu.sse->close();
   }
 }
 

@@ -69,7 +69,22 @@ class worker {
                                                 const scenario::connections_model& model,
                                                 std::uint64_t share);
   void end_connections(phase_state& ph);
-  boost::asio::awaitable<void> closed_user(phase_state& ph, std::uint64_t k, std::uint64_t n);
+  /// Closed phases: starts the users of the population phase `index` belongs to, unless they
+  /// run since one of its earlier phases (worker_population.cpp).
+  void start_population(std::size_t index);
+  /// The first and last phase of the population phase `index` belongs to: the stretch of
+  /// closed phases whose users go on from one to the next.
+  std::size_t population_first(std::size_t index) const;
+  std::size_t population_last(std::size_t index) const;
+  /// A phase of another model: the population's users are gone, its idle ones closed.
+  void end_population();
+  /// User k of the population of phases first..last, through every phase it takes part in.
+  boost::asio::awaitable<void> population_user(std::size_t first, std::size_t last,
+                                               std::uint64_t k);
+  /// Makes the states of phase `index` and of the phases its population goes on into.
+  void add_phase_states(std::size_t index);
+  /// Steps phases: user k of the most users of any step, in the steps that have more than k.
+  boost::asio::awaitable<void> steps_user(phase_state& ph, std::uint64_t k);
   boost::asio::awaitable<void> throughput_connection(phase_state& ph, std::uint64_t k);
   boost::asio::awaitable<void> arrival_dispatcher(phase_state& ph);
   boost::asio::awaitable<void> open_iteration(phase_state& ph, std::unique_ptr<virtual_user> vu);
@@ -79,9 +94,12 @@ class worker {
   /// `complete`: the iteration ran every step; one that did not because its phase ended (or
   /// its graceful stop ran out) counts as interrupted.
   void end_iteration(virtual_user& vu, const compiled_scenario& sc, bool complete,
-                     const phase_state& ph);
+                     const flow_phase& ph);
   /// The graceful stop of phase `index` ran out: its users still busy are interrupted.
   void interrupt_users(std::size_t index);
+  /// Ends what `vu` is doing: its connections are closed, and what fails because of that is
+  /// no error.
+  void interrupt(virtual_user& vu);
   /// At the worker's end: no phase's graceful stop is left to wait for.
   void cancel_graceful_stops();
   /// The scenario has setup steps this user has not run to their end yet.
@@ -89,16 +107,16 @@ class worker {
   /// The iteration's steps (after the scenario's setup, the first time), by the flow
   /// interpreter.
   boost::asio::awaitable<bool> run_flow(virtual_user& vu, const compiled_scenario& sc,
-                                        phase_state& ph);
+                                        const flow_phase& ph);
   /// Sleeps until `when`, or less when the phase ends or the worker stops. True when the user
   /// should go on.
   boost::asio::awaitable<bool> sleep_until(virtual_user& vu, clock::time_point when,
-                                           const phase_state& ph);
+                                           const flow_phase& ph);
 
   std::unique_ptr<virtual_user> make_user(std::uint64_t id);
   void assign_data_row(virtual_user& vu);
   const compiled_scenario& pick_scenario();
-  bool active(const phase_state& ph) const;
+  bool active(const flow_phase& ph) const;
   void begin_stop(bool abort);
   void close_all_sessions();
   /// Runs a user coroutine, counted in running_ until it returns.
@@ -135,6 +153,11 @@ class worker {
   boost::asio::steady_timer main_timer_;
   boost::asio::steady_timer idle_timer_;
   boost::asio::steady_timer report_timer_;
+  /// Closed users between the phases of their population, by slot (user k = index_ + slot *
+  /// count_); a user's coroutine holds it while it runs.
+  std::vector<std::unique_ptr<virtual_user>> population_;
+  /// The first phase of the population whose users were started.
+  std::optional<std::size_t> population_running_;
   std::uint64_t running_ = 0;       ///< user coroutines alive
   std::uint64_t active_users_ = 0;  ///< users alive (closed) or iterations running (open)
   std::uint64_t open_connections_ = 0;

@@ -85,7 +85,7 @@ void worker::end_connections(phase_state& ph) {
   }
 }
 
-asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std::uint64_t n) {
+asio::awaitable<void> worker::steps_user(phase_state& ph, std::uint64_t k) {
   auto vu = make_user(k);
   vu->phase = ph.index;
   for (const auto& sc : plan_->scenarios) {
@@ -93,86 +93,28 @@ asio::awaitable<void> worker::closed_user(phase_state& ph, std::uint64_t k, std:
       vu->fixed_scenario = &sc;
     }
   }
-  const auto& model = ph.plan->model;
-  std::optional<std::chrono::nanoseconds> pace;
-  clock::time_point user_start = ph.start;
-  clock::time_point user_end = ph.end;
-  // `iterations`: each user's own count.
-  std::uint64_t per_user = worker_limits::unlimited;
-  if (const auto* closed = std::get_if<scenario::closed_model>(&model)) {
-    pace = closed->pace;
-    per_user = closed->iterations.value_or(worker_limits::unlimited);
-    if (closed->ramp) {
-      user_start += ramp_start(k, n, *closed->ramp);
+  // User k takes part from the first step that has more than k users, to the end of the last
+  // consecutive step that still does.
+  const auto& steps = std::get<scenario::steps_model>(ph.plan->model);
+  std::size_t first = steps.users.size();
+  for (std::size_t s = 0; s < steps.users.size(); ++s) {
+    if (steps.users[s] > k) {
+      first = s;
+      break;
     }
-  } else if (const auto* steps = std::get_if<scenario::steps_model>(&model)) {
-    // User k takes part from the first step that has more than k users, to the end of the
-    // last consecutive step that still does.
-    std::size_t first = steps->users.size();
-    for (std::size_t s = 0; s < steps->users.size(); ++s) {
-      if (steps->users[s] > k) {
-        first = s;
-        break;
-      }
-    }
-    std::size_t last = first;
-    while (last + 1 < steps->users.size() && steps->users[last + 1] > k) {
-      ++last;
-    }
-    user_start = ph.start + steps->step_duration * static_cast<std::int64_t>(first);
-    user_end = ph.start + steps->step_duration * static_cast<std::int64_t>(last + 1);
   }
-  // A takeover starts paced users at their first due time after it, not with a burst of the
-  // iterations they would have run before.
-  std::uint64_t first_iteration = 0;
-  if (pace && pace->count() > 0 && resume_at_ > user_start) {
-    first_iteration = static_cast<std::uint64_t>((resume_at_ - user_start + *pace - 1ns) / *pace);
+  std::size_t last = first;
+  while (last + 1 < steps.users.size() && steps.users[last + 1] > k) {
+    ++last;
   }
-  if (co_await sleep_until(*vu, std::max(user_start, resume_at_), ph)) {
+  const auto user_start = ph.start + steps.step_duration * static_cast<std::int64_t>(first);
+  const auto user_end = ph.start + steps.step_duration * static_cast<std::int64_t>(last + 1);
+  const bool entered = co_await sleep_until(*vu, std::max(user_start, resume_at_), ph);
+  if (entered) {
     ++active_users_;
-    const bool own_end = user_end != ph.end;  // steps: this user's part ends before the phase
-    for (std::uint64_t i = first_iteration; active(ph) && (!own_end || core::before(user_end));
-         ++i) {
-      if (i - first_iteration >= per_user) {
-        break;  // this user's iterations are done
-      }
-      if (ph.limited) {
-        if (ph.iterations_left == 0) {
-          break;
-        }
-        --ph.iterations_left;
-      }
-      if (pace) {
-        const auto due = user_start + *pace * static_cast<std::int64_t>(i);
-        const auto now = clock::now();
-        if (due > now) {
-          if (!co_await sleep_until(*vu, due, ph)) {
-            break;
-          }
-        } else {
-          flow_.record_lag(now - due);
-        }
-      }
+    while (active(ph) && core::before(user_end)) {
       const auto& sc = begin_iteration(*vu);
-      bool complete = false;
-      const auto* lone = sc.flow.size() == 1 ? std::get_if<compiled_request>(&sc.flow[0]) : nullptr;
-      if (lone != nullptr && ph.paced == nullptr && !needs_setup(*vu, sc)) {
-        // A flow of one request, the shape of many a load test, runs in the user's own frame:
-        // no flow frame for every iteration.
-        const auto out = flow_interpreter::render_request(*vu, *lone, {});
-        if (flow_interpreter::refuse_unsendable(*vu, *lone, out)) {
-          complete = flow_.record_exchange(*vu, *lone, out, std::nullopt);
-        } else {
-          co_await vu->session->exchange(out, vu->response, vu->result);
-          if (flow_interpreter::take_session_state(*vu, *lone, out.target)) {
-            complete = co_await flow_.follow_redirects(*vu, *lone, out, std::nullopt);
-          } else {
-            complete = flow_.record_exchange(*vu, *lone, out, std::nullopt);
-          }
-        }
-      } else {
-        complete = co_await run_flow(*vu, sc, ph);
-      }
+      const bool complete = co_await run_flow(*vu, sc, ph);
       end_iteration(*vu, sc, complete, ph);
     }
     --active_users_;

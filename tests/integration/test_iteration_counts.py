@@ -91,14 +91,14 @@ scenarios:
         elapsed = time.monotonic() - started
         check(r.returncode == 0, "run failed", r)
         s = r.summary
-        # The two requests of the first phase are cut at 1.5 s, uncounted; the next phase (from
-        # 1 s, its planned start) runs its two whole.
-        check(s["iterations"]["interrupted"] == 2 and s["iterations"]["completed"] == 2,
-              "2 interrupted, 2 completed", s)
+        # One population: user 0 goes on into the next phase, its request too; user 1 leaves at
+        # 1 s, and its request is cut at 1.5 s, uncounted. User 0 then runs the phase's two.
+        check(s["iterations"]["interrupted"] == 1 and s["iterations"]["completed"] == 3,
+              "1 interrupted, 3 completed", s)
         check(s["errors"] == {} and s["requests"]["failed"] == 0, "an interruption is no error", s)
-        check(4.9 < elapsed < 7, "the next phase at 1 s: two 2 s requests by one user: %.1fs" % elapsed,
-              s)
-        check("2 interrupted (at their phase's end)" in r.stdout, "the summary says so", r)
+        check(s["requests"]["total"] == 3 and t.stats()["requests"] == 4, "counts", s)
+        check(5.9 < elapsed < 8, "three 2 s requests by user 0: %.1fs" % elapsed, s)
+        check("1 interrupted (at their phase's end)" in r.stdout, "the summary says so", r)
 
         # A WebSocket expect still waiting when the run ends is interrupted, not misfiled.
         path = write(workdir, "ws.yaml", """
