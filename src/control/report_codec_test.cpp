@@ -30,6 +30,7 @@ TEST(ReportCodec, RoundTripKeepsEveryCountAndHistogram) {
   r.metrics.record_status(503);
   r.metrics.active_users = 9;
   r.fatal = "worker 7: epoll_create1: Too many open files";
+  r.drain_s = 1.25;
 
   const auto wire = to_wire(5, r);
   EXPECT_EQ(wire.run_id(), 5);
@@ -48,6 +49,7 @@ TEST(ReportCodec, RoundTripKeepsEveryCountAndHistogram) {
   EXPECT_EQ(back->metrics.status_codes, r.metrics.status_codes);
   EXPECT_EQ(back->metrics.active_users, 9u);
   EXPECT_EQ(back->fatal, r.fatal);
+  EXPECT_EQ(back->drain_s, 1.25);
 }
 
 TEST(ReportCodec, DamagedReportsAreRefused) {

@@ -17,6 +17,9 @@ struct interval_report {
   /// On a final report: the worker failed (its main loop or reporter threw), and why. The run
   /// then fails (exit 1) with this message; what was recorded is kept.
   std::string fatal;
+  /// On a final report: how long the worker's graceful stop took, from the load's end (its
+  /// last phase over, or a stop) until its last user was done.
+  double drain_s = 0;
   metrics::metric_set metrics;
 };
 

@@ -44,6 +44,9 @@ run_recorder::run_recorder(std::shared_ptr<const run_plan> plan, std::uint32_t w
       abort_thresholds_(plan_->campaign.thresholds) {}
 
 std::vector<completed_interval> run_recorder::add(interval_report report) {
+  if (report.final) {
+    drain_s_ = std::max(drain_s_, report.drain_s);
+  }
   auto done = merger_.add(std::move(report));
   note_merged(done);
   return done;
@@ -147,6 +150,9 @@ run_outcome run_recorder::finish(const std::string& status, bool failed, bool in
   run_outcome outcome;
   outcome.summary =
       metrics::summary::build(merger_.totals(), plan_->layout, std::max(0.0, duration_s));
+  // The load ran until the graceful stop began; the slowest worker's stop is the run's.
+  outcome.summary.graceful_stop_s = std::min(drain_s_, outcome.summary.duration_s);
+  outcome.summary.load_s = outcome.summary.duration_s - outcome.summary.graceful_stop_s;
   outcome.summary.name = plan_->campaign.name;
   outcome.summary.status = status;
   outcome.summary.started_at_ms = start_unix_ms_;

@@ -98,6 +98,7 @@ class run_recorder {
   std::size_t tallied_phase_ = 0;
   std::uint64_t phase_iterations_ = 0;
   abort_thresholds abort_thresholds_;
+  double drain_s_ = 0;               ///< the longest graceful stop of a worker so far
   std::int64_t merged_seconds_ = 0;  ///< intervals [0, this) are in the totals
   std::optional<threshold_abort> aborted_by_;
 };

@@ -336,6 +336,7 @@ asio::awaitable<void> worker::main_loop() {
   }
 
   // Drain: users see stopping_ and leave after the request they are in.
+  load_end_ = clock::now();
   begin_stop(false);
   if (running_ > 0 && !aborting_) {
     idle_timer_.expires_after(
@@ -414,6 +415,9 @@ void worker::send_report(bool final) {
   report.phase = current_phase_;
   if (final) {
     report.fatal = fatal_;
+    if (load_end_) {
+      report.drain_s = std::chrono::duration<double>(clock::now() - *load_end_).count();
+    }
   }
   sample_gauges();
   report.metrics = std::exchange(current_, metrics::metric_set(plan_->layout));

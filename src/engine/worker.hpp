@@ -162,6 +162,8 @@ class worker {
   std::uint64_t active_users_ = 0;  ///< users alive (closed) or iterations running (open)
   std::uint64_t open_connections_ = 0;
   std::uint64_t next_user_id_ = 0;
+  /// When the load ended (the last phase, or a stop) and the graceful stop began.
+  std::optional<clock::time_point> load_end_;
   bool stopping_ = false;
   bool aborting_ = false;
   bool finished_ = false;

@@ -344,6 +344,8 @@ void to_json(nlohmann::json& j, const summary& s) {
       {"status", s.status},
       {"started_at_ms", s.started_at_ms},
       {"duration_s", s.duration_s},
+      {"load_s", s.load_s},
+      {"graceful_stop_s", s.graceful_stop_s},
       {"requests",
        {{"total", s.requests_total},
         {"ok", s.requests_ok},
@@ -417,6 +419,8 @@ void from_json(const nlohmann::json& j, summary& s) {
   s.status = j.value("status", "completed");
   s.started_at_ms = j.value("started_at_ms", std::int64_t{0});
   s.duration_s = j.value("duration_s", 0.0);
+  s.load_s = j.value("load_s", s.duration_s);
+  s.graceful_stop_s = j.value("graceful_stop_s", 0.0);
   if (const auto& r = j.value("requests", nlohmann::json::object()); r.is_object()) {
     s.requests_total = r.value("total", std::uint64_t{0});
     s.requests_ok = r.value("ok", std::uint64_t{0});

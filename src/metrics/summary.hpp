@@ -69,7 +69,10 @@ struct summary {
   std::string name;
   std::string status = "completed";  ///< completed, interrupted, aborted, failed
   std::int64_t started_at_ms = 0;    ///< unix time
-  double duration_s = 0;
+  double duration_s = 0;             ///< the whole run: load_s + graceful_stop_s
+  double load_s = 0;                 ///< until the last phase ended (or a stop)
+  /// From then until the last iteration still running ended or was interrupted.
+  double graceful_stop_s = 0;
 
   std::uint64_t requests_total = 0;
   std::uint64_t requests_ok = 0;

@@ -83,8 +83,13 @@ std::string format_ms(double ms) {
 std::string format_summary(const summary& s, bool color) {
   const auto m = make_marks(color);
   std::string out;
-  out += fmt::format("\nstampede: {} {} after {:.1f}s\n\n", s.name.empty() ? "run" : s.name,
-                     s.status, s.duration_s);
+  out += fmt::format("\nstampede: {} {} after {:.1f}s", s.name.empty() ? "run" : s.name, s.status,
+                     s.duration_s);
+  if (s.graceful_stop_s >= 0.05) {
+    // Iterations still running when the load ended had their graceful stop.
+    out += fmt::format(" ({:.1f}s of load, {:.1f}s of graceful stop)", s.load_s, s.graceful_stop_s);
+  }
+  out += "\n\n";
   out += fmt::format("  {:<13}{} total, {} ok, {} failed, {:.1f}/s\n", "requests",
                      group_digits(s.requests_total), group_digits(s.requests_ok),
                      group_digits(s.requests_failed), s.rps);

@@ -110,10 +110,12 @@ TEST(Summary, BuildsTheContractKeysAndSurvivesJson) {
   EXPECT_EQ(s.metric("checks.rate"), 7.0 / 8.0);
   EXPECT_FALSE(s.metric("no.such.metric"));
   s.thresholds.push_back({"http.latency.p95 < 1ms", false, 47.5});
+  s.load_s = 4.0;
+  s.graceful_stop_s = 1.0;
 
   const nlohmann::json j = s;
-  for (const auto* key :
-       {"requests", "status_codes", "errors", "latency_ms", "duration_s", "thresholds"}) {
+  for (const auto* key : {"requests", "status_codes", "errors", "latency_ms", "duration_s",
+                          "load_s", "graceful_stop_s", "thresholds"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   for (const auto* key : {"min", "mean", "p50", "p90", "p95", "p99", "p999", "max"}) {
@@ -127,6 +129,9 @@ TEST(Summary, BuildsTheContractKeysAndSurvivesJson) {
   EXPECT_EQ(nlohmann::json(back), j);
   const auto text = format_summary(back, false);
   EXPECT_NE(text.find("50 total, 47 ok, 3 failed, 10.0/s"), std::string::npos) << text;
+  EXPECT_NE(text.find("completed after 5.0s (4.0s of load, 1.0s of graceful stop)"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("✗ http.latency.p95 < 1ms"), std::string::npos) << text;
   EXPECT_NE(text.find("e.g. connect to 127.0.0.1:1: Connection refused"), std::string::npos);
   EXPECT_EQ(j["error_reasons"]["refused"]["connect to 127.0.0.1:1: Connection refused"], 2);

@@ -116,6 +116,24 @@ scenarios:
         s = r.summary
         check(s["iterations"]["interrupted"] == 3 and s["errors"] == {}, "3 interrupted", s)
 
+        # The summary tells the load's time from the graceful stop's: a 2 s request begun at
+        # the start of a 1 s phase finishes within its graceful stop.
+        path = write(workdir, "grace.yaml", """
+target: %s
+phases: [{name: p, duration: 1s, users: 1, graceful_stop: 5s}]
+scenarios:
+  - name: s
+    flow: [get: "/delay?ms=2000"]
+""" % t.url)
+        r = run(["run", path], workdir)
+        s = r.summary
+        check(r.returncode == 0 and s["iterations"]["completed"] == 1, "completed in its grace", r)
+        check(0.95 < s["load_s"] < 1.3 and 0.7 < s["graceful_stop_s"] < 1.1 and
+              abs(s["load_s"] + s["graceful_stop_s"] - s["duration_s"]) < 0.01,
+              "1 s of load, the rest graceful stop", s)
+        check("(%.1fs of load, %.1fs of graceful stop)" % (s["load_s"], s["graceful_stop_s"])
+              in r.stdout, "the summary line says both", r)
+
 
 if __name__ == "__main__":
     main([test_iteration_counts_are_exact_and_phases_follow_each_other,
