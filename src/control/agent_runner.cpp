@@ -134,6 +134,12 @@ bool agent_runner::session(v1::Control::Stub& stub, int& exit_code) {
       clock_.add(hello_sent_ms, reply.welcome().controller_time_ms(), unix_ms());
       last_contact_ms_ = core::steady_ms();
       outbox_.resend_all();  // whatever the last controller did not acknowledge
+      arrivals_.clear();     // and the phase ends it has not answered, from each run
+      for (const auto& [id, run] : runs_) {
+        for (auto& done : run->pending_arrivals()) {
+          arrivals_.push_back(std::move(done));
+        }
+      }
     }
     // gRPC allows one reader and one writer at a time: this thread writes, another reads.
     std::thread reader([&] {
@@ -160,7 +166,8 @@ void agent_runner::serve(stream& s) {
   std::unique_lock lock(mutex_);
   while (!stopping_ && current_ != nullptr) {
     wake_.wait_until(lock, next_beat, [this] {
-      return stopping_ || current_ == nullptr || outbox_.has_unsent() || !failures_.empty();
+      return stopping_ || current_ == nullptr || outbox_.has_unsent() || !failures_.empty() ||
+             !arrivals_.empty();
     });
     if (stopping_ || current_ == nullptr) {
       break;
@@ -169,6 +176,8 @@ void agent_runner::serve(stream& s) {
     auto reports = outbox_.take_unsent();
     auto failures = std::move(failures_);
     failures_.clear();
+    auto arrivals = std::move(arrivals_);
+    arrivals_.clear();
     const auto clock = clock_.best();
     lock.unlock();
     bool ok = true;
@@ -180,6 +189,12 @@ void agent_runner::serve(stream& s) {
     for (auto& r : reports) {
       v1::AgentMessage m;
       *m.mutable_report() = std::move(r);
+      ok = ok && s.Write(m);
+    }
+    // After the reports: the controller then has every iteration begun before the arrival.
+    for (auto& a : arrivals) {
+      v1::AgentMessage m;
+      *m.mutable_phase_done() = std::move(a);
       ok = ok && s.Write(m);
     }
     if (ok && std::chrono::steady_clock::now() >= next_beat) {
@@ -212,6 +227,11 @@ void agent_runner::on_message(const v1::ControllerMessage& m, std::int64_t recei
     outbox_.acknowledge(m.report_ack().run_id(), m.report_ack().worker(), m.report_ack().index());
   } else if (m.has_assignment()) {
     start_assignment(m.assignment());
+  } else if (m.has_phase_start()) {
+    if (const auto it = runs_.find(m.phase_start().run_id()); it != runs_.end()) {
+      it->second->release(m.phase_start(),
+                          clock_.best().value_or(clock_estimator::estimate{}).offset_ms);
+    }
   } else if (m.has_stop()) {
     if (const auto it = runs_.find(m.stop().run_id()); it != runs_.end()) {
       std::cout << fmt::format("stampede agent: stopping run {}{}\n", m.stop().run_id(),
@@ -234,11 +254,18 @@ void agent_runner::start_assignment(const v1::Assignment& a) {
       run = existing->second.get();
       run->add(a, offset);
     } else {
-      auto fresh = std::make_unique<assigned_run>(a, offset, [this](v1::IntervalReport r) {
-        std::lock_guard lock(mutex_);
-        outbox_.push(std::move(r));
-        wake_.notify_all();
-      });
+      auto fresh = std::make_unique<assigned_run>(
+          a, offset,
+          [this](v1::IntervalReport r) {
+            std::lock_guard lock(mutex_);
+            outbox_.push(std::move(r));
+            wake_.notify_all();
+          },
+          [this](v1::PhaseDone done) {
+            std::lock_guard lock(mutex_);
+            arrivals_.push_back(std::move(done));
+            wake_.notify_all();
+          });
       run = fresh.get();
       leases_[a.run_id()] = a.lease_ms() > 0 ? a.lease_ms() : 60'000;
       runs_[a.run_id()] = std::move(fresh);

@@ -68,6 +68,7 @@ class agent_runner {
   std::map<std::int64_t, std::int64_t> leases_;  ///< run -> lease length, ms
   std::int64_t last_contact_ms_ = 0;             ///< last message from the controller, steady ms
   std::vector<v1::AssignmentFailed> failures_;   ///< to tell the controller
+  std::vector<v1::PhaseDone> arrivals_;          ///< workers done with a phase, to tell it
 };
 
 }  // namespace stampede::control

@@ -11,7 +11,18 @@
 
 namespace stampede::control {
 
-assigned_run::assigned_run(const v1::Assignment& a, std::int64_t offset_ms, report_callback report)
+namespace {
+
+/// The controller's instant `at_ms`, read on our clock, placed on the steady clock.
+std::chrono::steady_clock::time_point on_steady_clock(std::int64_t at_ms, std::int64_t offset_ms) {
+  const auto now_ms = core::unix_ms();
+  return std::chrono::steady_clock::now() + std::chrono::milliseconds(at_ms - offset_ms - now_ms);
+}
+
+}  // namespace
+
+assigned_run::assigned_run(const v1::Assignment& a, std::int64_t offset_ms, report_callback report,
+                           arrival_callback arrived)
     : id_(a.run_id()) {
   // The values the run was started with, and never this agent's environment: every agent
   // then sends the same requests, wherever it runs.
@@ -31,6 +42,14 @@ assigned_run::assigned_run(const v1::Assignment& a, std::int64_t offset_ms, repo
   sink_ = [run_id = id_, report = std::move(report)](engine::interval_report r) {
     report(to_wire(run_id, r));
   };
+  barrier_ = std::make_shared<engine::relayed_phase_barrier>(
+      [run_id = id_, arrived = std::move(arrived)](std::size_t phase, std::uint32_t worker) {
+        v1::PhaseDone done;
+        done.set_run_id(run_id);
+        done.set_phase(static_cast<std::uint32_t>(phase));
+        done.set_worker(worker);
+        arrived(std::move(done));
+      });
   add(a, offset_ms);
 }
 
@@ -56,9 +75,24 @@ void assigned_run::add(const v1::Assignment& a, std::int64_t offset_ms) {
   starts_in_ = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::max(run_start, resume_at) - steady_now);
 
+  // A takeover after phases that ended by iterations comes in where the run is now.
+  std::vector<engine::worker::takeover_point> takeovers;
+  if (a.resume_at_ms() > 0) {
+    for (std::uint32_t i = 0; i < a.workers(); ++i) {
+      engine::worker::takeover_point t;
+      t.first_phase = a.first_phase();
+      t.shift = std::chrono::milliseconds(a.shift_ms());
+      if (a.iterations_phase() > 0) {
+        t.iterations_phase = a.iterations_phase() - 1;
+        t.iterations_left =
+            i < static_cast<std::uint32_t>(a.iterations_left_size()) ? a.iterations_left(i) : 0;
+      }
+      takeovers.push_back(t);
+    }
+  }
   auto p = std::make_unique<part>();
   p->agent = std::make_unique<engine::local_agent>(plan_, a.first_worker(), a.workers(),
-                                                   a.total_workers(), sink_);
+                                                   a.total_workers(), sink_, barrier_, takeovers);
   p->agent->start(run_start, resume_at);
   if (stopped_) {
     p->agent->stop(false);
@@ -69,6 +103,22 @@ void assigned_run::add(const v1::Assignment& a, std::int64_t offset_ms) {
     raw->done = true;
   });
   parts_.push_back(std::move(p));
+}
+
+void assigned_run::release(const v1::PhaseStart& start, std::int64_t offset_ms) {
+  barrier_->release(start.phase(), on_steady_clock(start.start_at_ms(), offset_ms));
+}
+
+std::vector<v1::PhaseDone> assigned_run::pending_arrivals() const {
+  std::vector<v1::PhaseDone> out;
+  for (const auto& [phase, worker] : barrier_->pending()) {
+    v1::PhaseDone done;
+    done.set_run_id(id_);
+    done.set_phase(static_cast<std::uint32_t>(phase));
+    done.set_worker(worker);
+    out.push_back(std::move(done));
+  }
+  return out;
 }
 
 bool assigned_run::done() const {

@@ -24,10 +24,13 @@ namespace stampede::control {
 class assigned_run {
  public:
   using report_callback = std::function<void(v1::IntervalReport)>;
+  /// A worker finished a phase that ends by iterations; called on its thread.
+  using arrival_callback = std::function<void(v1::PhaseDone)>;
 
   /// Compiles and starts the assignment; throws std::exception with a message for the
   /// controller when the campaign cannot run here. `offset_ms` is controller clock - ours.
-  assigned_run(const v1::Assignment& assignment, std::int64_t offset_ms, report_callback report);
+  assigned_run(const v1::Assignment& assignment, std::int64_t offset_ms, report_callback report,
+               arrival_callback arrived);
   ~assigned_run();
   assigned_run(const assigned_run&) = delete;
   assigned_run& operator=(const assigned_run&) = delete;
@@ -36,6 +39,10 @@ class assigned_run {
   void add(const v1::Assignment& assignment, std::int64_t offset_ms);
 
   std::int64_t id() const { return id_; }
+  /// The controller's word that every worker finished the phase: the next starts then.
+  void release(const v1::PhaseStart& start, std::int64_t offset_ms);
+  /// Arrivals the controller has not answered yet: sent again over a new connection.
+  std::vector<v1::PhaseDone> pending_arrivals() const;
   void stop(bool abort);
   /// Every worker has sent its final report.
   bool done() const;
@@ -52,6 +59,7 @@ class assigned_run {
   std::int64_t id_;
   std::shared_ptr<const engine::run_plan> plan_;
   engine::report_sink sink_;
+  std::shared_ptr<engine::relayed_phase_barrier> barrier_;
   std::vector<std::unique_ptr<part>> parts_;
   bool stopped_ = false;
   std::chrono::milliseconds starts_in_{};

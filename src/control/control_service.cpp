@@ -259,6 +259,10 @@ grpc::Status control_service::AgentSession(
       runs_.on_assignment_failed(name, in.failed());
       continue;
     }
+    if (in.has_phase_done()) {
+      runs_.on_phase_done(name, in.phase_done());
+      continue;
+    }
     if (!in.has_heartbeat()) {
       continue;
     }

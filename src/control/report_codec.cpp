@@ -14,6 +14,7 @@ v1::IntervalReport to_wire(std::int64_t run_id, const engine::interval_report& r
   w.set_phase(static_cast<std::uint32_t>(r.phase));
   w.set_fatal(r.fatal);
   w.set_drain_s(r.drain_s);
+  w.set_phase_started(r.phase_started);
   auto encoded = metrics::encode(r.metrics);
   w.set_counters_json(encoded.counters.dump());
   for (auto& [name, bytes] : encoded.histograms) {
@@ -45,6 +46,7 @@ std::optional<engine::interval_report> from_wire(const v1::IntervalReport& w,
   r.phase = w.phase();
   r.fatal = w.fatal();
   r.drain_s = w.drain_s();
+  r.phase_started = w.phase_started();
   r.metrics = std::move(*m);
   return r;
 }

@@ -112,19 +112,6 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
     } catch (const std::exception& e) {
       throw call_error(grpc::StatusCode::INVALID_ARGUMENT, e.what());
     }
-    // Agents start each phase at its planned offset: one that ends by iterations can only be
-    // the last, which needs no common start after it.
-    for (std::size_t i = 0; i + 1 < plan->phases.size(); ++i) {
-      if (plan->phases[i].ends_by_iterations) {
-        throw call_error(
-            grpc::StatusCode::INVALID_ARGUMENT,
-            fmt::format("phase '{}' ends by iterations and another phase follows it: distributed "
-                        "runs support that in their last phase only (run it locally, or give "
-                        "the phase a duration instead)",
-                        plan->phases[i].name));
-      }
-    }
-
     storage::run_record record;
     record.name = campaign_name;  // the name it was added under, as `stampede runs` lists it
     record.command = command;
@@ -362,6 +349,7 @@ bool run_manager::on_report(const std::string& agent, const v1::IntervalReport& 
     queue_abort(r, true);  // even after a graceful stop: the run has failed, cut it now
     persist(r);
   }
+  note_progress(r, *report);
   on_completed(r, r.recorder->add(std::move(*report)));
   check_abort_thresholds(r);
   for (auto& m : r.members) {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -65,6 +66,8 @@ class run_manager {
   /// A report from `agent`. True when it was taken (merged now or before: acknowledge it).
   bool on_report(const std::string& agent, const v1::IntervalReport& report);
   void on_assignment_failed(const std::string& agent, const v1::AssignmentFailed& failed);
+  /// A worker of `agent` finished a phase that ends by iterations (run_manager_phases.cpp).
+  void on_phase_done(const std::string& agent, const v1::PhaseDone& done);
   /// A heartbeat with the agent's clock estimate. An agent that had been given up for lost
   /// (paused, cut off) is told to stop what it still runs.
   void on_heartbeat(const std::string& agent, std::int64_t offset_ms, std::int64_t round_trip_ms);
@@ -115,6 +118,14 @@ class run_manager {
     /// (steady ms).
     std::int64_t grace_until_ms = 0;
     std::vector<v1::RunEvent> log;  ///< everything watchers are sent, in order
+    /// Phases that end by iterations: the workers done with each, and once all are, when the
+    /// next phase starts (controller unix ms).
+    std::map<std::size_t, std::set<std::uint32_t>> arrivals;
+    std::map<std::size_t, std::int64_t> releases;
+    /// Each worker's latest phase and the iterations it began in it, from its reports.
+    std::map<std::uint32_t, std::pair<std::size_t, std::uint64_t>> progress;
+    /// A takeover's count replaces the plan's for its worker in that phase.
+    std::map<std::uint32_t, std::pair<std::size_t, std::uint64_t>> budgets;
     std::optional<v1::RunInfo> finished;
   };
 
@@ -131,6 +142,14 @@ class run_manager {
   /// workers (rebalance), for the caller to add.
   std::vector<member> lose_member(run& r, member& m, std::int64_t now_ms, const std::string& why);
   v1::ControllerMessage assignment_for(const run& r, const member& m) const;
+  /// Releases every phase whose running workers have all arrived: the next phase starts on
+  /// every agent at one instant.
+  void release_phases(run& r);
+  /// A takeover of `m`'s workers comes in where the run is now: after the phases that ended
+  /// by iterations, with the iterations the lost workers had not begun.
+  void place_takeover(run& r, const member& m, v1::Assignment& a);
+  /// Notes the worker's progress in its phase, for a takeover.
+  static void note_progress(run& r, const engine::interval_report& report);
   void retire_member(run& r, member& m);
   void on_completed(run& r, const std::vector<engine::completed_interval>& done);
   /// Stops the run on every agent when an abort_on_fail threshold fails (exit 99).

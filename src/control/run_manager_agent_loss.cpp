@@ -73,6 +73,7 @@ void run_manager::check_agents(run& r, std::int64_t steady_now_ms) {
   // Appended after the loop: members are walked by reference above.
   r.members.insert(r.members.end(), takeovers.begin(), takeovers.end());
   if (changed) {
+    release_phases(r);  // the lost workers no longer hold a phase's end back
     persist(r);
   }
 }
@@ -125,6 +126,7 @@ std::vector<run_manager::member> run_manager::lose_member(run& r, member& m, std
       next += n;
       auto msg = assignment_for(r, t);
       msg.mutable_assignment()->set_resume_at_ms(resume_at);
+      place_takeover(r, t, *msg.mutable_assignment());
       pending_sends_.emplace_back(t.name, std::move(msg));
       what += fmt::format("{}{} takes over {}", what.empty() ? "" : ", ", t.name,
                           worker_range(t.first_worker, t.workers));

@@ -30,14 +30,22 @@ class agent {
 class local_agent final : public agent {
  public:
   /// Runs workers [first, first + count) of `total` in the run.
+  /// Phases that end by iterations end at a barrier of all the run's workers: `barrier`, or
+  /// without one a barrier of this agent's when it runs them all. A takeover's workers come in
+  /// at `takeovers` (one per worker).
   local_agent(std::shared_ptr<const run_plan> plan, std::uint32_t first, std::uint32_t count,
-              std::uint32_t total, report_sink sink) {
-    // Phases that end by iterations end at a barrier of all the run's workers: here when this
-    // agent runs them all.
-    auto barrier = count == total ? std::make_shared<phase_barrier>(count) : nullptr;
+              std::uint32_t total, report_sink sink,
+              std::shared_ptr<phase_barrier> barrier = nullptr,
+              const std::vector<worker::takeover_point>& takeovers = {}) {
+    if (!barrier && count == total) {
+      barrier = std::make_shared<local_phase_barrier>(count);
+    }
     for (std::uint32_t i = 0; i < count; ++i) {
       workers_.push_back(std::make_unique<worker>(first + i, total, plan, sink));
       workers_.back()->meet_at(barrier);
+      if (i < takeovers.size()) {
+        workers_.back()->resume_from(takeovers[i]);
+      }
     }
   }
   std::uint32_t workers() const override { return static_cast<std::uint32_t>(workers_.size()); }

@@ -14,6 +14,8 @@ struct interval_report {
   std::int64_t index = 0;    ///< interval number: seconds since the run start
   bool final = false;        ///< the worker's last report; it has stopped
   std::size_t phase = 0;     ///< phase running when the interval ended
+  /// Iterations the worker began in that phase so far (not only in this interval).
+  std::uint64_t phase_started = 0;
   /// On a final report: the worker failed (its main loop or reporter threw), and why. The run
   /// then fails (exit 1) with this message; what was recorded is kept.
   std::string fatal;

@@ -10,6 +10,7 @@
 #include <boost/system/system_error.hpp>
 
 #include "core/text.hpp"
+#include "engine/schedule.hpp"
 
 namespace stampede::engine {
 namespace {
@@ -236,6 +237,18 @@ std::chrono::nanoseconds phase_length(const scenario::phase& p) {
 }
 
 }  // namespace
+
+std::uint64_t worker_iterations(const phase_plan& phase, std::uint32_t index, std::uint32_t count) {
+  const auto* closed = std::get_if<scenario::closed_model>(&phase.model);
+  if (closed == nullptr) {
+    return 0;
+  }
+  if (closed->total_iterations) {
+    const auto with_users = std::min<std::uint64_t>(closed->users, count);
+    return index < with_users ? slice{index, with_users}.share_of(*closed->total_iterations) : 0;
+  }
+  return slice{index, count}.share_of(closed->users) * closed->iterations.value_or(0);
+}
 
 std::shared_ptr<const run_plan> run_plan::build(scenario::campaign c, const run_options& options) {
   auto plan = std::make_shared<run_plan>();

@@ -148,6 +148,11 @@ struct phase_plan {
   bool continues_users = false;
 };
 
+/// The iterations worker `index` of `count` runs in a phase that ends by iterations (0 in any
+/// other): its users' counts, or its part of a shared count. Only workers with users take part
+/// in a shared count, so -c 1 -n 10 on two threads still runs 10.
+std::uint64_t worker_iterations(const phase_plan& phase, std::uint32_t index, std::uint32_t count);
+
 /// Settings that come from the command line rather than the campaign.
 struct run_options {
   unsigned threads = 0;  ///< 0 = campaign's, else the number of cores

@@ -277,7 +277,7 @@ asio::awaitable<void> worker::main_loop() {
       add_phase_states(i);
     }
     auto& phase = *phases_[i];
-    if (phase.end <= resume_at_) {
+    if (i < takeover_.first_phase || phase.end <= resume_at_) {
       continue;  // over before this worker took over
     }
 
@@ -287,6 +287,7 @@ asio::awaitable<void> worker::main_loop() {
       break;
     }
     current_phase_ = i;
+    phase_started_ = 0;
     start_phase(phase);
     main_timer_.expires_at(phase.end);
     if (pp.ends_by_iterations) {
@@ -316,7 +317,7 @@ asio::awaitable<void> worker::main_loop() {
       if (barrier_) {
         released_start_.reset();
         // The worker outlives every callback: workers are destroyed together, once joined.
-        barrier_->arrive(i, [this](clock::time_point start) {
+        barrier_->arrive(i, index_, [this](clock::time_point start) {
           asio::post(ctx_, [this, start] {
             released_start_ = start;
             main_timer_.cancel();
@@ -376,13 +377,14 @@ void worker::add_phase_states(std::size_t index) {
     if (const auto* closed = std::get_if<scenario::closed_model>(&pp.model)) {
       ph->users = slice{index_, count_}.share_of(closed->users);
       if (closed->total_iterations) {
-        // Only workers with users can run iterations: the budget is split among those
-        // (workers index < users), so -c 1 -n 10 on two threads still runs 10.
         ph->limited = true;
-        const auto with_users = std::min<std::uint64_t>(closed->users, count_);
-        ph->iterations_left =
-            index_ < with_users ? slice{index_, with_users}.share_of(*closed->total_iterations) : 0;
+        ph->iterations_left = worker_iterations(pp, index_, count_);
       }
+    }
+    if (takeover_.iterations_phase == i) {
+      ph->limited = true;
+      ph->taken_over = true;
+      ph->iterations_left = takeover_.iterations_left;
     }
     phases_.push_back(std::move(ph));
   }
@@ -413,6 +415,7 @@ void worker::send_report(bool final) {
   report.index = interval_index_++;
   report.final = final;
   report.phase = current_phase_;
+  report.phase_started = phase_started_;
   if (final) {
     report.fatal = fatal_;
     if (load_end_) {
@@ -481,6 +484,7 @@ void worker::start_phase(phase_state& ph) {
 const compiled_scenario& worker::begin_iteration(virtual_user& vu) {
   const auto& sc = vu.fixed_scenario != nullptr ? *vu.fixed_scenario : pick_scenario();
   ++metrics().iterations_started;
+  ++phase_started_;
   ++metrics().scenario_started[sc.index];
   vu.scenario = sc.index;
   if (sc.cookies == scenario::cookie_policy::reset_each_iteration) {

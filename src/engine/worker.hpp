@@ -43,6 +43,19 @@ class worker {
   /// agent's share mid-run gets a later `resume_at`: it runs the schedule from that instant on
   /// (no catching up on what fell before) and its first report is that second's.
   void start(clock::time_point run_start, clock::time_point resume_at = {});
+  /// Where a worker taking over a lost agent's share comes into the run.
+  struct takeover_point {
+    std::size_t first_phase = 0;  ///< the phases before it are over
+    /// How much later than planned the phases from first_phase on start (phases that ended
+    /// by iterations before them moved them).
+    clock::duration shift{};
+    /// The phase it comes into ends by iterations: it runs those the lost worker had not
+    /// begun, between its users.
+    std::optional<std::size_t> iterations_phase;
+    std::uint64_t iterations_left = 0;
+  };
+  /// Before start(), for a takeover.
+  void resume_from(const takeover_point& point) { takeover_ = point; }
   /// Before start(): where this worker meets the run's others at the end of each phase that
   /// ends by iterations (the next one starts when all are done). Without one, a worker goes on
   /// to the next phase when its own users are done.
@@ -136,6 +149,9 @@ class worker {
   clock::time_point run_start_{};
   clock::time_point resume_at_{};  ///< nothing scheduled before this runs
   std::shared_ptr<phase_barrier> barrier_;
+  takeover_point takeover_;
+  /// Iterations begun in the current phase, for the reports (a takeover's remaining count).
+  std::uint64_t phase_started_ = 0;
   /// How much later than planned the phases from the current one on start: phases that end by
   /// iterations end when they are done, not at a planned time.
   clock::duration shift_{};

@@ -38,6 +38,8 @@ inline constexpr auto connect_batch_window = 5ms;
 struct worker::phase_state : flow_phase {
   const phase_plan* plan = nullptr;
   bool limited = false;  ///< quick mode -n: iterations_left bounds the phase
+  /// A takeover's remaining iterations are in iterations_left, whatever the phase's kind.
+  bool taken_over = false;
   std::uint64_t iterations_left = 0;
   std::uint64_t users = 0;  ///< users (closed), connections (throughput) of this worker
   std::uint64_t cap =

@@ -147,7 +147,7 @@ asio::awaitable<void> worker::population_user(std::size_t first, std::size_t las
     if (pace.count() > 0 && resume_at_ > origin) {
       i = static_cast<std::uint64_t>((resume_at_ - origin + pace - 1ns) / pace);
     }
-    const auto per_user = closed.iterations.value_or(unlimited);
+    const auto per_user = ph.taken_over ? unlimited : closed.iterations.value_or(unlimited);
     for (std::uint64_t ran = 0; core::before(seg_end) && active(stretch); ++i, ++ran) {
       if (ran >= per_user) {
         done = true;  // this user's iterations are done

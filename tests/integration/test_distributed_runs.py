@@ -155,24 +155,6 @@ scenarios:
         check(warm > 10 and s["requests"]["total"] == t.stats()["requests"],
               "6 users x 17 iterations after the timed warm-up, counted exactly", (s, t.stats()))
 
-        # Agents start phases at planned offsets: one ending by iterations must be the last.
-        path = write(workdir, "early.yaml", """
-name: early
-target: %s
-phases:
-  - {name: exact, users: 2, iterations: 5}
-  - {name: after, duration: 1s, users: 1}
-scenarios:
-  - name: s
-    flow: [get: /]
-""" % t.url)
-        r = cli(workdir, ["campaign", "add", path] + c.flags())
-        check(r.returncode == 0, "campaign add", r)
-        r = cli(workdir, ["start", "early"] + c.flags())
-        check(r.returncode == 2 and "phase 'exact' ends by iterations and another phase follows "
-              "it: distributed runs support that in their last phase only" in r.stderr,
-              "refused with the reason", r)
-
 
 def test_a_killed_agent_is_detected_and_the_run_goes_on(workdir):
     with harness.target(threads=2) as t, fleet(workdir) as (c, agents):
