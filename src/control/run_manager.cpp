@@ -364,6 +364,7 @@ bool run_manager::on_report(const std::string& agent, const v1::IntervalReport& 
       m.state = "finished";
     }
   }
+  release_phases(r);
   finish_if_done(r);
   return true;
 }
@@ -386,6 +387,7 @@ void run_manager::on_assignment_failed(const std::string& agent,
       retire_member(r, m);
     }
   }
+  release_phases(r);  // its workers no longer hold a phase's end back
   persist(r);
   finish_if_done(r);
 }

@@ -24,6 +24,15 @@ void run_manager::on_phase_done(const std::string& agent, const v1::PhaseDone& d
     return;
   }
   auto& r = *it->second;
+  // Only the worker's holder speaks for it: a lost agent that came back must not end a phase
+  // its successor still runs.
+  const bool holds = std::any_of(r.members.begin(), r.members.end(), [&](const member& m) {
+    return m.name == agent && m.state == "running" && done.worker() >= m.first_worker &&
+           done.worker() < m.first_worker + m.workers;
+  });
+  if (!holds) {
+    return;
+  }
   if (const auto released = r.releases.find(done.phase()); released != r.releases.end()) {
     // Released already (an arrival sent again after a reconnect): the agent is told again.
     v1::ControllerMessage msg;

@@ -45,7 +45,11 @@ run_recorder::run_recorder(std::shared_ptr<const run_plan> plan, std::uint32_t w
 
 std::vector<completed_interval> run_recorder::add(interval_report report) {
   if (report.final) {
-    drain_s_ = std::max(drain_s_, report.drain_s);
+    // Where the worker's load ended, on this clock: the report's arrival less its drain.
+    const auto load_end = std::chrono::steady_clock::now() -
+                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(report.drain_s));
+    latest_load_end_ = std::max(latest_load_end_.value_or(load_end), load_end);
   }
   auto done = merger_.add(std::move(report));
   note_merged(done);
@@ -150,8 +154,14 @@ run_outcome run_recorder::finish(const std::string& status, bool failed, bool in
   run_outcome outcome;
   outcome.summary =
       metrics::summary::build(merger_.totals(), plan_->layout, std::max(0.0, duration_s));
-  // The load ran until the graceful stop began; the slowest worker's stop is the run's.
-  outcome.summary.graceful_stop_s = std::min(drain_s_, outcome.summary.duration_s);
+  // The load ran until the last worker's graceful stop began; the run ends after the rest.
+  double graceful_stop_s = 0;
+  if (latest_load_end_) {
+    graceful_stop_s = std::max(
+        0.0, std::chrono::duration<double>(std::chrono::steady_clock::now() - *latest_load_end_)
+                 .count());
+  }
+  outcome.summary.graceful_stop_s = std::min(graceful_stop_s, outcome.summary.duration_s);
   outcome.summary.load_s = outcome.summary.duration_s - outcome.summary.graceful_stop_s;
   outcome.summary.name = plan_->campaign.name;
   outcome.summary.status = status;

@@ -4,6 +4,7 @@
 // thresholds and stores it. A local run and the controller's distributed runs share it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -98,7 +99,8 @@ class run_recorder {
   std::size_t tallied_phase_ = 0;
   std::uint64_t phase_iterations_ = 0;
   abort_thresholds abort_thresholds_;
-  double drain_s_ = 0;               ///< the longest graceful stop of a worker so far
+  /// The latest end of a worker's load (its final report less its graceful stop).
+  std::optional<std::chrono::steady_clock::time_point> latest_load_end_;
   std::int64_t merged_seconds_ = 0;  ///< intervals [0, this) are in the totals
   std::optional<threshold_abort> aborted_by_;
 };

@@ -58,6 +58,7 @@ worker::~worker() {
 
 void worker::start(clock::time_point run_start, clock::time_point resume_at) {
   run_start_ = run_start;
+  shift_ = takeover_.shift;  // a takeover after phases that ended by iterations
   resume_at_ = std::max(run_start, resume_at);
   interval_index_ =
       std::chrono::duration_cast<std::chrono::seconds>(resume_at_ - run_start_).count();
@@ -277,8 +278,17 @@ asio::awaitable<void> worker::main_loop() {
       add_phase_states(i);
     }
     auto& phase = *phases_[i];
+    const bool meets = pp.ends_by_iterations && i + 1 < plan_->phases.size();
     if (i < takeover_.first_phase || phase.end <= resume_at_) {
-      continue;  // over before this worker took over
+      // Over before this worker took over; one that ends by iterations past its cap still
+      // waits for the others, who count on this worker's arrival.
+      if (i >= takeover_.first_phase && meets) {
+        const bool met = co_await meet_the_others(i);
+        if (!met) {
+          break;
+        }
+      }
+      continue;
     }
 
     main_timer_.expires_at(phase.start);
@@ -287,7 +297,6 @@ asio::awaitable<void> worker::main_loop() {
       break;
     }
     current_phase_ = i;
-    phase_started_ = 0;
     start_phase(phase);
     main_timer_.expires_at(phase.end);
     if (pp.ends_by_iterations) {
@@ -311,28 +320,11 @@ asio::awaitable<void> worker::main_loop() {
         }
       });
     }
-    if (pp.ends_by_iterations && i + 1 < plan_->phases.size() && !stopping_) {
-      // The next phase starts when every worker is done, at one instant for all of them.
-      auto next_start = clock::now();
-      if (barrier_) {
-        released_start_.reset();
-        // The worker outlives every callback: workers are destroyed together, once joined.
-        barrier_->arrive(i, index_, [this](clock::time_point start) {
-          asio::post(ctx_, [this, start] {
-            released_start_ = start;
-            main_timer_.cancel();
-          });
-        });
-        while (!released_start_ && !stopping_) {
-          main_timer_.expires_at(clock::time_point::max());
-          co_await main_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-        }
-        if (!released_start_) {
-          break;  // stopped while waiting
-        }
-        next_start = *released_start_;
+    if (meets && !stopping_) {
+      const bool met = co_await meet_the_others(i);
+      if (!met) {
+        break;
       }
-      shift_ = next_start - (run_start_ + plan_->phases[i + 1].start);
     }
   }
 
@@ -361,6 +353,31 @@ asio::awaitable<void> worker::main_loop() {
   send_report(true);  // before finished_: if it throws, on_fatal still sends a final report
   finished_ = true;
   report_timer_.cancel();
+}
+
+asio::awaitable<bool> worker::meet_the_others(std::size_t index) {
+  // The next phase starts when every worker is done, at one instant for all of them.
+  auto next_start = clock::now();
+  if (barrier_) {
+    released_start_.reset();
+    // The worker outlives every callback: workers are destroyed together, once joined.
+    barrier_->arrive(index, index_, [this](clock::time_point start) {
+      asio::post(ctx_, [this, start] {
+        released_start_ = start;
+        main_timer_.cancel();
+      });
+    });
+    while (!released_start_ && !stopping_) {
+      main_timer_.expires_at(clock::time_point::max());
+      co_await main_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (!released_start_) {
+      co_return false;  // stopped while waiting
+    }
+    next_start = *released_start_;
+  }
+  shift_ = next_start - (run_start_ + plan_->phases[index + 1].start);
+  co_return true;
 }
 
 void worker::add_phase_states(std::size_t index) {
@@ -415,7 +432,8 @@ void worker::send_report(bool final) {
   report.index = interval_index_++;
   report.final = final;
   report.phase = current_phase_;
-  report.phase_started = phase_started_;
+  // Counted by the phase's users, which may begin before the main loop reaches the phase.
+  report.phase_started = current_phase_ < phases_.size() ? phases_[current_phase_]->started : 0;
   if (final) {
     report.fatal = fatal_;
     if (load_end_) {
@@ -484,7 +502,6 @@ void worker::start_phase(phase_state& ph) {
 const compiled_scenario& worker::begin_iteration(virtual_user& vu) {
   const auto& sc = vu.fixed_scenario != nullptr ? *vu.fixed_scenario : pick_scenario();
   ++metrics().iterations_started;
-  ++phase_started_;
   ++metrics().scenario_started[sc.index];
   vu.scenario = sc.index;
   if (sc.cookies == scenario::cookie_policy::reset_each_iteration) {

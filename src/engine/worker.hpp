@@ -76,6 +76,9 @@ class worker {
   /// After the main loop failed: waits for the users to leave, then sends the final report.
   boost::asio::awaitable<void> finish_after_failure();
   void start_phase(phase_state& ph);
+  /// At the end of phase `index`, which ends by iterations: waits at the barrier until every
+  /// worker is done, then shifts the next phases to the start it gives. False when stopped.
+  boost::asio::awaitable<bool> meet_the_others(std::size_t index);
   /// Connections phases: opens this worker's share on schedule; the hold ends with the phase.
   void start_connections(phase_state& ph, const scenario::connections_model& model);
   boost::asio::awaitable<void> open_connections(phase_state& ph,
@@ -150,8 +153,6 @@ class worker {
   clock::time_point resume_at_{};  ///< nothing scheduled before this runs
   std::shared_ptr<phase_barrier> barrier_;
   takeover_point takeover_;
-  /// Iterations begun in the current phase, for the reports (a takeover's remaining count).
-  std::uint64_t phase_started_ = 0;
   /// How much later than planned the phases from the current one on start: phases that end by
   /// iterations end when they are done, not at a planned time.
   clock::duration shift_{};

@@ -41,6 +41,8 @@ struct worker::phase_state : flow_phase {
   /// A takeover's remaining iterations are in iterations_left, whatever the phase's kind.
   bool taken_over = false;
   std::uint64_t iterations_left = 0;
+  /// Closed phases: iterations begun in the phase, for the reports (a takeover's count).
+  std::uint64_t started = 0;
   std::uint64_t users = 0;  ///< users (closed), connections (throughput) of this worker
   std::uint64_t cap =
       worker_limits::unlimited;  ///< open model: concurrent iterations of this worker

@@ -7,6 +7,8 @@
 #include "engine/worker_phase.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <memory>
 
 #include "core/coarse_clock.hpp"
 #include "engine/population_schedule.hpp"
@@ -69,11 +71,14 @@ asio::awaitable<void> worker::population_user(std::size_t first, std::size_t las
                       closed.ramp.value_or(clock::duration::zero())});
   }
   const auto segments = user_segments(stages, k);
+  const auto slot = (k - index_) / count_;
   if (segments.empty()) {
+    if (slot < population_.size()) {
+      population_[slot].reset();  // no part in these phases: its connection closes now
+    }
     co_return;
   }
   // The user of the phases before, when there was one: it keeps what it had.
-  const auto slot = (k - index_) / count_;
   if (population_.size() <= slot) {
     population_.resize(slot + 1);
   }
@@ -95,8 +100,15 @@ asio::awaitable<void> worker::population_user(std::size_t first, std::size_t las
   // What the flow sees: the user's stretch without a pause, and its graceful stop.
   flow_phase stretch;
   stretch.index = last;
-  // Declared after vu: destroyed (its wait cancelled) before the user is.
   asio::steady_timer leave_timer(ctx_);
+  std::shared_ptr<virtual_user*> leaving;  ///< the user the armed leave_timer interrupts
+  const auto end_leave = [&] {
+    if (leaving) {
+      *leaving = nullptr;
+      leaving.reset();
+    }
+    leave_timer.cancel();
+  };
   bool in_stretch = false;
   bool done = false;
   std::optional<clock::time_point> next_due;  ///< paced: the next iteration's start
@@ -130,11 +142,13 @@ asio::awaitable<void> worker::population_user(std::size_t first, std::size_t las
       vu->interrupted = false;
       if (stretch.end < population_end) {
         // Leaving early: what still runs when the graceful stop is over is interrupted, as at
-        // a phase's end.
+        // a phase's end. A handler already queued when the stretch ends finds its token
+        // cleared: cancel() cannot take it back.
+        leaving = std::make_shared<virtual_user*>(vu.get());
         leave_timer.expires_at(stretch.end);
-        leave_timer.async_wait([this, user = vu.get()](const boost::system::error_code& ec) {
-          if (!ec) {
-            interrupt(*user);
+        leave_timer.async_wait([this, token = leaving](const boost::system::error_code& ec) {
+          if (!ec && *token != nullptr) {
+            interrupt(**token);
           }
         });
       }
@@ -177,6 +191,7 @@ asio::awaitable<void> worker::population_user(std::size_t first, std::size_t las
         }
         --ph.iterations_left;
       }
+      ++ph.started;
       const auto& sc = begin_iteration(*vu);
       bool complete = false;
       const auto* lone = sc.flow.size() == 1 ? std::get_if<compiled_request>(&sc.flow[0]) : nullptr;
@@ -202,18 +217,19 @@ asio::awaitable<void> worker::population_user(std::size_t first, std::size_t las
     if (s + 1 == segments.size() || !segments[s + 1].continues) {
       --active_users_;
       in_stretch = false;
-      leave_timer.cancel();
+      end_leave();
     }
   }
   if (in_stretch) {
     --active_users_;
   }
-  leave_timer.cancel();
+  end_leave();
   // Kept for the closed phase that follows, when one does (after a phase ending by
   // iterations); else it is closed now, as a user that left.
   const bool followed = last + 1 < plan_->phases.size() && plan_->phases[last + 1].users_before > 0;
   if (followed && population_running_ == first && !stopping_ && slot < population_.size() &&
       !population_[slot]) {
+    vu->phase = std::numeric_limits<std::size_t>::max();  // no phase's graceful stop is its
     population_[slot] = std::move(vu);
   }
   vu.reset();

@@ -79,6 +79,37 @@ scenarios:
         check(0 <= gap <= 100, "only a2's unreported tail is missing: %d" % gap, s)
 
 
+def test_a_takeover_after_a_phase_that_ended_by_iterations_keeps_to_the_moved_timeline(workdir):
+    with harness.target(threads=2) as t, fleet(workdir) as (c, agents):
+        # The shared count ends long before its 24 h cap: the timed phase starts then, and a
+        # takeover must run it there, not at the planned offset.
+        add(workdir, c, "moved", """
+name: moved
+target: %s
+threads: 1
+phases:
+  - {name: shared, users: 3, total_iterations: 30}
+  - {name: timed, duration: 6s, users: 3}
+scenarios:
+  - name: s
+    flow: [get: "/delay?ms=20"]
+""" % t.url)
+        started = time.monotonic()
+        proc, summary = start(workdir, c, "moved", "--wait")
+        time.sleep(3.0)
+        agents["a2"].kill()
+        rc, out, err, s = finish(proc, summary)
+        elapsed = time.monotonic() - started
+        check(rc == 0 and s is not None and s["status"] == "completed" and s["degraded"],
+              "completed, degraded", (rc, out, err))
+        run_id = out.splitlines()[0].strip()
+        users = users_per_second(workdir, run_id)
+        lost = users.index(2)
+        check(3 in users[lost:], "the takeover brings the third user back: %s" % users)
+        check(elapsed < 12, "the run ends with the timed phase: %.1fs" % elapsed)
+
+
 if __name__ == "__main__":
     main([test_the_next_phase_starts_when_every_agent_is_done,
-          test_a_takeover_runs_the_iterations_the_lost_agent_had_not_begun])
+          test_a_takeover_runs_the_iterations_the_lost_agent_had_not_begun,
+          test_a_takeover_after_a_phase_that_ended_by_iterations_keeps_to_the_moved_timeline])
