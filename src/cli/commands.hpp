@@ -27,6 +27,7 @@ void register_run_command(CLI::App& app, int& exit_code);
 void register_validate_command(CLI::App& app, int& exit_code);
 void register_runs_command(CLI::App& app, int& exit_code);
 void register_show_command(CLI::App& app, int& exit_code);
+void register_report_command(CLI::App& app, int& exit_code);
 void register_target_command(CLI::App& app, int& exit_code);
 void register_doctor_command(CLI::App& app, int& exit_code);
 void register_controller_command(CLI::App& app, int& exit_code);

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   register_validate_command(app, exit);
   register_runs_command(app, exit);
   register_show_command(app, exit);
+  register_report_command(app, exit);
   register_target_command(app, exit);
   register_doctor_command(app, exit);
   register_controller_command(app, exit);

@@ -6,6 +6,8 @@
 #include <array>
 #include <charconv>
 #include <iostream>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,9 +21,12 @@
 #include "control/process_agent.hpp"
 #include "engine/run_controller.hpp"
 #include "engine/run_plan.hpp"
+#include "report/report_file.hpp"
 #include "scenario/campaign_parser.hpp"
 #include "scenario/campaign_warnings.hpp"
 #include "scenario/threshold_scope_check.hpp"
+#include "storage/results_db.hpp"
+#include "storage/scratch_database.hpp"
 
 namespace stampede::cli {
 namespace {
@@ -35,6 +40,7 @@ struct run_flags {
   std::string db = "stampede.db";
   bool no_db = false;
   std::string summary_json;
+  std::string report;  ///< --report FILE
   bool quiet = false;
   /// The quick-mode flags given on the command line, as their long names: a campaign file
   /// sets all of these itself, so they are refused beside one.
@@ -136,10 +142,30 @@ int run(const run_flags& f, const std::string& command) {
     };
   }
   settings.db_path = f.no_db ? "" : f.db;
+  // A report is drawn from the stored seconds: without a database, from a temporary one.
+  std::optional<storage::scratch_database> scratch;
+  if (f.no_db && !f.report.empty()) {
+    scratch.emplace();
+    settings.db_path = scratch->path();
+  }
   settings.summary_json = f.summary_json;
   settings.command_line = command;
   settings.progress = !f.quiet;
-  return engine::execute_run(plan, settings).exit_code;
+  auto outcome = engine::execute_run(plan, settings);
+  if (!f.report.empty()) {
+    try {
+      if (!outcome.run_id) {
+        throw std::runtime_error("the run was not stored");
+      }
+      const storage::results_db db(settings.db_path);
+      report::write_report(db, *outcome.run_id, f.report);
+      std::cout << fmt::format("  report written to {}\n", f.report);
+    } catch (const std::exception& e) {
+      std::cerr << "stampede: cannot write the report: " << e.what() << "\n";
+      return exit_code::runtime_failure;
+    }
+  }
+  return outcome.exit_code;
 }
 
 }  // namespace
@@ -200,6 +226,8 @@ void register_run_command(CLI::App& app, int& exit) {
   cmd->add_option("--db", flags->db, "Results database (default ./stampede.db)");
   cmd->add_flag("--no-db", flags->no_db, "Do not store the run");
   cmd->add_option("--summary-json", flags->summary_json, "Write the summary as JSON to FILE");
+  cmd->add_option("--report", flags->report,
+                  "Write the run's HTML report to FILE when it ends, whatever ends it");
   cmd->add_flag("-q,--quiet", flags->quiet, "No live progress line");
   cmd->callback([cmd, flags, &exit] {
     for (const char* name : quick_only_flags) {

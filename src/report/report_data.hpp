@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the report and the dashboard draw, as one JSON document: the run, its summary, its
+// campaign and its per-second series. Percentiles of each second come from that second's
+// stored histogram, exact (not a digest, not a window).
+#pragma once
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/results_db.hpp"
+
+namespace stampede::report {
+
+/// `run` and its stored seconds, in the report's shape:
+///   {"run": {...}, "summary": {...}, "campaign": "...",
+///    "seconds": {"t": [unix s], "requests", "ok", "failed", "users", "connections",
+///                "bytes_in", "bytes_out": [...],
+///                "latency_ms": {"p50", "p90", "p99", "p999", "max": [ms or null]},
+///                "errors": {class: [...]}, "status": {code: [...]}}}
+/// Every series has one value per stored second, in order.
+nlohmann::json report_data(const storage::run_record& run,
+                           const std::vector<storage::interval_record>& seconds);
+
+}  // namespace stampede::report

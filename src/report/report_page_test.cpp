@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "report/report_page.hpp"
+
+#include <gtest/gtest.h>
+
+#include "metrics/histogram.hpp"
+#include "report/report_data.hpp"
+
+namespace stampede::report {
+namespace {
+
+storage::interval_record second(std::int64_t index, const char* metrics_json,
+                                std::vector<std::uint64_t> latencies_us) {
+  storage::interval_record iv;
+  iv.index = index;
+  iv.started_at_ms = 1'700'000'000'000 + index * 1000;
+  iv.metrics_json = metrics_json;
+  metrics::histogram h;
+  for (auto v : latencies_us) {
+    h.record(v);
+  }
+  iv.histograms.emplace_back("latency", h.encode());
+  return iv;
+}
+
+TEST(ReportData, OneValuePerSecondWithThatSecondsExactPercentiles) {
+  storage::run_record run;
+  run.id = 7;
+  run.name = "checkout";
+  run.summary_json = R"({"requests": {"total": 5}})";
+  run.campaign_text = "target: http://127.0.0.1\n";
+  std::vector<storage::interval_record> seconds;
+  seconds.push_back(second(
+      0,
+      R"({"requests": 4, "requests_failed": 1, "active_users": 2, "errors": {"refused": {"count": 1}}, "status_codes": {"200": 3}})",
+      {1000, 2000, 3000, 40000}));
+  seconds.push_back(second(1, R"({"requests": 1, "status_codes": {"503": 1}})", {}));
+  const auto d = report_data(run, seconds);
+  const auto& s = d["seconds"];
+  EXPECT_EQ(s["t"].size(), 2U);
+  EXPECT_EQ(s["t"][1].get<double>() - s["t"][0].get<double>(), 1.0);
+  EXPECT_EQ(s["requests"], nlohmann::json({4, 1}));
+  EXPECT_EQ(s["ok"], nlohmann::json({3, 1}));
+  EXPECT_EQ(s["failed"], nlohmann::json({1, 0}));
+  EXPECT_EQ(s["users"], nlohmann::json({2, 0}));
+  // Second 0's own percentiles, in ms; an empty second has none.
+  EXPECT_NEAR(s["latency_ms"]["p50"][0].get<double>(), 2.0, 0.01);
+  EXPECT_NEAR(s["latency_ms"]["max"][0].get<double>(), 40.0, 0.05);
+  EXPECT_TRUE(s["latency_ms"]["p50"][1].is_null());
+  // Keyed series have a value for every second.
+  EXPECT_EQ(s["errors"]["refused"], nlohmann::json({1, 0}));
+  EXPECT_EQ(s["status"]["200"], nlohmann::json({3, 0}));
+  EXPECT_EQ(s["status"]["503"], nlohmann::json({0, 1}));
+  EXPECT_EQ(d["summary"]["requests"]["total"], 5);
+  EXPECT_EQ(d["run"]["name"], "checkout");
+}
+
+TEST(ReportPage, SelfContainedWithTheDataThatCannotEndItsScript) {
+  nlohmann::json data = {{"campaign", "name: x</script><script>alert(1)</script> /*@report_js@*/"},
+                         {"seconds", {{"t", nlohmann::json::array()}}}};
+  const auto page = render_page(data);
+  EXPECT_NE(page.find("<!DOCTYPE html>"), std::string::npos);
+  EXPECT_NE(page.find("uPlot"), std::string::npos);           // the library is inlined
+  EXPECT_EQ(page.find("/*@"), page.find("/*@report_js@*/"));  // only the one in the data
+  EXPECT_EQ(page.find("alert(1)</script>"), std::string::npos);
+  EXPECT_NE(page.find("\\u003c/script>"), std::string::npos);
+  EXPECT_EQ(page.find("src=\"http"), std::string::npos);
+  EXPECT_EQ(page.find("href=\"http"), std::string::npos);
+  EXPECT_EQ(script_safe_json("a\xE2\x80\xA8"), "\"a\\u2028\"");
+}
+
+}  // namespace
+}  // namespace stampede::report

@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The HTML report: written by `stampede report` and by `run --report` whatever ends the run
+(Ctrl-C too), self-contained (no request leaves the page), its embedded data equal to the
+summary and the stored seconds, and drawn in a real browser (headless Chromium)."""
+import html
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import browser
+import harness
+from harness import check, main, run, target, write
+
+CAMPAIGN = """
+name: shop
+target: %s
+phases:
+  - {name: warm, users: 4, duration: 2s}
+  - {name: peak, users: 8, ramp: 1s, duration: 2s}
+scenarios:
+  - name: browse
+    weight: 3
+    flow:
+      - get: {url: /json, name: home, checks: [{status: 200}]}
+      - get: {url: "/delay?ms=5", name: slow page}
+  - name: broken
+    flow: [get: {url: "/status?code=503", name: broken}]
+thresholds:
+  - http.latency.p95 < 1s
+  - http.error_rate < 1%%
+"""
+
+
+def embedded_data(page):
+    m = re.search(r'<script type="application/json" id="run-data">(.*?)</script>', page, re.S)
+    check(m is not None, "the run's data is in the page")
+    return json.loads(m.group(1))
+
+
+def test_a_report_is_self_contained_exact_and_drawn(workdir):
+    with target(threads=2) as t:
+        path = write(workdir, "c.yaml", CAMPAIGN % t.url)
+        report = os.path.join(workdir, "r.html")
+        r = run(["run", path, "-q", "--report", report], workdir)
+        check(r.returncode == 99, "the error-rate threshold fails", r)
+        check("report written to " + report in r.stdout, "says where the report is", r)
+        with open(report) as f:
+            page = f.read()
+        # Nothing is fetched: no script, style, image or font from elsewhere.
+        check(not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', page), "no external resource")
+        data = embedded_data(page)
+        s = r.summary
+        check(data["summary"] == s, "the summary is the --summary-json one")
+        check(sum(data["seconds"]["requests"]) == s["requests"]["total"],
+              "the seconds add up to the total", (data["seconds"]["requests"], s["requests"]))
+        check(sum(data["seconds"]["failed"]) == s["requests"]["failed"], "failed too", data)
+        check(len(data["seconds"]["latency_ms"]["p99"]) == len(data["seconds"]["t"]),
+              "one latency point per second", data["seconds"])
+
+        # `stampede report` writes the same page from the database.
+        r2 = run(["report", "1", "--db", os.path.join(workdir, "stampede.db")], workdir)
+        check(r2.returncode == 0 and "written to stampede-report-1.html" in r2.stdout, "report", r2)
+        with open(os.path.join(workdir, "stampede-report-1.html")) as f:
+            check(embedded_data(f.read()) == data, "the same data")
+
+        # In a browser: the script ran, the numbers shown are the summary's, the charts are
+        # drawn, and the page asked nothing of the network.
+        url = "file://" + report
+        with browser.Browser(height=1000) as b:
+            b.open(url)
+            shown = b.dom()
+            shot = b.screenshot(os.path.join(browser.output_dir(), "report.png"))
+            asked = [u for u in b.requests() if u != url]
+            check(asked == [], "the page made no request but for itself: %s" % asked)
+            check(b.errors() == [], "no script errors", b.errors())
+        tile = re.search(r'data-tile="requests".*?class="value">([^<]*)<', shown, re.S)
+        check(tile and tile.group(1) == "{:,}".format(s["requests"]["total"]),
+              "the requests tile shows the total", tile and tile.group(1))
+        check(shown.count("<canvas") >= 5, "a canvas per chart", shown.count("<canvas"))
+        check("✗ http.error_rate &lt; 1%" in shown and "✓ http.latency.p95 &lt; 1s" in shown,
+              "thresholds as badges")
+        for name in ("home", "slow page", "broken", "browse: home: status == 200"):
+            check(">" + html.escape(name) + "<" in shown, "the tables list " + name)
+        # The first chart (requests/s) sits between 300 and 560 px: its lines are coloured.
+        check(browser.colored_pixels(shot, 300, 560) > 500, "the requests chart is drawn")
+
+
+def test_a_report_is_written_after_ctrl_c_and_without_a_database(workdir):
+    with target() as t:
+        path = write(workdir, "c.yaml", """
+target: %s
+phases: [{name: long, users: 2, duration: 60s}]
+scenarios:
+  - name: s
+    flow: [get: /json, think: 10ms]
+""" % t.url)
+        report = os.path.join(workdir, "cut.html")
+        proc = subprocess.Popen([harness.STAMPEDE, "run", path, "-q", "--no-db", "--report",
+                                 report], cwd=workdir, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(2.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        check(proc.returncode == 105, "interrupted: exit 105", (out, err))
+        with open(report) as f:
+            data = embedded_data(f.read())
+        check(data["run"]["status"] == "interrupted" and len(data["seconds"]["t"]) >= 2,
+              "the report has the seconds run before Ctrl-C", data["run"])
+        check(not os.path.exists(os.path.join(workdir, "stampede.db")), "--no-db stores nothing")
+        r = run(["report", "1", "--db", os.path.join(workdir, "none.db")], workdir)
+        check(r.returncode == 1 and "none.db does not exist" in r.stderr, "a missing database", r)
+
+
+if __name__ == "__main__":
+    main([test_a_report_is_self_contained_exact_and_drawn,
+          test_a_report_is_written_after_ctrl_c_and_without_a_database])
