@@ -106,6 +106,8 @@ void run_recorder::store(const completed_interval& c) {
     rec.run_id = run_id_;
     rec.index = c.index;
     rec.started_at_ms = start_unix_ms_ + c.index * 1000;
+    // The phase the second ended in, for the report's phase marks.
+    encoded.counters["phase"] = plan_->phases.at(std::min(c.phase, plan_->phases.size() - 1)).name;
     rec.metrics_json = encoded.counters.dump();
     rec.histograms = std::move(encoded.histograms);
     // Per-message delivery tables are for merging, not for the stored timeline.

@@ -17,7 +17,9 @@ namespace stampede::report {
 ///    "seconds": {"t": [unix s], "requests", "ok", "failed", "users", "connections",
 ///                "bytes_in", "bytes_out": [...],
 ///                "latency_ms": {"p50", "p90", "p99", "p999", "max": [ms or null]},
-///                "errors": {class: [...]}, "status": {code: [...]}}}
+///                "errors": {class: [...]}, "status": {code: [...]}, "phase": [name]},
+///    "heatmap": {"edges_ms": [29 edges], "counts": [[28 counts] per second]},
+///    "spectrum": {"run": {"x": [1/(1-p)], "ms": [...], "count"}, "scenarios": [{..., "name"}]}}
 /// Every series has one value per stored second, in order.
 nlohmann::json report_data(const storage::run_record& run,
                            const std::vector<storage::interval_record>& seconds);

@@ -32,7 +32,7 @@ TEST(ReportData, OneValuePerSecondWithThatSecondsExactPercentiles) {
   std::vector<storage::interval_record> seconds;
   seconds.push_back(second(
       0,
-      R"({"requests": 4, "requests_failed": 1, "active_users": 2, "errors": {"refused": {"count": 1}}, "status_codes": {"200": 3}})",
+      R"({"requests": 4, "requests_failed": 1, "active_users": 2, "errors": {"refused": {"count": 1}}, "status_codes": {"200": 3}, "phase": "warm"})",
       {1000, 2000, 3000, 40000}));
   seconds.push_back(second(1, R"({"requests": 1, "status_codes": {"503": 1}})", {}));
   const auto d = report_data(run, seconds);
@@ -52,7 +52,28 @@ TEST(ReportData, OneValuePerSecondWithThatSecondsExactPercentiles) {
   EXPECT_EQ(s["status"]["200"], nlohmann::json({3, 0}));
   EXPECT_EQ(s["status"]["503"], nlohmann::json({0, 1}));
   EXPECT_EQ(d["summary"]["requests"]["total"], 5);
+  // The heatmap counts second 0's four requests in their buckets: 1, 2 and 3 ms fall in the
+  // decade from 1 to 10 ms (buckets 8-11), 40 ms in the next.
+  const auto& heat = d["heatmap"]["counts"];
+  ASSERT_EQ(heat.size(), 2U);
+  std::uint64_t low = 0, high = 0;
+  for (int b = 8; b < 12; ++b) {
+    low += heat[0][b].get<std::uint64_t>();
+  }
+  for (int b = 12; b < 16; ++b) {
+    high += heat[0][b].get<std::uint64_t>();
+  }
+  EXPECT_EQ(low, 3U);
+  EXPECT_EQ(high, 1U);
+  EXPECT_EQ(d["heatmap"]["edges_ms"].size(), 29U);
+  // The run's spectrum: p0 is the minimum, the last point the maximum.
+  const auto& sp = d["spectrum"]["run"];
+  EXPECT_EQ(sp["count"], 4);
+  EXPECT_NEAR(sp["ms"][0].get<double>(), 1.0, 0.01);
+  EXPECT_NEAR(sp["ms"].back().get<double>(), 40.0, 0.05);
+  EXPECT_EQ(sp["x"][0], 1.0);
   EXPECT_EQ(d["run"]["name"], "checkout");
+  EXPECT_EQ(s["phase"], nlohmann::json({"warm", ""}));
 }
 
 TEST(ReportPage, SelfContainedWithTheDataThatCannotEndItsScript) {

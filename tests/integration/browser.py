@@ -109,7 +109,8 @@ class Browser:
             if self.evaluate(ready):
                 return
             time.sleep(0.1)
-        raise AssertionError("the page was not ready within %ds" % timeout)
+        raise AssertionError("the page was not ready within %ds; its errors: %s"
+                             % (timeout, self.errors()))
 
     def evaluate(self, expression):
         r = self.call("Runtime.evaluate", expression=expression, returnByValue=True)

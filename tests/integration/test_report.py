@@ -79,7 +79,20 @@ def test_a_report_is_self_contained_exact_and_drawn(workdir):
         tile = re.search(r'data-tile="requests".*?class="value">([^<]*)<', shown, re.S)
         check(tile and tile.group(1) == "{:,}".format(s["requests"]["total"]),
               "the requests tile shows the total", tile and tile.group(1))
-        check(shown.count("<canvas") >= 5, "a canvas per chart", shown.count("<canvas"))
+        check(shown.count("<canvas") >= 8, "a canvas per chart", shown.count("<canvas"))
+        for name in ("Requests per second", "Latency heatmap", "Latency by percentile"):
+            check('data-chart="%s"' % name in shown, "a chart: " + name)
+        # Each second knows its phase (for the marks on the charts), the heatmap counts every
+        # request of a second, and the spectrum ends at the run's maximum.
+        phases = data["seconds"]["phase"]
+        check(phases[0] == "warm" and phases[-1] == "peak", "phases per second", phases)
+        heat = data["heatmap"]["counts"]
+        check(all(sum(row) == n for row, n in zip(heat, data["seconds"]["requests"])),
+              "the heatmap holds each second's requests", (heat, data["seconds"]["requests"]))
+        check(abs(data["spectrum"]["run"]["ms"][-1] - s["latency_ms"]["max"]) < 0.01,
+              "the spectrum ends at the max", data["spectrum"]["run"])
+        check([c["name"] for c in data["spectrum"]["scenarios"]] == ["browse", "broken"],
+              "a spectrum per scenario", data["spectrum"]["scenarios"])
         check("✗ http.error_rate &lt; 1%" in shown and "✓ http.latency.p95 &lt; 1s" in shown,
               "thresholds as badges")
         for name in ("home", "slow page", "broken", "browse: home: status == 200"):

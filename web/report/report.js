@@ -65,6 +65,37 @@
     const m = Math.floor(v / 60), r = Math.round(v - m * 60);
     return m ? `${m}m${String(r).padStart(2, "0")}s` : `${r}s`;
   };
+  const timeIncrs = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400];
+  // Ticks of a log scale at its powers of ten only.
+  const decades = (scale) => (u) => {
+    const { min, max } = u.scales[scale];
+    const out = [];
+    for (let v = Math.pow(10, Math.floor(Math.log10(min))); v <= max * 1.0001; v *= 10) {
+      if (v >= min * 0.9999) out.push(v);
+    }
+    return out;
+  };
+
+  // Phase changes, marked on every chart over time: the second a phase's name first appears.
+  const phases = (sec.phase || []).map((p, i) =>
+    p && (i === 0 || p !== sec.phase[i - 1]) ? { at: elapsed[i], name: p } : null).filter(Boolean);
+  const markPhases = (u) => {
+    const ctx = u.ctx, ratio = window.devicePixelRatio || 1;
+    ctx.save();
+    ctx.strokeStyle = "#8b949e";
+    ctx.fillStyle = "#57606a";
+    ctx.setLineDash([4 * ratio, 4 * ratio]);
+    ctx.font = `${11 * ratio}px system-ui, sans-serif`;
+    for (const m of phases) {
+      const x = u.valToPos(m.at, "x", true);
+      ctx.beginPath();
+      ctx.moveTo(x, u.bbox.top);
+      ctx.lineTo(x, u.bbox.top + u.bbox.height);
+      ctx.stroke();
+      ctx.fillText(m.name, x + 4 * ratio, u.bbox.top + 12 * ratio);
+    }
+    ctx.restore();
+  };
   const palette = ["#2563eb", "#cf222e", "#1a7f37", "#9a6700", "#8250df", "#0e7490", "#bf3989",
     "#57606a"];
   const charts = document.getElementById("charts");
@@ -81,13 +112,14 @@
         fill: x.fill, value: (u, v) => x.format ? x.format(v) : num(v, 2),
       }))),
       axes: [{
-        incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400],
+        incrs: timeIncrs,
         values: (u, vals) => vals.map(clock),
       }, {
         size: 80,
         values: (u, vals) => vals.map((v) => opts && opts.axis ? opts.axis(v) : num(v)),
       }],
       scales: { x: { time: false } },
+      hooks: { draw: [markPhases] },
     }, opts && opts.uplot);
     drawn.push(new uPlot(o, [elapsed].concat(series.map((v) => v.values)), box));
   }
@@ -101,6 +133,7 @@
     { label: "p99", values: pl.p99, format: ms }, { label: "p99.9", values: pl.p999, format: ms },
     { label: "max", values: pl.max, format: ms },
   ], { axis: ms });
+  heatmap();
   chart("Users and connections", [
     { label: "users", values: sec.users }, { label: "connections", values: sec.connections },
   ]);
@@ -111,7 +144,77 @@
   chart("Bytes per second", [
     { label: "in", values: sec.bytes_in }, { label: "out", values: sec.bytes_out },
   ]);
+  spectrumChart();
   window.addEventListener("resize", () => drawn.forEach((u) => u.setSize({ width: width(), height: 220 })));
+
+  // The latency heatmap: each second's requests by latency bucket (log scale), the darker the
+  // more, from the second's own histogram.
+  function heatmap() {
+    const hm = data.heatmap;
+    if (!hm || !sec.t.length) return;
+    const edges = hm.edges_ms;
+    let most = 0, lo = edges.length, hi = 0;
+    hm.counts.forEach((row) => row.forEach((c, b) => {
+      if (c) { most = Math.max(most, c); lo = Math.min(lo, b); hi = Math.max(hi, b + 1); }
+    }));
+    if (!most) return;
+    const box = el("div", { class: "chart", "data-chart": "Latency heatmap" },
+      el("h3", {}, "Latency heatmap (requests per second by latency)"));
+    charts.append(box);
+    const draw = (u) => {
+      const ctx = u.ctx;
+      ctx.save();
+      hm.counts.forEach((row, i) => {
+        const x0 = u.valToPos(elapsed[i], "x", true), x1 = u.valToPos(elapsed[i] + 1, "x", true);
+        row.forEach((c, b) => {
+          if (!c) return;
+          const y0 = u.valToPos(edges[b], "y", true), y1 = u.valToPos(edges[b + 1], "y", true);
+          ctx.fillStyle = `rgba(37, 99, 235, ${0.12 + 0.88 * Math.log1p(c) / Math.log1p(most)})`;
+          ctx.fillRect(x0, y1, Math.max(1, x1 - x0 - 1), y0 - y1);
+        });
+      });
+      ctx.restore();
+      markPhases(u);
+    };
+    drawn.push(new uPlot({
+      width: width(), height: 240,
+      legend: { show: false },
+      scales: {
+        x: { time: false, range: [0, elapsed[elapsed.length - 1] + 1] },
+        y: { distr: 3, range: [edges[lo], edges[hi]] },
+      },
+      axes: [{ incrs: timeIncrs, values: (u, vals) => vals.map(clock) },
+        { size: 80, splits: decades("y"), values: (u, vals) => vals.map(ms) }],
+      series: [{}, { label: "latency", paths: () => null, points: { show: false } }],
+      hooks: { draw: [draw] },
+    }, [elapsed, pl.p50 || elapsed.map(() => null)], box));
+  }
+
+  // The latency spectrum as HdrHistogram plots it: percentile on a log axis of 1/(1-p), for
+  // the run and each scenario.
+  function spectrumChart() {
+    const sp = data.spectrum || {};
+    if (!sp.run) return;
+    const ladder = sp.run.x;
+    const series = [{ label: "run", values: sp.run.ms, color: "#1d2330" }].concat(
+      (sp.scenarios || []).map((c) => ({ label: c.name, values: ladder.map((_, i) => c.ms[i] ?? null) })));
+    const box = el("div", { class: "chart", "data-chart": "Latency by percentile" },
+      el("h3", {}, "Latency by percentile (the whole run)"));
+    charts.append(box);
+    const percentile = (x) => {
+      const p = 100 * (1 - 1 / x);
+      return (p >= 99 ? p.toFixed(Math.max(0, Math.round(Math.log10(x)) - 2)) : p.toFixed(0)) + "%";
+    };
+    drawn.push(new uPlot({
+      width: width(), height: 240,
+      scales: { x: { time: false, distr: 3 } },
+      axes: [{ splits: decades("x"), values: (u, vals) => vals.map(percentile) },
+        { size: 80, values: (u, vals) => vals.map(ms) }],
+      series: [{ label: "percentile", value: (u, v) => v === null ? "–" : percentile(v) }].concat(
+        series.map((x, i) => ({ label: x.label, stroke: x.color || palette[i % palette.length],
+          width: 1.5, value: (u, v) => ms(v) }))),
+    }, [ladder].concat(series.map((x) => x.values)), box));
+  }
 
   // Tables, sortable by any column.
   const tables = document.getElementById("tables");
