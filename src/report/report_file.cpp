@@ -18,12 +18,24 @@ std::string default_report_path(std::int64_t run_id) {
   return fmt::format("stampede-report-{}.html", run_id);
 }
 
-void write_report(const storage::results_db& db, std::int64_t run_id, const std::string& path) {
-  const auto run = db.find_run(run_id);
-  if (!run) {
-    throw std::runtime_error(fmt::format("no run {} in {}", run_id, db.path()));
+void write_report(const storage::results_db& db, std::int64_t run_id, const std::string& path,
+                  std::optional<std::int64_t> compare_id) {
+  const auto find = [&](std::int64_t id) {
+    auto run = db.find_run(id);
+    if (!run) {
+      throw std::runtime_error(fmt::format("no run {} in {}", id, db.path()));
+    }
+    return *run;
+  };
+  auto data = report_data(find(run_id), db.intervals(run_id));
+  if (compare_id) {
+    // What the charts and tables draw of the other run; its campaign and heatmap are not.
+    auto other = report_data(find(*compare_id), db.intervals(*compare_id));
+    other.erase("campaign");
+    other.erase("heatmap");
+    data["compare"] = std::move(other);
   }
-  const auto page = render_page(report_data(*run, db.intervals(run_id)));
+  const auto page = render_page(data);
   // Written beside the file, then renamed over it: a reader never sees half a report.
   const auto partial = path + ".partial";
   {

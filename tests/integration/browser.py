@@ -131,7 +131,9 @@ class Browser:
         out = []
         for e in self.events:
             if e.get("method") == "Runtime.exceptionThrown":
-                out.append(e["params"]["exceptionDetails"].get("text", "exception"))
+                details = e["params"]["exceptionDetails"]
+                out.append(details.get("exception", {}).get("description") or
+                           details.get("text", "exception"))
             elif e.get("method") == "Runtime.consoleAPICalled" and \
                     e["params"].get("type") == "error":
                 out.append(str(e["params"].get("args")))

@@ -100,6 +100,29 @@ def test_a_report_is_self_contained_exact_and_drawn(workdir):
         # The first chart (requests/s) sits between 300 and 560 px: its lines are coloured.
         check(browser.colored_pixels(shot, 300, 560) > 500, "the requests chart is drawn")
 
+        # --compare: a second run drawn over the first, its numbers beside them.
+        r3 = run(["run", path, "-q"], workdir)
+        check(r3.returncode == 99, "a second run", r3)
+        db = os.path.join(workdir, "stampede.db")
+        both = os.path.join(workdir, "both.html")
+        r4 = run(["report", "2", "--compare", "1", "-o", both, "--db", db], workdir)
+        check(r4.returncode == 0 and "compared with run 1" in r4.stdout, "report --compare", r4)
+        with open(both) as f:
+            data2 = embedded_data(f.read())
+        check(data2["compare"]["run"]["id"] == 1 and data2["compare"]["summary"] == s and
+              "campaign" not in data2["compare"], "the other run's data", data2.get("compare"))
+        with browser.Browser(height=1000) as b:
+            b.open("file://" + both)
+            shown = b.dom()
+            b.screenshot(os.path.join(browser.output_dir(), "report-compare.png"))
+            check(b.errors() == [], "no script errors", b.errors())
+        check('data-compare="requests">run 1: {:,}<'.format(s["requests"]["total"]) in shown,
+              "the other run's total beside this one's")
+        check(">Δ p95<" in shown and ">p95 run 1<" in shown, "the steps table compares")
+        check("(run 1)" in shown, "the charts' legends name the other run")
+        r5 = run(["report", "2", "--compare", "9", "--db", db], workdir)
+        check(r5.returncode == 1 and "no run 9 in" in r5.stderr, "an unknown run to compare", r5)
+
 
 def test_a_report_is_written_after_ctrl_c_and_without_a_database(workdir):
     with target() as t:

@@ -5,6 +5,9 @@
   const data = JSON.parse(document.getElementById("run-data").textContent);
   const s = data.summary || {};
   const sec = data.seconds || { t: [] };
+  // --compare: a second run drawn over this one, aligned at their starts (dashed).
+  const cmp = data.compare || null;
+  const cmpSec = cmp ? cmp.seconds : null;
 
   const el = (tag, attrs, ...children) => {
     const e = document.createElement(tag);
@@ -42,25 +45,37 @@
   }
 
   // Tiles: the run's numbers at a glance.
-  const req = s.requests || {};
-  const lat = s.latency_ms || {};
-  const tiles = [
-    ["requests", num(req.total)], ["mean rps", num(req.rps, 1)],
-    ["error rate", pct(req.total ? req.failed / req.total : 0)],
-    ["p50", ms(lat.p50)], ["p95", ms(lat.p95)], ["p99", ms(lat.p99)],
-    ["peak users", num((s.users || {}).peak)],
-    ["peak connections", num((s.connections || {}).peak)],
-  ];
+  const tilesOf = (sum) => {
+    const req = sum.requests || {};
+    const lat = sum.latency_ms || {};
+    return [
+      ["requests", num(req.total)], ["mean rps", num(req.rps, 1)],
+      ["error rate", pct(req.total ? req.failed / req.total : 0)],
+      ["p50", ms(lat.p50)], ["p95", ms(lat.p95)], ["p99", ms(lat.p99)],
+      ["peak users", num((sum.users || {}).peak)],
+      ["peak connections", num((sum.connections || {}).peak)],
+    ];
+  };
   const tileBox = document.getElementById("tiles");
-  for (const [label, value] of tiles) {
-    tileBox.append(el("div", { class: "tile", "data-tile": label },
-      el("div", { class: "label" }, label), el("div", { class: "value" }, value)));
+  const others = cmp ? tilesOf(cmp.summary || {}) : [];
+  tilesOf(s).forEach(([label, value], i) => {
+    const tile = el("div", { class: "tile", "data-tile": label },
+      el("div", { class: "label" }, label), el("div", { class: "value" }, value));
+    if (cmp) tile.append(el("div", { class: "label", "data-compare": label }, `run ${cmp.run.id}: ${others[i][1]}`));
+    tileBox.append(tile);
+  });
+  if (cmp) {
+    const started = cmp.run.started_at_ms ? new Date(cmp.run.started_at_ms).toLocaleString() : "";
+    header.append(el("div", { class: "meta" },
+      `compared with run ${cmp.run.id} (${cmp.run.name}, ${cmp.run.status}, started ${started}): dashed`));
   }
 
   // Charts over time, one point per second.
   // The x axis is the time since the run's start, in seconds: runs compare side by side.
   const t0 = sec.t.length ? sec.t[0] : 0;
-  const elapsed = sec.t.map((t) => t - t0);
+  const length = Math.max(sec.t.length, cmpSec ? cmpSec.t.length : 0);
+  const elapsed = Array.from({ length }, (_, i) => i);
+  const pad = (values) => Array.from({ length }, (_, i) => (values && i < values.length ? values[i] : null));
   const clock = (v) => {
     const m = Math.floor(v / 60), r = Math.round(v - m * 60);
     return m ? `${m}m${String(r).padStart(2, "0")}s` : `${r}s`;
@@ -101,14 +116,22 @@
   const charts = document.getElementById("charts");
   const width = () => Math.min(1150, document.body.clientWidth - 48);
   const drawn = [];
-  function chart(title, series, opts) {
+  function chart(title, picks, opts) {
     if (!sec.t.length) return;
+    // Each series picks its values from a run's seconds; with --compare, from both.
+    const series = picks.map((x) => Object.assign({}, x, { values: x.pick(sec) }));
+    if (cmpSec) {
+      picks.forEach((x, i) => series.push(Object.assign({}, x, {
+        label: x.label + " (run " + cmp.run.id + ")", values: x.pick(cmpSec),
+        color: x.color || palette[i % palette.length], dash: [6, 4],
+      })));
+    }
     const box = el("div", { class: "chart", "data-chart": title }, el("h3", {}, title));
     charts.append(box);
     const o = Object.assign({
       width: width(), height: 220,
       series: [{ label: "time", value: (u, v) => v === null ? "–" : clock(v) }].concat(series.map((x, i) => ({
-        label: x.label, stroke: x.color || palette[i % palette.length], width: 1.5,
+        label: x.label, stroke: x.color || palette[i % palette.length], width: 1.5, dash: x.dash,
         fill: x.fill, value: (u, v) => x.format ? x.format(v) : num(v, 2),
       }))),
       axes: [{
@@ -121,28 +144,30 @@
       scales: { x: { time: false } },
       hooks: { draw: [markPhases] },
     }, opts && opts.uplot);
-    drawn.push(new uPlot(o, [elapsed].concat(series.map((v) => v.values)), box));
+    drawn.push(new uPlot(o, [elapsed].concat(series.map((v) => pad(v.values))), box));
   }
   chart("Requests per second", [
-    { label: "ok", values: sec.ok, color: "#1a7f37" },
-    { label: "failed", values: sec.failed, color: "#cf222e" },
+    { label: "ok", pick: (d) => d.ok, color: "#1a7f37" },
+    { label: "failed", pick: (d) => d.failed, color: "#cf222e" },
   ]);
   const pl = sec.latency_ms || {};
   chart("Latency (exact per-second percentiles)", [
-    { label: "p50", values: pl.p50, format: ms }, { label: "p90", values: pl.p90, format: ms },
-    { label: "p99", values: pl.p99, format: ms }, { label: "p99.9", values: pl.p999, format: ms },
-    { label: "max", values: pl.max, format: ms },
+    ...["p50", "p90", "p99", "p999", "max"].map((k) => ({
+      label: k === "p999" ? "p99.9" : k, pick: (d) => (d.latency_ms || {})[k], format: ms,
+    })),
   ], { axis: ms });
   heatmap();
   chart("Users and connections", [
-    { label: "users", values: sec.users }, { label: "connections", values: sec.connections },
+    { label: "users", pick: (d) => d.users }, { label: "connections", pick: (d) => d.connections },
   ]);
-  const errorSeries = Object.entries(sec.errors || {}).map(([k, v]) => ({ label: k, values: v }));
+  const keyed = (group) => [...new Set(Object.keys(sec[group] || {}).concat(
+    Object.keys((cmpSec || {})[group] || {})))].map((k) => ({ label: k, pick: (d) => (d[group] || {})[k] }));
+  const errorSeries = keyed("errors");
   if (errorSeries.length) chart("Errors per second by class", errorSeries);
-  const statusSeries = Object.entries(sec.status || {}).map(([k, v]) => ({ label: k, values: v }));
+  const statusSeries = keyed("status");
   if (statusSeries.length) chart("Status codes per second", statusSeries);
   chart("Bytes per second", [
-    { label: "in", values: sec.bytes_in }, { label: "out", values: sec.bytes_out },
+    { label: "in", pick: (d) => d.bytes_in }, { label: "out", pick: (d) => d.bytes_out },
   ]);
   spectrumChart();
   window.addEventListener("resize", () => drawn.forEach((u) => u.setSize({ width: width(), height: 220 })));
@@ -180,14 +205,14 @@
       width: width(), height: 240,
       legend: { show: false },
       scales: {
-        x: { time: false, range: [0, elapsed[elapsed.length - 1] + 1] },
+        x: { time: false, range: [0, sec.t.length] },
         y: { distr: 3, range: [edges[lo], edges[hi]] },
       },
       axes: [{ incrs: timeIncrs, values: (u, vals) => vals.map(clock) },
         { size: 80, splits: decades("y"), values: (u, vals) => vals.map(ms) }],
       series: [{}, { label: "latency", paths: () => null, points: { show: false } }],
       hooks: { draw: [draw] },
-    }, [elapsed, pl.p50 || elapsed.map(() => null)], box));
+    }, [elapsed, pad(pl.p50)], box));
   }
 
   // The latency spectrum as HdrHistogram plots it: percentile on a log axis of 1/(1-p), for
@@ -195,9 +220,14 @@
   function spectrumChart() {
     const sp = data.spectrum || {};
     if (!sp.run) return;
-    const ladder = sp.run.x;
-    const series = [{ label: "run", values: sp.run.ms, color: "#1d2330" }].concat(
-      (sp.scenarios || []).map((c) => ({ label: c.name, values: ladder.map((_, i) => c.ms[i] ?? null) })));
+    const other = cmp && cmp.spectrum && cmp.spectrum.run;
+    const ladder = other && other.x.length > sp.run.x.length ? other.x : sp.run.x;
+    const along = (values) => ladder.map((_, i) => values[i] ?? null);
+    const series = [{ label: "run", values: along(sp.run.ms), color: "#1d2330" }].concat(
+      (sp.scenarios || []).map((c) => ({ label: c.name, values: along(c.ms) })));
+    if (other) {
+      series.push({ label: "run " + cmp.run.id, values: along(other.ms), color: "#1d2330", dash: [6, 4] });
+    }
     const box = el("div", { class: "chart", "data-chart": "Latency by percentile" },
       el("h3", {}, "Latency by percentile (the whole run)"));
     charts.append(box);
@@ -212,7 +242,7 @@
         { size: 80, values: (u, vals) => vals.map(ms) }],
       series: [{ label: "percentile", value: (u, v) => v === null ? "–" : percentile(v) }].concat(
         series.map((x, i) => ({ label: x.label, stroke: x.color || palette[i % palette.length],
-          width: 1.5, value: (u, v) => ms(v) }))),
+          width: 1.5, dash: x.dash, value: (u, v) => ms(v) }))),
     }, [ladder].concat(series.map((x) => x.values)), box));
   }
 
@@ -246,6 +276,26 @@
     tables.append(el("h2", {}, title), el("table", { "data-table": title }, el("thead", {}, head), body));
   }
   const duration = s.load_s || s.duration_s || 0;
+  // --compare: the other run's p95 and rps of the step with the same name, and the change.
+  const compareColumns = () => {
+    if (!cmp) return [];
+    const by = new Map(((cmp.summary || {}).steps || []).map((st) => [st.name, st]));
+    const otherDuration = (cmp.summary || {}).load_s || (cmp.summary || {}).duration_s || 0;
+    const change = (v) => v === null ? "–" : (v > 0 ? "+" : "") + num(v * 100, 1) + "%";
+    const p95 = (r) => ((by.get(r.name) || {}).latency_ms || {}).p95 ?? null;
+    return [
+      { label: `p95 run ${cmp.run.id}`, value: p95, format: ms },
+      { label: "Δ p95", format: change, value: (r) => {
+        const o = p95(r), m = (r.latency_ms || {}).p95;
+        return o && m !== null && m !== undefined ? (m - o) / o : null;
+      }, bad: (r) => { const o = p95(r); return o && (r.latency_ms || {}).p95 > o * 1.1; } },
+      { label: "Δ rps", format: change, value: (r) => {
+        const o = by.get(r.name);
+        if (!o || !otherDuration || !duration || !o.requests) return null;
+        return (r.requests / duration - o.requests / otherDuration) / (o.requests / otherDuration);
+      } },
+    ];
+  };
   const latencyColumns = (get) => [
     ["min", "min"], ["p50", "p50"], ["p90", "p90"], ["p95", "p95"], ["p99", "p99"],
     ["p99.9", "p999"], ["max", "max"], ["mean", "mean"],
@@ -256,7 +306,7 @@
     { label: "failed", value: (r) => r.failed, format: num, bad: (r) => r.failed > 0 },
     { label: "% failed", value: (r) => r.requests ? r.failed / r.requests : 0, format: pct },
     { label: "rps", value: (r) => duration ? r.requests / duration : 0, format: (v) => num(v, 1) },
-  ].concat(latencyColumns((r) => r.latency_ms)), (s.steps || []).slice());
+  ].concat(latencyColumns((r) => r.latency_ms), compareColumns()), (s.steps || []).slice());
   table("Scenarios", [
     { label: "scenario", value: (r) => r.name },
     { label: "started", value: (r) => r.started, format: num },
