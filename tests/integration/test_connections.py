@@ -91,9 +91,13 @@ def test_held_connections_and_pings(workdir):
         # Two seconds of connects: a whole one at the asked rate, or two partial ones.
         check(800 <= c["connect_rate"] <= 1200, "the asked connect rate", c)
         after = t.stats()
-        check(after["requests_by_path"].get("/json") == s["requests"]["total"] and
-              s["requests"]["total"] >= 2 * 2000, "each connection pinged about once a second, "
-              "every ping counted by both sides", (after["requests_by_path"], s["requests"]))
+        # Every answered ping is counted; the hold's end closes the connections at once, so
+        # pings still in flight then reached the target without an answer (a few dozen at
+        # 2,000 pings a second on a busy machine).
+        cut = after["requests_by_path"].get("/json", 0) - s["requests"]["total"]
+        check(0 <= cut <= 100 and s["requests"]["total"] >= 2 * 2000,
+              "each connection pinged about once a second, every answered ping counted",
+              (after["requests_by_path"], s["requests"]))
         check(s["status_codes"] == {"200": s["requests"]["total"]}, "pings answered", s)
         check(s["connect_ms"]["count"] == 2000, "a connect time per connection", s["connect_ms"])
         # Two workers, each on its own source address of 127.0.0.0/8 (the stats client is a
