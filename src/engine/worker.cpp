@@ -199,6 +199,16 @@ std::unique_ptr<virtual_user> worker::make_user(std::uint64_t id) {
   return vu;
 }
 
+std::unique_ptr<virtual_user> worker::make_closed_user(std::uint64_t k) {
+  auto vu = make_user(k);
+  for (const auto& sc : plan_->scenarios) {
+    if (k >= sc.first_fixed_user && k - sc.first_fixed_user < sc.fixed_users) {
+      vu->fixed_scenario = &sc;
+    }
+  }
+  return vu;
+}
+
 void worker::assign_data_row(virtual_user& vu) {
   const auto& data = plan_->campaign.data;
   if (!data || data_rows_.empty()) {
@@ -392,7 +402,6 @@ void worker::add_phase_states(std::size_t index) {
     ph->end = ph->start + pp.length;
     ph->timer = std::make_unique<asio::steady_timer>(ctx_);
     if (const auto* closed = std::get_if<scenario::closed_model>(&pp.model)) {
-      ph->users = slice{index_, count_}.share_of(closed->users);
       if (closed->total_iterations) {
         ph->limited = true;
         ph->iterations_left = worker_iterations(pp, index_, count_);

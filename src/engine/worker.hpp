@@ -130,6 +130,8 @@ class worker {
                                            const flow_phase& ph);
 
   std::unique_ptr<virtual_user> make_user(std::uint64_t id);
+  /// User k of a closed or steps population: a scenario's fixed_users claim some of them.
+  std::unique_ptr<virtual_user> make_closed_user(std::uint64_t k);
   void assign_data_row(virtual_user& vu);
   const compiled_scenario& pick_scenario();
   bool active(const flow_phase& ph) const;

@@ -86,13 +86,8 @@ void worker::end_connections(phase_state& ph) {
 }
 
 asio::awaitable<void> worker::steps_user(phase_state& ph, std::uint64_t k) {
-  auto vu = make_user(k);
+  auto vu = make_closed_user(k);
   vu->phase = ph.index;
-  for (const auto& sc : plan_->scenarios) {
-    if (k >= sc.first_fixed_user && k - sc.first_fixed_user < sc.fixed_users) {
-      vu->fixed_scenario = &sc;
-    }
-  }
   // User k takes part from the first step that has more than k users, to the end of the last
   // consecutive step that still does.
   const auto& steps = std::get<scenario::steps_model>(ph.plan->model);

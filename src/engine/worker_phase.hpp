@@ -43,7 +43,7 @@ struct worker::phase_state : flow_phase {
   std::uint64_t iterations_left = 0;
   /// Closed phases: iterations begun in the phase, for the reports (a takeover's count).
   std::uint64_t started = 0;
-  std::uint64_t users = 0;  ///< users (closed), connections (throughput) of this worker
+  std::uint64_t users = 0;  ///< connections of this worker (throughput)
   std::uint64_t cap =
       worker_limits::unlimited;  ///< open model: concurrent iterations of this worker
   std::uint64_t active_iterations = 0;

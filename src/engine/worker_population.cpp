@@ -84,12 +84,7 @@ asio::awaitable<void> worker::population_user(std::size_t first, std::size_t las
   }
   auto vu = std::move(population_[slot]);
   if (!vu) {
-    vu = make_user(k);
-    for (const auto& sc : plan_->scenarios) {
-      if (k >= sc.first_fixed_user && k - sc.first_fixed_user < sc.fixed_users) {
-        vu->fixed_scenario = &sc;
-      }
-    }
+    vu = make_closed_user(k);
   }
   vu->phase = last;  // the graceful stop at the population's end interrupts it
   vu->interrupted = false;

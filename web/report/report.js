@@ -107,7 +107,8 @@
       ctx.moveTo(x, u.bbox.top);
       ctx.lineTo(x, u.bbox.top + u.bbox.height);
       ctx.stroke();
-      ctx.fillText(m.name, x + 4 * ratio, u.bbox.top + 12 * ratio);
+      // Below the top tick's label, which sits at the plot's top edge.
+      ctx.fillText(m.name, x + 4 * ratio, u.bbox.top + 26 * ratio);
     }
     ctx.restore();
   };
