@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -27,6 +29,7 @@
 #include "scenario/threshold_scope_check.hpp"
 #include "storage/results_db.hpp"
 #include "storage/scratch_database.hpp"
+#include "web/dashboard.hpp"
 
 namespace stampede::cli {
 namespace {
@@ -41,6 +44,8 @@ struct run_flags {
   bool no_db = false;
   std::string summary_json;
   std::string report;  ///< --report FILE
+  bool dashboard = false;
+  std::string dashboard_address = web::default_dashboard_address;
   bool quiet = false;
   /// The quick-mode flags given on the command line, as their long names: a campaign file
   /// sets all of these itself, so they are refused beside one.
@@ -142,16 +147,36 @@ int run(const run_flags& f, const std::string& command) {
     };
   }
   settings.db_path = f.no_db ? "" : f.db;
-  // A report is drawn from the stored seconds: without a database, from a temporary one.
+  // A report and the dashboard are drawn from the stored seconds: without a database, from a
+  // temporary one.
   std::optional<storage::scratch_database> scratch;
-  if (f.no_db && !f.report.empty()) {
+  if (f.no_db && (!f.report.empty() || f.dashboard)) {
     scratch.emplace();
     settings.db_path = scratch->path();
+  }
+  std::unique_ptr<web::dashboard> board;
+  if (f.dashboard) {
+    try {
+      board = std::make_unique<web::dashboard>(web::parse_listen_address(f.dashboard_address),
+                                               settings.db_path);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "stampede run: --dashboard-address: " << e.what() << "\n";
+      return exit_code::usage_error;
+    } catch (const std::exception& e) {
+      std::cerr << "stampede: --dashboard: " << e.what() << "\n";
+      return exit_code::runtime_failure;
+    }
+    std::cerr << fmt::format("stampede: dashboard at {}\n", board->url());
+    settings.on_stored = [d = board.get()](std::int64_t id) { d->show(id); };
   }
   settings.summary_json = f.summary_json;
   settings.command_line = command;
   settings.progress = !f.quiet;
   auto outcome = engine::execute_run(plan, settings);
+  if (board) {
+    // Open pages get the summary; the run does not wait for them longer than this.
+    board->finish(std::chrono::seconds(1));
+  }
   if (!f.report.empty()) {
     try {
       if (!outcome.run_id) {
@@ -228,6 +253,12 @@ void register_run_command(CLI::App& app, int& exit) {
   cmd->add_option("--summary-json", flags->summary_json, "Write the summary as JSON to FILE");
   cmd->add_option("--report", flags->report,
                   "Write the run's HTML report to FILE when it ends, whatever ends it");
+  cmd->add_flag("--dashboard", flags->dashboard,
+                "Serve a live dashboard of the run (the report's page, updated every second) "
+                "at --dashboard-address while it goes");
+  cmd->add_option("--dashboard-address", flags->dashboard_address,
+                  "Where --dashboard listens, HOST:PORT (implies --dashboard)")
+      ->capture_default_str();
   cmd->add_flag("-q,--quiet", flags->quiet, "No live progress line");
   cmd->callback([cmd, flags, &exit] {
     for (const char* name : quick_only_flags) {
@@ -238,6 +269,7 @@ void register_run_command(CLI::App& app, int& exit) {
       }
     }
     flags->quick.connections_given = cmd->count("--connections") > 0;
+    flags->dashboard = flags->dashboard || cmd->count("--dashboard-address") > 0;
     exit = run(*flags, invocation());
   });
 }

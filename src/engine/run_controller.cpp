@@ -185,6 +185,9 @@ run_outcome controller::run() {
   record.status = "running";
   recorder_.emplace(plan_, worker_count_, db_ ? &*db_ : nullptr, record,
                     [this](const std::string& m) { warn(m); });
+  if (settings_.on_stored && recorder_->run_id() != 0) {
+    settings_.on_stored(recorder_->run_id());
+  }
 
   auto sink = [this](interval_report r) {
     asio::post(ctl_, [this, r = std::move(r)]() mutable { on_report(std::move(r)); });

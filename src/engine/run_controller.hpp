@@ -33,6 +33,8 @@ struct run_settings {
       make_agent;
   std::uint32_t workers = 0;
   std::string hosting;  ///< how the workers are hosted, for the first line ("4 processes")
+  /// Told the run's id once it is stored, before its first second (the live dashboard).
+  std::function<void(std::int64_t run_id)> on_stored;
 };
 
 /// Runs in the calling thread; installs SIGINT/SIGTERM handlers for the run's duration: the

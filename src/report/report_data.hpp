@@ -12,6 +12,10 @@
 
 namespace stampede::report {
 
+/// The run's row: {"id", "name", "command", "status", "exit_code", "started_at_ms",
+/// "ended_at_ms"} (0 and -1 while it runs).
+nlohmann::json run_json(const storage::run_record& run);
+
 /// `run` and its stored seconds, in the report's shape:
 ///   {"run": {...}, "summary": {...}, "campaign": "...",
 ///    "seconds": {"t": [unix s], "requests", "ok", "failed", "users", "connections",
@@ -19,9 +23,14 @@ namespace stampede::report {
 ///                "latency_ms": {"p50", "p90", "p99", "p999", "max": [ms or null]},
 ///                "errors": {class: [...]}, "status": {code: [...]}, "phase": [name]},
 ///    "heatmap": {"edges_ms": [29 edges], "counts": [[28 counts] per second]},
-///    "spectrum": {"run": {"x": [1/(1-p)], "ms": [...], "count"}, "scenarios": [{..., "name"}]}}
+///    "spectrum": {"run": {"x": [1/(1-p)], "ms": [...], "count"}, "scenarios": [{..., "name"}]},
+///    "so_far": {...}}   (a run still going: run_so_far::totals())
 /// Every series has one value per stored second, in order.
 nlohmann::json report_data(const storage::run_record& run,
                            const std::vector<storage::interval_record>& seconds);
+
+/// The report's "spectrum": the run's and each of `summary`'s scenarios' over `seconds`.
+nlohmann::json spectrum_data(const std::vector<storage::interval_record>& seconds,
+                             const nlohmann::json& summary);
 
 }  // namespace stampede::report

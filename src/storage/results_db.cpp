@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <iterator>
 
 #include <fmt/format.h>
@@ -289,13 +290,25 @@ std::optional<run_record> results_db::find_run(std::int64_t id) const {
 }
 
 std::vector<interval_record> results_db::intervals(std::int64_t run_id) const {
+  return intervals(run_id, -1, {});
+}
+
+std::vector<interval_record> results_db::intervals(
+    std::int64_t run_id, std::int64_t after,
+    const std::vector<std::string>& histogram_prefixes) const {
+  const auto wanted = [&](std::string_view name) {
+    return histogram_prefixes.empty() ||
+           std::any_of(histogram_prefixes.begin(), histogram_prefixes.end(),
+                       [&](const std::string& p) { return name.starts_with(p); });
+  };
   // One snapshot for both queries, so a writer adding an interval in between cannot leave
   // histograms without their interval.
   transaction tx(db_, path_, transaction::mode::read);
   statement s(db_, path_,
               "SELECT idx, started_at_ms, metrics_json FROM intervals WHERE run_id = ? "
-              "ORDER BY idx");
+              "AND idx > ? ORDER BY idx");
   s.bind(1, run_id);
+  s.bind(2, after);
   std::vector<interval_record> out;
   while (s.step()) {
     interval_record iv;
@@ -306,9 +319,10 @@ std::vector<interval_record> results_db::intervals(std::int64_t run_id) const {
     out.push_back(std::move(iv));
   }
   statement h(db_, path_,
-              "SELECT idx, name, data FROM interval_histograms WHERE run_id = ? "
+              "SELECT idx, name, data FROM interval_histograms WHERE run_id = ? AND idx > ? "
               "ORDER BY idx, name");
   h.bind(1, run_id);
+  h.bind(2, after);
   // Both lists are sorted by index: walk them together.
   std::size_t at = 0;
   while (h.step()) {
@@ -317,7 +331,11 @@ std::vector<interval_record> results_db::intervals(std::int64_t run_id) const {
       ++at;
     }
     if (at < out.size() && out[at].index == idx) {
-      out[at].histograms.emplace_back(h.text(1), h.blob(2));
+      auto name = h.text(1);
+      if (!wanted(name)) {
+        continue;  // its blob is never read
+      }
+      out[at].histograms.emplace_back(std::move(name), h.blob(2));
     }
   }
   tx.commit();

@@ -95,6 +95,11 @@ class results_db {
   std::optional<run_record> find_run(std::int64_t id) const;
   /// Ordered by index, histograms by name; empty for an unknown run.
   std::vector<interval_record> intervals(std::int64_t run_id) const;
+  /// The seconds after index `after` only, and of their histograms only those whose name
+  /// begins with one of `histogram_prefixes` (all of them when it is empty): what a live
+  /// page asks for once a second.
+  std::vector<interval_record> intervals(std::int64_t run_id, std::int64_t after,
+                                         const std::vector<std::string>& histogram_prefixes) const;
 
   /// False when the name is taken.
   bool add_campaign(const campaign_row& c);

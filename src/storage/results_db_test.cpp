@@ -193,6 +193,28 @@ TEST_F(ResultsDb, StoringAnIntervalAgainReplacesIt) {
   EXPECT_EQ(ivs[0].histograms[0], std::make_pair(std::string("latency"), std::string("new")));
 }
 
+TEST_F(ResultsDb, LaterSecondsWithTheHistogramsAsked) {
+  results_db db(path_);
+  const auto id = db.begin_run(sample_run("x"));
+  for (std::int64_t i = 0; i < 4; ++i) {
+    db.add_interval({id,
+                     i,
+                     1000 * i,
+                     "{}",
+                     {{"connect", "c"}, {"latency", "l"}, {"scenario_latency.0", "s0"}}});
+  }
+  const auto later = db.intervals(id, 1, {"latency", "scenario_latency."});
+  ASSERT_EQ(later.size(), 2u);
+  EXPECT_EQ(later[0].index, 2);
+  EXPECT_EQ(later[1].index, 3);
+  const std::vector<std::pair<std::string, std::string>> kept{{"latency", "l"},
+                                                              {"scenario_latency.0", "s0"}};
+  EXPECT_EQ(later[1].histograms, kept);
+  EXPECT_EQ(db.intervals(id, -1, {}).size(), 4u);
+  EXPECT_EQ(db.intervals(id, -1, {})[0].histograms.size(), 3u);
+  EXPECT_TRUE(db.intervals(id, 3, {}).empty());
+}
+
 TEST_F(ResultsDb, AFailedIntervalLeavesNothingBehind) {
   results_db db(path_);
   const auto id = db.begin_run(sample_run("x"));

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "web/http_server.hpp"
+
+#include <fmt/format.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "core/text.hpp"
+
+namespace stampede::web {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+constexpr std::size_t body_limit_bytes = 1 << 20;
+constexpr auto idle_timeout = std::chrono::seconds(60);
+/// A browser that takes longer than this to take one event is cut off: it must not pile up
+/// events in memory.
+constexpr auto event_write_timeout = std::chrono::seconds(10);
+
+std::string percent_decoded(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && core::hex_value(s[i + 1]) >= 0 &&
+        core::hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(core::hex_value(s[i + 1]) * 16 + core::hex_value(s[i + 2]));
+      i += 2;
+    } else if (s[i] == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+http_request parsed(const http::request<http::string_body>& r) {
+  http_request out;
+  out.method = std::string(r.method_string());
+  const std::string_view target(r.target().data(), r.target().size());
+  const auto q = target.find('?');
+  out.path = percent_decoded(target.substr(0, q), false);
+  if (q != std::string_view::npos) {
+    auto rest = target.substr(q + 1);
+    while (!rest.empty()) {
+      const auto amp = rest.find('&');
+      const auto pair = rest.substr(0, amp);
+      rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+      if (pair.empty()) {
+        continue;
+      }
+      const auto eq = pair.find('=');
+      out.query[percent_decoded(pair.substr(0, eq), true)] =
+          eq == std::string_view::npos ? "" : percent_decoded(pair.substr(eq + 1), true);
+    }
+  }
+  for (const auto& f : r) {
+    out.headers.emplace_back(
+        core::to_lower(std::string_view(f.name_string().data(), f.name_string().size())),
+        std::string(f.value()));
+  }
+  out.body = r.body();
+  return out;
+}
+
+}  // namespace
+
+std::string http_request::header(std::string_view name) const {
+  for (const auto& [n, v] : headers) {
+    if (n == name) {
+      return v;
+    }
+  }
+  return {};
+}
+
+http_response http_response::json(unsigned status, const nlohmann::json& body) {
+  return {status,
+          "application/json",
+          body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+          {}};
+}
+
+http_response http_response::error(unsigned status, std::string_view message) {
+  return json(status, {{"error", message}});
+}
+
+http_response http_response::html(std::string body) {
+  return {200, "text/html; charset=utf-8", std::move(body), {}};
+}
+
+class http_server::stream final : public event_stream {
+ public:
+  stream(http_server& server, beast::tcp_stream& socket)
+      : server_(server), socket_(socket), timer_(socket.get_executor()) {}
+
+  asio::awaitable<bool> send(std::string_view event, std::string_view id,
+                             std::string_view data) override {
+    out_.clear();
+    fmt::format_to(std::back_inserter(out_), "event: {}\n", event);
+    if (!id.empty()) {
+      fmt::format_to(std::back_inserter(out_), "id: {}\n", id);
+    }
+    fmt::format_to(std::back_inserter(out_), "data: {}\n\n", data);
+    socket_.expires_after(event_write_timeout);
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), use_tuple);
+    co_return !ec;
+  }
+
+  asio::awaitable<void> wait(std::chrono::milliseconds period) override {
+    if (server_.closing_) {
+      // Through the scheduler all the same: a source that does not look at closing() must not
+      // spin without ever letting the server stop.
+      co_await asio::post(socket_.get_executor(), asio::use_awaitable);
+      co_return;
+    }
+    timer_.expires_after(period);
+    auto [ec] = co_await timer_.async_wait(use_tuple);
+    (void)ec;  // woken early: the server is closing
+  }
+
+  bool closing() const override { return server_.closing_; }
+  void wake() { timer_.cancel(); }
+
+ private:
+  http_server& server_;
+  beast::tcp_stream& socket_;
+  asio::steady_timer timer_;
+  std::string out_;
+};
+
+class http_server::session {
+ public:
+  static asio::awaitable<void> serve(http_server& server, asio::ip::tcp::socket socket) {
+    beast::tcp_stream s(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(body_limit_bytes);
+      s.expires_after(idle_timeout);
+      auto [ec, n] = co_await http::async_read(s, buffer, parser, use_tuple);
+      if (ec) {
+        if (ec == http::error::body_limit || ec == http::error::header_limit) {
+          http::response<http::string_body> too_big{http::status::payload_too_large, 11};
+          too_big.set(http::field::connection, "close");
+          too_big.prepare_payload();
+          auto [wec, wn] = co_await http::async_write(s, too_big, use_tuple);
+          (void)wec;
+        }
+        co_return;
+      }
+      const auto& r = parser.get();
+      route_result result = http_response::error(500, "no answer");
+      try {
+        result = server.handler_(parsed(r));
+      } catch (const std::exception& e) {
+        result = http_response::error(500, e.what());
+      }
+      if (auto* events = std::get_if<event_source>(&result)) {
+        const event_source source = std::move(*events);
+        co_await stream_events(server, s, source);
+        co_return;
+      }
+      auto& answer = std::get<http_response>(result);
+      http::response<http::string_body> res{static_cast<http::status>(answer.status), r.version()};
+      res.set(http::field::server, "stampede");
+      res.set(http::field::content_type, answer.content_type);
+      res.set(http::field::cache_control, "no-store");
+      res.set("X-Content-Type-Options", "nosniff");
+      for (const auto& [name, value] : answer.headers) {
+        res.set(name, value);
+      }
+      res.body() = std::move(answer.body);
+      res.keep_alive(r.keep_alive());
+      res.prepare_payload();
+      auto [wec, wn] = co_await http::async_write(s, res, use_tuple);
+      if (wec || !res.keep_alive()) {
+        beast::error_code ignored;
+        s.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        co_return;
+      }
+    }
+  }
+
+ private:
+  static asio::awaitable<void> stream_events(http_server& server, beast::tcp_stream& s,
+                                             const event_source& source) {
+    // Delimited by the connection's end: no length, no chunks, nothing buffered on the way.
+    static constexpr std::string_view head =
+        "HTTP/1.1 200 OK\r\nServer: stampede\r\nContent-Type: text/event-stream\r\n"
+        "Cache-Control: no-store\r\nConnection: close\r\n\r\nretry: 2000\n\n";
+    s.expires_after(event_write_timeout);
+    auto [ec, n] = co_await asio::async_write(s, asio::buffer(head), use_tuple);
+    if (ec) {
+      co_return;
+    }
+    stream st(server, s);
+    server.streams_.insert(&st);
+    ++server.open_streams_;
+    try {
+      co_await source(st);
+    } catch (const std::exception&) {
+      // A stream that fails ends; the page reconnects.
+    }
+    server.streams_.erase(&st);
+    --server.open_streams_;
+    beast::error_code ignored;
+    s.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  }
+};
+
+http_server::http_server(const std::string& host, unsigned short port, request_handler handler)
+    : handler_(std::move(handler)),
+      host_(host),
+      io_(std::make_unique<asio::io_context>(1)),
+      acceptor_(std::make_unique<asio::ip::tcp::acceptor>(*io_)) {
+  const auto where = fmt::format("{}:{}", host, port);
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  if (ec) {
+    throw std::runtime_error(
+        fmt::format("cannot listen on {}: '{}' is not an IP address", where, host));
+  }
+  const asio::ip::tcp::endpoint endpoint(address, port);
+  acceptor_->open(endpoint.protocol(), ec);
+  if (!ec) {
+    acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+    acceptor_->bind(endpoint, ec);
+  }
+  if (!ec) {
+    acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    throw std::runtime_error(fmt::format("cannot listen on {}: {}", where, ec.message()));
+  }
+  port_ = acceptor_->local_endpoint().port();
+}
+
+http_server::~http_server() {
+  stop(std::chrono::milliseconds(0));
+  acceptor_.reset();
+  io_.reset();
+}
+
+std::string http_server::address() const {
+  return host_.find(':') != std::string::npos ? fmt::format("[{}]:{}", host_, port_)
+                                              : fmt::format("{}:{}", host_, port_);
+}
+
+void http_server::start() {
+  asio::co_spawn(*io_, accept_loop(), asio::detached);
+  thread_ = std::thread([this] { io_->run(); });
+}
+
+asio::awaitable<void> http_server::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_->async_accept(use_tuple);
+    if (closing_ || ec == asio::error::operation_aborted) {
+      co_return;
+    }
+    if (ec) {
+      // Out of descriptors, most likely: the run needs them more; try again shortly.
+      asio::steady_timer pause(*io_, std::chrono::milliseconds(100));
+      auto [pec] = co_await pause.async_wait(use_tuple);
+      (void)pec;
+      continue;
+    }
+    socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    asio::co_spawn(*io_, session::serve(*this, std::move(socket)), asio::detached);
+  }
+}
+
+void http_server::stop(std::chrono::milliseconds grace) {
+  if (!thread_.joinable()) {
+    return;
+  }
+  asio::post(*io_, [this] {
+    closing_ = true;
+    for (auto* s : streams_) {
+      s->wake();
+    }
+    boost::system::error_code ignored;
+    acceptor_->close(ignored);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (open_streams_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  io_->stop();
+  thread_.join();
+}
+
+}  // namespace stampede::web
