@@ -35,11 +35,14 @@ int serve(const control::controller_options& options) {
   const auto host = options.listen.substr(0, options.listen.rfind(':'));
   const auto dir = std::filesystem::absolute(options.data_dir);
   std::cout << fmt::format(
-                   "stampede controller listening on {}:{} (data: {})\n"
-                   "  clients and agents need: --controller {}:{} --token-file {} --ca {}\n",
-                   host, server->port(), dir.string(), host, server->port(),
-                   (dir / "token").string(), (dir / "ca.pem").string())
-            << std::flush;
+      "stampede controller listening on {}:{} (data: {})\n"
+      "  clients and agents need: --controller {}:{} --token-file {} --ca {}\n",
+      host, server->port(), dir.string(), host, server->port(), (dir / "token").string(),
+      (dir / "ca.pem").string());
+  if (const auto url = server->web_url(); !url.empty()) {
+    std::cout << fmt::format("  web UI at {} (sign in with the token)\n", url);
+  }
+  std::cout << std::flush;
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -64,6 +67,13 @@ void register_controller_command(CLI::App& app, int& exit) {
   cmd->add_option("--data", options->data_dir,
                   "Data directory: CA, certificate, token and database, created on first start "
                   "(default ./stampede-controller)");
+  cmd->add_option("--http", options->http,
+                  "Serve the web UI and JSON API at HOST:PORT (runs, campaigns, agents; the "
+                  "token signs in)");
+  cmd->add_option("--http-cert", options->http_cert,
+                  "PEM certificate chain to serve --http over TLS with (with --http-key); off "
+                  "loopback, without it, the controller's CA issues one (DIR/http.pem)");
+  cmd->add_option("--http-key", options->http_key, "PEM private key of --http-cert");
   auto lease = std::make_shared<std::string>("60s");
   cmd->add_option("--lease", *lease,
                   "How long agents go on with a run while this controller is unreachable, "

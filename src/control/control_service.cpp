@@ -301,6 +301,13 @@ grpc::Status control_service::ListAgents(grpc::ServerContext* ctx, const v1::Lis
   if (auto s = authenticate(ctx, "ListAgents"); !s.ok()) {
     return s;
   }
+  *reply = agents();
+  return grpc::Status::OK;
+}
+
+v1::ListAgentsReply control_service::agents() {
+  v1::ListAgentsReply out;
+  auto* reply = &out;
   std::unique_lock lock(mutex_);
   reply->set_controller_time_ms(unix_ms());
   const auto now = core::steady_ms();
@@ -323,7 +330,7 @@ grpc::Status control_service::ListAgents(grpc::ServerContext* ctx, const v1::Lis
       info.set_round_trip_ms(clock->second);
     }
   }
-  return grpc::Status::OK;
+  return out;
 }
 
 grpc::Status control_service::StartRun(grpc::ServerContext* ctx, const v1::StartRunRequest* req,

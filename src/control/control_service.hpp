@@ -55,6 +55,11 @@ class control_service final : public v1::Control::Service {
   grpc::Status WatchRun(grpc::ServerContext* ctx, const v1::RunId* req,
                         grpc::ServerWriter<v1::RunEvent>* writer) override;
 
+  /// For the web UI, already past its own access check: the agents as ListAgents gives them,
+  /// and the runs to start and stop.
+  v1::ListAgentsReply agents();
+  run_manager& runs() { return runs_; }
+
  private:
   /// OK when the call carries "authorization: Bearer <token>"; otherwise UNAUTHENTICATED, and
   /// the refusal is logged with the peer's address.

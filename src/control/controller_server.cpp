@@ -6,12 +6,50 @@
 
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
+#include <boost/asio/ip/address.hpp>
 
 #include "control/control_service.hpp"
+#include "control/controller_web.hpp"
 #include "control/credentials.hpp"
 #include "storage/results_db.hpp"
 
 namespace stampede::control {
+
+namespace {
+
+bool loopback(const std::string& host) {
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  return host == "localhost" || (!ec && address.is_loopback());
+}
+
+/// The web UI's TLS: the files given, else off loopback a certificate from the controller's CA
+/// for the host; on loopback, none unless files are given.
+std::shared_ptr<boost::asio::ssl::context> web_tls(const controller_options& options,
+                                                   const std::string& host) {
+  if (options.http_cert.empty() != options.http_key.empty()) {
+    throw std::runtime_error("--http-cert and --http-key go together");
+  }
+  try {
+    if (!options.http_cert.empty()) {
+      try {
+        return web::server_tls(read_file(options.http_cert), read_file(options.http_key));
+      } catch (const std::runtime_error& e) {
+        throw std::runtime_error(
+            fmt::format("{} and {}: {}", options.http_cert, options.http_key, e.what()));
+      }
+    }
+    if (loopback(host)) {
+      return nullptr;
+    }
+    const auto cert = issue_web_certificate(options.data_dir, host);
+    return web::server_tls(cert.cert_pem, cert.key_pem);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(fmt::format("--http: {}", e.what()));
+  }
+}
+
+}  // namespace
 
 controller_server::controller_server(const controller_options& options) {
   const auto creds = load_or_create_credentials(options.data_dir);
@@ -29,10 +67,26 @@ controller_server::controller_server(const controller_options& options) {
   if (!server_ || port_ == 0) {
     throw std::runtime_error(fmt::format("cannot listen on {}", options.listen));
   }
+  if (!options.http.empty()) {
+    web::listen_address where;
+    try {
+      where = web::parse_listen_address(options.http);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(fmt::format("--http: {}", e.what()));
+    }
+    web_ = std::make_unique<controller_web>(
+        where, *service_, (std::filesystem::path(options.data_dir) / "stampede.db").string(),
+        creds.token, web_tls(options, where.host));
+  }
 }
 
 controller_server::~controller_server() {
   shutdown();
+  web_.reset();  // before the service its pages call
+}
+
+std::string controller_server::web_url() const {
+  return web_ ? web_->url() : "";
 }
 
 void controller_server::wait() {

@@ -18,12 +18,19 @@ class results_db;
 namespace stampede::control {
 
 class control_service;
+class controller_web;
 
 struct controller_options {
   std::string listen = "127.0.0.1:7700";  ///< HOST:PORT; port 0 picks a free one
   std::string data_dir = "stampede-controller";
   /// How long agents go on without the controller before they stop their load.
   std::chrono::milliseconds lease{60'000};
+  /// --http HOST:PORT: the web UI and JSON API there; empty: none.
+  std::string http;
+  /// --http-cert/--http-key: PEM files it is served with over TLS. Without them, off loopback,
+  /// it is served over TLS with a certificate from the controller's CA (DIR/http.pem).
+  std::string http_cert;
+  std::string http_key;
 };
 
 /// Thread-safety: shutdown() may be called from any thread; the rest from the owner's.
@@ -36,6 +43,8 @@ class controller_server {
 
   /// The bound port (the real one when asked for port 0).
   int port() const { return port_; }
+  /// The web UI's address, "http://HOST:PORT/"; empty without --http.
+  std::string web_url() const;
   /// Blocks until shutdown().
   void wait();
   void shutdown();
@@ -44,6 +53,7 @@ class controller_server {
   std::unique_ptr<storage::results_db> db_;
   std::unique_ptr<control_service> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<controller_web> web_;
   int port_ = 0;
 };
 

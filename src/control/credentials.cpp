@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <boost/asio/ip/address.hpp>
 
 namespace stampede::control {
 namespace {
@@ -231,6 +232,31 @@ controller_credentials load_or_create_credentials(const std::string& data_dir) {
     write_file(token_path, c.token + "\n", true);
   }
   return c;
+}
+
+web_certificate issue_web_certificate(const std::string& data_dir, const std::string& host) {
+  const fs::path dir(data_dir);
+  const auto ca = cert_from(read_file(dir / "ca.pem"), (dir / "ca.pem").string());
+  const auto ca_key = key_from(read_file(dir / "ca-key.pem"), (dir / "ca-key.pem").string());
+  std::string names = "DNS:localhost,IP:127.0.0.1,IP:::1";
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  if (ec) {
+    names += ",DNS:" + host;
+  } else if (address.is_unspecified()) {
+    char here[256] = {};
+    if (::gethostname(here, sizeof here - 1) == 0 && here[0] != '\0') {
+      names += fmt::format(",DNS:{}", here);
+    }
+  } else if (!address.is_loopback()) {
+    names += ",IP:" + address.to_string();
+  }
+  auto key = new_key();
+  const auto cert = make_cert(key.get(), host, ca.get(), ca_key.get(), false, names);
+  web_certificate out{pem_of(cert.get()), pem_of(key.get())};
+  write_file(dir / "http-key.pem", out.key_pem, true);
+  write_file(dir / "http.pem", out.cert_pem, false);
+  return out;
 }
 
 }  // namespace stampede::control

@@ -24,6 +24,16 @@ struct controller_credentials {
 /// std::runtime_error naming the file on failure.
 controller_credentials load_or_create_credentials(const std::string& data_dir);
 
+/// A certificate for the web UI at `host` (an IP address or a name), signed by the CA of
+/// `data_dir` (load_or_create_credentials() first): its names are `host`, localhost,
+/// 127.0.0.1 and ::1 (and this machine's name for 0.0.0.0 or ::). Made again at every start,
+/// as DIR/http.pem and DIR/http-key.pem; a browser that trusts ca.pem trusts it.
+struct web_certificate {
+  std::string cert_pem;
+  std::string key_pem;
+};
+web_certificate issue_web_certificate(const std::string& data_dir, const std::string& host);
+
 /// Reads a whole file; throws std::runtime_error naming it.
 std::string read_file(const std::string& path);
 

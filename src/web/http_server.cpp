@@ -13,6 +13,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "core/text.hpp"
 
@@ -28,6 +29,26 @@ constexpr auto idle_timeout = std::chrono::seconds(60);
 /// A browser that takes longer than this to take one event is cut off: it must not pile up
 /// events in memory.
 constexpr auto event_write_timeout = std::chrono::seconds(10);
+
+http_request parsed(const http::request<http::string_body>& r) {
+  http_request out;
+  out.method = std::string(r.method_string());
+  const std::string_view target(r.target().data(), r.target().size());
+  const auto q = target.find('?');
+  out.path = percent_decoded(target.substr(0, q), false);
+  if (q != std::string_view::npos) {
+    out.query = form_fields(target.substr(q + 1));
+  }
+  for (const auto& f : r) {
+    out.headers.emplace_back(
+        core::to_lower(std::string_view(f.name_string().data(), f.name_string().size())),
+        std::string(f.value()));
+  }
+  out.body = r.body();
+  return out;
+}
+
+}  // namespace
 
 std::string percent_decoded(std::string_view s, bool plus_is_space) {
   std::string out;
@@ -46,36 +67,20 @@ std::string percent_decoded(std::string_view s, bool plus_is_space) {
   return out;
 }
 
-http_request parsed(const http::request<http::string_body>& r) {
-  http_request out;
-  out.method = std::string(r.method_string());
-  const std::string_view target(r.target().data(), r.target().size());
-  const auto q = target.find('?');
-  out.path = percent_decoded(target.substr(0, q), false);
-  if (q != std::string_view::npos) {
-    auto rest = target.substr(q + 1);
-    while (!rest.empty()) {
-      const auto amp = rest.find('&');
-      const auto pair = rest.substr(0, amp);
-      rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-      if (pair.empty()) {
-        continue;
-      }
-      const auto eq = pair.find('=');
-      out.query[percent_decoded(pair.substr(0, eq), true)] =
+std::map<std::string, std::string> form_fields(std::string_view body) {
+  std::map<std::string, std::string> out;
+  while (!body.empty()) {
+    const auto amp = body.find('&');
+    const auto pair = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (!pair.empty()) {
+      out[percent_decoded(pair.substr(0, eq), true)] =
           eq == std::string_view::npos ? "" : percent_decoded(pair.substr(eq + 1), true);
     }
   }
-  for (const auto& f : r) {
-    out.headers.emplace_back(
-        core::to_lower(std::string_view(f.name_string().data(), f.name_string().size())),
-        std::string(f.value()));
-  }
-  out.body = r.body();
   return out;
 }
-
-}  // namespace
 
 std::string http_request::header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
@@ -101,9 +106,30 @@ http_response http_response::html(std::string body) {
   return {200, "text/html; charset=utf-8", std::move(body), {}};
 }
 
-class http_server::stream final : public event_stream {
+/// An event stream the server can wake when it closes.
+class http_server::stream : public event_stream {
  public:
-  stream(http_server& server, beast::tcp_stream& socket)
+  virtual void wake() = 0;
+
+ protected:
+  ~stream() = default;
+};
+
+namespace {
+
+beast::tcp_stream& tcp_of(beast::tcp_stream& s) {
+  return s;
+}
+beast::tcp_stream& tcp_of(beast::ssl_stream<beast::tcp_stream>& s) {
+  return beast::get_lowest_layer(s);
+}
+
+}  // namespace
+
+template <typename Stream>
+class http_server::stream_on final : public http_server::stream {
+ public:
+  stream_on(http_server& server, Stream& socket)
       : server_(server), socket_(socket), timer_(socket.get_executor()) {}
 
   asio::awaitable<bool> send(std::string_view event, std::string_view id,
@@ -114,7 +140,7 @@ class http_server::stream final : public event_stream {
       fmt::format_to(std::back_inserter(out_), "id: {}\n", id);
     }
     fmt::format_to(std::back_inserter(out_), "data: {}\n\n", data);
-    socket_.expires_after(event_write_timeout);
+    tcp_of(socket_).expires_after(event_write_timeout);
     auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), use_tuple);
     co_return !ec;
   }
@@ -132,11 +158,11 @@ class http_server::stream final : public event_stream {
   }
 
   bool closing() const override { return server_.closing_; }
-  void wake() { timer_.cancel(); }
+  void wake() override { timer_.cancel(); }
 
  private:
   http_server& server_;
-  beast::tcp_stream& socket_;
+  Stream& socket_;
   asio::steady_timer timer_;
   std::string out_;
 };
@@ -144,12 +170,27 @@ class http_server::stream final : public event_stream {
 class http_server::session {
  public:
   static asio::awaitable<void> serve(http_server& server, asio::ip::tcp::socket socket) {
-    beast::tcp_stream s(std::move(socket));
+    if (!server.tls_) {
+      beast::tcp_stream s(std::move(socket));
+      co_await exchange(server, s);
+      co_return;
+    }
+    beast::ssl_stream<beast::tcp_stream> s(beast::tcp_stream(std::move(socket)), *server.tls_);
+    beast::get_lowest_layer(s).expires_after(idle_timeout);
+    auto [ec] = co_await s.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    if (!ec) {
+      co_await exchange(server, s);
+    }
+  }
+
+ private:
+  template <typename Stream>
+  static asio::awaitable<void> exchange(http_server& server, Stream& s) {
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(body_limit_bytes);
-      s.expires_after(idle_timeout);
+      tcp_of(s).expires_after(idle_timeout);
       auto [ec, n] = co_await http::async_read(s, buffer, parser, use_tuple);
       if (ec) {
         if (ec == http::error::body_limit || ec == http::error::header_limit) {
@@ -164,7 +205,12 @@ class http_server::session {
       const auto& r = parser.get();
       route_result result = http_response::error(500, "no answer");
       try {
-        result = server.handler_(parsed(r));
+        auto request = parsed(r);
+        boost::system::error_code pec;
+        const auto remote = tcp_of(s).socket().remote_endpoint(pec);
+        request.peer =
+            pec ? "?" : fmt::format("{}:{}", remote.address().to_string(), remote.port());
+        result = server.handler_(request);
       } catch (const std::exception& e) {
         result = http_response::error(500, e.what());
       }
@@ -179,6 +225,9 @@ class http_server::session {
       res.set(http::field::content_type, answer.content_type);
       res.set(http::field::cache_control, "no-store");
       res.set("X-Content-Type-Options", "nosniff");
+      if (server.tls_) {
+        res.set(http::field::strict_transport_security, "max-age=31536000");
+      }
       for (const auto& [name, value] : answer.headers) {
         res.set(name, value);
       }
@@ -188,25 +237,25 @@ class http_server::session {
       auto [wec, wn] = co_await http::async_write(s, res, use_tuple);
       if (wec || !res.keep_alive()) {
         beast::error_code ignored;
-        s.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        tcp_of(s).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
         co_return;
       }
     }
   }
 
- private:
-  static asio::awaitable<void> stream_events(http_server& server, beast::tcp_stream& s,
+  template <typename Stream>
+  static asio::awaitable<void> stream_events(http_server& server, Stream& s,
                                              const event_source& source) {
     // Delimited by the connection's end: no length, no chunks, nothing buffered on the way.
     static constexpr std::string_view head =
         "HTTP/1.1 200 OK\r\nServer: stampede\r\nContent-Type: text/event-stream\r\n"
         "Cache-Control: no-store\r\nConnection: close\r\n\r\nretry: 2000\n\n";
-    s.expires_after(event_write_timeout);
+    tcp_of(s).expires_after(event_write_timeout);
     auto [ec, n] = co_await asio::async_write(s, asio::buffer(head), use_tuple);
     if (ec) {
       co_return;
     }
-    stream st(server, s);
+    stream_on<Stream> st(server, s);
     server.streams_.insert(&st);
     ++server.open_streams_;
     try {
@@ -217,13 +266,33 @@ class http_server::session {
     server.streams_.erase(&st);
     --server.open_streams_;
     beast::error_code ignored;
-    s.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    tcp_of(s).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   }
 };
 
-http_server::http_server(const std::string& host, unsigned short port, request_handler handler)
+std::shared_ptr<asio::ssl::context> server_tls(const std::string& cert_chain_pem,
+                                               const std::string& key_pem) {
+  auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1);
+  boost::system::error_code ec;
+  tls->use_certificate_chain(asio::buffer(cert_chain_pem), ec);
+  if (ec) {
+    throw std::runtime_error("not a PEM certificate chain: " + ec.message());
+  }
+  tls->use_private_key(asio::buffer(key_pem), asio::ssl::context::pem, ec);
+  if (ec) {
+    throw std::runtime_error("not the PEM private key of the certificate: " + ec.message());
+  }
+  return tls;
+}
+
+http_server::http_server(const std::string& host, unsigned short port, request_handler handler,
+                         std::shared_ptr<asio::ssl::context> tls)
     : handler_(std::move(handler)),
       host_(host),
+      tls_(std::move(tls)),
       io_(std::make_unique<asio::io_context>(1)),
       acceptor_(std::make_unique<asio::ip::tcp::acceptor>(*io_)) {
   const auto where = fmt::format("{}:{}", host, port);

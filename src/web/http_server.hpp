@@ -20,6 +20,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
@@ -27,12 +28,21 @@ namespace stampede::web {
 
 namespace asio = boost::asio;
 
+/// `s` with its %XX escapes decoded (and '+' as a space where `plus_is_space`, as in a query
+/// or a form); a '%' without two hex digits stays as it is.
+std::string percent_decoded(std::string_view s, bool plus_is_space);
+
+/// The fields of a query string or an application/x-www-form-urlencoded body, decoded; the
+/// last of a repeated name.
+std::map<std::string, std::string> form_fields(std::string_view text);
+
 struct http_request {
   std::string method;                        ///< "GET", "POST", ...
   std::string path;                          ///< percent-decoded, without the query
   std::map<std::string, std::string> query;  ///< decoded; the last of a repeated name
   std::vector<std::pair<std::string, std::string>> headers;  ///< names in lower case
   std::string body;
+  std::string peer;  ///< the client's address, "IP:PORT", for logs
   /// The header's value ("" when absent); `name` in lower case.
   std::string header(std::string_view name) const;
 };
@@ -70,17 +80,24 @@ using route_result = std::variant<http_response, event_source>;
 /// Called on the server's thread for every request.
 using request_handler = std::function<route_result(const http_request&)>;
 
+/// A server TLS context (TLS 1.2 and later) from a PEM certificate chain and its key. Throws
+/// std::runtime_error saying which is wrong.
+std::shared_ptr<asio::ssl::context> server_tls(const std::string& cert_chain_pem,
+                                               const std::string& key_pem);
+
 class http_server {
  public:
-  /// Listens on host:port (port 0: any free one). Throws std::runtime_error naming the address
-  /// when it cannot.
-  http_server(const std::string& host, unsigned short port, request_handler handler);
+  /// Listens on host:port (port 0: any free one), over TLS with `tls` when given. Throws
+  /// std::runtime_error naming the address when it cannot.
+  http_server(const std::string& host, unsigned short port, request_handler handler,
+              std::shared_ptr<asio::ssl::context> tls = nullptr);
   ~http_server();
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
 
   /// The address it listens on, as "host:port".
   std::string address() const;
+  bool tls() const { return tls_ != nullptr; }
   unsigned short port() const { return port_; }
 
   /// Serves on a thread of its own until stop().
@@ -92,10 +109,13 @@ class http_server {
  private:
   class session;
   class stream;
+  template <typename Stream>
+  class stream_on;
   asio::awaitable<void> accept_loop();
 
   request_handler handler_;
   std::string host_;
+  std::shared_ptr<asio::ssl::context> tls_;
   unsigned short port_ = 0;
   bool closing_ = false;       ///< on the server's thread
   std::set<stream*> streams_;  ///< open event streams, on the server's thread

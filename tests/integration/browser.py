@@ -21,13 +21,24 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 class Browser:
     """One headless Chromium with one page; use as a context manager."""
 
-    def __init__(self, width=1280, height=1000):
+    def __init__(self, width=1280, height=1000, trust=None):
+        """`trust`: a CA certificate (PEM file) the browser trusts, as a user would add it to
+        Chromium's certificate store (NSS, in $HOME/.pki/nssdb)."""
         self.profile = tempfile.mkdtemp(prefix="stampede-chromium-")
+        env = None
+        if trust:
+            nssdb = os.path.join(self.profile, ".pki", "nssdb")
+            os.makedirs(nssdb)
+            for args in (["-N", "--empty-password"],
+                         ["-A", "-t", "C,,", "-n", "stampede controller CA", "-i", trust]):
+                subprocess.run(["certutil", "-d", "sql:" + nssdb] + args, check=True,
+                               capture_output=True)
+            env = dict(os.environ, HOME=self.profile)
         self.proc = subprocess.Popen(
             [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
              "--no-first-run", "--disable-extensions", "--user-data-dir=" + self.profile,
              "--remote-debugging-port=0", "--window-size=%d,%d" % (width, height), "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
         port = None
         deadline = time.monotonic() + 30
         while port is None and time.monotonic() < deadline:

@@ -86,6 +86,20 @@ def target_stats(ns, address):
     return json.loads(out)
 
 
+def web_get(ns, url, ca, token_file):
+    """GET url from namespace ns, verifying its TLS certificate against ca, with the token."""
+    code = ("import json, ssl, urllib.request\n"
+            "token = open(%r).read().strip()\n"
+            "req = urllib.request.Request(%r, headers={'Authorization': 'Bearer ' + token})\n"
+            "ctx = ssl.create_default_context(cafile=%r)\n"
+            "print(urllib.request.urlopen(req, timeout=5, context=ctx).read().decode())\n"
+            % (token_file, url, ca))
+    out = subprocess.run(["ip", "netns", "exec", ns, "python3", "-c", code],
+                         capture_output=True, text=True, timeout=20)
+    check(out.returncode == 0, "GET " + url, out)
+    return json.loads(out.stdout)
+
+
 def test_a_campaign_across_namespaces(workdir):
     procs = []
     with network() as hosts:
@@ -97,7 +111,7 @@ def test_a_campaign_across_namespaces(workdir):
             check("listening on" in procs[-1].stdout.readline(), "the target starts")
             data = os.path.join(workdir, "ctl")
             procs.append(in_ns(ctl_ns, ["controller", "--listen", ctl_addr + ":7700",
-                                        "--data", data],
+                                        "--data", data, "--http", ctl_addr + ":8443"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
             check("listening on" in procs[-1].stdout.readline(), "the controller starts")
             flags = ["--controller", ctl_addr + ":7700", "--token-file",
@@ -112,6 +126,12 @@ def test_a_campaign_across_namespaces(workdir):
                 r = run_in(ctl_ns, ["agents"] + flags, workdir)
                 return r.stdout.count("healthy") == 3
             check(wait_for(registered, timeout=15), "three agents register across the bridge")
+            # The web UI off loopback: over TLS, with a certificate for its address from the
+            # controller's CA, verified from another host.
+            agents = web_get(hosts["a1"][0], "https://%s:8443/api/agents" % ctl_addr,
+                             os.path.join(data, "ca.pem"), os.path.join(data, "token"))
+            check(sorted(a["name"] for a in agents) == ["a1", "a2", "a3"],
+                  "the web UI over verified TLS", agents)
 
             path = write(workdir, "across.yaml", CAMPAIGN % tgt_addr)
             r = run_in(ctl_ns, ["campaign", "add", path] + flags, workdir)

@@ -21,7 +21,8 @@
   const pct = (v) => v === null || v === undefined ? "–" : num(v * 100, 2) + "%";
 
   function render() {
-    for (const id of ["header", "tiles", "charts", "tables"]) document.getElementById(id).replaceChildren();
+    for (const id of ["nav", "header", "tiles", "charts", "tables"]) document.getElementById(id).replaceChildren();
+    navigation();
     drawn.splice(0).forEach((u) => u.destroy());
     // A run still going has no summary: its numbers so far stand in for it.
     const s = Object.keys(data.summary || {}).length ? data.summary : (data.so_far || {});
@@ -340,6 +341,25 @@
     document.getElementById("campaign").textContent = data.campaign || "";
     document.body.setAttribute("data-seconds", String(sec.t.length));
     document.body.setAttribute("data-ready", "1");  // drawn: for whoever waits on the page
+  }
+
+  // On the controller's pages (data.nav): back to the runs, the report to download, and a
+  // button that stops a live run.
+  function navigation() {
+    const nav = data.nav;
+    if (!nav) return;
+    const bar = document.getElementById("nav");
+    bar.append(el("a", { href: nav.runs }, "← runs"));
+    if (nav.download && !data.live) bar.append(el("a", { href: nav.download, "data-download": "1" }, "download the report"));
+    if (nav.stop && data.live) {
+      const stop = el("button", { "data-stop": "1" }, "Stop the run");
+      stop.addEventListener("click", () => {
+        stop.disabled = true;
+        fetch(nav.stop, { method: "POST", headers: { "X-CSRF-Token": nav.csrf } })
+          .then((r) => { if (!r.ok) stop.disabled = false; });
+      });
+      bar.append(stop);
+    }
   }
 
   const width = () => Math.min(1150, document.body.clientWidth - 48);
