@@ -253,6 +253,7 @@ void register_start_command(CLI::App& app, int& exit) {
     std::uint32_t agents = 0;
     bool wait = false;
     std::string summary_json;
+    std::string report;
     parameter_flags parameters;
   };
   auto f = std::make_shared<flags>();
@@ -268,9 +269,17 @@ void register_start_command(CLI::App& app, int& exit) {
       "Follow the run to its end; exit 0, 99 (a threshold failed), 105 (stopped) or 1, as "
       "a local run");
   cmd->add_option("--summary-json", f->summary_json, "With --wait: write the summary as JSON");
+  cmd->add_option("--report", f->report,
+                  "With --wait: write the run's HTML report to FILE when it ends, whatever ends "
+                  "it");
   add_parameter_flags(cmd, f->parameters);
   add_connection_flags(cmd, f->settings);
   cmd->callback([f, &exit] {
+    if (!f->report.empty() && !f->wait) {
+      std::cerr << "stampede start: --report goes with --wait (or later: stampede report RUN)\n";
+      exit = exit_code::usage_error;
+      return;
+    }
     if (f->wait) {
       block_attach_signals();  // before the client's threads exist
     }
@@ -285,7 +294,11 @@ void register_start_command(CLI::App& app, int& exit) {
       if (!f->wait) {
         return exit_code::ok;
       }
-      return attach(f->settings, client, r.run_id(), f->summary_json);
+      const auto code = attach(f->settings, client, r.run_id(), f->summary_json);
+      if (!f->report.empty() && !write_remote_report(client, r.run_id(), f->report)) {
+        return exit_code::runtime_failure;
+      }
+      return code;
     });
   });
 }
@@ -295,17 +308,23 @@ void register_attach_command(CLI::App& app, int& exit) {
     control::client_settings settings;
     std::int64_t run = 0;
     std::string summary_json;
+    std::string report;
   };
   auto f = std::make_shared<flags>();
   auto* cmd = app.add_subcommand("attach",
                                  "Follow a run on the controller (Ctrl-C: stop the run or detach)");
   cmd->add_option("run", f->run, "Run id")->required();
   cmd->add_option("--summary-json", f->summary_json, "Write the summary as JSON");
+  cmd->add_option("--report", f->report, "Write the run's HTML report to FILE when it ends");
   add_connection_flags(cmd, f->settings);
   cmd->callback([f, &exit] {
     block_attach_signals();  // before the client's threads exist
     exit = with_client(f->settings, [&](control::control_client& client) {
-      return attach(f->settings, client, f->run, f->summary_json);
+      const auto code = attach(f->settings, client, f->run, f->summary_json);
+      if (!f->report.empty() && !write_remote_report(client, f->run, f->report)) {
+        return exit_code::runtime_failure;
+      }
+      return code;
     });
   });
 }

@@ -19,13 +19,6 @@ namespace {
 
 using core::local_time_text;
 
-/// `runs` and `show` read a controller's runs when one is named (flag or environment) and no
-/// --db is given; otherwise the local results database.
-bool use_controller(const CLI::App* cmd, const control::client_settings& s) {
-  return cmd->count("--db") == 0 &&
-         (!s.controller.empty() || std::getenv("STAMPEDE_CONTROLLER") != nullptr);
-}
-
 int list_remote_runs(control::client_settings& settings, std::size_t limit) {
   return with_client(settings, [&](control::control_client& client) {
     const auto runs = client.list_runs(static_cast<std::uint32_t>(limit));

@@ -179,6 +179,34 @@ std::unique_ptr<run_watch> control_client::watch_run(std::int64_t run_id) {
                                      [this](const grpc::Status& s) { check(s); });
 }
 
+std::vector<storage::interval_record> control_client::run_intervals(
+    std::int64_t run_id, const std::vector<std::string>& histogram_prefixes) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata("authorization", "Bearer " + token_);  // no deadline: an hour takes a while
+  v1::RunIntervalsRequest req;
+  req.set_run_id(run_id);
+  req.set_after(-1);
+  for (const auto& p : histogram_prefixes) {
+    req.add_histogram_prefixes(p);
+  }
+  auto reader = stub_->RunIntervals(ctx.get(), req);
+  std::vector<storage::interval_record> out;
+  v1::StoredInterval m;
+  while (reader->Read(&m)) {
+    storage::interval_record iv;
+    iv.run_id = run_id;
+    iv.index = m.index();
+    iv.started_at_ms = m.started_at_ms();
+    iv.metrics_json = std::move(*m.mutable_metrics_json());
+    for (auto& h : *m.mutable_histograms()) {
+      iv.histograms.emplace_back(std::move(*h.mutable_name()), std::move(*h.mutable_data()));
+    }
+    out.push_back(std::move(iv));
+  }
+  check(reader->Finish());
+  return out;
+}
+
 void run_watch::finish() {
   const auto status = reader_->Finish();
   if (status.error_code() != grpc::StatusCode::CANCELLED) {

@@ -11,6 +11,7 @@
 
 #include "control/call_error.hpp"
 #include "stampede/control/v1/control.grpc.pb.h"
+#include "storage/results_db.hpp"
 
 namespace stampede::control {
 
@@ -72,6 +73,10 @@ class control_client {
   v1::RunInfo get_run(std::int64_t run_id);
   std::vector<v1::RunInfo> list_runs(std::uint32_t limit);
   std::unique_ptr<run_watch> watch_run(std::int64_t run_id);
+  /// A stored run's merged seconds, in order, with the histograms whose names begin with one
+  /// of `histogram_prefixes` (all of them when it is empty).
+  std::vector<storage::interval_record> run_intervals(
+      std::int64_t run_id, const std::vector<std::string>& histogram_prefixes);
 
  private:
   /// A context with the token and a deadline.

@@ -399,4 +399,48 @@ grpc::Status control_service::WatchRun(grpc::ServerContext* ctx, const v1::RunId
       [ctx] { return ctx->IsCancelled(); });
 }
 
+grpc::Status control_service::RunIntervals(grpc::ServerContext* ctx,
+                                           const v1::RunIntervalsRequest* req,
+                                           grpc::ServerWriter<v1::StoredInterval>* writer) {
+  if (auto s = authenticate(ctx, "RunIntervals"); !s.ok()) {
+    return s;
+  }
+  const std::vector<std::string> prefixes(req->histogram_prefixes().begin(),
+                                          req->histogram_prefixes().end());
+  {
+    std::unique_lock lock(mutex_);
+    if (!db_.find_run(req->run_id())) {
+      return {grpc::StatusCode::NOT_FOUND, fmt::format("no run {}", req->run_id())};
+    }
+  }
+  // A minute at a time: the lock is never held for long, nor an hour of seconds in memory.
+  constexpr std::int64_t slice_seconds = 60;
+  auto after = req->after();
+  for (;;) {
+    std::vector<storage::interval_record> slice;
+    {
+      std::unique_lock lock(mutex_);
+      slice = db_.intervals(req->run_id(), after, prefixes, slice_seconds);
+    }
+    if (slice.empty()) {
+      return grpc::Status::OK;
+    }
+    for (auto& iv : slice) {
+      v1::StoredInterval m;
+      m.set_index(iv.index);
+      m.set_started_at_ms(iv.started_at_ms);
+      m.set_metrics_json(std::move(iv.metrics_json));
+      for (auto& [name, bytes] : iv.histograms) {
+        auto* h = m.add_histograms();
+        h->set_name(name);
+        h->set_data(std::move(bytes));
+      }
+      if (!writer->Write(m)) {
+        return {grpc::StatusCode::CANCELLED, "the client went away"};
+      }
+      after = iv.index;
+    }
+  }
+}
+
 }  // namespace stampede::control

@@ -54,6 +54,8 @@ class control_service final : public v1::Control::Service {
                         v1::ListRunsReply* reply) override;
   grpc::Status WatchRun(grpc::ServerContext* ctx, const v1::RunId* req,
                         grpc::ServerWriter<v1::RunEvent>* writer) override;
+  grpc::Status RunIntervals(grpc::ServerContext* ctx, const v1::RunIntervalsRequest* req,
+                            grpc::ServerWriter<v1::StoredInterval>* writer) override;
 
   /// For the web UI, already past its own access check: the agents as ListAgents gives them,
   /// and the runs to start and stop.

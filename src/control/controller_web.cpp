@@ -159,7 +159,10 @@ web::route_result controller_web::answer(const web::http_request& r) {
 
 web::route_result controller_web::api(const web::http_request& r, const web::access_gate::caller&) {
   try {
-    if (const auto id = between(r.path, "/api/runs/", "/stop"); id && r.method == "POST") {
+    if (const auto id = between(r.path, "/api/runs/", "/stop"); id && r.method != "POST") {
+      return web::http_response::error(405, "POST only: it stops the run");
+    }
+    if (const auto id = between(r.path, "/api/runs/", "/stop")) {
       const auto n = run_id_in(*id);
       if (!n) {
         return web::http_response::error(400, "a run id is a number, not '" + *id + "'");
@@ -244,12 +247,12 @@ web::http_response controller_web::run_page(std::int64_t id, const web::access_g
   if (!download) {
     const bool running = run->status == "running";
     data["nav"] = {{"runs", "/runs"}, {"csrf", who.csrf}};
+    // The download shows once the run has ended (on a live page too).
+    data["nav"]["download"] = fmt::format("/runs/{}/report.html", id);
     if (running) {
       data["live"] = {{"events", fmt::format("/api/runs/{}/events", id)},
                       {"after", seconds.empty() ? std::int64_t{-1} : seconds.back().index}};
       data["nav"]["stop"] = fmt::format("/api/runs/{}/stop", id);
-    } else {
-      data["nav"]["download"] = fmt::format("/runs/{}/report.html", id);
     }
   }
   auto page = web::http_response::html(report::render_page(data));

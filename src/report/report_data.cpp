@@ -56,7 +56,21 @@ json columns(const std::vector<json>& per_second) {
     latency[key] = std::move(values);
   }
   out["latency_ms"] = std::move(latency);
-  for (const char* group : {"errors", "status"}) {
+  // Only where some second has it: the schedule lag of open and constant-throughput phases.
+  json lag = json::object();
+  for (const char* key : {"p50", "p99", "max"}) {
+    json values = json::array();
+    bool any = false;
+    for (const auto& s : per_second) {
+      values.push_back(s.at("schedule_lag_ms").at(key));
+      any = any || !values.back().is_null();
+    }
+    if (any) {
+      lag[key] = std::move(values);
+    }
+  }
+  out["schedule_lag_ms"] = std::move(lag);
+  for (const char* group : {"errors", "status", "counts"}) {
     json keyed = json::object();
     for (std::size_t i = 0; i < n; ++i) {
       for (const auto& [k, v] : per_second[i].at(group).items()) {

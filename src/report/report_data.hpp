@@ -21,7 +21,9 @@ nlohmann::json run_json(const storage::run_record& run);
 ///    "seconds": {"t": [unix s], "requests", "ok", "failed", "users", "connections",
 ///                "bytes_in", "bytes_out": [...],
 ///                "latency_ms": {"p50", "p90", "p99", "p999", "max": [ms or null]},
-///                "errors": {class: [...]}, "status": {code: [...]}, "phase": [name]},
+///                "errors": {class: [...]}, "status": {code: [...]}, "phase": [name],
+///                "counts": {counter: [...]}, "schedule_lag_ms": {"p50", "p99", "max"}},
+///               (counts and lag: only those some second has)
 ///    "heatmap": {"edges_ms": [29 edges], "counts": [[28 counts] per second]},
 ///    "spectrum": {"run": {"x": [1/(1-p)], "ms": [...], "count"}, "scenarios": [{..., "name"}]},
 ///    "so_far": {...}}   (a run still going: run_so_far::totals())

@@ -11,6 +11,7 @@
 
 #include "report/report_data.hpp"
 #include "report/report_page.hpp"
+#include "report/second_data.hpp"
 
 namespace stampede::report {
 
@@ -18,19 +19,29 @@ std::string default_report_path(std::int64_t run_id) {
   return fmt::format("stampede-report-{}.html", run_id);
 }
 
+stored_run read_run(const storage::results_db& db, std::int64_t run_id) {
+  auto run = db.find_run(run_id);
+  if (!run) {
+    throw std::runtime_error(fmt::format("no run {} in {}", run_id, db.path()));
+  }
+  return {std::move(*run), db.intervals(run_id, -1, drawn_histograms())};
+}
+
 void write_report(const storage::results_db& db, std::int64_t run_id, const std::string& path,
                   std::optional<std::int64_t> compare_id) {
-  const auto find = [&](std::int64_t id) {
-    auto run = db.find_run(id);
-    if (!run) {
-      throw std::runtime_error(fmt::format("no run {} in {}", id, db.path()));
-    }
-    return *run;
-  };
-  auto data = report_data(find(run_id), db.intervals(run_id));
+  std::optional<stored_run> other;
   if (compare_id) {
+    other = read_run(db, *compare_id);
+  }
+  write_report(read_run(db, run_id), path, other);
+}
+
+void write_report(const stored_run& run, const std::string& path,
+                  const std::optional<stored_run>& compare) {
+  auto data = report_data(run.run, run.seconds);
+  if (compare) {
     // What the charts and tables draw of the other run; its campaign and heatmap are not.
-    auto other = report_data(find(*compare_id), db.intervals(*compare_id));
+    auto other = report_data(compare->run, compare->seconds);
     other.erase("campaign");
     other.erase("heatmap");
     data["compare"] = std::move(other);

@@ -76,6 +76,46 @@ TEST(ReportData, OneValuePerSecondWithThatSecondsExactPercentiles) {
   EXPECT_EQ(s["phase"], nlohmann::json({"warm", ""}));
 }
 
+TEST(ReportData, OtherCountersAndTheScheduleLagOnlyWhereTheRunHasThem) {
+  storage::run_record run;
+  std::vector<storage::interval_record> seconds;
+  seconds.push_back(
+      second(0, R"({"requests": 2, "ws_messages_in": 7, "iterations_dropped": 0})", {1000, 2000}));
+  seconds.push_back(second(1, R"({"requests": 2, "iterations_dropped": 3})", {1000}));
+  metrics::histogram lag;
+  lag.record(5000);
+  lag.record(9000);
+  seconds[1].histograms.emplace_back("schedule_lag", lag.encode());
+  const auto d = report_data(run, seconds);
+  const auto& s = d["seconds"];
+  EXPECT_EQ(s["counts"],
+            nlohmann::json({{"ws_messages_in", {7, 0}}, {"iterations_dropped", {0, 3}}}));
+  EXPECT_TRUE(s["schedule_lag_ms"]["p99"][0].is_null());
+  EXPECT_NEAR(s["schedule_lag_ms"]["max"][1].get<double>(), 9.0, 0.01);
+  // A run without lag has no lag series at all.
+  seconds[1].histograms.pop_back();
+  EXPECT_TRUE(report_data(run, seconds)["seconds"]["schedule_lag_ms"].empty());
+}
+
+TEST(ReportData, ARunStillGoingShowsItsTotalsSoFar) {
+  storage::run_record run;
+  run.status = "running";
+  std::vector<storage::interval_record> seconds;
+  seconds.push_back(second(0, R"({"requests": 3, "requests_failed": 1, "active_users": 4})",
+                           {1000, 2000, 30000}));
+  seconds.push_back(second(1, R"({"requests": 1, "active_users": 2})", {50000}));
+  const auto d = report_data(run, seconds);
+  const auto& so_far = d["so_far"];
+  EXPECT_EQ(so_far["status"], "running");
+  EXPECT_EQ(so_far["requests"]["total"], 4);
+  EXPECT_EQ(so_far["requests"]["failed"], 1);
+  EXPECT_EQ(so_far["requests"]["rps"], 2.0);
+  EXPECT_EQ(so_far["users"]["peak"], 4);
+  EXPECT_NEAR(so_far["latency_ms"]["max"].get<double>(), 50.0, 0.05);  // across both seconds
+  run.summary_json = R"({"requests": {"total": 4}})";
+  EXPECT_FALSE(report_data(run, seconds).contains("so_far"));
+}
+
 TEST(ReportPage, SelfContainedWithTheDataThatCannotEndItsScript) {
   nlohmann::json data = {{"campaign", "name: x</script><script>alert(1)</script> /*@report_js@*/"},
                          {"seconds", {{"t", nlohmann::json::array()}}}};

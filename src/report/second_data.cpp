@@ -71,6 +71,17 @@ json heat_row(const std::optional<metrics::histogram>& h) {
   return row;
 }
 
+/// The drawn_counters() the second has, those that are not zero.
+json other_counts(const json& m) {
+  json out = json::object();
+  for (const auto& name : drawn_counters()) {
+    if (const auto n = counter(m, name.c_str()); n != 0) {
+      out[name] = n;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 double heat_edge_ms(int bucket) {
@@ -78,7 +89,21 @@ double heat_edge_ms(int bucket) {
 }
 
 const std::vector<std::string>& drawn_histograms() {
-  static const std::vector<std::string> names{"latency", "scenario_latency."};
+  static const std::vector<std::string> names{"latency", "scenario_latency.", "schedule_lag"};
+  return names;
+}
+
+const std::vector<std::string>& drawn_counters() {
+  // What the charts of open, WebSocket, comet, push and connections phases draw.
+  static const std::vector<std::string> names{"iterations_started", "iterations_completed",
+                                              "iterations_dropped", "late_starts",
+                                              "connections_opened", "ws_opened",
+                                              "ws_messages_in",     "ws_messages_out",
+                                              "sse_streams",        "sse_events",
+                                              "longpoll_messages",  "push_published",
+                                              "push_received",      "push_lost",
+                                              "push_duplicated",    "held_established",
+                                              "held_failed",        "held_dropped"};
   return names;
 }
 
@@ -103,6 +128,9 @@ json second_json(const storage::interval_record& second) {
        percentiles(latency, {{"p50", 50}, {"p90", 90}, {"p95", 95}, {"p99", 99}, {"p999", 99.9}})},
       {"errors", counts_of(m, "errors")},
       {"status", counts_of(m, "status_codes")},
+      {"counts", other_counts(m)},
+      {"schedule_lag_ms",
+       percentiles(histogram_named(second, "schedule_lag"), {{"p50", 50}, {"p99", 99}})},
       {"heatmap", heat_row(latency)}};
 }
 

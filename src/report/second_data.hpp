@@ -21,11 +21,16 @@ double heat_edge_ms(int bucket);
 /// Per-step and connect histograms are left in the database.
 const std::vector<std::string>& drawn_histograms();
 
+/// The counters a page draws beside requests (iterations, dropped and late arrivals, opened
+/// connections, WebSocket, SSE, long-poll and push messages, held connections).
+const std::vector<std::string>& drawn_counters();
+
 /// One second:
 ///   {"index", "t": unix s, "phase", "requests", "ok", "failed", "users", "connections",
 ///    "bytes_in", "bytes_out", "latency_ms": {"p50", "p90", "p95", "p99", "p999", "max"},
-///    "errors": {class: n}, "status": {code: n}, "heatmap": [28 counts]}
-/// Percentiles are exact, from the second's own histogram; null in a second without requests.
+///    "errors": {class: n}, "status": {code: n}, "counts": {drawn counter: n, the non-zero
+///    ones}, "schedule_lag_ms": {"p50", "p99", "max"}, "heatmap": [28 counts]}
+/// Percentiles are exact, from the second's own histogram; null in a second without any.
 nlohmann::json second_json(const storage::interval_record& second);
 
 /// The spectrum of `h` as HdrHistogram plots it: {"x": [1/(1-p)], "ms": [...], "count"}.

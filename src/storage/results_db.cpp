@@ -294,8 +294,8 @@ std::vector<interval_record> results_db::intervals(std::int64_t run_id) const {
 }
 
 std::vector<interval_record> results_db::intervals(
-    std::int64_t run_id, std::int64_t after,
-    const std::vector<std::string>& histogram_prefixes) const {
+    std::int64_t run_id, std::int64_t after, const std::vector<std::string>& histogram_prefixes,
+    std::int64_t limit) const {
   const auto wanted = [&](std::string_view name) {
     return histogram_prefixes.empty() ||
            std::any_of(histogram_prefixes.begin(), histogram_prefixes.end(),
@@ -306,9 +306,10 @@ std::vector<interval_record> results_db::intervals(
   transaction tx(db_, path_, transaction::mode::read);
   statement s(db_, path_,
               "SELECT idx, started_at_ms, metrics_json FROM intervals WHERE run_id = ? "
-              "AND idx > ? ORDER BY idx");
+              "AND idx > ? ORDER BY idx LIMIT ?");
   s.bind(1, run_id);
   s.bind(2, after);
+  s.bind(3, limit);  // a negative LIMIT is none
   std::vector<interval_record> out;
   while (s.step()) {
     interval_record iv;
@@ -320,9 +321,10 @@ std::vector<interval_record> results_db::intervals(
   }
   statement h(db_, path_,
               "SELECT idx, name, data FROM interval_histograms WHERE run_id = ? AND idx > ? "
-              "ORDER BY idx, name");
+              "AND idx <= ? ORDER BY idx, name");
   h.bind(1, run_id);
   h.bind(2, after);
+  h.bind(3, out.empty() ? after : out.back().index);
   // Both lists are sorted by index: walk them together.
   std::size_t at = 0;
   while (h.step()) {

@@ -98,8 +98,10 @@ class results_db {
   /// The seconds after index `after` only, and of their histograms only those whose name
   /// begins with one of `histogram_prefixes` (all of them when it is empty): what a live
   /// page asks for once a second.
+  /// At most `limit` of them: a long run's seconds can be read in slices.
   std::vector<interval_record> intervals(std::int64_t run_id, std::int64_t after,
-                                         const std::vector<std::string>& histogram_prefixes) const;
+                                         const std::vector<std::string>& histogram_prefixes,
+                                         std::int64_t limit = -1) const;
 
   /// False when the name is taken.
   bool add_campaign(const campaign_row& c);

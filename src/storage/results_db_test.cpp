@@ -213,6 +213,13 @@ TEST_F(ResultsDb, LaterSecondsWithTheHistogramsAsked) {
   EXPECT_EQ(db.intervals(id, -1, {}).size(), 4u);
   EXPECT_EQ(db.intervals(id, -1, {})[0].histograms.size(), 3u);
   EXPECT_TRUE(db.intervals(id, 3, {}).empty());
+  // In slices: each with its own histograms only.
+  const auto slice = db.intervals(id, 0, {}, 2);
+  ASSERT_EQ(slice.size(), 2u);
+  EXPECT_EQ(slice[0].index, 1);
+  EXPECT_EQ(slice[1].index, 2);
+  EXPECT_EQ(slice[1].histograms.size(), 3u);
+  EXPECT_EQ(db.intervals(id, 2, {}, 2).size(), 1u);
 }
 
 TEST_F(ResultsDb, AFailedIntervalLeavesNothingBehind) {

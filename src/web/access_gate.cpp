@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -55,11 +56,26 @@ std::string escaped(std::string_view text) {
   return out;
 }
 
-/// Only a path of this server: never an open redirect elsewhere.
+/// Only a path of this server: never an open redirect elsewhere (browsers drop tabs and line
+/// breaks from a URL, so "/\t/evil" would be "//evil"), nor a header split by CR LF.
 std::string local_path(const std::string& next) {
-  return next.starts_with('/') && !next.starts_with("//") && next.find('\\') == std::string::npos
+  const bool printable = std::all_of(next.begin(), next.end(), [](char c) {
+    return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+  });
+  return printable && next.starts_with('/') && !next.starts_with("//") &&
+                 next.find('\\') == std::string::npos
              ? next
              : "/";
+}
+
+/// `text` with control characters as \xNN: a log line stays one line, free of terminal escapes.
+std::string loggable(std::string_view text) {
+  std::string out;
+  for (const char c : text.substr(0, 200)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += u < 0x20 || u == 0x7f ? fmt::format("\\x{:02x}", u) : std::string(1, c);
+  }
+  return out;
 }
 
 }  // namespace
@@ -90,7 +106,8 @@ std::optional<access_gate::caller> access_gate::check(const http_request& r) {
     if (same_secret(authorization, "Bearer " + token_)) {
       return caller{};
     }
-    log_(fmt::format("refused HTTP {} {} from {}: wrong token", r.method, r.path, r.peer));
+    refused(fmt::format("refused HTTP {} {} from {}: wrong token", loggable(r.method),
+                        loggable(r.path), r.peer));
     return std::nullopt;
   }
   if (const auto id = session_of(r)) {
@@ -103,6 +120,24 @@ std::optional<access_gate::caller> access_gate::check(const http_request& r) {
   return std::nullopt;
 }
 
+void access_gate::refused(const std::string& line) {
+  // At most a few lines a second: a client guessing tokens cannot flood the log.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - window_start_ >= std::chrono::seconds(1)) {
+    if (unlogged_ > 0) {
+      log_(fmt::format("refused {} more HTTP calls with a wrong token in a second", unlogged_));
+    }
+    window_start_ = now;
+    logged_ = unlogged_ = 0;
+  }
+  if (logged_ < 5) {
+    ++logged_;
+    log_(line);
+  } else {
+    ++unlogged_;
+  }
+}
+
 bool access_gate::may_change(const http_request& r, const caller& c) {
   return !c.by_session || same_secret(r.header("x-csrf-token"), c.csrf);
 }
@@ -112,8 +147,8 @@ http_response access_gate::sign_in(const http_request& r) {
   const auto next = local_path(fields.contains("next") ? fields.at("next") : "/");
   const auto token = fields.contains("token") ? fields.at("token") : "";
   if (!same_secret(core::trim(token), token_)) {
-    log_(fmt::format("refused HTTP sign-in from {}: {}", r.peer,
-                     token.empty() ? "no token" : "wrong token"));
+    refused(fmt::format("refused HTTP sign-in from {}: {}", r.peer,
+                        token.empty() ? "no token" : "wrong token"));
     return sign_in_page(401, "That is not the controller's token.", next);
   }
   const auto id = random_hex(32);

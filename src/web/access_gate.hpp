@@ -43,6 +43,7 @@ class access_gate {
 
  private:
   std::optional<std::string> session_of(const http_request& r) const;
+  void refused(const std::string& line);
 
   std::string token_;
   bool secure_;
@@ -52,6 +53,9 @@ class access_gate {
     std::chrono::steady_clock::time_point expires;
   };
   std::map<std::string, session> sessions_;  ///< by cookie value
+  std::chrono::steady_clock::time_point window_start_;
+  int logged_ = 0;
+  int unlogged_ = 0;
 };
 
 }  // namespace stampede::web

@@ -88,7 +88,8 @@ TEST_F(AccessGate, SigningInGivesAStrictHttpOnlySessionWhosePostsNeedTheCsrfToke
 }
 
 TEST_F(AccessGate, SignInGoesNowhereButThisServer) {
-  for (const char* next : {"https%3A%2F%2Fevil.example%2F", "%2F%2Fevil.example", "%2F%5Cevil"}) {
+  for (const char* next : {"https%3A%2F%2Fevil.example%2F", "%2F%2Fevil.example", "%2F%5Cevil",
+                           "%2F%09%2Fevil.example", "%2Fx%0D%0ASet-Cookie:%20a=b"}) {
     const auto ok =
         gate_.sign_in(request("POST", "/sign-in", {}, "token=" + token + "&next=" + next));
     EXPECT_EQ(header_of(ok, "Location"), "/") << next;
@@ -96,6 +97,14 @@ TEST_F(AccessGate, SignInGoesNowhereButThisServer) {
   const auto page = access_gate::sign_in_page(401, "<b>", "/runs\"><script>");
   EXPECT_EQ(page.body.find("<b>"), std::string::npos);
   EXPECT_EQ(page.body.find("<script>"), std::string::npos);
+}
+
+TEST_F(AccessGate, RefusalsAreLoggedOnOneLineAndAtMostFiveASecond) {
+  for (int i = 0; i < 20; ++i) {
+    gate_.check(request("GET", "/a\x1b[2J\nb", {{"authorization", "Bearer nope"}}));
+  }
+  ASSERT_EQ(log_.size(), 5u);
+  EXPECT_EQ(log_[0], "refused HTTP GET /a\\x1b[2J\\x0ab from 127.0.0.1:4242: wrong token");
 }
 
 TEST(FormFields, DecodesQueriesAndForms) {

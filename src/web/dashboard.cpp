@@ -39,7 +39,11 @@ listen_address parse_listen_address(const std::string& text) {
 dashboard::dashboard(const listen_address& where, const std::string& db_path)
     : api_(db_path, [this](std::int64_t id) { return id != 0 && id == run_id_.load(); }),
       server_(std::make_unique<http_server>(where.host, where.port,
-                                            [this](const http_request& r) { return answer(r); })) {}
+                                            [this](const http_request& r) { return answer(r); })) {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(where.host, ec);
+  loopback_ = where.host == "localhost" || (!ec && address.is_loopback());
+}
 
 void dashboard::show(std::int64_t run_id) {
   run_id_.store(run_id);
@@ -58,7 +62,25 @@ void dashboard::finish(std::chrono::milliseconds grace) {
   server_->stop(grace);
 }
 
+bool dashboard::host_allowed(const std::string& host) const {
+  // On loopback, only names of loopback: a page elsewhere that rebinds its own name to
+  // 127.0.0.1 (DNS rebinding) cannot read the run.
+  if (!loopback_) {
+    return true;
+  }
+  const auto port = std::to_string(server_->port());
+  for (const char* name : {"127.0.0.1", "localhost", "[::1]"}) {
+    if (host == std::string(name) + ":" + port || host == name) {
+      return true;
+    }
+  }
+  return host.starts_with("127.") && host.ends_with(":" + port);
+}
+
 route_result dashboard::answer(const http_request& r) {
+  if (!host_allowed(r.header("host"))) {
+    return http_response::error(421, "this dashboard answers to 127.0.0.1 and localhost only");
+  }
   if (auto api = api_.route(r)) {
     return std::move(*api);
   }

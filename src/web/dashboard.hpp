@@ -42,10 +42,12 @@ class dashboard {
 
  private:
   route_result answer(const http_request& r);
+  bool host_allowed(const std::string& host) const;
 
   std::atomic<std::int64_t> run_id_{0};
   run_api api_;
   std::unique_ptr<http_server> server_;
+  bool loopback_ = true;
 };
 
 }  // namespace stampede::web

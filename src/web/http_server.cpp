@@ -24,7 +24,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-constexpr std::size_t body_limit_bytes = 1 << 20;
+// Sign-ins and JSON calls are small; a page is never uploaded.
+constexpr std::size_t body_limit_bytes = 64 * 1024;
+// The run's own connections come out of the same open-files limit: browsers get a few.
+constexpr std::size_t session_limit = 128;
 constexpr auto idle_timeout = std::chrono::seconds(60);
 /// A browser that takes longer than this to take one event is cut off: it must not pile up
 /// events in memory.
@@ -170,6 +173,13 @@ class http_server::stream_on final : public http_server::stream {
 class http_server::session {
  public:
   static asio::awaitable<void> serve(http_server& server, asio::ip::tcp::socket socket) {
+    ++server.sessions_;
+    // Counted down however the session ends: also when ~http_server destroys the suspended
+    // coroutine, while the server's other members are still there.
+    struct counted {
+      http_server& server;
+      ~counted() { --server.sessions_; }
+    } count{server};
     if (!server.tls_) {
       beast::tcp_stream s(std::move(socket));
       co_await exchange(server, s);
@@ -193,12 +203,22 @@ class http_server::session {
       tcp_of(s).expires_after(idle_timeout);
       auto [ec, n] = co_await http::async_read(s, buffer, parser, use_tuple);
       if (ec) {
-        if (ec == http::error::body_limit || ec == http::error::header_limit) {
-          http::response<http::string_body> too_big{http::status::payload_too_large, 11};
-          too_big.set(http::field::connection, "close");
-          too_big.prepare_payload();
-          auto [wec, wn] = co_await http::async_write(s, too_big, use_tuple);
+        // A request that is not HTTP, or too big, is answered once, then the connection ends.
+        const bool http_error =
+            ec.category() == http::make_error_code(http::error::bad_method).category() &&
+            ec != http::error::end_of_stream && ec != http::error::partial_message;
+        const auto status = ec == http::error::body_limit ? http::status::payload_too_large
+                            : ec == http::error::header_limit
+                                ? http::status::request_header_fields_too_large
+                                : http::status::bad_request;
+        if (http_error) {
+          http::response<http::string_body> refusal{status, 11};
+          refusal.set(http::field::connection, "close");
+          refusal.prepare_payload();
+          auto [wec, wn] = co_await http::async_write(s, refusal, use_tuple);
           (void)wec;
+          beast::error_code ignored;
+          tcp_of(s).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
         }
         co_return;
       }
@@ -229,7 +249,10 @@ class http_server::session {
         res.set(http::field::strict_transport_security, "max-age=31536000");
       }
       for (const auto& [name, value] : answer.headers) {
-        res.set(name, value);
+        // A value with a line break would be a header of its own: never sent.
+        if (value.find_first_of("\r\n") == std::string::npos) {
+          res.set(name, value);
+        }
       }
       res.body() = std::move(answer.body);
       res.keep_alive(r.keep_alive());
@@ -247,9 +270,11 @@ class http_server::session {
   static asio::awaitable<void> stream_events(http_server& server, Stream& s,
                                              const event_source& source) {
     // Delimited by the connection's end: no length, no chunks, nothing buffered on the way.
-    static constexpr std::string_view head =
+    const std::string head = fmt::format(
         "HTTP/1.1 200 OK\r\nServer: stampede\r\nContent-Type: text/event-stream\r\n"
-        "Cache-Control: no-store\r\nConnection: close\r\n\r\nretry: 2000\n\n";
+        "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n{}Connection: close"
+        "\r\n\r\nretry: 2000\n\n",
+        server.tls_ ? "Strict-Transport-Security: max-age=31536000\r\n" : "");
     tcp_of(s).expires_after(event_write_timeout);
     auto [ec, n] = co_await asio::async_write(s, asio::buffer(head), use_tuple);
     if (ec) {
@@ -345,6 +370,9 @@ asio::awaitable<void> http_server::accept_loop() {
       auto [pec] = co_await pause.async_wait(use_tuple);
       (void)pec;
       continue;
+    }
+    if (sessions_ >= session_limit) {
+      continue;  // closed as it goes out of scope
     }
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
     asio::co_spawn(*io_, session::serve(*this, std::move(socket)), asio::detached);

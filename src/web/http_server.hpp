@@ -120,6 +120,7 @@ class http_server {
   bool closing_ = false;       ///< on the server's thread
   std::set<stream*> streams_;  ///< open event streams, on the server's thread
   std::atomic<std::size_t> open_streams_{0};
+  std::size_t sessions_ = 0;  ///< open connections, on the server's thread
   // Destroyed first (see ~http_server): the coroutines still suspended in it go with it, while
   // the members above they point to are still there.
   std::unique_ptr<asio::io_context> io_;

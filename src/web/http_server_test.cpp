@@ -77,6 +77,29 @@ TEST(HttpServer, AnswersSeveralRequestsOnOneConnectionWithDecodedQueries) {
   server.stop(std::chrono::milliseconds(0));
 }
 
+TEST(HttpServer, WhatIsNotHttpGetsA400AndAHeaderWithALineBreakIsNeverSent) {
+  http_server server("127.0.0.1", 0, [](const http_request&) -> route_result {
+    http_response r = http_response::json(200, {});
+    r.headers.emplace_back("Location", "/x\r\nSet-Cookie: a=b");
+    r.headers.emplace_back("X-Fine", "yes");
+    return r;
+  });
+  server.start();
+  asio::io_context io;
+  {
+    auto s = connect_to(io, server.port());
+    const std::string garbage = "HELLO\x01 THERE\r\n\r\n";
+    asio::write(s, asio::buffer(garbage));
+    EXPECT_TRUE(read_to_end(s).starts_with("HTTP/1.1 400")) << "a bad request";
+  }
+  auto s = connect_to(io, server.port());
+  beast::flat_buffer buffer;
+  const auto r = ask(s, buffer, "/");
+  EXPECT_EQ(r["X-Fine"], "yes");
+  EXPECT_EQ(r.count(http::field::location), 0u);
+  EXPECT_EQ(r.count(http::field::set_cookie), 0u);
+}
+
 TEST(HttpServer, AHandlerThatThrowsIsA500) {
   http_server server("127.0.0.1", 0,
                      [](const http_request&) -> route_result { throw std::runtime_error("boom"); });

@@ -105,14 +105,14 @@ std::optional<route_result> run_api::route(const http_request& r) {
       return http_response{200, "application/json", summary_text(*run), {}};
     }
     report::run_so_far so_far;
-    for (const auto& s : db().intervals(*id, -1, {"latency"})) {
+    for (const auto& s : db().intervals(*id, -1, {"latency", "schedule_lag"})) {
       so_far.add(s);
     }
     return http_response::json(200, so_far.totals());
   }
   if (parts.size() == 2 && parts[1] == "intervals") {
     json seconds = json::array();
-    for (const auto& s : db().intervals(*id, after, {"latency"})) {
+    for (const auto& s : db().intervals(*id, after, {"latency", "schedule_lag"})) {
       seconds.push_back(report::second_json(s));
     }
     return http_response::json(200, seconds);
@@ -127,11 +127,23 @@ std::optional<route_result> run_api::route(const http_request& r) {
   return http_response::error(404, "no such resource: " + r.path);
 }
 
+const std::string& run_api::end_of(const storage::run_record& run) {
+  // Built once for every page open at the end: it reads the whole run.
+  auto& end = ends_[run.id];
+  if (end.empty()) {
+    const auto all = db().intervals(run.id, -1, report::drawn_histograms());
+    const auto summary = json::parse(summary_text(run), nullptr, false);
+    end = json({{"run", report::run_json(run)}, {"spectrum", report::spectrum_data(all, summary)}})
+              .dump();
+  }
+  return end;
+}
+
 route_result run_api::events(std::int64_t run_id, std::int64_t after) {
   return event_source([this, run_id, after](event_stream& out) -> asio::awaitable<void> {
     // The totals so far count every second, the ones before `after` too.
     report::run_so_far so_far;
-    for (const auto& s : db().intervals(run_id, -1, {"latency"})) {
+    for (const auto& s : db().intervals(run_id, -1, {"latency", "schedule_lag"})) {
       if (s.index > after) {
         break;
       }
@@ -142,7 +154,7 @@ route_result run_api::events(std::int64_t run_id, std::int64_t after) {
       // The run's state first: a run seen finished has stored all its seconds.
       const auto run = db().find_run(run_id);
       const bool over = !run || finished(*run);
-      for (const auto& s : db().intervals(run_id, last, {"latency"})) {
+      for (const auto& s : db().intervals(run_id, last, {"latency", "schedule_lag"})) {
         so_far.add(s);
         auto second = report::second_json(s);
         second["so_far"] = so_far.totals();
@@ -154,11 +166,7 @@ route_result run_api::events(std::int64_t run_id, std::int64_t after) {
       }
       if (over) {
         if (run) {
-          const auto all = db().intervals(run_id, -1, report::drawn_histograms());
-          const auto summary = json::parse(summary_text(*run), nullptr, false);
-          const json end = {{"run", report::run_json(*run)},
-                            {"spectrum", report::spectrum_data(all, summary)}};
-          const bool sent = co_await out.send("end", "", end.dump());
+          const bool sent = co_await out.send("end", "", end_of(*run));
           if (sent) {
             co_await out.send("summary", "", summary_text(*run));
           }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,10 +32,13 @@ class run_api {
 
  private:
   route_result events(std::int64_t run_id, std::int64_t after);
+  /// The `end` event of a finished run: its row and its spectrum.
+  const std::string& end_of(const storage::run_record& run);
 
   std::string db_path_;
   std::function<bool(std::int64_t)> visible_;
   std::unique_ptr<storage::results_db> db_;
+  std::map<std::int64_t, std::string> ends_;
 };
 
 }  // namespace stampede::web

@@ -7,6 +7,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import ssl
@@ -236,6 +237,45 @@ def test_a_browser_signs_in_starts_a_run_watches_it_and_stops_it(workdir):
                   b'id="run-data"' in r.read(), "the report downloads")
 
 
+def test_start_wait_writes_the_report_and_report_reads_the_controller(workdir):
+    with shop(workdir) as (t, fleet):
+        quick = CAMPAIGN.replace("name: shop", "name: quick").replace("60s", "3s")
+        r = cli(workdir, ["campaign", "add", write(workdir, "quick.yaml", quick % t.url)] +
+                fleet.c.flags())
+        check(r.returncode == 0, "a short campaign", r)
+        r = cli(workdir, ["start", "quick", "--report", "x.html"] + fleet.c.flags())
+        check(r.returncode == 2 and "--report goes with --wait" in r.stderr, "no --wait", r)
+        report = os.path.join(workdir, "run.html")
+        summary = os.path.join(workdir, "run.json")
+        r = cli(workdir, ["start", "quick", "--wait", "--report", report, "--summary-json",
+                          summary] + fleet.c.flags())
+        check(r.returncode == 0 and "report written to " + report in r.stdout, "start --wait", r)
+        run_id = int(r.stdout.splitlines()[0])
+        with open(summary) as f:
+            s = json.load(f)
+        with open(report) as f:
+            data = embedded_data(f.read())
+        check(data["summary"] == s and data["run"]["id"] == run_id and
+              data["run"]["status"] == "completed", "the report's summary is the run's", data["run"])
+        check(sum(data["seconds"]["requests"]) == s["requests"]["total"] == t.stats()["requests"],
+              "its seconds, merged across the agents, add up to what the target saw")
+        check(len(data["spectrum"]["scenarios"]) == 1 and "name: quick" in data["campaign"],
+              "with its scenarios' spectrum and its campaign")
+        again = os.path.join(workdir, "again.html")
+        r = cli(workdir, ["report", str(run_id), "-o", again] + fleet.c.flags())
+        check(r.returncode == 0 and "written to " + again in r.stdout, "report --controller", r)
+        with open(again) as f:
+            check(embedded_data(f.read()) == data, "the same report from the controller")
+        r = cli(workdir, ["report", "99"] + fleet.c.flags())
+        check(r.returncode == 1 and "no run 99" in r.stderr, "an unknown run", r)
+
+
+def embedded_data(page):
+    m = re.search(r'<script type="application/json" id="run-data">(.*?)</script>', page, re.S)
+    check(m is not None, "the run's data is in the page")
+    return json.loads(m.group(1))
+
+
 def test_over_tls_a_browser_that_trusts_the_ca_signs_in(workdir):
     data = os.path.join(workdir, "ctl")
     Controller(data).stop()  # the data directory: its CA and the controller's certificate
@@ -277,4 +317,5 @@ def test_over_tls_a_browser_that_trusts_the_ca_signs_in(workdir):
 if __name__ == "__main__":
     main([test_the_api_needs_the_token_and_starts_and_stops_runs,
           test_a_browser_signs_in_starts_a_run_watches_it_and_stops_it,
+          test_start_wait_writes_the_report_and_report_reads_the_controller,
           test_over_tls_a_browser_that_trusts_the_ca_signs_in])

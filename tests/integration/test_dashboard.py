@@ -107,8 +107,9 @@ def test_the_dashboard_follows_the_run_and_ends_with_its_summary(workdir):
         # neither may hold the run up.
         reader = EventReader(base, "/api/runs/1/events")
         reader.start()
-        stalled = socket.create_connection(("127.0.0.1", int(base.rstrip("/").rsplit(":", 1)[1])))
-        stalled.sendall(b"GET /api/runs/1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        port = int(base.rstrip("/").rsplit(":", 1)[1])
+        stalled = socket.create_connection(("127.0.0.1", port))
+        stalled.sendall(b"GET /api/runs/1/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % port)
 
         time.sleep(1.5)
         status, runs = get(base + "api/runs")
@@ -122,6 +123,12 @@ def test_the_dashboard_follows_the_run_and_ends_with_its_summary(workdir):
         check(get(base + "api/runs/1/intervals?after=z")[0] == 400, "after is an index")
         check(get(base + "nothing")[0] == 404, "an unknown page")
         check(post(base + "api/runs/1") == 405, "the local dashboard is read-only")
+        rebound = urllib.request.Request(base + "api/runs", headers={"Host": "evil.example"})
+        try:
+            urllib.request.urlopen(rebound, timeout=5)
+            check(False, "a page under another name is refused")
+        except urllib.error.HTTPError as e:
+            check(e.code == 421, "a page under another name (DNS rebinding) is refused", e.code)
 
         with browser.Browser(height=1100) as b:
             b.open(base)

@@ -178,6 +178,31 @@
     chart("Bytes per second", [
       { label: "in", pick: (d) => d.bytes_in }, { label: "out", pick: (d) => d.bytes_out },
     ]);
+    // What open, WebSocket, comet, push and connections phases add, where the run has it.
+    const lag = sec.schedule_lag_ms || {};
+    const lagKeys = ["p50", "p99", "max"].filter((k) => lag[k] || ((cmpSec || {}).schedule_lag_ms || {})[k]);
+    if (lagKeys.length) {
+      chart("Schedule lag (how late arrivals started)", lagKeys.map((k) => ({
+        label: k, pick: (d) => (d.schedule_lag_ms || {})[k], format: ms,
+      })), { axis: ms });
+    }
+    const counted = (title, names) => {
+      const keys = Object.keys(names).filter((k) => (sec.counts || {})[k] || ((cmpSec || {}).counts || {})[k]);
+      if (keys.length) chart(title, keys.map((k) => ({ label: names[k], pick: (d) => (d.counts || {})[k] })));
+    };
+    counted("Dropped and late arrivals per second", { iterations_dropped: "dropped", late_starts: "late" });
+    counted("Iterations per second", { iterations_started: "started", iterations_completed: "completed" });
+    counted("Connections per second", {
+      connections_opened: "opened", held_established: "held: established", held_failed: "held: failed",
+      held_dropped: "held: dropped",
+    });
+    counted("WebSocket per second", { ws_opened: "opened", ws_messages_in: "messages in", ws_messages_out: "messages out" });
+    counted("Server-sent events and long polls per second", {
+      sse_streams: "SSE streams", sse_events: "SSE events", longpoll_messages: "long-poll messages",
+    });
+    counted("Push messages per second", {
+      push_published: "published", push_received: "received", push_lost: "lost", push_duplicated: "duplicated",
+    });
     spectrumChart();
 
     // The latency heatmap: each second's requests by latency bucket (log scale), the darker the
@@ -352,11 +377,15 @@
     bar.append(el("a", { href: nav.runs }, "← runs"));
     if (nav.download && !data.live) bar.append(el("a", { href: nav.download, "data-download": "1" }, "download the report"));
     if (nav.stop && data.live) {
-      const stop = el("button", { "data-stop": "1" }, "Stop the run");
+      // Drawn again every second: whether it was pressed is kept in nav.
+      const stop = el("button", { "data-stop": "1" }, nav.stopping ? "Stopping…" : "Stop the run");
+      stop.disabled = !!nav.stopping;
       stop.addEventListener("click", () => {
+        nav.stopping = true;
         stop.disabled = true;
+        stop.textContent = "Stopping…";
         fetch(nav.stop, { method: "POST", headers: { "X-CSRF-Token": nav.csrf } })
-          .then((r) => { if (!r.ok) stop.disabled = false; });
+          .then((r) => { if (!r.ok) nav.stopping = false; }, () => { nav.stopping = false; });
       });
       bar.append(stop);
     }
@@ -390,7 +419,7 @@
     events.addEventListener("summary", (e) => {
       events.close();
       data.summary = JSON.parse(e.data);
-      delete data.so_far;
+      if (Object.keys(data.summary).length) delete data.so_far;  // a run lost without one keeps them
       delete data.live;
       render();
       document.body.setAttribute("data-final", "1");
@@ -403,10 +432,16 @@
     for (const k of ["t", "requests", "ok", "failed", "users", "connections", "bytes_in",
       "bytes_out", "phase"]) sec[k].push(x[k]);
     for (const k of Object.keys(sec.latency_ms)) sec.latency_ms[k].push(x.latency_ms[k]);
-    for (const group of ["errors", "status"]) {
-      const keyed = sec[group];
+    for (const group of ["errors", "status", "counts"]) {
+      const keyed = sec[group] || (sec[group] = {});
       for (const k of Object.keys(x[group])) if (!keyed[k]) keyed[k] = new Array(n).fill(0);
       for (const k of Object.keys(keyed)) keyed[k].push(x[group][k] || 0);
+    }
+    const lag = sec.schedule_lag_ms || (sec.schedule_lag_ms = {});
+    for (const k of ["p50", "p99", "max"]) {
+      const v = x.schedule_lag_ms[k];
+      if (!lag[k] && v !== null) lag[k] = new Array(n).fill(null);
+      if (lag[k]) lag[k].push(v);
     }
     data.heatmap.counts.push(x.heatmap);
   }

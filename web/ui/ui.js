@@ -29,6 +29,7 @@
   async function api(path, options) {
     const r = await fetch(path, Object.assign({ headers: { "X-CSRF-Token": csrf } }, options));
     const body = await r.json().catch(() => ({}));
+    if (r.status === 401) location.href = "/sign-in?next=" + encodeURIComponent(location.pathname);
     if (!r.ok) throw new Error(body.error || r.statusText);
     return body;
   }
@@ -87,14 +88,20 @@
         el("td", {}, a.assignment || "idle"), el("td", {}, a.version), el("td", {}, a.peer))))];
   }
 
+  // What the last action or refresh said went wrong, until one goes right.
   let shown = "";
-  function say(e) { shown = e.message; problem.textContent = shown; }
+  function say(e) {
+    shown = e.message;
+    problem.textContent = shown;
+    if (!problem.isConnected) main.prepend(problem);
+  }
   const pages = { runs, campaigns, agents };
   async function refresh() {
     try {
       const parts = await (pages[page] || runs)();
       main.replaceChildren(...parts);
       problem.textContent = shown;
+      shown = "";
       document.body.setAttribute("data-ready", "1");
     } catch (e) {
       say(e);
