@@ -124,6 +124,28 @@ def test_a_report_is_self_contained_exact_and_drawn(workdir):
         check(r5.returncode == 1 and "no run 9 in" in r5.stderr, "an unknown run to compare", r5)
 
 
+def test_an_open_model_run_draws_its_schedule_lag_and_arrivals(workdir):
+    with target() as t:
+        report = os.path.join(workdir, "rate.html")
+        r = run(["run", "--url", t.url + "/delay?ms=2", "--rate", "300", "-c", "4", "-d", "2s",
+                 "-q", "--report", report], workdir)
+        check(r.returncode == 0, "a constant-throughput run", r)
+        with open(report) as f:
+            data = embedded_data(f.read())
+        sec = data["seconds"]
+        check(any(v is not None for v in sec["schedule_lag_ms"].get("p99", [])),
+              "its schedule lag, per second", sec.get("schedule_lag_ms"))
+        check(sum(sec["counts"]["iterations_started"]) >= r.summary["requests"]["total"],
+              "its arrivals, per second", sec["counts"])
+        with browser.Browser(height=1000) as b:
+            b.open("file://" + report)
+            shown = b.dom()
+            check(b.errors() == [], "no script errors", b.errors())
+        for name in ("Schedule lag (how late arrivals started)", "Iterations per second"):
+            check('data-chart="%s"' % name in shown, "a chart: " + name)
+        check('data-chart="WebSocket per second"' not in shown, "none for what the run has not")
+
+
 def test_a_report_is_written_after_ctrl_c_and_without_a_database(workdir):
     with target() as t:
         path = write(workdir, "c.yaml", """
@@ -152,4 +174,5 @@ scenarios:
 
 if __name__ == "__main__":
     main([test_a_report_is_self_contained_exact_and_drawn,
+          test_an_open_model_run_draws_its_schedule_lag_and_arrivals,
           test_a_report_is_written_after_ctrl_c_and_without_a_database])
