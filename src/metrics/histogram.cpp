@@ -16,10 +16,6 @@ using detail::put_varint;
 
 constexpr std::uint8_t encoding_version = 1;
 
-std::unique_ptr<std::uint64_t[]> zeroed_counts() {
-  return std::make_unique<std::uint64_t[]>(histogram::counts_length);  // value-initialized
-}
-
 constexpr char base64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -67,21 +63,25 @@ histogram::histogram(const histogram& other)
       max_(other.max_),
       sum_(other.sum_),
       clamped_(other.clamped_) {
-  if (other.total_ != 0) {
-    counts_ = zeroed_counts();
-    std::copy_n(other.counts_.get(), counts_length, counts_.get());
+  for (std::size_t p = 0; p < page_count; ++p) {
+    if (other.pages_[p]) {
+      pages_[p] = std::make_unique_for_overwrite<std::uint64_t[]>(page_size);
+      std::copy_n(other.pages_[p].get(), page_size, pages_[p].get());
+    }
   }
 }
 
 histogram& histogram::operator=(const histogram& other) {
   if (this != &other) {
-    if (other.total_ != 0) {
-      if (!counts_) {
-        counts_ = zeroed_counts();
+    for (std::size_t p = 0; p < page_count; ++p) {
+      if (other.pages_[p]) {
+        if (!pages_[p]) {
+          pages_[p] = std::make_unique_for_overwrite<std::uint64_t[]>(page_size);
+        }
+        std::copy_n(other.pages_[p].get(), page_size, pages_[p].get());
+      } else if (pages_[p]) {
+        std::fill_n(pages_[p].get(), page_size, 0);  // kept for the values to come
       }
-      std::copy_n(other.counts_.get(), counts_length, counts_.get());
-    } else {
-      reset();
     }
     total_ = other.total_;
     min_ = other.min_;
@@ -93,7 +93,7 @@ histogram& histogram::operator=(const histogram& other) {
 }
 
 histogram::histogram(histogram&& other) noexcept
-    : counts_(std::move(other.counts_)),
+    : pages_(std::move(other.pages_)),
       total_(std::exchange(other.total_, 0)),
       min_(std::exchange(other.min_, UINT64_MAX)),
       max_(std::exchange(other.max_, 0)),
@@ -102,7 +102,7 @@ histogram::histogram(histogram&& other) noexcept
 
 histogram& histogram::operator=(histogram&& other) noexcept {
   if (this != &other) {
-    counts_ = std::move(other.counts_);
+    pages_ = std::move(other.pages_);
     total_ = std::exchange(other.total_, 0);
     min_ = std::exchange(other.min_, UINT64_MAX);
     max_ = std::exchange(other.max_, 0);
@@ -110,12 +110,6 @@ histogram& histogram::operator=(histogram&& other) noexcept {
     clamped_ = std::exchange(other.clamped_, 0);
   }
   return *this;
-}
-
-void histogram::revive() noexcept {
-  // A new or moved-from histogram's first value. Failing to allocate 184 KiB terminates, as
-  // any allocation failure in a noexcept function does; the process has bigger problems then.
-  counts_ = zeroed_counts();
 }
 
 std::uint64_t histogram::value_at_index(std::size_t index) noexcept {
@@ -132,14 +126,23 @@ void histogram::merge(const histogram& other) {
   if (other.total_ == 0) {
     return;
   }
-  if (!counts_) {
-    counts_ = zeroed_counts();
-  }
-  // Counters outside other's [min, max] are all zero: skipping them makes merging the short
-  // histograms of one second cheap.
+  // Counters outside other's [min, max], and its pages never allocated, are all zero:
+  // skipping them makes merging the short histograms of one second cheap.
+  const auto first = index_of(other.min_);
   const auto last = index_of(other.max_);
-  for (auto i = index_of(other.min_); i <= last; ++i) {
-    counts_[i] += other.counts_[i];
+  for (auto p = first >> page_magnitude; p <= last >> page_magnitude; ++p) {
+    const auto* from = other.pages_[p].get();
+    if (from == nullptr) {
+      continue;
+    }
+    const auto begin = std::max(first, p << page_magnitude);
+    const auto end = std::min(last + 1, (p + 1) << page_magnitude);
+    const auto offset = begin & (page_size - 1);
+    auto* to = &slot(begin);
+    from += offset;
+    for (std::size_t k = 0; k < end - begin; ++k) {  // plain arrays: vectorized
+      to[k] += from[k];
+    }
   }
   total_ += other.total_;
   sum_ += other.sum_;
@@ -150,8 +153,12 @@ void histogram::merge(const histogram& other) {
 
 void histogram::reset() noexcept {
   if (total_ != 0) {
-    const auto first = index_of(min_);
-    std::fill(counts_.get() + first, counts_.get() + index_of(max_) + 1, 0);
+    // The pages stay: next second's values will likely fall in them again.
+    for (auto p = index_of(min_) >> page_magnitude; p <= index_of(max_) >> page_magnitude; ++p) {
+      if (pages_[p]) {
+        std::fill_n(pages_[p].get(), page_size, 0);
+      }
+    }
   }
   total_ = sum_ = clamped_ = max_ = 0;
   min_ = UINT64_MAX;
@@ -170,10 +177,20 @@ std::uint64_t histogram::value_at_percentile(double p) const noexcept {
   const auto wanted = rank_at(p, total_);
   const auto last = index_of(max_);
   std::uint64_t seen = 0;
-  for (auto i = index_of(min_); i <= last; ++i) {
-    seen += counts_[i];
-    if (seen >= wanted) {
-      return std::clamp(highest_equivalent(value_at_index(i)), min_, max_);
+  const auto first = index_of(min_);
+  for (auto p = first >> page_magnitude; p <= last >> page_magnitude; ++p) {
+    const auto* page = pages_[p].get();
+    if (page == nullptr) {
+      continue;  // nothing counted in this page
+    }
+    const auto begin = std::max(first, p << page_magnitude);
+    const auto end = std::min(last + 1, (p + 1) << page_magnitude);
+    const auto* counter = page + (begin & (page_size - 1));
+    for (auto i = begin; i < end; ++i, ++counter) {
+      seen += *counter;
+      if (seen >= wanted) {
+        return std::clamp(highest_equivalent(value_at_index(i)), min_, max_);
+      }
     }
   }
   return max_;
@@ -187,7 +204,14 @@ bool operator==(const histogram& a, const histogram& b) noexcept {
   if (a.total_ == 0) {
     return true;  // no counters to compare, and one of them may have none
   }
-  return std::equal(a.counts_.get(), a.counts_.get() + histogram::counts_length, b.counts_.get());
+  // Same min and max: every counter outside [min, max] is zero in both.
+  const auto last = histogram::index_of(a.max_);
+  for (auto i = histogram::index_of(a.min()); i <= last; ++i) {
+    if (a.count_at(i) != b.count_at(i)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string histogram::encode() const {
@@ -204,15 +228,15 @@ std::string histogram::encode() const {
   const auto last = index_of(max_);
   std::size_t i = 0;
   while (i <= last) {
-    if (counts_[i] == 0) {
+    if (count_at(i) == 0) {
       std::size_t run = 0;
-      while (counts_[i] == 0) {  // stops at the latest at `last`, which holds max
+      while (count_at(i) == 0) {  // stops at the latest at `last`, which holds max
         ++run;
         ++i;
       }
       put_varint(out, 2 * static_cast<std::uint64_t>(run) + 1);
     } else {
-      put_varint(out, 2 * counts_[i]);
+      put_varint(out, 2 * count_at(i));
       ++i;
     }
   }
@@ -250,7 +274,6 @@ std::optional<histogram> histogram::decode(std::string_view in) {
   }
 
   histogram h;
-  h.counts_ = zeroed_counts();
   std::size_t i = 0;
   std::uint64_t counted = 0;
   bool after_run = false;
@@ -275,14 +298,14 @@ std::optional<histogram> histogram::decode(std::string_view in) {
       }
       counted += c;
       first_filled = std::min(first_filled, i);
-      h.counts_[i++] = c;
+      h.slot(i++) = c;
       after_run = false;
     }
   }
   // The last token is a counter (runs are never trailing), and the counters must agree with
   // the header: the same total, min's counter first and max's counter last.
   if (after_run || counted != total || first_filled != index_of(min_value) ||
-      i - 1 != index_of(max_value) || h.counts_[index_of(max_value)] < clamped) {
+      i - 1 != index_of(max_value) || h.count_at(index_of(max_value)) < clamped) {
     return std::nullopt;
   }
   h.total_ = total;

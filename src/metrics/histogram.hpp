@@ -10,10 +10,13 @@
 // (< 0.1%) of the values it holds. Exact min, max and sum are kept beside the counters, so
 // min(), max() and mean() are exact, and percentiles never leave [min, max].
 //
-// Memory: counts_length (23,552) 64-bit counters, 184 KiB, allocated by the first record() or
-// merge and kept from then on; a histogram that never receives a value (TLS times of a plain
-// HTTP run, an unused step) costs nothing. A worker's fresh histograms each second allocate
-// once, on their first value; every later record() is O(1) and allocation-free.
+// Memory: counts_length (23,552) 64-bit counters in 23 pages of 1,024, one page per doubling of
+// the value (8 KiB each); a page is allocated by the first value that falls in it and kept from
+// then on. A histogram that never receives a value (TLS times of a plain HTTP run, an unused
+// step) costs nothing, one whose values span a decade of latency about 32 KiB, and a full one
+// 184 KiB: a run with thousands of rarely hit steps stays small. A worker's fresh histograms
+// each second allocate on their first value in a page; every other record() is O(1) and
+// allocation-free.
 //
 // Thread-safety: none. Each worker thread records into its own histograms and hands them over
 // whole at an interval boundary; the receiver merges snapshots on its own thread.
@@ -22,6 +25,7 @@
 // it is valid.
 #pragma once
 
+#include <array>
 #include <bit>
 #include <concepts>
 #include <cstddef>
@@ -97,13 +101,10 @@ class histogram {
       value = highest_trackable;
       clamped_ += n;
     }
-    if (n == 0 || !counts_) [[unlikely]] {
-      if (n == 0) {
-        return;
-      }
-      revive();
+    if (n == 0) [[unlikely]] {
+      return;
     }
-    counts_[index_of(value)] += n;
+    slot(index_of(value)) += n;
     total_ += n;
     sum_ += value * n;
     // Both compile to conditional moves: no branch to mispredict on the request path.
@@ -145,9 +146,14 @@ class histogram {
     }
     const auto last = index_of(max_);
     for (auto i = index_of(min_); i <= last; ++i) {
-      if (counts_[i] != 0) {
+      const auto* page = pages_[i >> page_magnitude].get();
+      if (page == nullptr) {
+        i |= page_size - 1;  // the page's last index; the loop steps to the next page
+        continue;
+      }
+      if (const auto c = page[i & (page_size - 1)]; c != 0) {
         const auto low = value_at_index(i);
-        f(low, highest_equivalent(low), counts_[i]);
+        f(low, highest_equivalent(low), c);
       }
     }
   }
@@ -172,6 +178,15 @@ class histogram {
     return lowest_equivalent(value) + (1ULL << (bucket_of(value) + unit_magnitude)) - 1;
   }
 
+  /// The counters' memory: 8 KiB for each page a value fell in.
+  std::size_t bytes_allocated() const noexcept {
+    std::size_t pages = 0;
+    for (const auto& p : pages_) {
+      pages += p ? 1 : 0;
+    }
+    return pages * page_size * sizeof(std::uint64_t);
+  }
+
   /// Equal when every counter and total matches.
   friend bool operator==(const histogram& a, const histogram& b) noexcept;
 
@@ -190,10 +205,27 @@ class histogram {
   }
   static std::uint64_t value_at_index(std::size_t index) noexcept;
 
-  /// Gives a moved-from histogram its counters back.
-  void revive() noexcept;
+  // A page holds the counters of one bucket half: the values of one doubling.
+  static constexpr int page_magnitude = sub_bucket_half_count_magnitude;
+  static constexpr std::size_t page_size = std::size_t{1} << page_magnitude;
+  static constexpr std::size_t page_count = counts_length / page_size;
 
-  std::unique_ptr<std::uint64_t[]> counts_;  ///< counts_length entries; null until first used
+  /// Counter `index`, its page allocated (zeroed) on first use. Failing to allocate 8 KiB
+  /// terminates, as any allocation failure in a noexcept function does.
+  std::uint64_t& slot(std::size_t index) noexcept {
+    auto& page = pages_[index >> page_magnitude];
+    if (!page) [[unlikely]] {
+      page = std::make_unique<std::uint64_t[]>(page_size);  // value-initialized
+    }
+    return page[index & (page_size - 1)];
+  }
+  /// Counter `index`; 0 in a page never allocated.
+  std::uint64_t count_at(std::size_t index) const noexcept {
+    const auto* page = pages_[index >> page_magnitude].get();
+    return page != nullptr ? page[index & (page_size - 1)] : 0;
+  }
+
+  std::array<std::unique_ptr<std::uint64_t[]>, page_count> pages_;  ///< null until first used
   std::uint64_t total_ = 0;
   std::uint64_t min_ = UINT64_MAX;  ///< UINT64_MAX while empty
   std::uint64_t max_ = 0;

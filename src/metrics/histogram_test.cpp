@@ -492,6 +492,37 @@ TEST(Histogram, CopiesAreIndependent) {
   EXPECT_EQ(a.value_at_percentile(50), 0u);
 }
 
+TEST(Histogram, ARarelyHitHistogramCostsOnlyThePagesItsValuesFallIn) {
+  histogram h;
+  EXPECT_EQ(h.bytes_allocated(), 0u);
+  h.record(1500);  // 1.5 ms: one doubling, one 8 KiB page
+  EXPECT_EQ(h.bytes_allocated(), 8192u);
+  for (std::uint64_t v = 1000; v <= 10'000; v += 7) {  // a decade: 1 to 10 ms
+    h.record(v);
+  }
+  EXPECT_LE(h.bytes_allocated(), 5u * 8192);
+  const histogram copy = h;
+  EXPECT_EQ(copy.bytes_allocated(), h.bytes_allocated());
+  EXPECT_EQ(copy, h);
+  histogram far;
+  far.record(3'000'000);  // 3 s: a page of its own
+  h.merge(far);
+  EXPECT_EQ(h.bytes_allocated(), copy.bytes_allocated() + 8192);
+  EXPECT_EQ(h.max(), 3'000'000u);
+  EXPECT_EQ(h.value_at_percentile(100.0), 3'000'000u);
+  // Equal whatever pages each holds: a reset one keeps its pages, counting nothing.
+  histogram again = h;
+  again.reset();
+  EXPECT_EQ(again.bytes_allocated(), h.bytes_allocated());
+  EXPECT_EQ(again, histogram());
+  again.record(1500);
+  histogram fresh;
+  fresh.record(1500);
+  EXPECT_EQ(again, fresh);
+  EXPECT_EQ(histogram::decode(again.encode()), fresh);
+  EXPECT_EQ(histogram::decode(fresh.encode())->bytes_allocated(), 8192u);
+}
+
 TEST(Histogram, ForEachRecordedVisitsEachCounterInOrder) {
   histogram h;
   h.record(0);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "report/report_data.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,6 +87,57 @@ json columns(const std::vector<json>& per_second) {
   return out;
 }
 
+/// Requests per second of the `limit` busiest steps (by name, busiest first) and of the rest
+/// together as "other": a run with thousands of step names stays drawable. Steps are named by
+/// the summary, in the order the seconds count them.
+json step_series(const std::vector<storage::interval_record>& seconds, const json& summary,
+                 std::size_t limit) {
+  const auto steps = summary.is_object() ? summary.value("steps", json::array()) : json::array();
+  const auto n = seconds.size();
+  std::vector<std::vector<std::uint64_t>> per_step(steps.size(), std::vector<std::uint64_t>(n));
+  std::vector<std::uint64_t> totals(steps.size(), 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto m = json::parse(seconds[i].metrics_json, nullptr, false);
+    const auto it = m.is_object() ? m.find("step_requests") : m.end();
+    if (!m.is_object() || it == m.end() || !it->is_array()) {
+      continue;
+    }
+    for (std::size_t k = 0; k < std::min(it->size(), steps.size()); ++k) {
+      const auto v = (*it)[k].is_number_unsigned() ? (*it)[k].get<std::uint64_t>() : 0;
+      per_step[k][i] = v;
+      totals[k] += v;
+    }
+  }
+  std::vector<std::size_t> order(steps.size());
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    order[k] = k;
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return totals[a] > totals[b]; });
+  json names = json::array();
+  json requests = json::array();
+  std::vector<std::uint64_t> other(n, 0);
+  bool any_other = false;
+  for (std::size_t rank = 0; rank < order.size(); ++rank) {
+    const auto k = order[rank];
+    if (rank < limit) {
+      names.push_back(steps[k].value("name", ""));
+      requests.push_back(per_step[k]);
+    } else {
+      any_other = any_other || totals[k] != 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        other[i] += per_step[k][i];
+      }
+    }
+  }
+  json out = {{"names", names}, {"requests", requests}};
+  if (any_other) {
+    out["other"] = other;
+    out["others"] = order.size() - limit;
+  }
+  return out;
+}
+
 }  // namespace
 
 json run_json(const storage::run_record& run) {
@@ -129,6 +181,7 @@ json report_data(const storage::run_record& run,
   }
   out["heatmap"] = {{"edges_ms", edges}, {"counts", heat}};
   out["spectrum"] = spectrum_data(seconds, out["summary"]);
+  out["steps"] = step_series(seconds, out["summary"], busiest_steps_drawn);
   return out;
 }
 

@@ -12,6 +12,9 @@
 
 namespace stampede::report {
 
+/// Steps drawn each on its own over time; the rest are drawn together as "other".
+inline constexpr std::size_t busiest_steps_drawn = 50;
+
 /// The run's row: {"id", "name", "command", "status", "exit_code", "started_at_ms",
 /// "ended_at_ms"} (0 and -1 while it runs).
 nlohmann::json run_json(const storage::run_record& run);
@@ -26,6 +29,8 @@ nlohmann::json run_json(const storage::run_record& run);
 ///               (counts and lag: only those some second has)
 ///    "heatmap": {"edges_ms": [29 edges], "counts": [[28 counts] per second]},
 ///    "spectrum": {"run": {"x": [1/(1-p)], "ms": [...], "count"}, "scenarios": [{..., "name"}]},
+///    "steps": {"names": [the 50 busiest], "requests": [[per second] per name],
+///              "other": [per second], "others": how many},   (other: only when there are)
 ///    "so_far": {...}}   (a run still going: run_so_far::totals())
 /// Every series has one value per stored second, in order.
 nlohmann::json report_data(const storage::run_record& run,

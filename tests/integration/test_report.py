@@ -127,7 +127,8 @@ def test_a_report_is_self_contained_exact_and_drawn(workdir):
 def test_an_open_model_run_draws_its_schedule_lag_and_arrivals(workdir):
     with target() as t:
         report = os.path.join(workdir, "rate.html")
-        r = run(["run", "--url", t.url + "/delay?ms=2", "--rate", "300", "-c", "4", "-d", "2s",
+        # 500 arrivals a second on two connections that can take 200: most start late.
+        r = run(["run", "--url", t.url + "/delay?ms=10", "--rate", "500", "-c", "2", "-d", "2s",
                  "-q", "--report", report], workdir)
         check(r.returncode == 0, "a constant-throughput run", r)
         with open(report) as f:
@@ -141,9 +142,47 @@ def test_an_open_model_run_draws_its_schedule_lag_and_arrivals(workdir):
             b.open("file://" + report)
             shown = b.dom()
             check(b.errors() == [], "no script errors", b.errors())
-        for name in ("Schedule lag (how late arrivals started)", "Iterations per second"):
+        for name in ("Schedule lag (how late arrivals started)", "Iterations per second",
+                     "Dropped and late arrivals per second"):
             check('data-chart="%s"' % name in shown, "a chart: " + name)
         check('data-chart="WebSocket per second"' not in shown, "none for what the run has not")
+
+
+def test_two_thousand_step_names_stay_within_budget(workdir):
+    steps = 2000
+    with target(threads=2) as t:
+        flow = "".join('      - get: {url: /json, name: "step %04d"}\n' % i for i in range(steps))
+        path = write(workdir, "many.yaml", """
+target: %s
+phases: [{name: all, users: 2, iterations: 3}]
+scenarios:
+  - name: many
+    flow:
+%s""" % (t.url, flow))
+        report = os.path.join(workdir, "many.html")
+        started = time.monotonic()
+        r = run(["run", path, "-q", "-t", "2", "--report", report], workdir, timeout=300)
+        took = time.monotonic() - started
+        check(r.returncode == 0 and r.summary["requests"]["total"] == 2 * 3 * steps,
+              "every step of every iteration", (r.returncode, r.stderr[-2000:]))
+        check(len(r.summary["steps"]) == steps, "each step in the summary")
+        size = os.path.getsize(report)
+        check(size < 3 * 1024 * 1024, "the report stays within 3 MB", size)
+        with open(report) as f:
+            data = embedded_data(f.read())
+        drawn = data["steps"]
+        check(len(drawn["names"]) == 50 and drawn["others"] == steps - 50 and
+              sum(drawn["other"]) + sum(sum(v) for v in drawn["requests"]) ==
+              r.summary["requests"]["total"], "the 50 busiest steps drawn, the rest as other",
+              {k: v for k, v in drawn.items() if k != "requests"})
+        with browser.Browser(height=1000) as b:
+            b.open("file://" + report, timeout=60)
+            shown = b.dom()
+            check(b.errors() == [], "no script errors", b.errors())
+        check('data-chart="Requests per second by step (the 50 busiest)"' in shown,
+              "the steps chart")
+        check(shown.count("<tr>") >= steps, "the steps table lists all of them")
+        print("      2000 steps: %.1f s, report %d bytes" % (took, size))
 
 
 def test_a_report_is_written_after_ctrl_c_and_without_a_database(workdir):
@@ -175,4 +214,5 @@ scenarios:
 if __name__ == "__main__":
     main([test_a_report_is_self_contained_exact_and_drawn,
           test_an_open_model_run_draws_its_schedule_lag_and_arrivals,
+          test_two_thousand_step_names_stay_within_budget,
           test_a_report_is_written_after_ctrl_c_and_without_a_database])

@@ -125,11 +125,13 @@
     const palette = ["#2563eb", "#cf222e", "#1a7f37", "#9a6700", "#8250df", "#0e7490", "#bf3989",
       "#57606a"];
     const charts = document.getElementById("charts");
+    // opts: axis (tick format), uplot (more uPlot options), alone (this run's series only,
+    // even with --compare).
     function chart(title, picks, opts) {
       if (!sec.t.length) return;
       // Each series picks its values from a run's seconds; with --compare, from both.
       const series = picks.map((x) => Object.assign({}, x, { values: x.pick(sec) }));
-      if (cmpSec) {
+      if (cmpSec && !(opts && opts.alone)) {
         picks.forEach((x, i) => series.push(Object.assign({}, x, {
           label: x.label + " (run " + cmp.run.id + ")", values: x.pick(cmpSec),
           color: x.color || palette[i % palette.length], dash: [6, 4],
@@ -178,6 +180,14 @@
     chart("Bytes per second", [
       { label: "in", pick: (d) => d.bytes_in }, { label: "out", pick: (d) => d.bytes_out },
     ]);
+    // Requests per second of the busiest steps (a finished run's: steps are named by its summary).
+    const steps = data.steps || { names: [] };
+    if (!data.live && steps.names.length > 1) {
+      const series = steps.names.map((name, k) => ({ label: name, pick: (d) => d === sec ? steps.requests[k] : null }));
+      if (steps.other) series.push({ label: `other (${steps.others} steps)`, pick: (d) => d === sec ? steps.other : null });
+      chart(steps.other ? `Requests per second by step (the ${steps.names.length} busiest)` : "Requests per second by step",
+        series, { alone: true });
+    }
     // What open, WebSocket, comet, push and connections phases add, where the run has it.
     const lag = sec.schedule_lag_ms || {};
     const lagKeys = ["p50", "p99", "max"].filter((k) => lag[k] || ((cmpSec || {}).schedule_lag_ms || {})[k]);
