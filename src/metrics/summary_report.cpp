@@ -255,8 +255,28 @@ std::string format_summary(const summary& s, bool color) {
   }
   if (s.steps.size() > 1) {
     out += "  steps\n";
+    // A terminal shows the steps that fail and the busiest, in the campaign's order; the rest
+    // are in the JSON summary and the report.
+    constexpr std::size_t steps_shown = 30;
+    std::vector<std::size_t> order(s.steps.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      const auto& x = s.steps[a];
+      const auto& y = s.steps[b];
+      return std::pair(x.failed > 0, x.requests) > std::pair(y.failed > 0, y.requests);
+    });
+    std::vector<bool> shown(s.steps.size(), false);
+    for (std::size_t i = 0; i < std::min(steps_shown, order.size()); ++i) {
+      shown[order[i]] = true;
+    }
     // Requests and failures first (Locust's table), then the latency of those answered.
-    for (const auto& st : s.steps) {
+    for (std::size_t i = 0; i < s.steps.size(); ++i) {
+      if (!shown[i]) {
+        continue;
+      }
+      const auto& st = s.steps[i];
       out += fmt::format("    {:<32} {:>9} requests {:>7} failed", st.name,
                          group_digits(st.requests), group_digits(st.failed));
       if (st.latency.count == 0) {
@@ -266,6 +286,10 @@ std::string format_summary(const summary& s, bool color) {
       out += fmt::format("  p50 {}  p95 {}  p99 {}  max {}\n", format_ms(st.latency.p50),
                          format_ms(st.latency.p95), format_ms(st.latency.p99),
                          format_ms(st.latency.max));
+    }
+    if (s.steps.size() > steps_shown) {
+      out += fmt::format("    ... and {} more steps (--summary-json and --report list them all)\n",
+                         group_digits(s.steps.size() - steps_shown));
     }
   }
   if (!s.thresholds.empty()) {

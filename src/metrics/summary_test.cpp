@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "metrics/metric_set_codec.hpp"
@@ -221,6 +222,26 @@ TEST(Summary, StepsAndScenariosCarryRequestsFailuresStatusClassesAndLatency) {
   none_answered.steps[1].latency = {};
   EXPECT_NE(format_summary(none_answered, false).find("        2 requests       2 failed  -\n"),
             std::string::npos);
+}
+
+TEST(Summary, AManyStepRunListsTheFailingAndBusiestStepsInOrder) {
+  summary s;
+  for (int i = 0; i < 100; ++i) {
+    step_summary st;
+    st.name = fmt::format("step {:03}", i);
+    st.requests = static_cast<std::uint64_t>(i);  // the last 30 are the busiest
+    st.failed = i == 3 ? 1 : 0;                   // and step 003 fails
+    s.steps.push_back(st);
+  }
+  const auto text = format_summary(s, false);
+  EXPECT_NE(text.find("step 003"), std::string::npos);
+  EXPECT_EQ(text.find("step 069"), std::string::npos);
+  EXPECT_NE(text.find("step 071"), std::string::npos);
+  EXPECT_LT(text.find("step 003"), text.find("step 071"));
+  EXPECT_LT(text.find("step 071"), text.find("step 099"));
+  EXPECT_NE(text.find("    ... and 70 more steps (--summary-json and --report list them all)\n"),
+            std::string::npos)
+      << text;
 }
 
 TEST(Summary, ASummaryStoredBeforeStepCountsReadsAsZero) {
