@@ -119,6 +119,8 @@ def test_a_report_is_self_contained_exact_and_drawn(workdir):
         check('data-compare="requests">run 1: {:,}<'.format(s["requests"]["total"]) in shown,
               "the other run's total beside this one's")
         check(">Δ p95<" in shown and ">p95 run 1<" in shown, "the steps table compares")
+        scenarios = re.search(r'data-table="Scenarios".*?</table>', shown, re.S).group(0)
+        check(">Δ p95<" in scenarios and ">Δ rps<" in scenarios, "and so does the scenarios one")
         check("(run 1)" in shown, "the charts' legends name the other run")
         r5 = run(["report", "2", "--compare", "9", "--db", db], workdir)
         check(r5.returncode == 1 and "no run 9 in" in r5.stderr, "an unknown run to compare", r5)

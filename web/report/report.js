@@ -319,10 +319,11 @@
       tables.append(el("h2", {}, title), el("table", { "data-table": title }, el("thead", {}, head), body));
     }
     const duration = s.load_s || s.duration_s || 0;
-    // --compare: the other run's p95 and rps of the step with the same name, and the change.
-    const compareColumns = () => {
+    // --compare: the other run's p95 and rps of the step (or scenario) with the same name, and
+    // the change.
+    const compareColumns = (group) => {
       if (!cmp) return [];
-      const by = new Map(((cmp.summary || {}).steps || []).map((st) => [st.name, st]));
+      const by = new Map(((cmp.summary || {})[group] || []).map((st) => [st.name, st]));
       const otherDuration = (cmp.summary || {}).load_s || (cmp.summary || {}).duration_s || 0;
       const change = (v) => v === null ? "–" : (v > 0 ? "+" : "") + num(v * 100, 1) + "%";
       const p95 = (r) => ((by.get(r.name) || {}).latency_ms || {}).p95 ?? null;
@@ -349,14 +350,14 @@
       { label: "failed", value: (r) => r.failed, format: num, bad: (r) => r.failed > 0 },
       { label: "% failed", value: (r) => r.requests ? r.failed / r.requests : 0, format: pct },
       { label: "rps", value: (r) => duration ? r.requests / duration : 0, format: (v) => num(v, 1) },
-    ].concat(latencyColumns((r) => r.latency_ms), compareColumns()), (s.steps || []).slice());
+    ].concat(latencyColumns((r) => r.latency_ms), compareColumns("steps")), (s.steps || []).slice());
     table("Scenarios", [
       { label: "scenario", value: (r) => r.name },
       { label: "started", value: (r) => r.started, format: num },
       { label: "completed", value: (r) => r.completed, format: num },
       { label: "failed", value: (r) => r.failed, format: num, bad: (r) => r.failed > 0 },
       { label: "requests", value: (r) => r.requests, format: num },
-    ].concat(latencyColumns((r) => r.latency_ms)), (s.scenarios || []).slice());
+    ].concat(latencyColumns((r) => r.latency_ms), compareColumns("scenarios")), (s.scenarios || []).slice());
     table("Checks", [
       { label: "check", value: (r) => r.check },
       { label: "passed", value: (r) => r.passed, format: num },
