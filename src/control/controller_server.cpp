@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
-#include <boost/asio/ip/address.hpp>
 
 #include "control/control_service.hpp"
 #include "control/controller_web.hpp"
@@ -16,12 +15,6 @@
 namespace stampede::control {
 
 namespace {
-
-bool loopback(const std::string& host) {
-  boost::system::error_code ec;
-  const auto address = boost::asio::ip::make_address(host, ec);
-  return host == "localhost" || (!ec && address.is_loopback());
-}
 
 /// The web UI's TLS: the files given, else off loopback a certificate from the controller's CA
 /// for the host; on loopback, none unless files are given.
@@ -39,7 +32,7 @@ std::shared_ptr<boost::asio::ssl::context> web_tls(const controller_options& opt
             fmt::format("{} and {}: {}", options.http_cert, options.http_key, e.what()));
       }
     }
-    if (loopback(host)) {
+    if (web::is_loopback_host(host)) {
       return nullptr;
     }
     const auto cert = issue_web_certificate(options.data_dir, host);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "control/controller_web.hpp"
 
-#include <charconv>
 #include <iostream>
 #include <map>
 
@@ -59,12 +58,6 @@ json run_info_json(const v1::RunInfo& r) {
           {"failed", r.failed()}};
 }
 
-std::optional<std::int64_t> run_id_in(std::string_view text) {
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  return ec == std::errc{} && end == text.data() + text.size() ? std::optional(v) : std::nullopt;
-}
-
 /// "/api/campaigns/shop/start" -> "shop"; the name between `prefix` and `suffix`.
 std::optional<std::string> between(const std::string& path, std::string_view prefix,
                                    std::string_view suffix) {
@@ -77,14 +70,9 @@ std::optional<std::string> between(const std::string& path, std::string_view pre
 
 web::http_response ui_page(const std::string& csrf) {
   std::string page(report::assets::ui_html);
-  const auto fill = [&](std::string_view marker, std::string_view value) {
-    if (const auto at = page.find(marker); at != std::string::npos) {
-      page.replace(at, marker.size(), value);
-    }
-  };
-  fill("/*@ui_css@*/", report::assets::ui_css);
-  fill("/*@ui_js@*/", report::assets::ui_js);
-  fill("@csrf@", csrf);  // hex: nothing to escape
+  report::fill_marker(page, "/*@ui_css@*/", report::assets::ui_css);
+  report::fill_marker(page, "/*@ui_js@*/", report::assets::ui_js);
+  report::fill_marker(page, "@csrf@", csrf);  // hex: nothing to escape
   return web::http_response::html(std::move(page));
 }
 
@@ -145,12 +133,12 @@ web::route_result controller_web::answer(const web::http_request& r) {
     return ui_page(who->csrf);
   }
   if (const auto id = between(r.path, "/runs/", "/report.html")) {
-    if (const auto n = run_id_in(*id)) {
+    if (const auto n = web::whole_number(*id)) {
       return run_page(*n, *who, true);
     }
   }
   if (r.path.starts_with("/runs/")) {
-    if (const auto n = run_id_in(std::string_view(r.path).substr(6))) {
+    if (const auto n = web::whole_number(std::string_view(r.path).substr(6))) {
       return run_page(*n, *who, false);
     }
   }
@@ -163,7 +151,7 @@ web::route_result controller_web::api(const web::http_request& r, const web::acc
       return web::http_response::error(405, "POST only: it stops the run");
     }
     if (const auto id = between(r.path, "/api/runs/", "/stop")) {
-      const auto n = run_id_in(*id);
+      const auto n = web::whole_number(*id);
       if (!n) {
         return web::http_response::error(400, "a run id is a number, not '" + *id + "'");
       }

@@ -7,17 +7,12 @@
 #include "report/web_assets.hpp"
 
 namespace stampede::report {
-namespace {
-
-/// Replaces the one `/*@name@*/` marker of `page` with `value`.
-void fill(std::string& page, std::string_view marker, std::string_view value) {
+void fill_marker(std::string& page, std::string_view marker, std::string_view value) {
   const auto at = page.find(marker);
   if (at != std::string::npos) {
     page.replace(at, marker.size(), value);
   }
 }
-
-}  // namespace
 
 std::string script_safe_json(const nlohmann::json& data) {
   const auto text = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -43,11 +38,11 @@ std::string script_safe_json(const nlohmann::json& data) {
 std::string render_page(const nlohmann::json& data) {
   std::string page(assets::report_html);
   // The data last: a marker's text inside it (a campaign may hold anything) is never filled.
-  fill(page, "/*@uplot_css@*/", assets::uplot_css);
-  fill(page, "/*@report_css@*/", assets::report_css);
-  fill(page, "/*@uplot_js@*/", assets::uplot_js);
-  fill(page, "/*@report_js@*/", assets::report_js);
-  fill(page, "/*@data@*/", script_safe_json(data));
+  fill_marker(page, "/*@uplot_css@*/", assets::uplot_css);
+  fill_marker(page, "/*@report_css@*/", assets::report_css);
+  fill_marker(page, "/*@uplot_js@*/", assets::uplot_js);
+  fill_marker(page, "/*@report_js@*/", assets::report_js);
+  fill_marker(page, "/*@data@*/", script_safe_json(data));
   return page;
 }
 

@@ -4,10 +4,14 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 namespace stampede::report {
+
+/// Replaces the first `marker` of `page` (as "/*@name@*/") with `value`.
+void fill_marker(std::string& page, std::string_view marker, std::string_view value);
 
 /// The page for `data` (report_data()).
 std::string render_page(const nlohmann::json& data);

@@ -40,9 +40,7 @@ dashboard::dashboard(const listen_address& where, const std::string& db_path)
     : api_(db_path, [this](std::int64_t id) { return id != 0 && id == run_id_.load(); }),
       server_(std::make_unique<http_server>(where.host, where.port,
                                             [this](const http_request& r) { return answer(r); })) {
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(where.host, ec);
-  loopback_ = where.host == "localhost" || (!ec && address.is_loopback());
+  loopback_ = is_loopback_host(where.host);
 }
 
 void dashboard::show(std::int64_t run_id) {

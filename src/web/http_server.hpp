@@ -6,9 +6,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -27,6 +29,13 @@
 namespace stampede::web {
 
 namespace asio = boost::asio;
+
+/// A loopback address (127.0.0.0/8, ::1) or "localhost": where a server is reachable from this
+/// machine only.
+bool is_loopback_host(const std::string& host);
+
+/// `text` as a whole decimal number (an id, an index); nullopt for anything else.
+std::optional<std::int64_t> whole_number(std::string_view text);
 
 /// `s` with its %XX escapes decoded (and '+' as a space where `plus_is_space`, as in a query
 /// or a form); a '%' without two hex digits stays as it is.
