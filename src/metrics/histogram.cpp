@@ -153,10 +153,15 @@ void histogram::merge(const histogram& other) {
 
 void histogram::reset() noexcept {
   if (total_ != 0) {
-    // The pages stay: next second's values will likely fall in them again.
-    for (auto p = index_of(min_) >> page_magnitude; p <= index_of(max_) >> page_magnitude; ++p) {
+    // Only [min, max] holds counts; the pages stay: next second's values will likely fall in
+    // them again.
+    const auto first = index_of(min_);
+    const auto last = index_of(max_);
+    for (auto p = first >> page_magnitude; p <= last >> page_magnitude; ++p) {
       if (pages_[p]) {
-        std::fill_n(pages_[p].get(), page_size, 0);
+        const auto begin = std::max(first, p << page_magnitude);
+        const auto end = std::min(last + 1, (p + 1) << page_magnitude);
+        std::fill(&slot(begin), &slot(begin) + (end - begin), 0);
       }
     }
   }

@@ -90,16 +90,15 @@ json columns(const std::vector<json>& per_second) {
 /// Requests per second of the `limit` busiest steps (by name, busiest first) and of the rest
 /// together as "other": a run with thousands of step names stays drawable. Steps are named by
 /// the summary, in the order the seconds count them.
-json step_series(const std::vector<storage::interval_record>& seconds, const json& summary,
-                 std::size_t limit) {
+/// `metrics`: each second's stored counters, parsed once by the caller.
+json step_series(const std::vector<json>& metrics, const json& summary, std::size_t limit) {
   const auto steps = summary.is_object() ? summary.value("steps", json::array()) : json::array();
-  const auto n = seconds.size();
+  const auto n = metrics.size();
   std::vector<std::vector<std::uint64_t>> per_step(steps.size(), std::vector<std::uint64_t>(n));
   std::vector<std::uint64_t> totals(steps.size(), 0);
   for (std::size_t i = 0; i < n; ++i) {
-    const auto m = json::parse(seconds[i].metrics_json, nullptr, false);
-    const auto it = m.is_object() ? m.find("step_requests") : m.end();
-    if (!m.is_object() || it == m.end() || !it->is_array()) {
+    const auto it = metrics[i].find("step_requests");
+    if (it == metrics[i].end() || !it->is_array()) {
       continue;
     }
     for (std::size_t k = 0; k < std::min(it->size(), steps.size()); ++k) {
@@ -152,16 +151,6 @@ json run_json(const storage::run_record& run) {
 
 json report_data(const storage::run_record& run,
                  const std::vector<storage::interval_record>& seconds) {
-  std::vector<json> per_second;
-  per_second.reserve(seconds.size());
-  json heat = json::array();
-  run_so_far so_far;
-  for (const auto& iv : seconds) {
-    auto s = second_json(iv);
-    heat.push_back(std::move(s["heatmap"]));
-    per_second.push_back(std::move(s));
-    so_far.add(iv);
-  }
   json out;
   out["run"] = run_json(run);
   out["summary"] =
@@ -169,8 +158,25 @@ json report_data(const storage::run_record& run,
   if (out["summary"].is_discarded()) {
     out["summary"] = json::object();
   }
+  // Each second's counters parsed once, for its series and its steps'.
+  std::vector<json> metrics;
+  metrics.reserve(seconds.size());
+  std::vector<json> per_second;
+  per_second.reserve(seconds.size());
+  json heat = json::array();
+  for (const auto& iv : seconds) {
+    auto m = json::parse(iv.metrics_json, nullptr, false);
+    metrics.push_back(m.is_object() ? std::move(m) : json::object());
+    auto s = second_json(iv, metrics.back());
+    heat.push_back(std::move(s["heatmap"]));
+    per_second.push_back(std::move(s));
+  }
   // A run still going has no summary yet: its tiles show the seconds so far.
   if (out["summary"].empty()) {
+    run_so_far so_far;
+    for (const auto& iv : seconds) {
+      so_far.add(iv);
+    }
     out["so_far"] = so_far.totals();
   }
   out["campaign"] = run.campaign_text;
@@ -181,7 +187,7 @@ json report_data(const storage::run_record& run,
   }
   out["heatmap"] = {{"edges_ms", edges}, {"counts", heat}};
   out["spectrum"] = spectrum_data(seconds, out["summary"]);
-  out["steps"] = step_series(seconds, out["summary"], busiest_steps_drawn);
+  out["steps"] = step_series(metrics, out["summary"], busiest_steps_drawn);
   return out;
 }
 

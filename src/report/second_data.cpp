@@ -109,7 +109,10 @@ const std::vector<std::string>& drawn_counters() {
 
 json second_json(const storage::interval_record& second) {
   const auto parsed = json::parse(second.metrics_json, nullptr, false);
-  const auto& m = parsed.is_object() ? parsed : json::object();
+  return second_json(second, parsed.is_object() ? parsed : json::object());
+}
+
+json second_json(const storage::interval_record& second, const json& m) {
   const auto requests = counter(m, "requests");
   const auto failed = std::min(requests, counter(m, "requests_failed"));
   const auto latency = histogram_named(second, "latency");

@@ -32,6 +32,8 @@ const std::vector<std::string>& drawn_counters();
 ///    ones}, "schedule_lag_ms": {"p50", "p99", "max"}, "heatmap": [28 counts]}
 /// Percentiles are exact, from the second's own histogram; null in a second without any.
 nlohmann::json second_json(const storage::interval_record& second);
+/// The same with the second's counters (its metrics_json) already parsed, as an object.
+nlohmann::json second_json(const storage::interval_record& second, const nlohmann::json& metrics);
 
 /// The spectrum of `h` as HdrHistogram plots it: {"x": [1/(1-p)], "ms": [...], "count"}.
 nlohmann::json spectrum_json(const metrics::histogram& h);

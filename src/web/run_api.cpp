@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "web/run_api.hpp"
 
-#include <charconv>
 #include <string_view>
 #include <vector>
 
@@ -16,15 +15,6 @@ using nlohmann::json;
 /// How often a live stream looks for new seconds: the run stores one a second; a quarter
 /// second keeps the page at most that far behind.
 constexpr std::chrono::milliseconds poll_period(250);
-
-std::optional<std::int64_t> integer(std::string_view text) {
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return v;
-}
 
 /// "/api/runs/12/intervals" -> {"12", "intervals"}; the parts after "/api/runs".
 std::vector<std::string_view> parts_after(std::string_view path, std::string_view prefix) {
@@ -83,7 +73,7 @@ std::optional<route_result> run_api::route(const http_request& r) {
     }
     return http_response::json(200, runs);
   }
-  const auto id = integer(parts[0]);
+  const auto id = whole_number(parts[0]);
   if (!id) {
     return http_response::error(400, "a run id is a number, not '" + std::string(parts[0]) + "'");
   }
@@ -93,7 +83,7 @@ std::optional<route_result> run_api::route(const http_request& r) {
   }
   std::int64_t after = -1;
   if (const auto a = r.query.find("after"); a != r.query.end()) {
-    const auto v = integer(a->second);
+    const auto v = whole_number(a->second);
     if (!v || *v < -1) {
       return http_response::error(400,
                                   "after: a second's index (0, 1, ...), not '" + a->second + "'");
@@ -119,7 +109,7 @@ std::optional<route_result> run_api::route(const http_request& r) {
   }
   if (parts.size() == 2 && parts[1] == "events") {
     // A browser reconnecting says where it was.
-    if (const auto last = integer(r.header("last-event-id")); last && *last >= after) {
+    if (const auto last = whole_number(r.header("last-event-id")); last && *last >= after) {
       after = *last;
     }
     return events(*id, after);
@@ -143,7 +133,8 @@ route_result run_api::events(std::int64_t run_id, std::int64_t after) {
   return event_source([this, run_id, after](event_stream& out) -> asio::awaitable<void> {
     // The totals so far count every second, the ones before `after` too.
     report::run_so_far so_far;
-    for (const auto& s : db().intervals(run_id, -1, {"latency", "schedule_lag"})) {
+    // At most after + 1 seconds come before `after` (indexes count from 0).
+    for (const auto& s : db().intervals(run_id, -1, {"latency"}, after + 1)) {
       if (s.index > after) {
         break;
       }
