@@ -111,6 +111,9 @@
       ctx.fillStyle = "#57606a";
       ctx.setLineDash([4 * ratio, 4 * ratio]);
       ctx.font = `${11 * ratio}px system-ui, sans-serif`;
+      // uPlot leaves the y axis's right alignment behind: the name would run left over the ticks.
+      ctx.textAlign = "left";
+      ctx.textBaseline = "alphabetic";
       for (const m of phases) {
         const x = u.valToPos(m.at, "x", true);
         ctx.beginPath();
