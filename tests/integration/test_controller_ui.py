@@ -314,8 +314,21 @@ def test_over_tls_a_browser_that_trusts_the_ca_signs_in(workdir):
         c.stop()
 
 
+def test_bad_web_ui_flags_are_refused_by_name(workdir):
+    data = os.path.join(workdir, "ctl")
+    for extra, says in ((["--http", "nowhere"], "--http: expected HOST:PORT, got 'nowhere'"),
+                        (["--http", "127.0.0.1:0", "--http-cert", os.path.join(workdir, "c.pem")],
+                         "--http-cert and --http-key go together"),
+                        (["--http", "127.0.0.1:0", "--http-cert", os.path.join(workdir, "none.pem"),
+                          "--http-key", os.path.join(workdir, "none.pem")], "none.pem")):
+        r = subprocess.run([harness.STAMPEDE, "controller", "--listen", "127.0.0.1:0", "--data",
+                            data] + extra, capture_output=True, text=True, timeout=30)
+        check(r.returncode == 1 and says in r.stderr, "refused: " + says, r)
+
+
 if __name__ == "__main__":
     main([test_the_api_needs_the_token_and_starts_and_stops_runs,
           test_a_browser_signs_in_starts_a_run_watches_it_and_stops_it,
           test_start_wait_writes_the_report_and_report_reads_the_controller,
-          test_over_tls_a_browser_that_trusts_the_ca_signs_in])
+          test_over_tls_a_browser_that_trusts_the_ca_signs_in,
+          test_bad_web_ui_flags_are_refused_by_name])
