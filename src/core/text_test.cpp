@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/text.hpp"
 
+#include "core/percent_decoding.hpp"
+
 #include <gtest/gtest.h>
 
 namespace stampede::core {
@@ -33,4 +35,12 @@ TEST(Text, TrimRemovesOnlyTheGivenCharactersAtTheEnds) {
 }
 
 }  // namespace
+TEST(PercentDecoded, EscapesAndPlusesWhereAsked) {
+  EXPECT_EQ(percent_decoded("%2Fjson%3Fa%3D1"), "/json?a=1");
+  EXPECT_EQ(percent_decoded("a+b"), "a+b");
+  EXPECT_EQ(percent_decoded("a+b", true), "a b");
+  EXPECT_EQ(percent_decoded("%zz%4"), "%zz%4");  // malformed: kept as written
+  EXPECT_EQ(percent_decoded("%41"), "A");
+}
+
 }  // namespace stampede::core

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/percent_decoding.hpp"
 #include "core/text.hpp"
 
 namespace stampede::target {
@@ -47,21 +48,6 @@ std::string publish(pubsub_hub& hub, target_stats& stats, std::string_view chann
   stats.published.fetch_add(1, std::memory_order_relaxed);
   stats.deliveries.fetch_add(delivered, std::memory_order_relaxed);
   return nlohmann::json{{"channel", channel}, {"delivered", delivered}}.dump();
-}
-
-std::string percent_decoded(std::string_view s) {
-  using core::hex_value;
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
 }
 
 namespace {
@@ -132,7 +118,7 @@ route_plan redirect(std::string_view query) {
       p.location += fmt::format("&status={}", *status);
     }
   } else {
-    p.location = to.empty() ? std::string("/") : percent_decoded(to);
+    p.location = to.empty() ? std::string("/") : core::percent_decoded(to);
   }
   return p;
 }

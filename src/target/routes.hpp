@@ -65,8 +65,5 @@ std::string publish(pubsub_hub& hub, target_stats& stats, std::string_view chann
 /// The value of `name` in a query string ("ms=20&x=1"), or empty.
 std::string_view query_param(std::string_view query, std::string_view name);
 std::optional<std::uint64_t> parse_number(std::string_view s);
-/// `s` with its %XX escapes decoded ("%2Fjson%3Fa%3D1" is "/json?a=1"); a malformed escape is
-/// kept as written.
-std::string percent_decoded(std::string_view s);
 
 }  // namespace stampede::target

@@ -17,6 +17,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "core/percent_decoding.hpp"
 #include "core/text.hpp"
 
 namespace stampede::web {
@@ -40,7 +41,7 @@ http_request parsed(const http::request<http::string_body>& r) {
   out.method = std::string(r.method_string());
   const std::string_view target(r.target().data(), r.target().size());
   const auto q = target.find('?');
-  out.path = percent_decoded(target.substr(0, q), false);
+  out.path = core::percent_decoded(target.substr(0, q), false);
   if (q != std::string_view::npos) {
     out.query = form_fields(target.substr(q + 1));
   }
@@ -55,23 +56,6 @@ http_request parsed(const http::request<http::string_body>& r) {
 
 }  // namespace
 
-std::string percent_decoded(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && core::hex_value(s[i + 1]) >= 0 &&
-        core::hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(core::hex_value(s[i + 1]) * 16 + core::hex_value(s[i + 2]));
-      i += 2;
-    } else if (s[i] == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 std::map<std::string, std::string> form_fields(std::string_view body) {
   std::map<std::string, std::string> out;
   while (!body.empty()) {
@@ -80,8 +64,8 @@ std::map<std::string, std::string> form_fields(std::string_view body) {
     body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
     const auto eq = pair.find('=');
     if (!pair.empty()) {
-      out[percent_decoded(pair.substr(0, eq), true)] =
-          eq == std::string_view::npos ? "" : percent_decoded(pair.substr(eq + 1), true);
+      out[core::percent_decoded(pair.substr(0, eq), true)] =
+          eq == std::string_view::npos ? "" : core::percent_decoded(pair.substr(eq + 1), true);
     }
   }
   return out;

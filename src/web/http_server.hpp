@@ -37,10 +37,6 @@ bool is_loopback_host(const std::string& host);
 /// `text` as a whole decimal number (an id, an index); nullopt for anything else.
 std::optional<std::int64_t> whole_number(std::string_view text);
 
-/// `s` with its %XX escapes decoded (and '+' as a space where `plus_is_space`, as in a query
-/// or a form); a '%' without two hex digits stays as it is.
-std::string percent_decoded(std::string_view s, bool plus_is_space);
-
 /// The fields of a query string or an application/x-www-form-urlencoded body, decoded; the
 /// last of a repeated name.
 std::map<std::string, std::string> form_fields(std::string_view text);
