@@ -332,7 +332,7 @@ bool run_manager::on_report(const std::string& agent, const v1::IntervalReport& 
   }
   // Kept before it is acknowledged: a restarted controller replays these to rebuild the run.
   try {
-    if (!db_.add_agent_report(r.id, kept.worker(), kept.index(), kept.SerializeAsString())) {
+    if (!db_.add_agent_report(r.id, agent, kept.worker(), kept.index(), kept.SerializeAsString())) {
       return true;  // had it already (sent again after a reconnect)
     }
   } catch (const std::exception& e) {
@@ -350,7 +350,8 @@ bool run_manager::on_report(const std::string& agent, const v1::IntervalReport& 
     persist(r);
   }
   note_progress(r, *report);
-  on_completed(r, r.recorder->add(std::move(*report)));
+  const bool ends = ends_agent(r, agent, *report);
+  on_completed(r, r.recorder->add(std::move(*report), agent, ends));
   check_abort_thresholds(r);
   for (auto& m : r.members) {
     if (m.name != agent || m.state != "running") {
@@ -366,6 +367,25 @@ bool run_manager::on_report(const std::string& agent, const v1::IntervalReport& 
   }
   release_phases(r);
   finish_if_done(r);
+  return true;
+}
+
+bool run_manager::ends_agent(const run& r, const std::string& agent,
+                             const engine::interval_report& report) const {
+  if (!report.final) {
+    return false;
+  }
+  // Its last worker still going: a lost share's workers are its takeover's, not its own.
+  for (const auto& m : r.members) {
+    if (m.name != agent || m.state == "lost") {
+      continue;
+    }
+    for (std::uint32_t w = m.first_worker; w < m.first_worker + m.workers; ++w) {
+      if (w != report.worker && !r.recorder->merger().finished(w)) {
+        return false;
+      }
+    }
+  }
   return true;
 }
 

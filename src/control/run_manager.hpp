@@ -150,6 +150,9 @@ class run_manager {
   void place_takeover(run& r, const member& m, v1::Assignment& a);
   /// Notes the worker's progress in its phase, for a takeover.
   static void note_progress(run& r, const engine::interval_report& report);
+  /// `report`, from `agent`, is the last its workers send: the agent's load is over.
+  bool ends_agent(const run& r, const std::string& agent,
+                  const engine::interval_report& report) const;
   void retire_member(run& r, member& m);
   void on_completed(run& r, const std::vector<engine::completed_interval>& done);
   /// Stops the run on every agent when an abort_on_fail threshold fails (exit 99).

@@ -159,13 +159,14 @@ void run_manager::restore() {
       // Every report taken before the restart, merged again: the same intervals, stored again
       // over themselves, and the same totals.
       std::size_t replayed = 0;
-      for (const auto& bytes : db_.agent_reports(id)) {
+      for (const auto& kept : db_.agent_reports(id)) {
         v1::IntervalReport wire;
-        if (!wire.ParseFromString(bytes)) {
+        if (!wire.ParseFromString(kept.bytes)) {
           continue;
         }
         if (auto report = from_wire(wire, r->recorder->plan().layout)) {
-          on_completed(*r, r->recorder->add(std::move(*report)));
+          const bool ends = ends_agent(*r, kept.agent, *report);
+          on_completed(*r, r->recorder->add(std::move(*report), kept.agent, ends));
           ++replayed;
         }
       }

@@ -8,7 +8,8 @@ namespace stampede::engine {
 interval_merger::interval_merger(const metrics::metric_layout& layout, std::uint32_t workers)
     : layout_(layout), next_index_(workers, 0), finished_(workers, false), totals_(layout) {}
 
-std::vector<completed_interval> interval_merger::add(interval_report report) {
+std::vector<completed_interval> interval_merger::add(interval_report report,
+                                                     const std::string& source, bool source_ends) {
   const auto w = report.worker;
   if (w >= next_index_.size() || report.index < next_index_[w] || finished_[w]) {
     ++duplicates_;
@@ -20,6 +21,12 @@ std::vector<completed_interval> interval_merger::add(interval_report report) {
   }
   it->second.merged.merge(report.metrics, metrics::metric_set::gauges::add);
   it->second.phase = std::max(it->second.phase, report.phase);
+  if (!source.empty()) {
+    auto& share = it->second.sources[source];
+    share.requests += report.metrics.requests;
+    share.failed += std::min(report.metrics.requests, report.metrics.requests_failed);
+    share.ended = share.ended || source_ends;
+  }
   next_index_[w] = report.index + 1;
   if (report.final) {
     finished_[w] = true;
@@ -67,7 +74,8 @@ std::vector<completed_interval> interval_merger::flush(bool everything) {
       pending.settle_before(pending.newest_published_us() - metrics::reach_settle_after_us,
                             totals_.push_reach);
     }
-    done.push_back({index, it->second.phase, std::move(it->second.merged)});
+    done.push_back(
+        {index, it->second.phase, std::move(it->second.merged), std::move(it->second.sources)});
     pending_.erase(it);
   }
   return done;

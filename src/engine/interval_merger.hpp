@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "engine/interval_report.hpp"
@@ -14,10 +15,21 @@
 
 namespace stampede::engine {
 
+/// What one source (a distributed run's agent) added to a merged interval.
+struct source_share {
+  std::uint64_t requests = 0;
+  std::uint64_t failed = 0;
+  /// The source's last workers stopped in this interval: it reports no later one.
+  bool ended = false;
+};
+
 struct completed_interval {
   std::int64_t index = 0;
   std::size_t phase = 0;  ///< the latest phase any worker was in
   metrics::metric_set merged;
+  /// By source name, for reports added with one: a source absent here never reported the
+  /// interval (or its report came too late to count).
+  std::map<std::string, source_share> sources;
 };
 
 /// Thread-safety: none; the controller feeds it from its own thread.
@@ -26,8 +38,11 @@ class interval_merger {
   interval_merger(const metrics::metric_layout& layout, std::uint32_t workers);
 
   /// Adds one report; returns the intervals it completed, oldest first. A report for an
-  /// interval this worker already reported is ignored (counted in duplicates()).
-  std::vector<completed_interval> add(interval_report report);
+  /// interval this worker already reported is ignored (counted in duplicates()). A non-empty
+  /// `source` counts the report's requests in its interval's `sources` too; `source_ends` says
+  /// it is the source's last.
+  std::vector<completed_interval> add(interval_report report, const std::string& source = {},
+                                      bool source_ends = false);
   /// A worker that will not report again (its agent was lost): intervals stop waiting for it
   /// and its later reports are ignored. Returns the intervals this completes.
   std::vector<completed_interval> retire(std::uint32_t worker);
@@ -46,6 +61,7 @@ class interval_merger {
   struct pending {
     metrics::metric_set merged;
     std::size_t phase = 0;
+    std::map<std::string, source_share> sources;
   };
   std::vector<completed_interval> flush(bool everything);
 

@@ -102,6 +102,44 @@ TEST(IntervalMerger, WaitsForEveryWorkerAndIgnoresDuplicates) {
   EXPECT_EQ(merger.totals().requests, everything.requests);
 }
 
+TEST(IntervalMerger, CountsEachSourcesRequestsInTheIntervalsItReported) {
+  const auto l = layout();
+  metrics::metric_set everything(l);
+  interval_merger merger(l, 3);
+  auto failing = samples(l, 2, 0, everything);
+  failing.requests_failed = 3;
+  // a1 runs workers 0 and 1, a2 worker 2; a2 stops after interval 0, a1 after interval 1.
+  merger.add(report(0, 0, false, samples(l, 0, 0, everything)), "a1");
+  merger.add(report(1, 0, false, samples(l, 1, 0, everything)), "a1");
+  auto done = merger.add(report(2, 0, true, failing), "a2", true);
+  ASSERT_EQ(done.size(), 1u);
+  ASSERT_EQ(done[0].sources.size(), 2u);
+  EXPECT_EQ(done[0].sources["a1"].requests + done[0].sources["a2"].requests,
+            done[0].merged.requests);
+  EXPECT_EQ(done[0].sources["a2"].requests, failing.requests);
+  EXPECT_EQ(done[0].sources["a2"].failed, 3u);
+  EXPECT_TRUE(done[0].sources["a2"].ended);
+  EXPECT_FALSE(done[0].sources["a1"].ended);
+  metrics::metric_set again(l);
+  merger.add(report(0, 0, false, samples(l, 0, 0, again)), "a1");  // a duplicate counts nowhere
+  merger.add(report(0, 1, true, samples(l, 0, 1, everything)), "a1");
+  done = merger.add(report(1, 1, true, samples(l, 1, 1, everything)), "a1", true);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].sources.count("a2"), 0u);  // never reported interval 1
+  EXPECT_EQ(done[0].sources["a1"].requests, done[0].merged.requests);
+  EXPECT_TRUE(done[0].sources["a1"].ended);
+  EXPECT_EQ(merger.totals().requests, everything.requests);
+}
+
+TEST(IntervalMerger, ReportsWithoutASourceCountInNone) {
+  const auto l = layout();
+  metrics::metric_set everything(l);
+  interval_merger merger(l, 1);
+  const auto done = merger.add(report(0, 0, true, samples(l, 0, 0, everything)));
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_TRUE(done[0].sources.empty());
+}
+
 TEST(IntervalMerger, DrainCompletesWhatIsPending) {
   const auto l = layout();
   metrics::metric_set everything(l);

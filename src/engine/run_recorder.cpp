@@ -43,7 +43,8 @@ run_recorder::run_recorder(std::shared_ptr<const run_plan> plan, std::uint32_t w
       start_unix_ms_(core::unix_ms()),
       abort_thresholds_(plan_->campaign.thresholds) {}
 
-std::vector<completed_interval> run_recorder::add(interval_report report) {
+std::vector<completed_interval> run_recorder::add(interval_report report, const std::string& source,
+                                                  bool source_ends) {
   if (report.final) {
     // Where the worker's load ended, on this clock: the report's arrival less its drain.
     const auto load_end = std::chrono::steady_clock::now() -
@@ -51,7 +52,7 @@ std::vector<completed_interval> run_recorder::add(interval_report report) {
                               std::chrono::duration<double>(report.drain_s));
     latest_load_end_ = std::max(latest_load_end_.value_or(load_end), load_end);
   }
-  auto done = merger_.add(std::move(report));
+  auto done = merger_.add(std::move(report), source, source_ends);
   note_merged(done);
   return done;
 }
@@ -108,6 +109,14 @@ void run_recorder::store(const completed_interval& c) {
     rec.started_at_ms = start_unix_ms_ + c.index * 1000;
     // The phase the second ended in, for the report's phase marks.
     encoded.counters["phase"] = plan_->phases.at(std::min(c.phase, plan_->phases.size() - 1)).name;
+    // A distributed run's seconds say what each agent added: the report's per-agent chart.
+    for (const auto& [name, share] : c.sources) {
+      auto& a = encoded.counters["agents"][name];
+      a = {{"requests", share.requests}, {"failed", share.failed}};
+      if (share.ended) {
+        a["ended"] = true;
+      }
+    }
     rec.metrics_json = encoded.counters.dump();
     rec.histograms = std::move(encoded.histograms);
     // Per-message delivery tables are for merging, not for the stored timeline.

@@ -48,8 +48,10 @@ class run_recorder {
   /// The unix time of interval 0's start, for the stored intervals' timestamps.
   void set_start_unix_ms(std::int64_t ms) { start_unix_ms_ = ms; }
 
-  /// Merges one report; returns the intervals it completed, already stored.
-  std::vector<completed_interval> add(interval_report report);
+  /// Merges one report (from `source`, an agent, if named; see interval_merger::add); returns
+  /// the intervals it completed, already stored.
+  std::vector<completed_interval> add(interval_report report, const std::string& source = {},
+                                      bool source_ends = false);
   /// A worker that will not report again; see interval_merger::retire.
   std::vector<completed_interval> retire(std::uint32_t worker);
   bool all_finished() const { return merger_.all_finished(); }

@@ -35,6 +35,33 @@ std::optional<metrics::histogram> merged(const std::vector<storage::interval_rec
   return all;
 }
 
+/// A distributed run's requests per second by agent: {name: {"requests": [...], "failed":
+/// [...], "ended": i}}, null in the seconds the agent never reported; `ended` the second its
+/// load was over, when it was (the nulls after it are no gap).
+json agent_columns(const std::vector<json>& per_second) {
+  json out = json::object();
+  const auto n = per_second.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto it = per_second[i].find("agents");
+    if (it == per_second[i].end()) {
+      continue;
+    }
+    for (const auto& [name, a] : it->items()) {
+      auto& agent = out[name];
+      if (agent.is_null()) {
+        agent = {{"requests", json(std::vector<std::nullptr_t>(n, nullptr))},
+                 {"failed", json(std::vector<std::nullptr_t>(n, nullptr))}};
+      }
+      agent["requests"][i] = a.at("requests");
+      agent["failed"][i] = a.at("failed");
+      if (a.value("ended", false)) {
+        agent["ended"] = i;
+      }
+    }
+  }
+  return out;
+}
+
 /// Per-second objects (second_json) as columns: one array per key, one value per second; the
 /// keyed groups (errors, status) with a zero where a key is absent that second.
 json columns(const std::vector<json>& per_second) {
@@ -71,6 +98,9 @@ json columns(const std::vector<json>& per_second) {
     }
   }
   out["schedule_lag_ms"] = std::move(lag);
+  if (auto agents = agent_columns(per_second); !agents.empty()) {
+    out["agents"] = std::move(agents);
+  }
   for (const char* group : {"errors", "status", "counts"}) {
     json keyed = json::object();
     for (std::size_t i = 0; i < n; ++i) {

@@ -5,6 +5,7 @@
 
 #include "metrics/histogram.hpp"
 #include "report/report_data.hpp"
+#include "report/second_data.hpp"
 
 namespace stampede::report {
 namespace {
@@ -95,6 +96,34 @@ TEST(ReportData, OtherCountersAndTheScheduleLagOnlyWhereTheRunHasThem) {
   // A run without lag has no lag series at all.
   seconds[1].histograms.pop_back();
   EXPECT_TRUE(report_data(run, seconds)["seconds"]["schedule_lag_ms"].empty());
+}
+
+TEST(ReportData, ADistributedRunHasEachAgentsRequestsWithNullWhereItNeverReported) {
+  storage::run_record run;
+  std::vector<storage::interval_record> seconds;
+  seconds.push_back(second(
+      0,
+      R"({"requests": 7, "agents": {"a1": {"requests": 4, "failed": 1}, "a2": {"requests": 3, "failed": 0}}})",
+      {}));
+  seconds.push_back(
+      second(1, R"({"requests": 5, "agents": {"a1": {"requests": 5, "failed": 0}}})", {}));
+  seconds.push_back(second(
+      2, R"({"requests": 6, "agents": {"a1": {"requests": 6, "failed": 0, "ended": true}}})", {}));
+  seconds.push_back(second(3, R"({"requests": 0, "agents": {}})", {}));
+  const auto d = report_data(run, seconds);
+  const auto& agents = d["seconds"]["agents"];
+  ASSERT_EQ(agents.size(), 2U);
+  EXPECT_EQ(agents["a1"]["requests"], nlohmann::json({4, 5, 6, nullptr}));
+  EXPECT_EQ(agents["a1"]["failed"], nlohmann::json({1, 0, 0, nullptr}));
+  EXPECT_EQ(agents["a1"]["ended"], 2);  // its load was over: second 3 is no gap
+  EXPECT_EQ(agents["a2"]["requests"], nlohmann::json({3, nullptr, nullptr, nullptr}));
+  EXPECT_FALSE(agents["a2"].contains("ended"));  // lost: seconds 1-3 are a gap
+  EXPECT_EQ(second_json(seconds[1])["agents"],
+            nlohmann::json({{"a1", {{"requests", 5}, {"failed", 0}}}}));
+  // A run on one machine has no agents.
+  seconds = {second(0, R"({"requests": 1})", {})};
+  EXPECT_FALSE(report_data(run, seconds)["seconds"].contains("agents"));
+  EXPECT_FALSE(second_json(seconds[0]).contains("agents"));
 }
 
 TEST(ReportData, ARunStillGoingShowsItsTotalsSoFar) {

@@ -116,7 +116,7 @@ json second_json(const storage::interval_record& second, const json& m) {
   const auto requests = counter(m, "requests");
   const auto failed = std::min(requests, counter(m, "requests_failed"));
   const auto latency = histogram_named(second, "latency");
-  return {
+  json out = {
       {"index", second.index},
       {"t", static_cast<double>(second.started_at_ms) / 1000.0},
       {"phase", m.value("phase", "")},
@@ -135,6 +135,20 @@ json second_json(const storage::interval_record& second, const json& m) {
       {"schedule_lag_ms",
        percentiles(histogram_named(second, "schedule_lag"), {{"p50", 50}, {"p99", 99}})},
       {"heatmap", heat_row(latency)}};
+  // A distributed run's: what each agent that reported the second added to it.
+  if (const auto it = m.find("agents"); it != m.end() && it->is_object()) {
+    json agents = json::object();
+    for (const auto& [name, a] : it->items()) {
+      if (a.is_object()) {
+        agents[name] = {{"requests", counter(a, "requests")}, {"failed", counter(a, "failed")}};
+        if (a.value("ended", false)) {
+          agents[name]["ended"] = true;
+        }
+      }
+    }
+    out["agents"] = std::move(agents);
+  }
+  return out;
 }
 
 json spectrum_json(const metrics::histogram& h) {

@@ -94,6 +94,10 @@ constexpr const char* migrations[] = {
     R"sql(
     ALTER TABLE run_control ADD COLUMN data_text TEXT NOT NULL DEFAULT '';
     )sql",
+    // 7: a kept report names its agent, so a restarted controller keeps the per-agent seconds
+    R"sql(
+    ALTER TABLE agent_reports ADD COLUMN agent TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));
@@ -459,21 +463,23 @@ std::vector<std::pair<std::int64_t, std::string>> results_db::unfinished_run_con
   return out;
 }
 
-bool results_db::add_agent_report(std::int64_t run_id, std::uint32_t worker, std::int64_t index,
-                                  std::string_view report) {
+bool results_db::add_agent_report(std::int64_t run_id, std::string_view agent, std::uint32_t worker,
+                                  std::int64_t index, std::string_view report) {
   statement s(db_, path_,
-              "INSERT OR IGNORE INTO agent_reports (run_id, worker, idx, report) "
-              "VALUES (?, ?, ?, ?)");
-  s.bind(1, run_id).bind(2, std::int64_t{worker}).bind(3, index).bind_blob(4, report).run();
+              "INSERT OR IGNORE INTO agent_reports (run_id, agent, worker, idx, report) "
+              "VALUES (?, ?, ?, ?, ?)");
+  s.bind(1, run_id).bind(2, agent).bind(3, std::int64_t{worker}).bind(4, index);
+  s.bind_blob(5, report).run();
   return sqlite3_changes(db_) == 1;
 }
 
-std::vector<std::string> results_db::agent_reports(std::int64_t run_id) const {
-  statement s(db_, path_, "SELECT report FROM agent_reports WHERE run_id = ? ORDER BY worker, idx");
+std::vector<kept_report> results_db::agent_reports(std::int64_t run_id) const {
+  statement s(db_, path_,
+              "SELECT agent, report FROM agent_reports WHERE run_id = ? ORDER BY worker, idx");
   s.bind(1, run_id);
-  std::vector<std::string> out;
+  std::vector<kept_report> out;
   while (s.step()) {
-    out.push_back(s.blob(0));
+    out.push_back({s.text(0), s.blob(1)});
   }
   return out;
 }

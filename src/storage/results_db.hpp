@@ -62,6 +62,12 @@ struct agent_row {
   std::int64_t last_seen_ms = 0;
 };
 
+/// A distributed run's report as the controller keeps it until the run ends.
+struct kept_report {
+  std::string agent;  ///< who sent it
+  std::string bytes;  ///< the report as received
+};
+
 /// One open results database. Every failure throws storage_error.
 ///
 /// Thread-safety: none; use one object from one thread. Several processes (and objects) may
@@ -125,11 +131,11 @@ class results_db {
   std::string run_data(std::int64_t run_id) const;
   /// (run id, state) of runs still marked running that have a controller state.
   std::vector<std::pair<std::int64_t, std::string>> unfinished_run_controls() const;
-  /// Keeps an agent's report as received; false when (run, worker, index) is already there.
-  bool add_agent_report(std::int64_t run_id, std::uint32_t worker, std::int64_t index,
-                        std::string_view report);
+  /// Keeps `agent`'s report as received; false when (run, worker, index) is already there.
+  bool add_agent_report(std::int64_t run_id, std::string_view agent, std::uint32_t worker,
+                        std::int64_t index, std::string_view report);
   /// A run's kept reports, by worker then index.
-  std::vector<std::string> agent_reports(std::int64_t run_id) const;
+  std::vector<kept_report> agent_reports(std::int64_t run_id) const;
   void drop_agent_reports(std::int64_t run_id);
 
   const std::string& path() const { return path_; }

@@ -289,7 +289,7 @@ TEST_F(ResultsDb, OlderFilesAreMigratedKeepingTheirRuns) {
   // What a version 1 file looks like: runs and intervals only.
   raw_sql(
       "DROP TABLE agent_reports; DROP TABLE run_control; DROP TABLE agents; DROP TABLE campaigns; "
-      "UPDATE schema_version SET version = 1;");  // migrations 2 to 6 run again
+      "UPDATE schema_version SET version = 1;");  // migrations 2 to 7 run again
   results_db db(path_);
   EXPECT_EQ(db.schema_version(), results_db::latest_schema_version());
   ASSERT_TRUE(db.find_run(id));
@@ -297,7 +297,7 @@ TEST_F(ResultsDb, OlderFilesAreMigratedKeepingTheirRuns) {
   EXPECT_TRUE(db.add_campaign({"shop", "target: a", "shop.yaml", 1, 1}));
   db.upsert_agent({"a1", 2, 1024, "0.1.0", 1, 1});
   EXPECT_EQ(db.list_agents().size(), 1u);
-  EXPECT_TRUE(db.add_agent_report(id, 0, 0, "r"));
+  EXPECT_TRUE(db.add_agent_report(id, "a1", 0, 0, "r"));
 }
 
 TEST_F(ResultsDb, NewerSchemaIsRefused) {
@@ -416,11 +416,11 @@ TEST_F(ResultsDb, DistributedRunStateAndReportsSurviveAReopen) {
     db.set_run_control(finished, "{}");
     db.finish_run(finished, 2, "completed", 0, "{}");
     const std::string binary("\0\1\xff report", 11);
-    EXPECT_TRUE(db.add_agent_report(running, 1, 0, binary));
-    EXPECT_TRUE(db.add_agent_report(running, 0, 1, "w0 s1"));
-    EXPECT_TRUE(db.add_agent_report(running, 0, 0, "w0 s0"));
-    EXPECT_FALSE(db.add_agent_report(running, 0, 0, "again"));  // kept once
-    EXPECT_TRUE(db.add_agent_report(finished, 0, 0, "other run"));
+    EXPECT_TRUE(db.add_agent_report(running, "a2", 1, 0, binary));
+    EXPECT_TRUE(db.add_agent_report(running, "a1", 0, 1, "w0 s1"));
+    EXPECT_TRUE(db.add_agent_report(running, "a1", 0, 0, "w0 s0"));
+    EXPECT_FALSE(db.add_agent_report(running, "a2", 0, 0, "again"));  // kept once
+    EXPECT_TRUE(db.add_agent_report(finished, "a1", 0, 0, "other run"));
   }
   results_db db(path_);
   const auto controls = db.unfinished_run_controls();
@@ -431,9 +431,11 @@ TEST_F(ResultsDb, DistributedRunStateAndReportsSurviveAReopen) {
   EXPECT_EQ(db.run_data(finished), "");
   const auto reports = db.agent_reports(running);
   ASSERT_EQ(reports.size(), 3u);
-  EXPECT_EQ(reports[0], "w0 s0");  // by worker, then second
-  EXPECT_EQ(reports[1], "w0 s1");
-  EXPECT_EQ(reports[2], std::string("\0\1\xff report", 11));
+  EXPECT_EQ(reports[0].bytes, "w0 s0");  // by worker, then second
+  EXPECT_EQ(reports[0].agent, "a1");
+  EXPECT_EQ(reports[1].bytes, "w0 s1");
+  EXPECT_EQ(reports[2].bytes, std::string("\0\1\xff report", 11));
+  EXPECT_EQ(reports[2].agent, "a2");
   db.drop_agent_reports(running);
   EXPECT_TRUE(db.agent_reports(running).empty());
   EXPECT_EQ(db.agent_reports(finished).size(), 1u);

@@ -211,6 +211,8 @@ def test_a_browser_signs_in_starts_a_run_watches_it_and_stops_it(workdir):
             check(b.evaluate("document.querySelector('[data-live]') !== null"), "live")
             check(wait_for(lambda: (safe(b, "Number(document.body.dataset.seconds)") or 0)
                            >= 3, timeout=15), "the live page draws the run's seconds")
+            check(safe(b, "document.querySelector('[data-chart=\"Requests per second by "
+                          "agent\"]') !== null"), "the live page has the per-agent panel")
             b.screenshot(os.path.join(browser.output_dir(), "controller-live-run.png"))
             b.evaluate("document.querySelector('[data-stop]').click(); 1")
             check(wait_for(lambda: safe(b, "document.body.dataset.final === '1'"),
@@ -259,6 +261,11 @@ def test_start_wait_writes_the_report_and_report_reads_the_controller(workdir):
               data["run"]["status"] == "completed", "the report's summary is the run's", data["run"])
         check(sum(data["seconds"]["requests"]) == s["requests"]["total"] == t.stats()["requests"],
               "its seconds, merged across the agents, add up to what the target saw")
+        agents = data["seconds"]["agents"]
+        check(sorted(agents) == ["a1", "a2"] and
+              all(sum(a["requests"][i] or 0 for a in agents.values()) == n
+                  for i, n in enumerate(data["seconds"]["requests"])),
+              "each second's requests are split by agent", agents)
         check(len(data["spectrum"]["scenarios"]) == 1 and "name: quick" in data["campaign"],
               "with its scenarios' spectrum and its campaign")
         again = os.path.join(workdir, "again.html")

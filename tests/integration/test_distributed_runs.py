@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import time
 
+import browser
 import harness
 from control_harness import Controller, agents_table, cli, start_agent, wait_for
 from harness import check, main, write
@@ -186,6 +187,46 @@ def test_a_killed_agent_is_detected_and_the_run_goes_on(workdir):
         r = cli(workdir, ["status", run_id] + c.flags())
         check("completed (degraded)" in r.stdout and "agent      a2 lost" in r.stdout,
               "status shows the loss", r)
+        agents = per_agent_panel(workdir, c, run_id, "killed-agent")
+        lost = agents["a2"]["requests"]
+        first_gap = lost.index(None)
+        check(first_gap >= 1 and all(v is None for v in lost[first_gap:]) and
+              "ended" not in agents["a2"], "a2's seconds from its kill on are a gap: %s" % lost)
+        for name in ("a1", "a3"):
+            check(None not in agents[name]["requests"][:agents[name]["ended"] + 1],
+                  "%s reported every second until its load ended" % name, agents[name])
+
+
+def per_agent_panel(workdir, c, run_id, name):
+    """The report of a controller's run: its per-agent seconds add up to each merged second,
+    and the page draws them, the gaps counted in the legend. Returns seconds.agents."""
+    path = os.path.join(workdir, name + ".html")
+    r = cli(workdir, ["report", run_id, "-o", path] + c.flags())
+    check(r.returncode == 0, "report --controller", r)
+    with open(path) as f:
+        m = re.search(r'<script type="application/json" id="run-data">(.*?)</script>', f.read(),
+                      re.S)
+    seconds = json.loads(m.group(1))["seconds"]
+    agents = seconds["agents"]
+    check(sorted(agents) == ["a1", "a2", "a3"], "every agent has its series", sorted(agents))
+    for i, total in enumerate(seconds["requests"]):
+        shares = [a["requests"][i] for a in agents.values() if a["requests"][i] is not None]
+        check(sum(shares) == total, "second %d: the agents' %s add up to %d" % (i, shares, total))
+    unreported = sum(1 for v in agents["a2"]["requests"] if v is None)
+    with browser.Browser(height=1000) as b:
+        b.open("file://" + path)
+        gaps = json.loads(b.evaluate(
+            "document.querySelector('[data-chart=\"Requests per second by agent\"]')"
+            ".dataset.gaps"))
+        shown = b.dom()
+        b.evaluate("document.querySelector('[data-chart=\"Requests per second by agent\"]')"
+                   ".scrollIntoView(); 1")
+        b.screenshot(os.path.join(browser.output_dir(), name + "-agents.png"))
+        check(b.errors() == [], "no script errors", b.errors())
+    check(gaps == {"a1": 0, "a2": unreported, "a3": 0} and unreported > 0,
+          "the lost agent's unreported seconds are its gaps: %s" % gaps)
+    check("a2 (%d s unreported)" % unreported in shown, "the legend counts them")
+    return agents
 
 
 def users_per_second(workdir, run_id):
@@ -228,6 +269,9 @@ def test_survivors_take_over_a_killed_agents_share(workdir):
         gap = stats["requests"] - s["requests"]["total"]
         check(0 <= gap <= 2 * 100 * 3, "only a2's unreported tail is missing: %d" % gap,
               (s, stats))
+        # The takeover's seconds are its new owner's: a2's stay a gap to the end.
+        agents = per_agent_panel(workdir, c, run_id, "takeover")
+        check(agents["a2"]["requests"][-1] is None, "a2 never came back", agents["a2"])
 
 
 def test_a_paused_agent_stops_its_load_when_it_resumes(workdir):
@@ -277,13 +321,21 @@ def test_a_controller_restart_mid_run_loses_nothing(workdir):
                                                                      stats["requests"]))
             db = sqlite3.connect(os.path.join(c.data, "stampede.db"))
             try:
-                idx = [i for (i,) in db.execute(
-                    "SELECT idx FROM intervals WHERE run_id = ? ORDER BY idx", (int(run_id),))]
+                rows = db.execute("SELECT idx, metrics_json FROM intervals WHERE run_id = ? "
+                                  "ORDER BY idx", (int(run_id),)).fetchall()
                 left = db.execute("SELECT COUNT(*) FROM agent_reports").fetchone()[0]
             finally:
                 db.close()
+            idx = [i for i, _ in rows]
             check(idx == list(range(len(idx))) and len(idx) >= 10,
                   "every second stored exactly once: %s" % idx)
+            # The seconds merged again from the kept reports still know each one's agent.
+            for i, m in rows:
+                m = json.loads(m)
+                shares = {k: a["requests"] for k, a in m.get("agents", {}).items()}
+                check(sum(shares.values()) == m.get("requests", 0) and
+                      (i == idx[-1] or sorted(shares) == ["a1", "a2", "a3"]),
+                      "second %d split by agent: %s" % (i, shares), m.get("requests"))
             check(left == 0, "the kept reports are dropped once the run ends")
         finally:
             c2.stop()

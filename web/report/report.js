@@ -153,17 +153,20 @@
           values: (u, vals) => vals.map(clock),
         }, {
           size: 80,
-          values: (u, vals) => vals.map((v) => opts && opts.axis ? opts.axis(v) : num(v)),
+          // Fractional ticks keep their digits: 5.5 users is no second "6".
+          values: (u, vals) => vals.map((v) => opts && opts.axis ? opts.axis(v) : num(v, 2)),
         }],
         scales: { x: { time: false } },
         hooks: { draw: [markPhases] },
       }, opts && opts.uplot);
       drawn.push(new uPlot(o, [elapsed].concat(series.map((v) => pad(v.values))), box));
+      return box;
     }
     chart("Requests per second", [
       { label: "ok", pick: (d) => d.ok, color: "#1a7f37" },
       { label: "failed", pick: (d) => d.failed, color: "#cf222e" },
     ]);
+    agentChart();
     const pl = sec.latency_ms || {};
     chart("Latency (exact per-second percentiles)", [
       ...["p50", "p90", "p99", "p999", "max"].map((k) => ({
@@ -217,6 +220,39 @@
       push_published: "published", push_received: "received", push_lost: "lost", push_duplicated: "duplicated",
     });
     spectrumChart();
+
+    // A distributed run's requests per second by agent. A second an agent never reported is a
+    // gap, shaded in its colour rather than drawn as zero; after its load ended it is none.
+    function agentChart() {
+      const agents = sec.agents || {};
+      const names = Object.keys(agents).sort();
+      if (!names.length) return;
+      const gaps = names.map((name) => {
+        const a = agents[name];
+        return a.requests.map((v, i) => v === null && !(a.ended !== undefined && i > a.ended));
+      });
+      const counts = Object.fromEntries(names.map((name, k) => [name, gaps[k].filter(Boolean).length]));
+      const shade = (u) => {
+        const ctx = u.ctx, top = u.bbox.top, height = u.bbox.height;
+        const left = u.bbox.left, right = u.bbox.left + u.bbox.width;
+        ctx.save();
+        gaps.forEach((gap, k) => {
+          ctx.fillStyle = palette[k % palette.length] + "33";
+          gap.forEach((isGap, i) => {
+            if (!isGap) return;
+            const x0 = Math.max(left, u.valToPos(elapsed[i] - 0.5, "x", true));
+            const x1 = Math.min(right, u.valToPos(elapsed[i] + 0.5, "x", true));
+            if (x1 > x0) ctx.fillRect(x0, top, x1 - x0, height);
+          });
+        });
+        ctx.restore();
+      };
+      const box = chart("Requests per second by agent", names.map((name) => ({
+        label: counts[name] ? `${name} (${counts[name]} s unreported)` : name,
+        pick: (d) => d === sec ? agents[name].requests : null,
+      })), { alone: true, uplot: { hooks: { drawAxes: [shade], draw: [markPhases] } } });
+      if (box) box.setAttribute("data-gaps", JSON.stringify(counts));
+    }
 
     // The latency heatmap: each second's requests by latency bucket (log scale), the darker the
     // more, from the second's own histogram.
@@ -458,5 +494,17 @@
       if (lag[k]) lag[k].push(v);
     }
     data.heatmap.counts.push(x.heatmap);
+    if (x.agents || sec.agents) {
+      const agents = sec.agents || (sec.agents = {});
+      for (const k of Object.keys(x.agents || {})) {
+        if (!agents[k]) agents[k] = { requests: new Array(n).fill(null), failed: new Array(n).fill(null) };
+      }
+      for (const [k, a] of Object.entries(agents)) {
+        const v = (x.agents || {})[k];
+        a.requests.push(v ? v.requests : null);
+        a.failed.push(v ? v.failed : null);
+        if (v && v.ended) a.ended = n;
+      }
+    }
   }
 })();
