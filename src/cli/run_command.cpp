@@ -23,6 +23,7 @@
 #include "control/process_agent.hpp"
 #include "engine/run_controller.hpp"
 #include "engine/run_plan.hpp"
+#include "outputs/output_set.hpp"
 #include "report/report_file.hpp"
 #include "scenario/campaign_parser.hpp"
 #include "scenario/campaign_warnings.hpp"
@@ -47,6 +48,7 @@ struct run_flags {
   bool dashboard = false;
   std::string dashboard_address = web::default_dashboard_address;
   bool quiet = false;
+  std::vector<std::string> outputs;  ///< --out KIND=TARGET
   /// The quick-mode flags given on the command line, as their long names: a campaign file
   /// sets all of these itself, so they are refused beside one.
   std::vector<std::string> quick_flags_given;
@@ -118,7 +120,30 @@ int run(const run_flags& f, const std::string& command) {
     return exit_code::runtime_failure;
   }
 
+  std::vector<outputs::output_spec> output_specs;
+  for (const auto& text : f.outputs) {
+    try {
+      output_specs.push_back(outputs::parse_output_spec(text));
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "stampede run: --out: " << e.what() << "\n";
+      return exit_code::usage_error;
+    }
+  }
+
   engine::run_settings settings;
+  if (!output_specs.empty()) {
+    // Made before the run: a file that cannot be created or a port taken stops it here.
+    try {
+      auto set = std::make_shared<outputs::output_set>(output_specs);
+      for (const auto& d : set->descriptions()) {
+        std::cerr << "stampede: output " << d << "\n";
+      }
+      settings.observer = std::move(set);
+    } catch (const std::exception& e) {
+      std::cerr << "stampede: " << e.what() << "\n";
+      return exit_code::runtime_failure;
+    }
+  }
   std::uint32_t processes = 1;
   if (f.processes == "auto") {
     rlimit nofile{};
@@ -259,6 +284,10 @@ void register_run_command(CLI::App& app, int& exit) {
   cmd->add_option("--dashboard-address", flags->dashboard_address,
                   "Where --dashboard listens, HOST:PORT (implies --dashboard)")
       ->capture_default_str();
+  cmd->add_option("--out", flags->outputs,
+                  "Send each second's figures to KIND=TARGET, repeatable: prometheus=HOST:PORT "
+                  "(a scrape endpoint; ?linger=DURATION after the run, default 5s), jsonl=FILE, "
+                  "csv=FILE (docs/outputs.md)");
   cmd->add_flag("-q,--quiet", flags->quiet, "No live progress line");
   cmd->callback([cmd, flags, &exit] {
     for (const char* name : quick_only_flags) {

@@ -230,6 +230,7 @@ run_outcome controller::run() {
 
   const auto run_start = clock::now() + 50ms;
   recorder_->set_start_unix_ms(unix_ms() + 50);
+  recorder_->observe(settings_.observer);
   bool failed = false;
   std::string failure;
   try {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "engine/agent.hpp"
+#include "engine/interval_observer.hpp"
 #include "engine/run_plan.hpp"
 #include "engine/run_recorder.hpp"
 
@@ -35,6 +36,8 @@ struct run_settings {
   std::string hosting;  ///< how the workers are hosted, for the first line ("4 processes")
   /// Told the run's id once it is stored, before its first second (the live dashboard).
   std::function<void(std::int64_t run_id)> on_stored;
+  /// Follows the run's seconds besides the database (the outputs); may be null.
+  std::shared_ptr<interval_observer> observer;
 };
 
 /// Runs in the calling thread; installs SIGINT/SIGTERM handlers for the run's duration: the

@@ -63,11 +63,21 @@ std::vector<completed_interval> run_recorder::retire(std::uint32_t worker) {
   return done;
 }
 
+void run_recorder::observe(std::shared_ptr<interval_observer> observer) {
+  observer_ = std::move(observer);
+  if (observer_) {
+    observer_->on_start(*plan_, run_id_, start_unix_ms_);
+  }
+}
+
 void run_recorder::note_merged(const std::vector<completed_interval>& done) {
   for (const auto& c : done) {
     tally(c);
     store(c);
     merged_seconds_ = std::max(merged_seconds_, c.index + 1);
+    if (observer_) {
+      observer_->on_interval(c);
+    }
   }
 }
 
@@ -159,9 +169,7 @@ progress_state run_recorder::progress(const completed_interval& c) const {
 
 run_outcome run_recorder::finish(const std::string& status, bool failed, bool interrupted,
                                  double duration_s) {
-  for (const auto& c : merger_.drain()) {
-    store(c);
-  }
+  note_merged(merger_.drain());
   run_outcome outcome;
   outcome.summary =
       metrics::summary::build(merger_.totals(), plan_->layout, std::max(0.0, duration_s));
@@ -179,6 +187,9 @@ run_outcome run_recorder::finish(const std::string& status, bool failed, bool in
   outcome.summary.started_at_ms = start_unix_ms_;
   outcome.summary.degraded = degraded_;
   outcome.summary.events = events_;
+  if (observer_) {
+    observer_->on_finish(outcome.summary);  // what the outputs sent, dropped and failed
+  }
   evaluate_thresholds(plan_->campaign.thresholds, outcome.summary);
   if (aborted_by_ && aborted_by_->index < outcome.summary.thresholds.size()) {
     // Shown as it stood when it stopped the run: the requests cut short since may have moved

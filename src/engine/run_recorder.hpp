@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/interval_merger.hpp"
+#include "engine/interval_observer.hpp"
 #include "engine/progress_line.hpp"
 #include "engine/run_plan.hpp"
 #include "engine/threshold_abort.hpp"
@@ -47,6 +48,9 @@ class run_recorder {
   const run_plan& plan() const { return *plan_; }
   /// The unix time of interval 0's start, for the stored intervals' timestamps.
   void set_start_unix_ms(std::int64_t ms) { start_unix_ms_ = ms; }
+  /// Shows `observer` every second from now on, and the summary before it is stored (after
+  /// set_start_unix_ms(): it is told when interval 0 begins).
+  void observe(std::shared_ptr<interval_observer> observer);
 
   /// Merges one report (from `source`, an agent, if named; see interval_merger::add); returns
   /// the intervals it completed, already stored.
@@ -105,6 +109,7 @@ class run_recorder {
   std::optional<std::chrono::steady_clock::time_point> latest_load_end_;
   std::int64_t merged_seconds_ = 0;  ///< intervals [0, this) are in the totals
   std::optional<threshold_abort> aborted_by_;
+  std::shared_ptr<interval_observer> observer_;
 };
 
 }  // namespace stampede::engine

@@ -411,6 +411,12 @@ void to_json(nlohmann::json& j, const summary& s) {
                   {"streams_reset", s.streams_reset},
                   {"goaways", s.goaways}};
   }
+  if (!s.outputs.empty()) {
+    auto& outputs = j["outputs"] = nlohmann::json::object();
+    for (const auto& [name, o] : s.outputs) {
+      outputs[name] = {{"sent", o.sent}, {"dropped", o.dropped}, {"errors", o.errors}};
+    }
+  }
 }
 
 void from_json(const nlohmann::json& j, summary& s) {
@@ -472,6 +478,10 @@ void from_json(const nlohmann::json& j, summary& s) {
   }
   s.degraded = j.value("degraded", false);
   s.events = j.value("events", std::vector<std::string>{});
+  for (const auto& [name, o] : j.value("outputs", nlohmann::json::object()).items()) {
+    s.outputs[name] = {o.value("sent", std::uint64_t{0}), o.value("dropped", std::uint64_t{0}),
+                       o.value("errors", std::uint64_t{0})};
+  }
   const auto status_codes_json = j.value("status_codes", nlohmann::json::object());
   for (const auto& [code, n] : status_codes_json.items()) {
     s.status_codes[std::stoi(code)] = n.get<std::uint64_t>();

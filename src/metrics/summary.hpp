@@ -59,6 +59,13 @@ struct step_summary {
   latency_stats latency;
 };
 
+/// What one output (--out) did with the run's seconds.
+struct output_stats {
+  std::uint64_t sent = 0;     ///< batches (or scrapes) delivered
+  std::uint64_t dropped = 0;  ///< batches given up: the queue was full, or retries ran out
+  std::uint64_t errors = 0;   ///< failed attempts (refused, timed out, an error status)
+};
+
 struct check_summary {
   std::string description;
   std::uint64_t passed = 0;
@@ -117,6 +124,8 @@ struct summary {
   /// when, and what became of its share.
   bool degraded = false;
   std::vector<std::string> events;
+  /// By output name (--out): empty without outputs.
+  std::map<std::string, output_stats> outputs;
 
   static summary build(const metric_set& totals, const metric_layout& layout, double duration_s);
 

@@ -2,8 +2,11 @@
 #include "metrics/summary_report.hpp"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace stampede::metrics {
 namespace {
@@ -299,6 +302,19 @@ std::string format_summary(const summary& s, bool color) {
                          t.actual ? "actual " + format_threshold_value(t.expression, *t.actual)
                                   : std::string("no data"));
     }
+  }
+  if (!s.outputs.empty()) {
+    // "jsonl 10 sent · prometheus 3 sent": what --out delivered, and what it could not.
+    std::vector<std::string> parts;
+    for (const auto& [name, o] : s.outputs) {
+      auto part = fmt::format("{} {} sent", name, group_digits(o.sent));
+      if (o.dropped != 0 || o.errors != 0) {
+        part += fmt::format(" ({} dropped, {} errors)", group_digits(o.dropped),
+                            group_digits(o.errors));
+      }
+      parts.push_back(std::move(part));
+    }
+    out += fmt::format("  {:<13}{}\n", "outputs", fmt::join(parts, " · "));
   }
   if (!s.events.empty()) {
     out += s.degraded ? "  degraded\n" : "  events\n";

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+// The outputs of one run (--out KIND=TARGET, repeatable): made before the run starts, so a bad
+// spec or a port taken is an error up front; then each completed second goes to every one, and
+// what each sent, dropped and failed goes into the summary.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/interval_observer.hpp"
+#include "outputs/output.hpp"
+
+namespace stampede::outputs {
+
+/// One --out value, parsed: KIND=TARGET[?option=value&...] where the kind takes options.
+struct output_spec {
+  std::string kind;                        ///< prometheus, jsonl, csv
+  std::string target;                      ///< HOST:PORT, a file
+  std::chrono::milliseconds linger{5000};  ///< prometheus: serving on after the run
+};
+
+/// The kinds --out knows, for errors and --help.
+const std::vector<std::string>& output_kinds();
+
+/// Parses one --out value. Throws std::invalid_argument saying what is wrong with it.
+output_spec parse_output_spec(const std::string& text);
+
+class output_set final : public engine::interval_observer {
+ public:
+  /// Makes every output (files created, endpoints listening). Throws std::runtime_error naming
+  /// the output that cannot be made.
+  explicit output_set(const std::vector<output_spec>& specs);
+
+  /// What each output is, for the run's first lines ("prometheus at 127.0.0.1:9464").
+  const std::vector<std::string>& descriptions() const { return descriptions_; }
+
+  void on_start(const engine::run_plan& plan, std::int64_t run_id,
+                std::int64_t start_unix_ms) override;
+  void on_interval(const engine::completed_interval& second) override;
+  void on_finish(metrics::summary& summary) override;
+
+ private:
+  struct named {
+    std::string name;  ///< the kind, numbered from the second of a kind on: "jsonl-2"
+    std::unique_ptr<output> out;
+  };
+  std::vector<named> outputs_;
+  std::vector<std::string> descriptions_;
+  const engine::run_plan* plan_ = nullptr;
+  std::int64_t run_id_ = 0;
+  std::int64_t start_ms_ = 0;
+};
+
+}  // namespace stampede::outputs

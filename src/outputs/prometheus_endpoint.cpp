@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "outputs/prometheus_endpoint.hpp"
+
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "web/dashboard.hpp"
+#include "web/http_server.hpp"
+
+namespace stampede::outputs {
+namespace {
+
+/// A label value as the text format writes it: `\`, `"` and line breaks escaped.
+std::string escaped(std::string_view v) {
+  std::string out;
+  for (const char c : v) {
+    out += c == '\\' ? "\\\\" : c == '"' ? "\\\"" : c == '\n' ? "\\n" : std::string(1, c);
+  }
+  return out;
+}
+
+/// Prometheus's name for a metric: counters end in _total; ms become seconds.
+std::pair<std::string, double> exposed(const series_point& p) {
+  std::string name = "stampede_" + p.metric;
+  if (p.counter) {
+    return {name + "_total", 1.0};
+  }
+  if (name.ends_with("_ms")) {
+    return {name.substr(0, name.size() - 3) + "_seconds", 1e-3};
+  }
+  return {name, 1.0};
+}
+
+}  // namespace
+
+std::string exposition_text(const second_record* last, const std::vector<series_point>& totals,
+                            const std::vector<series_point>& levels) {
+  // Every sample of a metric together, under its TYPE line.
+  std::map<std::string, std::vector<std::string>> by_name;
+  std::map<std::string, bool> is_counter;
+  // The run's id only when it is stored (--no-db: none).
+  std::string common;
+  if (last != nullptr) {
+    common = fmt::format("campaign=\"{}\"", escaped(last->campaign));
+    if (last->run_id != 0) {
+      common += fmt::format(",run=\"{}\"", last->run_id);
+    }
+  }
+  for (const auto* list : {&totals, &levels}) {
+    for (const auto& p : *list) {
+      const auto [name, scale] = exposed(p);
+      std::string labels = common;
+      if (!p.label.empty()) {
+        labels +=
+            fmt::format("{}{}=\"{}\"", labels.empty() ? "" : ",", p.label, escaped(p.label_value));
+      }
+      by_name[name].push_back(fmt::format("{}{{{}}} {}", name, labels, p.value * scale));
+      is_counter[name] = p.counter;
+    }
+  }
+  std::string out;
+  for (const auto& [name, samples] : by_name) {
+    out += fmt::format("# TYPE {} {}\n", name, is_counter[name] ? "counter" : "gauge");
+    for (const auto& s : samples) {
+      out += s;
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+class prometheus_endpoint final : public output {
+ public:
+  prometheus_endpoint(const web::listen_address& where, std::chrono::milliseconds linger)
+      : linger_(linger),
+        server_(where.host, where.port,
+                [this](const web::http_request& r) -> web::route_result { return answer(r); }) {
+    server_.start();
+  }
+  ~prometheus_endpoint() override { server_.stop(std::chrono::milliseconds(0)); }
+
+  std::string address() const { return server_.address(); }
+
+  void offer(std::shared_ptr<const second_record> second) override {
+    auto now = points(*second);
+    std::lock_guard lock(mutex_);
+    levels_.clear();
+    for (auto& p : now) {
+      if (!p.counter) {
+        levels_.push_back(std::move(p));
+        continue;
+      }
+      auto key = p.metric + '\0' + std::string(p.label) + '\0' + p.label_value;
+      const auto [it, added] = totals_.try_emplace(std::move(key), p);
+      if (!added) {
+        it->second.value += p.value;
+      }
+    }
+    last_ = std::move(second);
+  }
+
+  void finish(std::chrono::steady_clock::time_point) override {
+    std::this_thread::sleep_for(linger_);
+    server_.stop(std::chrono::milliseconds(0));
+  }
+
+  metrics::output_stats stats() const override {
+    std::lock_guard lock(mutex_);
+    return {scrapes_, 0, 0};
+  }
+
+ private:
+  web::route_result answer(const web::http_request& r) {
+    if (r.path != "/metrics") {
+      return web::http_response::error(404, "stampede serves /metrics here");
+    }
+    std::vector<series_point> totals;
+    std::string text;
+    {
+      std::lock_guard lock(mutex_);
+      ++scrapes_;
+      for (const auto& [key, p] : totals_) {
+        totals.push_back(p);
+      }
+      text = exposition_text(last_.get(), totals, levels_);
+    }
+    return web::http_response{200, "text/plain; version=0.0.4; charset=utf-8", std::move(text), {}};
+  }
+
+  const std::chrono::milliseconds linger_;
+  mutable std::mutex mutex_;
+  std::map<std::string, series_point> totals_;
+  std::vector<series_point> levels_;
+  std::shared_ptr<const second_record> last_;
+  std::uint64_t scrapes_ = 0;
+  web::http_server server_;
+};
+
+std::unique_ptr<output> make_prometheus_endpoint(const std::string& address,
+                                                 std::chrono::milliseconds linger,
+                                                 std::string* listening_on) {
+  web::listen_address where;
+  try {
+    where = web::parse_listen_address(address);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(e.what());
+  }
+  auto out = std::make_unique<prometheus_endpoint>(where, linger);
+  if (listening_on != nullptr) {
+    *listening_on = out->address();
+  }
+  return out;
+}
+
+}  // namespace stampede::outputs

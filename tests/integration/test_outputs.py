@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Outputs (--out): a real Prometheus scraping `prometheus=` holds the run's exact request count;
+`jsonl=` and `csv=` hold one second per line (or per row and series) adding up to the summary;
+the summary says what each output sent; bad specs, a taken port and an unwritable file are
+refused by name before any load."""
+import csv
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+
+from harness import check, main, run, target, write
+
+PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
+
+CAMPAIGN = """name: shop
+target: %s
+phases:
+  - {name: steady, users: 4, duration: 4s}
+scenarios:
+  - name: browse
+    flow:
+      - get: {url: /json, name: home}
+      - get: {url: "/status?code=503", name: broken}
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Prometheus:
+    """A Prometheus server of the test's own, scraping `scrape` every second."""
+
+    def __init__(self, workdir, scrape):
+        self.port = free_port()
+        config = write(workdir, "prometheus.yml", """
+global: {scrape_interval: 1s, scrape_timeout: 900ms}
+scrape_configs:
+  - job_name: stampede
+    static_configs: [{targets: ["%s"]}]
+""" % scrape)
+        self.proc = subprocess.Popen(
+            [PROMETHEUS, "--config.file=" + config,
+             "--storage.tsdb.path=" + os.path.join(workdir, "tsdb"),
+             "--web.listen-address=127.0.0.1:%d" % self.port],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "prometheus.log"), "w"))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/-/ready" % self.port, timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("prometheus did not become ready")
+
+    def wait_scraping(self, timeout=30):
+        """Until Prometheus has tried its target once (it finds new targets in batches, seconds
+        apart): from then on it scrapes every second."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            url = "http://127.0.0.1:%d/api/v1/targets" % self.port
+            with urllib.request.urlopen(url, timeout=5) as r:
+                active = json.load(r)["data"]["activeTargets"]
+            if active and not active[0]["lastScrape"].startswith("0001"):
+                return
+            time.sleep(0.2)
+        raise RuntimeError("prometheus never scraped its target")
+
+    def query(self, expression):
+        url = "http://127.0.0.1:%d/api/v1/query?query=%s" % (
+            self.port, urllib.parse.quote(expression))
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return json.load(r)["data"]["result"]
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def test_prometheus_scrapes_the_runs_exact_counts_and_files_hold_every_second(workdir):
+    port = free_port()
+    prom = Prometheus(workdir, "127.0.0.1:%d" % port)
+    try:
+        prom.wait_scraping()
+        with target(threads=2) as t:
+            path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
+            r = run(["run", path, "-q", "--out", "prometheus=127.0.0.1:%d?linger=3s" % port,
+                     "--out", "jsonl=seconds.jsonl", "--out", "csv=seconds.csv"], workdir)
+            stats = t.stats()
+        s = r.summary
+        check(r.returncode == 0 and s is not None, "the run", r)
+        total = s["requests"]["total"]
+        check(total == stats["requests"] and total > 1000, "the run's count is the target's",
+              (total, stats))
+        check("stampede: output prometheus: http://127.0.0.1:%d/metrics" % port in r.stderr,
+              "says where it serves", r.stderr)
+        outputs = s["outputs"]
+        check(outputs["prometheus"]["sent"] >= 4 and outputs["jsonl"]["dropped"] == 0 and
+              outputs["csv"]["errors"] == 0, "the summary counts what the outputs sent", outputs)
+        check("outputs" in r.stdout and "prometheus %d sent" % outputs["prometheus"]["sent"]
+              in r.stdout, "and so does the terminal", r.stdout)
+
+        # Prometheus holds the totals as of the last scrape, which the linger let it make.
+        def value(expression):
+            result = prom.query(expression)
+            return [(x["metric"], float(x["value"][1])) for x in result]
+        requests = value("stampede_requests_total")
+        check(len(requests) == 1 and requests[0][1] == total and
+              requests[0][0]["campaign"] == "shop" and requests[0][0]["run"] == "1",
+              "Prometheus holds the exact request count, labelled", requests)
+        failed = value("stampede_failed_total")
+        check(failed[0][1] == s["requests"]["failed"] > 0, "and the failed ones", failed)
+        steps = dict((m["step"], v) for m, v in value("stampede_step_requests_total"))
+        check(steps == {st["name"]: st["requests"] for st in s["steps"]},
+              "by step", (steps, s["steps"]))
+        codes = dict((m["status"], v) for m, v in value("stampede_responses_total"))
+        check(codes == {k: v for k, v in s["status_codes"].items()}, "by status", codes)
+        p99 = value("stampede_latency_p99_seconds")
+        check(len(p99) == 1 and 0 < p99[0][1] < 1, "the last second's p99, in seconds", p99)
+    finally:
+        prom.stop()
+
+    # jsonl: one object a second, the seconds adding up to the summary.
+    with open(os.path.join(workdir, "seconds.jsonl")) as f:
+        seconds = [json.loads(line) for line in f]
+    check(len(seconds) == outputs["jsonl"]["sent"] and len(seconds) >= 4, "a line a second",
+          len(seconds))
+    check(sum(x["requests"] for x in seconds) == total and
+          sum(x["failed"] for x in seconds) == s["requests"]["failed"], "adding up to the total")
+    check([x["index"] for x in seconds] == list(range(len(seconds))), "in order, none missing")
+    check(all(x["steps"]["home"]["requests"] + x["steps"]["broken"]["requests"] == x["requests"]
+              for x in seconds), "each second's steps add up to it")
+    busy = seconds[1]
+    check(busy["latency_ms"]["p50"] <= busy["latency_ms"]["p99"] <= busy["latency_ms"]["max"] and
+          busy["campaign"] == "shop" and busy["run"] == 1 and busy["status"]["503"] > 0,
+          "its percentiles and breakdowns", busy)
+    # csv: a row a second for each series.
+    with open(os.path.join(workdir, "seconds.csv")) as f:
+        rows = list(csv.DictReader(f))
+    check(sum(float(x["value"]) for x in rows if x["metric"] == "requests") == total,
+          "the csv's requests rows add up to the total")
+    check(sum(float(x["value"]) for x in rows if x["metric"] == "step_requests" and
+              x["step"] == "broken") == s["requests"]["failed"], "with the step in its column")
+
+
+def test_bad_outputs_are_refused_before_any_load(workdir):
+    with target() as t:
+        path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
+        for spec, why in (("influx", "expected KIND=TARGET"),
+                          ("nope=x", "unknown output kind 'nope'"),
+                          ("prometheus=127.0.0.1:1?linger=soon", "linger: expected a duration")):
+            r = run(["run", path, "-q", "--out", spec], workdir)
+            check(r.returncode == 2 and why in r.stderr, "--out %s: %s" % (spec, why), r)
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            address = "127.0.0.1:%d" % taken.getsockname()[1]
+            r = run(["run", path, "-q", "--out", "prometheus=" + address], workdir)
+            check(r.returncode == 1 and "--out prometheus=" + address in r.stderr,
+                  "a taken port, named", r)
+        r = run(["run", path, "-q", "--out", "jsonl=no/such/dir/x.jsonl"], workdir)
+        check(r.returncode == 1 and "cannot create no/such/dir/x.jsonl" in r.stderr,
+              "an unwritable file, named", r)
+        check(t.stats()["requests"] == 0, "none of them sent a request")
+
+
+if __name__ == "__main__":
+    main([test_prometheus_scrapes_the_runs_exact_counts_and_files_hold_every_second,
+          test_bad_outputs_are_refused_before_any_load])
