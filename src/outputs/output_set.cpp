@@ -10,6 +10,8 @@
 
 #include "core/duration_text.hpp"
 #include "outputs/file_outputs.hpp"
+#include "outputs/influxdb_output.hpp"
+#include "outputs/posting_output.hpp"
 #include "outputs/prometheus_endpoint.hpp"
 
 namespace stampede::outputs {
@@ -18,9 +20,43 @@ namespace stampede::outputs {
 constexpr auto finish_within = std::chrono::seconds(5);
 
 const std::vector<std::string>& output_kinds() {
-  static const std::vector<std::string> kinds{"prometheus", "jsonl", "csv"};
+  static const std::vector<std::string> kinds{"prometheus", "influxdb", "jsonl", "csv"};
   return kinds;
 }
+
+namespace {
+
+/// The options after '?', split; a value may not be empty.
+std::map<std::string, std::string> options_of(const std::string& query, const std::string& text) {
+  std::map<std::string, std::string> out;
+  std::size_t at = 0;
+  while (at <= query.size()) {
+    const auto amp = std::min(query.find('&', at), query.size());
+    const auto pair = query.substr(at, amp - at);
+    const auto eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size()) {
+      throw std::invalid_argument(
+          fmt::format("expected option=value after '?', got '{}' in '{}'", pair, text));
+    }
+    out[pair.substr(0, eq)] = pair.substr(eq + 1);
+    at = amp + 1;
+  }
+  return out;
+}
+
+void take_auth(std::map<std::string, std::string>& options, output_spec& spec) {
+  for (const char* name : {"bearer_env", "bearer_file", "basic_env", "basic_file"}) {
+    if (const auto it = options.find(name); it != options.end()) {
+      if (!spec.auth.empty()) {
+        throw std::invalid_argument("give one of bearer_env, bearer_file, basic_env, basic_file");
+      }
+      spec.auth = authorization(it->first, it->second);
+      options.erase(it);
+    }
+  }
+}
+
+}  // namespace
 
 output_spec parse_output_spec(const std::string& text) {
   const auto eq = text.find('=');
@@ -36,22 +72,44 @@ output_spec parse_output_spec(const std::string& text) {
     throw std::invalid_argument(fmt::format("unknown output kind '{}' in '{}' (known: {})",
                                             spec.kind, text, fmt::join(kinds, ", ")));
   }
+  if (spec.kind == "jsonl" || spec.kind == "csv") {
+    return spec;  // a file's name is taken as it is, '?' and all
+  }
+  std::map<std::string, std::string> options;
+  if (const auto q = spec.target.find('?'); q != std::string::npos) {
+    options = options_of(spec.target.substr(q + 1), text);
+    spec.target.resize(q);
+  }
   if (spec.kind == "prometheus") {
-    // prometheus=HOST:PORT[?linger=DURATION]
-    if (const auto q = spec.target.find('?'); q != std::string::npos) {
-      const auto option = spec.target.substr(q + 1);
-      spec.target.resize(q);
-      if (!option.starts_with("linger=")) {
-        throw std::invalid_argument(fmt::format(
-            "prometheus takes one option, linger=DURATION (e.g. ?linger=15s); got '{}'", option));
-      }
-      const auto d = core::parse_duration(option.substr(7));
+    if (const auto it = options.find("linger"); it != options.end()) {
+      const auto d = core::parse_duration(it->second);
       if (!d) {
         throw std::invalid_argument(
-            fmt::format("linger: expected a duration such as 15s, got '{}'", option.substr(7)));
+            fmt::format("linger: expected a duration such as 15s, got '{}'", it->second));
       }
       spec.linger = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+      options.erase(it);
     }
+  } else {
+    take_auth(options, spec);
+    (void)parse_http_url(spec.target);  // refuses what is no http:// URL, or holds credentials
+  }
+  if (spec.kind == "influxdb") {
+    const auto db = options.find("db");
+    if (db == options.end()) {
+      throw std::invalid_argument(fmt::format(
+          "influxdb needs its database: influxdb=http://HOST:PORT?db=NAME; got '{}'", text));
+    }
+    spec.database = db->second;
+    options.erase(db);
+    if (const auto rp = options.find("rp"); rp != options.end()) {
+      spec.retention = rp->second;
+      options.erase(rp);
+    }
+  }
+  if (!options.empty()) {
+    throw std::invalid_argument(fmt::format("{} does not take the option '{}' (in '{}')", spec.kind,
+                                            options.begin()->first, text));
   }
   return spec;
 }
@@ -67,6 +125,11 @@ output_set::output_set(const std::vector<output_spec>& specs) {
         auto out = make_prometheus_endpoint(spec.target, spec.linger, &address);
         descriptions_.push_back(fmt::format("{}: http://{}/metrics", name, address));
         outputs_.push_back({name, std::move(out)});
+      } else if (spec.kind == "influxdb") {
+        outputs_.push_back({name, make_influxdb_output(name, spec.target, spec.database,
+                                                       spec.retention, spec.auth)});
+        descriptions_.push_back(
+            fmt::format("{}: {} (database {})", name, spec.target, spec.database));
       } else if (spec.kind == "jsonl") {
         outputs_.push_back({name, make_jsonl_output(name, spec.target)});
         descriptions_.push_back(fmt::format("{}: {}", name, spec.target));

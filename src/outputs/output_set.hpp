@@ -10,15 +10,19 @@
 #include <vector>
 
 #include "engine/interval_observer.hpp"
+#include "outputs/http_post.hpp"
 #include "outputs/output.hpp"
 
 namespace stampede::outputs {
 
 /// One --out value, parsed: KIND=TARGET[?option=value&...] where the kind takes options.
 struct output_spec {
-  std::string kind;                        ///< prometheus, jsonl, csv
-  std::string target;                      ///< HOST:PORT, a file
+  std::string kind;                        ///< prometheus, influxdb, jsonl, csv
+  std::string target;                      ///< HOST:PORT, a URL without its query, a file
   std::chrono::milliseconds linger{5000};  ///< prometheus: serving on after the run
+  std::string database;                    ///< influxdb: db=
+  std::string retention;                   ///< influxdb: rp=
+  header_list auth;                        ///< network sinks: from *_env= or *_file=
 };
 
 /// The kinds --out knows, for errors and --help.

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "outputs/file_outputs.hpp"
+#include "outputs/http_post.hpp"
+#include "outputs/influxdb_output.hpp"
 #include "outputs/output_set.hpp"
 #include "outputs/prometheus_endpoint.hpp"
 #include "outputs/second_record.hpp"
@@ -117,6 +119,40 @@ TEST(Prometheus, CountersTotalledLevelsInSecondsLabelsEscaped) {
   EXPECT_NE(text.find("} 0.025\n"), std::string::npos) << text;
   EXPECT_NE(text.find("stampede_users{"), std::string::npos);
   EXPECT_EQ(text.back(), '\n');
+}
+
+TEST(InfluxDb, ALineASecondForEachLabelSetEscaped) {
+  const auto l = layout();
+  auto r = make_record(second_of(l), l, 1'700'000'000'000);
+  r.campaign = "my shop";
+  r.run_id = 9;
+  const auto text = line_protocol(r);
+  EXPECT_NE(text.find("stampede,campaign=my\\ shop,run=9 requests=5i,ok=4i,failed=1i,"
+                      "latency_p50_ms=3.001,"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("stampede_step,campaign=my\\ shop,run=9,step=POST\\ /cart requests=1i,"
+                      "ok=0i,failed=1i,latency_p50_ms="),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("stampede_status,campaign=my\\ shop,run=9,status=503 responses=1i "
+                      "1700000003000\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("stampede_agent,campaign=my\\ shop,run=9,agent=a2 requests=2i"),
+            std::string::npos);
+}
+
+TEST(HttpUrl, HostPortTargetAndNoCredentials) {
+  const auto u = parse_http_url("http://127.0.0.1:8086?db=x");
+  EXPECT_EQ(u.host, "127.0.0.1");
+  EXPECT_EQ(u.port, 8086);
+  EXPECT_EQ(u.target, "/?db=x");
+  EXPECT_EQ(parse_http_url("http://[::1]/api/put").host, "::1");
+  EXPECT_EQ(parse_http_url("http://[::1]:4242/api/put").port, 4242);
+  for (const char* bad : {"https://x", "http://", "http://u:p@h:1/", "http://h:0/", "h:80"}) {
+    EXPECT_THROW(parse_http_url(bad), std::invalid_argument) << bad;
+  }
 }
 
 /// A sink that takes `delay` for each second.

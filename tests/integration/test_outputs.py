@@ -4,11 +4,13 @@
 the summary says what each output sent; bad specs, a taken port and an unwritable file are
 refused by name before any load."""
 import csv
+import http.server
 import json
 import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -154,11 +156,145 @@ def test_prometheus_scrapes_the_runs_exact_counts_and_files_hold_every_second(wo
               x["step"] == "broken") == s["requests"]["failed"], "with the step in its column")
 
 
+INFLUXD = shutil.which("influxd") or "/usr/bin/influxd"
+
+
+class InfluxDB:
+    """An InfluxDB 1.x server of the test's own, with database `stampede`."""
+
+    def __init__(self, workdir):
+        self.port = free_port()
+        root = os.path.join(workdir, "influx")
+        config = write(workdir, "influxdb.conf", """
+reporting-disabled = true
+bind-address = "127.0.0.1:%d"
+[meta]
+  dir = "%s/meta"
+[data]
+  dir = "%s/data"
+  wal-dir = "%s/wal"
+[http]
+  bind-address = "127.0.0.1:%d"
+  log-enabled = false
+""" % (free_port(), root, root, root, self.port))
+        self.proc = subprocess.Popen([INFLUXD, "-config", config], stdout=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(workdir, "influxd.log"), "w"))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/ping" % self.port, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("influxd did not answer /ping")
+        self.query("CREATE DATABASE stampede", method="POST")
+
+    def query(self, q, method="GET"):
+        url = "http://127.0.0.1:%d/query?db=stampede&q=%s" % (self.port, urllib.parse.quote(q))
+        req = urllib.request.Request(url, method=method)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.load(r)["results"][0]
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def test_influxdb_holds_one_point_a_second_adding_up_to_the_run(workdir):
+    influx = InfluxDB(workdir)
+    try:
+        with target(threads=2) as t:
+            path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
+            r = run(["run", path, "-q", "--out",
+                     "influxdb=http://127.0.0.1:%d?db=stampede" % influx.port], workdir)
+        s = r.summary
+        check(r.returncode == 0 and s["outputs"]["influxdb"]["dropped"] == 0 and
+              s["outputs"]["influxdb"]["errors"] == 0, "the run, every second delivered", r)
+
+        def rows(q):
+            series = influx.query(q).get("series", [])
+            return [dict(zip(x["columns"], v), **x.get("tags", {})) for x in series
+                    for v in x["values"]]
+        total = rows("SELECT sum(requests), count(requests) FROM stampede")
+        check(total[0]["sum"] == s["requests"]["total"] and
+              total[0]["count"] == s["outputs"]["influxdb"]["sent"],
+              "one point a second, adding up to the run's requests", (total, s["requests"]))
+        steps = rows("SELECT sum(requests) FROM stampede_step GROUP BY step")
+        check({x["step"]: x["sum"] for x in steps} ==
+              {st["name"]: st["requests"] for st in s["steps"]}, "by step, tagged", steps)
+        codes = rows("SELECT sum(responses) FROM stampede_status GROUP BY status")
+        check({x["status"]: x["sum"] for x in codes} == s["status_codes"], "by status", codes)
+        p99 = rows("SELECT max(latency_p99_ms) FROM stampede WHERE campaign = 'shop'")
+        check(0 < p99[0]["max"] <= s["latency_ms"]["max"], "the seconds' p99, in ms", p99)
+    finally:
+        influx.stop()
+
+
+def test_a_sink_that_is_down_costs_dropped_seconds_never_the_counts(workdir):
+    down = free_port()  # nothing listens there
+    with target(threads=2) as t:
+        path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
+        began = time.monotonic()
+        r = run(["run", path, "-q", "--out", "influxdb=http://127.0.0.1:%d?db=x" % down],
+                workdir)
+        took = time.monotonic() - began
+        stats = t.stats()
+    s = r.summary
+    out = s["outputs"]["influxdb"]
+    check(r.returncode == 0 and s["requests"]["total"] == stats["requests"],
+          "the counts still equal the target's", (s["requests"], stats))
+    check(out["sent"] == 0 and out["dropped"] >= 4 and out["errors"] >= out["dropped"],
+          "every second dropped and counted", out)
+    check(r.stderr.count("Connection refused (what it drops is counted in the summary)") == 1,
+          "one warning on stderr", r.stderr)
+    check(took < 4 + 12, "the run's end waits for the sink a bounded time: %.1fs" % took)
+
+
+def test_a_slow_sink_never_slows_the_run(workdir):
+    """A sink that takes 3 s to answer each write: the run's seconds queue up behind it (what
+    is left when the run ends is dropped) while the run goes at its own pace."""
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            time.sleep(3)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with target(threads=2) as t:
+            path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
+            r = run(["run", path, "-q", "--out",
+                     "influxdb=http://127.0.0.1:%d?db=x" % server.server_address[1]], workdir)
+            stats = t.stats()
+    finally:
+        server.shutdown()
+    s = r.summary
+    out = s["outputs"]["influxdb"]
+    check(r.returncode == 0 and s["requests"]["total"] == stats["requests"] and
+          s["duration_s"] < 6, "the run kept its pace and its counts", (s["duration_s"], stats))
+    check(out["sent"] >= 2 and out["dropped"] >= 1 and out["sent"] + out["dropped"] >= 4,
+          "what the sink took, and what it could not", out)
+
+
 def test_bad_outputs_are_refused_before_any_load(workdir):
     with target() as t:
         path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
         for spec, why in (("influx", "expected KIND=TARGET"),
                           ("nope=x", "unknown output kind 'nope'"),
+                          ("influxdb=http://127.0.0.1:1", "influxdb needs its database"),
+                          ("influxdb=http://u:p@127.0.0.1:1?db=x", "holds credentials"),
+                          ("influxdb=http://127.0.0.1:1?db=x&bearer_env=STAMPEDE_NO_SUCH",
+                           "the variable STAMPEDE_NO_SUCH is not set"),
+                          ("influxdb=https://127.0.0.1:1?db=x", "expected an http:// URL"),
                           ("prometheus=127.0.0.1:1?linger=soon", "linger: expected a duration")):
             r = run(["run", path, "-q", "--out", spec], workdir)
             check(r.returncode == 2 and why in r.stderr, "--out %s: %s" % (spec, why), r)
@@ -177,4 +313,7 @@ def test_bad_outputs_are_refused_before_any_load(workdir):
 
 if __name__ == "__main__":
     main([test_prometheus_scrapes_the_runs_exact_counts_and_files_hold_every_second,
+          test_influxdb_holds_one_point_a_second_adding_up_to_the_run,
+          test_a_sink_that_is_down_costs_dropped_seconds_never_the_counts,
+          test_a_slow_sink_never_slows_the_run,
           test_bad_outputs_are_refused_before_any_load])
