@@ -37,7 +37,31 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Prometheus:
+class Server:
+    """A sink's server process of the test's own, started on a free port."""
+
+    def start(self, workdir, name, args, ready_url):
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(workdir, name + ".log"), "w"))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(ready_url, timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("%s did not answer %s" % (name, ready_url))
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Prometheus(Server):
     """A Prometheus server of the test's own, scraping `scrape` every second."""
 
     def __init__(self, workdir, scrape):
@@ -48,19 +72,11 @@ scrape_configs:
   - job_name: stampede
     static_configs: [{targets: ["%s"]}]
 """ % scrape)
-        self.proc = subprocess.Popen(
-            [PROMETHEUS, "--config.file=" + config,
-             "--storage.tsdb.path=" + os.path.join(workdir, "tsdb"),
-             "--web.listen-address=127.0.0.1:%d" % self.port],
-            stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "prometheus.log"), "w"))
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen("http://127.0.0.1:%d/-/ready" % self.port, timeout=1)
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("prometheus did not become ready")
+        self.start(workdir, "prometheus",
+                   [PROMETHEUS, "--config.file=" + config,
+                    "--storage.tsdb.path=" + os.path.join(workdir, "tsdb"),
+                    "--web.listen-address=127.0.0.1:%d" % self.port],
+                   "http://127.0.0.1:%d/-/ready" % self.port)
 
     def wait_scraping(self, timeout=30):
         """Until Prometheus has tried its target once (it finds new targets in batches, seconds
@@ -80,14 +96,6 @@ scrape_configs:
             self.port, urllib.parse.quote(expression))
         with urllib.request.urlopen(url, timeout=10) as r:
             return json.load(r)["data"]["result"]
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def test_prometheus_scrapes_the_runs_exact_counts_and_files_hold_every_second(workdir):
@@ -159,7 +167,7 @@ def test_prometheus_scrapes_the_runs_exact_counts_and_files_hold_every_second(wo
 INFLUXD = shutil.which("influxd") or "/usr/bin/influxd"
 
 
-class InfluxDB:
+class InfluxDB(Server):
     """An InfluxDB 1.x server of the test's own, with database `stampede`."""
 
     def __init__(self, workdir):
@@ -177,17 +185,8 @@ bind-address = "127.0.0.1:%d"
   bind-address = "127.0.0.1:%d"
   log-enabled = false
 """ % (free_port(), root, root, root, self.port))
-        self.proc = subprocess.Popen([INFLUXD, "-config", config], stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(workdir, "influxd.log"), "w"))
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen("http://127.0.0.1:%d/ping" % self.port, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("influxd did not answer /ping")
+        self.start(workdir, "influxd", [INFLUXD, "-config", config],
+                   "http://127.0.0.1:%d/ping" % self.port)
         self.query("CREATE DATABASE stampede", method="POST")
 
     def query(self, q, method="GET"):
@@ -195,14 +194,6 @@ bind-address = "127.0.0.1:%d"
         req = urllib.request.Request(url, method=method)
         with urllib.request.urlopen(req, timeout=10) as r:
             return json.load(r)["results"][0]
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def test_influxdb_holds_one_point_a_second_adding_up_to_the_run(workdir):
