@@ -13,6 +13,7 @@
 #include "outputs/influxdb_output.hpp"
 #include "outputs/posting_output.hpp"
 #include "outputs/prometheus_endpoint.hpp"
+#include "outputs/remote_write_output.hpp"
 
 namespace stampede::outputs {
 
@@ -20,7 +21,8 @@ namespace stampede::outputs {
 constexpr auto finish_within = std::chrono::seconds(5);
 
 const std::vector<std::string>& output_kinds() {
-  static const std::vector<std::string> kinds{"prometheus", "influxdb", "jsonl", "csv"};
+  static const std::vector<std::string> kinds{"prometheus", "prometheus-rw", "influxdb", "jsonl",
+                                              "csv"};
   return kinds;
 }
 
@@ -125,6 +127,9 @@ output_set::output_set(const std::vector<output_spec>& specs) {
         auto out = make_prometheus_endpoint(spec.target, spec.linger, &address);
         descriptions_.push_back(fmt::format("{}: http://{}/metrics", name, address));
         outputs_.push_back({name, std::move(out)});
+      } else if (spec.kind == "prometheus-rw") {
+        outputs_.push_back({name, make_remote_write_output(name, spec.target, spec.auth)});
+        descriptions_.push_back(fmt::format("{}: {}", name, spec.target));
       } else if (spec.kind == "influxdb") {
         outputs_.push_back({name, make_influxdb_output(name, spec.target, spec.database,
                                                        spec.retention, spec.auth)});
@@ -159,6 +164,19 @@ void output_set::on_interval(const engine::completed_interval& second) {
   r->run_id = run_id_;
   if (!plan_->phases.empty()) {
     r->phase = plan_->phases.at(std::min(second.phase, plan_->phases.size() - 1)).name;
+  }
+  for (auto& p : points(*r)) {
+    if (p.counter) {
+      auto key = p.metric + '\0' + std::string(p.label) + '\0' + p.label_value;
+      const auto [it, added] = totals_.try_emplace(std::move(key), p);
+      if (!added) {
+        it->second.value += p.value;
+      }
+    }
+  }
+  r->totals.reserve(totals_.size());
+  for (const auto& [key, p] : totals_) {
+    r->totals.push_back(p);
   }
   const std::shared_ptr<const second_record> shared = std::move(r);
   for (auto& o : outputs_) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +56,8 @@ class output_set final : public engine::interval_observer {
   const engine::run_plan* plan_ = nullptr;
   std::int64_t run_id_ = 0;
   std::int64_t start_ms_ = 0;
+  /// The run's counters so far, by metric, label and label value.
+  std::map<std::string, series_point> totals_;
 };
 
 }  // namespace stampede::outputs

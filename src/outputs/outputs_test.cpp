@@ -11,7 +11,9 @@
 #include "outputs/influxdb_output.hpp"
 #include "outputs/output_set.hpp"
 #include "outputs/prometheus_endpoint.hpp"
+#include "outputs/remote_write_output.hpp"
 #include "outputs/second_record.hpp"
+#include "prometheus/remote_write.pb.h"
 
 namespace stampede::outputs {
 namespace {
@@ -141,6 +143,31 @@ TEST(InfluxDb, ALineASecondForEachLabelSetEscaped) {
       << text;
   EXPECT_NE(text.find("stampede_agent,campaign=my\\ shop,run=9,agent=a2 requests=2i"),
             std::string::npos);
+}
+
+TEST(RemoteWrite, ASamplePerSeriesLabelsSortedCountersAsTotals) {
+  const auto l = layout();
+  auto r = make_record(second_of(l), l, 1'700'000'000'000);
+  r.campaign = "shop";
+  r.run_id = 2;
+  r.totals = {{"requests", "", "", 105, true}, {"step_requests", "step", "GET /", 64, true}};
+  prometheus::WriteRequest req;
+  ASSERT_TRUE(req.ParseFromString(write_request(r)));
+  bool requests = false, step = false, p99 = false;
+  for (const auto& ts : req.timeseries()) {
+    ASSERT_EQ(ts.samples_size(), 1);
+    EXPECT_EQ(ts.samples(0).timestamp(), 1'700'000'003'000);
+    for (int i = 1; i < ts.labels_size(); ++i) {
+      EXPECT_LT(ts.labels(i - 1).name(), ts.labels(i).name());
+    }
+    const auto& name = ts.labels(0).value();
+    EXPECT_EQ(ts.labels(0).name(), "__name__");
+    requests = requests || (name == "stampede_requests_total" && ts.samples(0).value() == 105);
+    step = step || (name == "stampede_step_requests_total" && ts.labels_size() == 4 &&
+                    ts.labels(3).name() == "step" && ts.labels(3).value() == "GET /");
+    p99 = p99 || (name == "stampede_latency_p99_seconds" && ts.samples(0).value() > 0.04);
+  }
+  EXPECT_TRUE(requests && step && p99);
 }
 
 TEST(HttpUrl, HostPortTargetAndNoCredentials) {

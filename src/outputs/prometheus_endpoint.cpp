@@ -23,8 +23,9 @@ std::string escaped(std::string_view v) {
   return out;
 }
 
-/// Prometheus's name for a metric: counters end in _total; ms become seconds.
-std::pair<std::string, double> exposed(const series_point& p) {
+}  // namespace
+
+std::pair<std::string, double> prometheus_name(const series_point& p) {
   std::string name = "stampede_" + p.metric;
   if (p.counter) {
     return {name + "_total", 1.0};
@@ -34,8 +35,6 @@ std::pair<std::string, double> exposed(const series_point& p) {
   }
   return {name, 1.0};
 }
-
-}  // namespace
 
 std::string exposition_text(const second_record* last, const std::vector<series_point>& totals,
                             const std::vector<series_point>& levels) {
@@ -52,7 +51,7 @@ std::string exposition_text(const second_record* last, const std::vector<series_
   }
   for (const auto* list : {&totals, &levels}) {
     for (const auto& p : *list) {
-      const auto [name, scale] = exposed(p);
+      const auto [name, scale] = prometheus_name(p);
       std::string labels = common;
       if (!p.label.empty()) {
         labels +=
@@ -87,19 +86,9 @@ class prometheus_endpoint final : public output {
 
   void offer(std::shared_ptr<const second_record> second) override {
     auto now = points(*second);
+    std::erase_if(now, [](const series_point& p) { return p.counter; });
     std::lock_guard lock(mutex_);
-    levels_.clear();
-    for (auto& p : now) {
-      if (!p.counter) {
-        levels_.push_back(std::move(p));
-        continue;
-      }
-      auto key = p.metric + '\0' + std::string(p.label) + '\0' + p.label_value;
-      const auto [it, added] = totals_.try_emplace(std::move(key), p);
-      if (!added) {
-        it->second.value += p.value;
-      }
-    }
+    levels_ = std::move(now);
     last_ = std::move(second);
   }
 
@@ -118,22 +107,19 @@ class prometheus_endpoint final : public output {
     if (r.path != "/metrics") {
       return web::http_response::error(404, "stampede serves /metrics here");
     }
-    std::vector<series_point> totals;
     std::string text;
     {
       std::lock_guard lock(mutex_);
       ++scrapes_;
-      for (const auto& [key, p] : totals_) {
-        totals.push_back(p);
+      if (last_) {
+        text = exposition_text(last_.get(), last_->totals, levels_);
       }
-      text = exposition_text(last_.get(), totals, levels_);
     }
     return web::http_response{200, "text/plain; version=0.0.4; charset=utf-8", std::move(text), {}};
   }
 
   const std::chrono::milliseconds linger_;
   mutable std::mutex mutex_;
-  std::map<std::string, series_point> totals_;
   std::vector<series_point> levels_;
   std::shared_ptr<const second_record> last_;
   std::uint64_t scrapes_ = 0;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "outputs/output.hpp"
@@ -17,6 +18,10 @@ namespace stampede::outputs {
 std::unique_ptr<output> make_prometheus_endpoint(const std::string& address,
                                                  std::chrono::milliseconds linger,
                                                  std::string* listening_on = nullptr);
+
+/// Prometheus's name for a series, and the factor its values take: counters end in _total,
+/// ms become seconds (latency_p99_ms: stampede_latency_p99_seconds, x 0.001).
+std::pair<std::string, double> prometheus_name(const series_point& p);
 
 /// What /metrics answers: `totals` (counts since the run began) and `levels` (the last
 /// second's levels and statistics), labelled with `last`'s campaign and run. For the tests.

@@ -33,6 +33,16 @@ struct request_figures {
 template <typename T>
 using keyed = std::vector<std::pair<std::string, T>>;
 
+/// One value of a second: `metric` (see docs/outputs.md) with at most one label.
+struct series_point {
+  std::string metric;
+  std::string_view label;  ///< "", "scenario", "step", "status", "error" or "agent" (static)
+  std::string label_value;
+  double value = 0;
+  /// A count over the second (it adds up over a run), not a level or a statistic.
+  bool counter = false;
+};
+
 struct second_record {
   std::int64_t index = 0;  ///< seconds since the run's start
   std::int64_t t_ms = 0;   ///< the second's start, unix ms
@@ -49,21 +59,14 @@ struct second_record {
   keyed<std::uint64_t> status;    ///< by status code ("200"), those seen
   keyed<std::uint64_t> errors;    ///< by error class, those seen
   keyed<request_figures> agents;  ///< distributed runs: what each agent added
+  /// The counters of points() summed over the run up to this second, included (set by
+  /// output_set, which sees every second even when an output drops one).
+  std::vector<series_point> totals;
 };
 
 /// The record of `second` of a run laid out as `layout`, interval 0 beginning at `start_ms`.
 second_record make_record(const engine::completed_interval& second,
                           const metrics::metric_layout& layout, std::int64_t start_ms);
-
-/// One value of a second: `metric` (see docs/outputs.md) with at most one label.
-struct series_point {
-  std::string metric;
-  std::string_view label;  ///< "", "scenario", "step", "status", "error" or "agent" (static)
-  std::string label_value;
-  double value = 0;
-  /// A count over the second (it adds up over a run), not a level or a statistic.
-  bool counter = false;
-};
 
 /// Every value of the record, flat: what the time-series outputs send.
 std::vector<series_point> points(const second_record& r);

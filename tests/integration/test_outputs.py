@@ -64,18 +64,20 @@ class Server:
 class Prometheus(Server):
     """A Prometheus server of the test's own, scraping `scrape` every second."""
 
-    def __init__(self, workdir, scrape):
+    def __init__(self, workdir, scrape=None):
         self.port = free_port()
         config = write(workdir, "prometheus.yml", """
 global: {scrape_interval: 1s, scrape_timeout: 900ms}
 scrape_configs:
   - job_name: stampede
     static_configs: [{targets: ["%s"]}]
-""" % scrape)
+""" % scrape if scrape else "global: {scrape_interval: 1s}\n")
+        # Without a target to scrape: the remote write receiver.
         self.start(workdir, "prometheus",
                    [PROMETHEUS, "--config.file=" + config,
                     "--storage.tsdb.path=" + os.path.join(workdir, "tsdb"),
-                    "--web.listen-address=127.0.0.1:%d" % self.port],
+                    "--web.listen-address=127.0.0.1:%d" % self.port] +
+                   ([] if scrape else ["--web.enable-remote-write-receiver"]),
                    "http://127.0.0.1:%d/-/ready" % self.port)
 
     def wait_scraping(self, timeout=30):
@@ -162,6 +164,38 @@ def test_prometheus_scrapes_the_runs_exact_counts_and_files_hold_every_second(wo
           "the csv's requests rows add up to the total")
     check(sum(float(x["value"]) for x in rows if x["metric"] == "step_requests" and
               x["step"] == "broken") == s["requests"]["failed"], "with the step in its column")
+
+
+def test_remote_write_reaches_prometheus_exactly(workdir):
+    prom = Prometheus(workdir)
+    try:
+        with target(threads=2) as t:
+            path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
+            r = run(["run", path, "-q", "--out",
+                     "prometheus-rw=http://127.0.0.1:%d/api/v1/write" % prom.port], workdir)
+        s = r.summary
+        out = s["outputs"]["prometheus-rw"]
+        check(r.returncode == 0 and out["dropped"] == 0 and out["errors"] == 0 and
+              out["sent"] >= 4, "every second written", (r, out))
+
+        def value(expression):
+            return [(x["metric"], float(x["value"][1])) for x in prom.query(expression)]
+        requests = value("stampede_requests_total")
+        check(len(requests) == 1 and requests[0][1] == s["requests"]["total"] and
+              requests[0][0] == {"__name__": "stampede_requests_total", "campaign": "shop",
+                                 "run": "1"}, "the run's exact total, labelled", requests)
+        steps = dict((m["step"], v) for m, v in value("stampede_step_requests_total"))
+        check(steps == {st["name"]: st["requests"] for st in s["steps"]}, "by step", steps)
+        # One sample a second, stamped with the second's start.
+        samples = prom.query("stampede_requests_total[1m]")[0]["values"]
+        stamps = [float(ts) for ts, _ in samples]
+        check(len(samples) == out["sent"] and
+              all(abs(b - a - 1.0) < 0.01 for a, b in zip(stamps, stamps[1:])),
+              "a sample a second, a second apart", stamps)
+        check(abs(stamps[0] - s["started_at_ms"] / 1000.0) < 1.0, "from the run's start",
+              (stamps[0], s["started_at_ms"]))
+    finally:
+        prom.stop()
 
 
 INFLUXD = shutil.which("influxd") or "/usr/bin/influxd"
@@ -304,6 +338,7 @@ def test_bad_outputs_are_refused_before_any_load(workdir):
 
 if __name__ == "__main__":
     main([test_prometheus_scrapes_the_runs_exact_counts_and_files_hold_every_second,
+          test_remote_write_reaches_prometheus_exactly,
           test_influxdb_holds_one_point_a_second_adding_up_to_the_run,
           test_a_sink_that_is_down_costs_dropped_seconds_never_the_counts,
           test_a_slow_sink_never_slows_the_run,
