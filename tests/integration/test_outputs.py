@@ -31,6 +31,18 @@ scenarios:
 """
 
 
+def run_shop(workdir, *outputs):
+    """The campaign against a target of its own with these --out values: (result, target's
+    stats)."""
+    with target(threads=2) as t:
+        path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
+        args = ["run", path, "-q"]
+        for o in outputs:
+            args += ["--out", o]
+        r = run(args, workdir)
+        return r, t.stats()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -169,10 +181,7 @@ def test_prometheus_scrapes_the_runs_exact_counts_and_files_hold_every_second(wo
 def test_remote_write_reaches_prometheus_exactly(workdir):
     prom = Prometheus(workdir)
     try:
-        with target(threads=2) as t:
-            path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
-            r = run(["run", path, "-q", "--out",
-                     "prometheus-rw=http://127.0.0.1:%d/api/v1/write" % prom.port], workdir)
+        r, _ = run_shop(workdir, "prometheus-rw=http://127.0.0.1:%d/api/v1/write" % prom.port)
         s = r.summary
         out = s["outputs"]["prometheus-rw"]
         check(r.returncode == 0 and out["dropped"] == 0 and out["errors"] == 0 and
@@ -233,10 +242,7 @@ bind-address = "127.0.0.1:%d"
 def test_influxdb_holds_one_point_a_second_adding_up_to_the_run(workdir):
     influx = InfluxDB(workdir)
     try:
-        with target(threads=2) as t:
-            path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
-            r = run(["run", path, "-q", "--out",
-                     "influxdb=http://127.0.0.1:%d?db=stampede" % influx.port], workdir)
+        r, _ = run_shop(workdir, "influxdb=http://127.0.0.1:%d?db=stampede" % influx.port)
         s = r.summary
         check(r.returncode == 0 and s["outputs"]["influxdb"]["dropped"] == 0 and
               s["outputs"]["influxdb"]["errors"] == 0, "the run, every second delivered", r)
@@ -262,13 +268,9 @@ def test_influxdb_holds_one_point_a_second_adding_up_to_the_run(workdir):
 
 def test_a_sink_that_is_down_costs_dropped_seconds_never_the_counts(workdir):
     down = free_port()  # nothing listens there
-    with target(threads=2) as t:
-        path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
-        began = time.monotonic()
-        r = run(["run", path, "-q", "--out", "influxdb=http://127.0.0.1:%d?db=x" % down],
-                workdir)
-        took = time.monotonic() - began
-        stats = t.stats()
+    began = time.monotonic()
+    r, stats = run_shop(workdir, "influxdb=http://127.0.0.1:%d?db=x" % down)
+    took = time.monotonic() - began
     s = r.summary
     out = s["outputs"]["influxdb"]
     check(r.returncode == 0 and s["requests"]["total"] == stats["requests"],
@@ -295,11 +297,7 @@ def test_a_slow_sink_never_slows_the_run(workdir):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with target(threads=2) as t:
-            path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
-            r = run(["run", path, "-q", "--out",
-                     "influxdb=http://127.0.0.1:%d?db=x" % server.server_address[1]], workdir)
-            stats = t.stats()
+        r, stats = run_shop(workdir, "influxdb=http://127.0.0.1:%d?db=x" % server.server_address[1])
     finally:
         server.shutdown()
     s = r.summary
