@@ -14,6 +14,7 @@
 #include "outputs/posting_output.hpp"
 #include "outputs/prometheus_endpoint.hpp"
 #include "outputs/remote_write_output.hpp"
+#include "outputs/statsd_output.hpp"
 
 namespace stampede::outputs {
 
@@ -21,8 +22,8 @@ namespace stampede::outputs {
 constexpr auto finish_within = std::chrono::seconds(5);
 
 const std::vector<std::string>& output_kinds() {
-  static const std::vector<std::string> kinds{"prometheus", "prometheus-rw", "influxdb", "jsonl",
-                                              "csv"};
+  static const std::vector<std::string> kinds{"prometheus", "prometheus-rw", "influxdb", "statsd",
+                                              "dogstatsd",  "jsonl",         "csv"};
   return kinds;
 }
 
@@ -82,7 +83,9 @@ output_spec parse_output_spec(const std::string& text) {
     options = options_of(spec.target.substr(q + 1), text);
     spec.target.resize(q);
   }
-  if (spec.kind == "prometheus") {
+  if (spec.kind == "statsd" || spec.kind == "dogstatsd") {
+    // HOST:PORT, no options
+  } else if (spec.kind == "prometheus") {
     if (const auto it = options.find("linger"); it != options.end()) {
       const auto d = core::parse_duration(it->second);
       if (!d) {
@@ -130,6 +133,9 @@ output_set::output_set(const std::vector<output_spec>& specs) {
       } else if (spec.kind == "prometheus-rw") {
         outputs_.push_back({name, make_remote_write_output(name, spec.target, spec.auth)});
         descriptions_.push_back(fmt::format("{}: {}", name, spec.target));
+      } else if (spec.kind == "statsd" || spec.kind == "dogstatsd") {
+        outputs_.push_back({name, make_statsd_output(name, spec.target, spec.kind == "dogstatsd")});
+        descriptions_.push_back(fmt::format("{}: udp {}", name, spec.target));
       } else if (spec.kind == "influxdb") {
         outputs_.push_back({name, make_influxdb_output(name, spec.target, spec.database,
                                                        spec.retention, spec.auth)});

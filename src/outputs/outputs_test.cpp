@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -9,10 +10,12 @@
 #include "outputs/file_outputs.hpp"
 #include "outputs/http_post.hpp"
 #include "outputs/influxdb_output.hpp"
+#include "outputs/name_cleaner.hpp"
 #include "outputs/output_set.hpp"
 #include "outputs/prometheus_endpoint.hpp"
 #include "outputs/remote_write_output.hpp"
 #include "outputs/second_record.hpp"
+#include "outputs/statsd_output.hpp"
 #include "prometheus/remote_write.pb.h"
 
 namespace stampede::outputs {
@@ -168,6 +171,43 @@ TEST(RemoteWrite, ASamplePerSeriesLabelsSortedCountersAsTotals) {
     p99 = p99 || (name == "stampede_latency_p99_seconds" && ts.samples(0).value() > 0.04);
   }
   EXPECT_TRUE(requests && step && p99);
+}
+
+TEST(NameCleaner, OneRuleAndCollisionsMadeUniqueForTheRun) {
+  name_cleaner clean("_-");
+  EXPECT_EQ(clean("GET /cart"), "GET__cart");
+  EXPECT_EQ(clean("GET_/cart"), "GET__cart_2");  // cleans alike: told apart
+  EXPECT_EQ(clean("GET /cart"), "GET__cart");    // the same every time
+  EXPECT_EQ(clean("ok-name_1"), "ok-name_1");
+  EXPECT_EQ(clean(""), "_");
+  EXPECT_EQ(clean("caf\xC3\xA9"), "caf__");
+}
+
+TEST(StatsD, CountersGaugesLabelsInNamesOrTagsPackedUnderTheLimit) {
+  const auto l = layout();
+  auto r = make_record(second_of(l), l, 1'700'000'000'000);
+  r.campaign = "shop";
+  r.run_id = 3;
+  const auto plain = statsd_lines(false)(r);
+  const auto has = [](const std::vector<std::string>& lines, const std::string& line) {
+    return std::find(lines.begin(), lines.end(), line) != lines.end();
+  };
+  EXPECT_TRUE(has(plain, "stampede.requests:5|c"));
+  EXPECT_TRUE(has(plain, "stampede.users:7|g"));
+  EXPECT_TRUE(has(plain, "stampede.step_requests.POST__cart:1|c"));
+  EXPECT_TRUE(has(plain, "stampede.responses.503:1|c"));
+  const auto dog = statsd_lines(true)(r);
+  EXPECT_TRUE(has(dog, "stampede.requests:5|c|#campaign:shop,run:3"));
+  EXPECT_TRUE(has(dog, "stampede.step_requests:1|c|#campaign:shop,run:3,step:POST_/cart"));
+  std::vector<std::string> many(500, "stampede.some_counter.label:123456|c");
+  const auto datagrams = pack_datagrams(many, statsd_datagram_limit);
+  std::size_t lines = 0;
+  for (const auto& d : datagrams) {
+    EXPECT_LE(d.size(), statsd_datagram_limit);
+    lines += static_cast<std::size_t>(std::count(d.begin(), d.end(), '\n')) + 1;
+  }
+  EXPECT_EQ(lines, many.size());
+  EXPECT_GT(datagrams.size(), 10u);
 }
 
 TEST(HttpUrl, HostPortTargetAndNoCredentials) {

@@ -27,7 +27,7 @@ scenarios:
   - name: browse
     flow:
       - get: {url: /json, name: home}
-      - get: {url: "/status?code=503", name: broken}
+      - get: {url: "/status?code=503", name: "GET /broken, page"}
 """
 
 
@@ -163,7 +163,8 @@ def test_prometheus_scrapes_the_runs_exact_counts_and_files_hold_every_second(wo
     check(sum(x["requests"] for x in seconds) == total and
           sum(x["failed"] for x in seconds) == s["requests"]["failed"], "adding up to the total")
     check([x["index"] for x in seconds] == list(range(len(seconds))), "in order, none missing")
-    check(all(x["steps"]["home"]["requests"] + x["steps"]["broken"]["requests"] == x["requests"]
+    broken = "GET /broken, page"  # a name with a space, a slash and a comma
+    check(all(x["steps"]["home"]["requests"] + x["steps"][broken]["requests"] == x["requests"]
               for x in seconds), "each second's steps add up to it")
     busy = seconds[1]
     check(busy["latency_ms"]["p50"] <= busy["latency_ms"]["p99"] <= busy["latency_ms"]["max"] and
@@ -175,7 +176,7 @@ def test_prometheus_scrapes_the_runs_exact_counts_and_files_hold_every_second(wo
     check(sum(float(x["value"]) for x in rows if x["metric"] == "requests") == total,
           "the csv's requests rows add up to the total")
     check(sum(float(x["value"]) for x in rows if x["metric"] == "step_requests" and
-              x["step"] == "broken") == s["requests"]["failed"], "with the step in its column")
+              x["step"] == broken) == s["requests"]["failed"], "with the step in its column")
 
 
 def test_remote_write_reaches_prometheus_exactly(workdir):
@@ -308,6 +309,68 @@ def test_a_slow_sink_never_slows_the_run(workdir):
           "what the sink took, and what it could not", out)
 
 
+def clean(name, allowed):
+    """docs/outputs.md's cleaning rule: every byte but letters, digits and `allowed` is '_'."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in allowed) else "_" for c in name)
+
+
+def test_statsd_and_dogstatsd_datagrams_add_up_to_the_run(workdir):
+    sockets = {}
+    for kind in ("statsd", "dogstatsd"):
+        sockets[kind] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sockets[kind].bind(("127.0.0.1", 0))
+        sockets[kind].setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    received = {kind: [] for kind in sockets}
+
+    def listen(kind):
+        sockets[kind].settimeout(0.5)
+        while True:
+            try:
+                received[kind].append(sockets[kind].recv(65536))
+            except socket.timeout:
+                if done:
+                    return
+            except OSError:
+                return
+    done = False
+    threads = [threading.Thread(target=listen, args=(k,), daemon=True) for k in sockets]
+    for th in threads:
+        th.start()
+    try:
+        r, stats = run_shop(workdir, *["%s=127.0.0.1:%d" % (k, sock.getsockname()[1])
+                                       for k, sock in sockets.items()])
+        time.sleep(0.3)
+    finally:
+        done = True
+        for th in threads:
+            th.join(timeout=5)
+        for sock in sockets.values():
+            sock.close()
+    s = r.summary
+    check(r.returncode == 0 and s["requests"]["total"] == stats["requests"], "the run", r)
+    for kind, datagrams in received.items():
+        check(datagrams and max(len(d) for d in datagrams) <= 1432,
+              "%s: datagrams within the MTU" % kind, [len(d) for d in datagrams])
+        check(s["outputs"][kind]["sent"] >= 4 and s["outputs"][kind]["dropped"] == 0,
+              "%s: every second sent" % kind, s["outputs"][kind])
+    lines = [x for d in received["statsd"] for x in d.decode().split("\n")]
+    total = sum(int(x.split(":")[1].split("|")[0]) for x in lines
+                if x.startswith("stampede.requests:"))
+    check(total == s["requests"]["total"], "statsd's counters add up to the run's requests",
+          (total, s["requests"]["total"]))
+    for st in s["steps"]:
+        bucket = "stampede.step_requests.%s:" % clean(st["name"], "_-")
+        n = sum(int(x[len(bucket):].split("|")[0]) for x in lines if x.startswith(bucket))
+        check(n == st["requests"], "statsd: step %s as %s" % (st["name"], bucket), n)
+    dog = [x for d in received["dogstatsd"] for x in d.decode().split("\n")]
+    tagged = [x for x in dog if x.startswith("stampede.requests:")]
+    check(tagged and all(x.endswith("|#campaign:shop,run:1") for x in tagged) and
+          sum(int(x.split(":")[1].split("|")[0]) for x in tagged) == s["requests"]["total"],
+          "dogstatsd: the same counts, tagged", tagged[:3])
+    check(any("|g|#campaign:shop,run:1" in x and x.startswith("stampede.latency_p99_ms:")
+              for x in dog), "the seconds' p99 as a gauge")
+
+
 def test_bad_outputs_are_refused_before_any_load(workdir):
     with target() as t:
         path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
@@ -340,4 +403,5 @@ if __name__ == "__main__":
           test_influxdb_holds_one_point_a_second_adding_up_to_the_run,
           test_a_sink_that_is_down_costs_dropped_seconds_never_the_counts,
           test_a_slow_sink_never_slows_the_run,
+          test_statsd_and_dogstatsd_datagrams_add_up_to_the_run,
           test_bad_outputs_are_refused_before_any_load])
