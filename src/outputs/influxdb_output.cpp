@@ -45,7 +45,9 @@ class influxdb_output final : public posting_output {
   ~influxdb_output() override { finish(std::chrono::steady_clock::now()); }
 
  private:
-  std::string body_of(const second_record& second) override { return line_protocol(second); }
+  std::vector<std::string> bodies_of(const second_record& second) override {
+    return {line_protocol(second)};
+  }
 };
 
 }  // namespace

@@ -10,7 +10,9 @@
 
 #include "core/duration_text.hpp"
 #include "outputs/file_outputs.hpp"
+#include "outputs/graphite_output.hpp"
 #include "outputs/influxdb_output.hpp"
+#include "outputs/opentsdb_output.hpp"
 #include "outputs/posting_output.hpp"
 #include "outputs/prometheus_endpoint.hpp"
 #include "outputs/remote_write_output.hpp"
@@ -22,8 +24,9 @@ namespace stampede::outputs {
 constexpr auto finish_within = std::chrono::seconds(5);
 
 const std::vector<std::string>& output_kinds() {
-  static const std::vector<std::string> kinds{"prometheus", "prometheus-rw", "influxdb", "statsd",
-                                              "dogstatsd",  "jsonl",         "csv"};
+  static const std::vector<std::string> kinds{"prometheus", "prometheus-rw", "influxdb",
+                                              "opentsdb",   "statsd",        "dogstatsd",
+                                              "graphite",   "jsonl",         "csv"};
   return kinds;
 }
 
@@ -83,7 +86,7 @@ output_spec parse_output_spec(const std::string& text) {
     options = options_of(spec.target.substr(q + 1), text);
     spec.target.resize(q);
   }
-  if (spec.kind == "statsd" || spec.kind == "dogstatsd") {
+  if (spec.kind == "statsd" || spec.kind == "dogstatsd" || spec.kind == "graphite") {
     // HOST:PORT, no options
   } else if (spec.kind == "prometheus") {
     if (const auto it = options.find("linger"); it != options.end()) {
@@ -136,6 +139,12 @@ output_set::output_set(const std::vector<output_spec>& specs) {
       } else if (spec.kind == "statsd" || spec.kind == "dogstatsd") {
         outputs_.push_back({name, make_statsd_output(name, spec.target, spec.kind == "dogstatsd")});
         descriptions_.push_back(fmt::format("{}: udp {}", name, spec.target));
+      } else if (spec.kind == "graphite") {
+        outputs_.push_back({name, make_graphite_output(name, spec.target)});
+        descriptions_.push_back(fmt::format("{}: tcp {}", name, spec.target));
+      } else if (spec.kind == "opentsdb") {
+        outputs_.push_back({name, make_opentsdb_output(name, spec.target, spec.auth)});
+        descriptions_.push_back(fmt::format("{}: {}", name, spec.target));
       } else if (spec.kind == "influxdb") {
         outputs_.push_back({name, make_influxdb_output(name, spec.target, spec.database,
                                                        spec.retention, spec.auth)});

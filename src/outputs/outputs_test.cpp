@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 
 #include "outputs/file_outputs.hpp"
+#include "outputs/graphite_output.hpp"
 #include "outputs/http_post.hpp"
 #include "outputs/influxdb_output.hpp"
 #include "outputs/name_cleaner.hpp"
+#include "outputs/opentsdb_output.hpp"
 #include "outputs/output_set.hpp"
 #include "outputs/prometheus_endpoint.hpp"
 #include "outputs/remote_write_output.hpp"
@@ -208,6 +210,47 @@ TEST(StatsD, CountersGaugesLabelsInNamesOrTagsPackedUnderTheLimit) {
   }
   EXPECT_EQ(lines, many.size());
   EXPECT_GT(datagrams.size(), 10u);
+}
+
+TEST(OpenTsdb, BatchesOfAtMostAThousandPointsTaggedAndCleaned) {
+  metrics::metric_layout l;
+  l.scenarios = {"s"};
+  for (int i = 0; i < 400; ++i) {  // 3 points each without requests: 1,200 and more
+    l.steps.push_back("GET /item/" + std::to_string(i) + " ?x");
+  }
+  engine::completed_interval c;
+  c.merged = metrics::metric_set(l);
+  auto r = make_record(c, l, 1'700'000'000'000);
+  r.campaign = "my shop";
+  name_cleaner tags("-_./");
+  const auto batches = opentsdb_batches(r, tags);
+  std::size_t n = 0;
+  for (const auto& b : batches) {
+    const auto j = nlohmann::json::parse(b);
+    EXPECT_LE(j.size(), opentsdb_batch);
+    n += j.size();
+    for (const auto& p : j) {
+      EXPECT_EQ(p["tags"]["campaign"], "my_shop");
+      EXPECT_LE(p["tags"].size(), 8u);
+      EXPECT_EQ(p["timestamp"], 1'700'000'000'000);
+    }
+  }
+  EXPECT_EQ(n, points(r).size());
+  EXPECT_GE(batches.size(), 2u);
+  EXPECT_NE(batches[0].find("\"step\":\"GET_/item/0__x\""), std::string::npos);
+}
+
+TEST(Graphite, ALineASeriesTaggedInWholeSeconds) {
+  const auto l = layout();
+  auto r = make_record(second_of(l), l, 1'700'000'000'250);
+  r.campaign = "shop";
+  r.run_id = 5;
+  name_cleaner tags("-_./:");
+  const auto text = graphite_lines(r, tags);
+  EXPECT_NE(text.find("stampede.requests;campaign=shop;run=5 5 1700000003\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("stampede.step_failed;campaign=shop;run=5;step=POST_/cart 1 1700000003\n"),
+            std::string::npos);
 }
 
 TEST(HttpUrl, HostPortTargetAndNoCredentials) {

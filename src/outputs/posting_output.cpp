@@ -20,16 +20,19 @@ posting_output::posting_output(const std::string& name, http_url url, std::strin
       headers_(std::move(headers)) {}
 
 bool posting_output::deliver(const second_record& second) {
-  const auto body = body_of(second);
-  if (body.empty()) {
-    return true;
+  for (const auto& body : bodies_of(second)) {
+    post(body);
   }
+  return true;
+}
+
+void posting_output::post(const std::string& body) {
   constexpr int tries = 5;
   auto pause = std::chrono::milliseconds(100);
   for (int attempt = 1;; ++attempt) {
     const auto res = http_post(url_, content_type_, headers_, body, std::chrono::seconds(5));
     if (res.status >= 200 && res.status < 300) {
-      return true;
+      return;
     }
     const auto why = res.status == 0 ? fmt::format("{}:{}: {}", url_.host, url_.port, res.error)
                                      : fmt::format("{}:{} answered {}: {}", url_.host, url_.port,

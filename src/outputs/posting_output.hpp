@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "outputs/http_post.hpp"
 #include "outputs/output.hpp"
@@ -16,11 +17,14 @@ class posting_output : public queued_output {
  protected:
   posting_output(const std::string& name, http_url url, std::string content_type,
                  header_list headers);
-  /// The body for one second; empty: nothing to send that second.
-  virtual std::string body_of(const second_record& second) = 0;
+  /// The bodies for one second, each POSTed in turn (a sink that takes batches of a bounded
+  /// size gets several); none: nothing to send that second.
+  virtual std::vector<std::string> bodies_of(const second_record& second) = 0;
 
  private:
   bool deliver(const second_record& second) final;
+  /// POSTs one body, trying again as the class comment says.
+  void post(const std::string& body);
 
   http_url url_;
   std::string content_type_;

@@ -26,11 +26,11 @@ class remote_write_output final : public posting_output {
     headers.emplace_back("X-Prometheus-Remote-Write-Version", "0.1.0");
     return headers;
   }
-  std::string body_of(const second_record& second) override {
+  std::vector<std::string> bodies_of(const second_record& second) override {
     const auto raw = write_request(second);
     std::string compressed;
     snappy::Compress(raw.data(), raw.size(), &compressed);
-    return compressed;
+    return {std::move(compressed)};
   }
 };
 

@@ -371,6 +371,65 @@ def test_statsd_and_dogstatsd_datagrams_add_up_to_the_run(workdir):
               for x in dog), "the seconds' p99 as a gauge")
 
 
+VICTORIA = shutil.which("victoria-metrics") or "/usr/bin/victoria-metrics"
+
+
+class VictoriaMetrics(Server):
+    """A VictoriaMetrics server taking Graphite's plaintext and OpenTSDB's HTTP API."""
+
+    def __init__(self, workdir):
+        self.port, self.graphite, self.opentsdb = free_port(), free_port(), free_port()
+        self.start(workdir, "victoria-metrics",
+                   [VICTORIA, "-storageDataPath=" + os.path.join(workdir, "vm"),
+                    "-httpListenAddr=127.0.0.1:%d" % self.port,
+                    "-graphiteListenAddr=127.0.0.1:%d" % self.graphite,
+                    "-opentsdbHTTPListenAddr=127.0.0.1:%d" % self.opentsdb],
+                   "http://127.0.0.1:%d/health" % self.port)
+
+    def export(self, match):
+        """{labels: [values]} of the series `match` selects, every sample stored."""
+        base = "http://127.0.0.1:%d" % self.port
+        urllib.request.urlopen(base + "/internal/force_flush", timeout=10).read()
+        body = urllib.parse.urlencode({"match[]": match}).encode()
+        with urllib.request.urlopen(base + "/api/v1/export", data=body, timeout=10) as r:
+            rows = [json.loads(line) for line in r.read().decode().splitlines() if line]
+        return {tuple(sorted(x["metric"].items())): x["values"] for x in rows}
+
+
+def test_graphite_and_opentsdb_reach_victoria_metrics_exactly(workdir):
+    vm = VictoriaMetrics(workdir)
+    try:
+        runs = {}
+        for run_id, spec in ((1, "graphite=127.0.0.1:%d" % vm.graphite),
+                             (2, "opentsdb=http://127.0.0.1:%d" % vm.opentsdb)):
+            r, _ = run_shop(workdir, spec)
+            kind = spec.split("=")[0]
+            out = r.summary["outputs"][kind]
+            check(r.returncode == 0 and out["sent"] >= 4 and out["dropped"] == 0,
+                  "%s: every second sent" % kind, (r, out))
+            runs[run_id] = r.summary
+        for run_id, s in runs.items():
+            deadline = time.monotonic() + 10
+            while True:  # the Graphite listener takes its lines a moment after they are sent
+                series = vm.export('{__name__="stampede.requests",run="%d"}' % run_id)
+                total = sum(sum(v) for v in series.values())
+                if total == s["requests"]["total"] or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            check(len(series) == 1 and total == s["requests"]["total"],
+                  "run %d: the seconds add up to the run's requests" % run_id,
+                  (series, s["requests"]["total"]))
+            check(list(series)[0] == (("__name__", "stampede.requests"), ("campaign", "shop"),
+                                      ("run", str(run_id))), "tagged", list(series))
+            steps = vm.export('{__name__="stampede.step_requests",run="%d"}' % run_id)
+            by_step = {dict(k)["step"]: sum(v) for k, v in steps.items()}
+            check(by_step == {clean(st["name"], "-_./"): st["requests"] for st in s["steps"]},
+                  "run %d: by step, names cleaned ('GET /broken, page' as GET_/broken__page)"
+                  % run_id, by_step)
+    finally:
+        vm.stop()
+
+
 def test_bad_outputs_are_refused_before_any_load(workdir):
     with target() as t:
         path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
@@ -404,4 +463,5 @@ if __name__ == "__main__":
           test_a_sink_that_is_down_costs_dropped_seconds_never_the_counts,
           test_a_slow_sink_never_slows_the_run,
           test_statsd_and_dogstatsd_datagrams_add_up_to_the_run,
+          test_graphite_and_opentsdb_reach_victoria_metrics_exactly,
           test_bad_outputs_are_refused_before_any_load])
