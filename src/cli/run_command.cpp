@@ -286,8 +286,10 @@ void register_run_command(CLI::App& app, int& exit) {
       ->capture_default_str();
   cmd->add_option("--out", flags->outputs,
                   "Send each second's figures to KIND=TARGET, repeatable: prometheus=HOST:PORT "
-                  "(a scrape endpoint; ?linger=DURATION after the run, default 5s), jsonl=FILE, "
-                  "csv=FILE (docs/outputs.md)");
+                  "(a scrape endpoint; ?linger=DURATION after the run, default 5s), "
+                  "prometheus-rw=URL, influxdb=URL?db=NAME, opentsdb=URL, graphite=HOST:PORT, "
+                  "statsd=HOST:PORT, dogstatsd=HOST:PORT, jsonl=FILE, csv=FILE, hdrlog=FILE "
+                  "(docs/outputs.md)");
   cmd->add_flag("-q,--quiet", flags->quiet, "No live progress line");
   cmd->callback([cmd, flags, &exit] {
     for (const char* name : quick_only_flags) {

@@ -12,6 +12,8 @@
 #include "core/unix_time.hpp"
 #include "metrics/summary.hpp"
 #include "metrics/summary_report.hpp"
+#include "outputs/hdr_log.hpp"
+#include "report/report_data.hpp"
 #include "storage/results_db.hpp"
 
 namespace stampede::cli {
@@ -42,8 +44,24 @@ int list_remote_runs(control::client_settings& settings, std::size_t limit) {
   });
 }
 
-int show_remote_run(control::client_settings& settings, std::int64_t id, bool json, bool campaign) {
+/// `show --hgrm`: the run's latency over every stored second, as .hgrm.
+int print_hgrm(const std::vector<storage::interval_record>& seconds, std::int64_t id) {
+  const auto h = report::merged_histogram(seconds, "latency");
+  if (!h || h->empty()) {
+    std::cerr << fmt::format("stampede: run {} has no latency stored\n", id);
+    return exit_code::runtime_failure;
+  }
+  std::cout << outputs::hgrm_text(*h);
+  return exit_code::ok;
+}
+
+int show_remote_run(control::client_settings& settings, std::int64_t id, bool json, bool campaign,
+                    bool hgrm) {
   return with_client(settings, [&](control::control_client& client) {
+    if (hgrm) {
+      client.get_run(id);  // NOT_FOUND names an unknown run
+      return print_hgrm(client.run_intervals(id, {"latency"}), id);
+    }
     const auto r = client.get_run(id);
     if (campaign) {
       std::cout << r.campaign_text();
@@ -125,6 +143,7 @@ void register_show_command(CLI::App& app, int& exit) {
     std::int64_t run = 0;
     bool json = false;
     bool campaign = false;
+    bool hgrm = false;
     control::client_settings settings;
   };
   auto f = std::make_shared<flags>();
@@ -134,10 +153,12 @@ void register_show_command(CLI::App& app, int& exit) {
   cmd->add_option("--db", f->db, "Results database (default ./stampede.db)");
   cmd->add_flag("--json", f->json, "Print the summary as JSON (the --summary-json schema)");
   cmd->add_flag("--campaign", f->campaign, "Print the campaign the run used");
+  cmd->add_flag("--hgrm", f->hgrm,
+                "Print the run's latency distribution in HdrHistogram's .hgrm layout (ms)");
   add_connection_flags(cmd, f->settings);
   cmd->callback([f, cmd, &exit] {
     if (use_controller(cmd, f->settings)) {
-      exit = show_remote_run(f->settings, f->run, f->json, f->campaign);
+      exit = show_remote_run(f->settings, f->run, f->json, f->campaign, f->hgrm);
       return;
     }
     try {
@@ -156,6 +177,10 @@ void register_show_command(CLI::App& app, int& exit) {
       if (f->campaign) {
         std::cout << r->campaign_text;
         exit = exit_code::ok;
+        return;
+      }
+      if (f->hgrm) {
+        exit = print_hgrm(db.intervals(r->id, -1, {"latency"}), r->id);
         return;
       }
       if (r->summary_json.empty()) {

@@ -8,6 +8,9 @@
 
 #include <fmt/format.h>
 
+#include "outputs/hdr_log.hpp"
+#include "outputs/name_cleaner.hpp"
+
 namespace stampede::outputs {
 namespace {
 
@@ -80,7 +83,49 @@ class csv_file final : public line_file {
   }
 };
 
+class hdrlog_file final : public line_file {
+ public:
+  hdrlog_file(const std::string& name, const std::string& path)
+      : line_file(name, path), tags_(tag_bytes()) {
+    start();
+  }
+  ~hdrlog_file() override { finish(std::chrono::steady_clock::now()); }
+  bool wants_histograms() const override { return true; }
+
+ private:
+  /// A tag may hold any printable byte but ',' and ' ' (and no line break).
+  static std::string tag_bytes() {
+    std::string out;
+    for (char c = '!'; c <= '~'; ++c) {
+      if (c != ',') {
+        out += c;
+      }
+    }
+    return out;
+  }
+  void write(const second_record& second) override {
+    if (!header_written_) {
+      // BaseTime is interval 0's start: each line's start is its second's index.
+      out_ << hdr_log_header(second.t_ms - second.index * 1000);
+      header_written_ = true;
+    }
+    for (const auto& [step, h] : second.histograms) {
+      if (step.empty() || !h.empty()) {
+        out_ << hdr_log_line(step.empty() ? "" : tags_(step), static_cast<double>(second.index),
+                             1.0, h);
+      }
+    }
+  }
+
+  name_cleaner tags_;
+  bool header_written_ = false;
+};
+
 }  // namespace
+
+std::unique_ptr<output> make_hdrlog_output(const std::string& name, const std::string& path) {
+  return std::make_unique<hdrlog_file>(name, path);
+}
 
 std::unique_ptr<output> make_jsonl_output(const std::string& name, const std::string& path) {
   return std::make_unique<jsonl_file>(name, path);

@@ -26,6 +26,8 @@ class output {
   /// The run is over: delivers what is left, waiting at most until `deadline`.
   virtual void finish(std::chrono::steady_clock::time_point deadline) = 0;
   virtual metrics::output_stats stats() const = 0;
+  /// Whether its records must carry the second's histograms (copied only then).
+  virtual bool wants_histograms() const { return false; }
 };
 
 /// An output whose deliveries may block (a file, a network sink): a bounded queue and a thread.

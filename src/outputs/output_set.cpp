@@ -24,9 +24,9 @@ namespace stampede::outputs {
 constexpr auto finish_within = std::chrono::seconds(5);
 
 const std::vector<std::string>& output_kinds() {
-  static const std::vector<std::string> kinds{"prometheus", "prometheus-rw", "influxdb",
-                                              "opentsdb",   "statsd",        "dogstatsd",
-                                              "graphite",   "jsonl",         "csv"};
+  static const std::vector<std::string> kinds{"prometheus", "prometheus-rw", "influxdb", "opentsdb",
+                                              "statsd",     "dogstatsd",     "graphite", "jsonl",
+                                              "csv",        "hdrlog"};
   return kinds;
 }
 
@@ -78,7 +78,7 @@ output_spec parse_output_spec(const std::string& text) {
     throw std::invalid_argument(fmt::format("unknown output kind '{}' in '{}' (known: {})",
                                             spec.kind, text, fmt::join(kinds, ", ")));
   }
-  if (spec.kind == "jsonl" || spec.kind == "csv") {
+  if (spec.kind == "jsonl" || spec.kind == "csv" || spec.kind == "hdrlog") {
     return spec;  // a file's name is taken as it is, '?' and all
   }
   std::map<std::string, std::string> options;
@@ -153,6 +153,9 @@ output_set::output_set(const std::vector<output_spec>& specs) {
       } else if (spec.kind == "jsonl") {
         outputs_.push_back({name, make_jsonl_output(name, spec.target)});
         descriptions_.push_back(fmt::format("{}: {}", name, spec.target));
+      } else if (spec.kind == "hdrlog") {
+        outputs_.push_back({name, make_hdrlog_output(name, spec.target)});
+        descriptions_.push_back(fmt::format("{}: {}", name, spec.target));
       } else if (spec.kind == "csv") {
         outputs_.push_back({name, make_csv_output(name, spec.target)});
         descriptions_.push_back(fmt::format("{}: {}", name, spec.target));
@@ -161,6 +164,8 @@ output_set::output_set(const std::vector<output_spec>& specs) {
       throw std::runtime_error(fmt::format("--out {}={}: {}", spec.kind, spec.target, e.what()));
     }
   }
+  wants_histograms_ = std::any_of(outputs_.begin(), outputs_.end(),
+                                  [](const named& o) { return o.out->wants_histograms(); });
 }
 
 void output_set::on_start(const engine::run_plan& plan, std::int64_t run_id,
@@ -186,6 +191,15 @@ void output_set::on_interval(const engine::completed_interval& second) {
       const auto [it, added] = totals_.try_emplace(std::move(key), p);
       if (!added) {
         it->second.value += p.value;
+      }
+    }
+  }
+  if (wants_histograms_) {
+    const auto& m = second.merged;
+    r->histograms.emplace_back("", m.latency);
+    for (std::size_t i = 0; i < plan_->layout.steps.size() && i < m.steps.size(); ++i) {
+      if (!m.steps[i].empty()) {
+        r->histograms.emplace_back(plan_->layout.steps[i], m.steps[i]);
       }
     }
   }

@@ -58,6 +58,7 @@ class output_set final : public engine::interval_observer {
   std::int64_t start_ms_ = 0;
   /// The run's counters so far, by metric, label and label value.
   std::map<std::string, series_point> totals_;
+  bool wants_histograms_ = false;
 };
 
 }  // namespace stampede::outputs

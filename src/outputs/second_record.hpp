@@ -62,6 +62,9 @@ struct second_record {
   /// The counters of points() summed over the run up to this second, included (set by
   /// output_set, which sees every second even when an output drops one).
   std::vector<series_point> totals;
+  /// Only for outputs that want them (hdrlog): the second's latency histograms, the run's
+  /// under "" first, then each step's that had requests, by step name.
+  std::vector<std::pair<std::string, metrics::histogram>> histograms;
 };
 
 /// The record of `second` of a run laid out as `layout`, interval 0 beginning at `start_ms`.

@@ -10,13 +10,10 @@
 #include "report/second_data.hpp"
 
 namespace stampede::report {
-namespace {
-
 using nlohmann::json;
 
-/// The latency of every second merged (the run's, or one scenario's), by histogram name.
-std::optional<metrics::histogram> merged(const std::vector<storage::interval_record>& seconds,
-                                         std::string_view name) {
+std::optional<metrics::histogram> merged_histogram(
+    const std::vector<storage::interval_record>& seconds, std::string_view name) {
   std::optional<metrics::histogram> all;
   for (const auto& iv : seconds) {
     for (const auto& [n, bytes] : iv.histograms) {
@@ -34,6 +31,8 @@ std::optional<metrics::histogram> merged(const std::vector<storage::interval_rec
   }
   return all;
 }
+
+namespace {
 
 /// A distributed run's requests per second by agent: {name: {"requests": [...], "failed":
 /// [...], "ended": i}}, null in the seconds the agent never reported; `ended` the second its
@@ -224,14 +223,14 @@ json report_data(const storage::run_record& run,
 json spectrum_data(const std::vector<storage::interval_record>& seconds, const json& summary) {
   // Scenarios' histograms are stored by index, in the order the summary lists the scenarios.
   json spectra = json::object();
-  if (const auto all = merged(seconds, "latency"); all && !all->empty()) {
+  if (const auto all = merged_histogram(seconds, "latency"); all && !all->empty()) {
     spectra["run"] = spectrum_json(*all);
   }
   json per_scenario = json::array();
   const auto scenarios =
       summary.is_object() ? summary.value("scenarios", json::array()) : json::array();
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
-    const auto h = merged(seconds, "scenario_latency." + std::to_string(i));
+    const auto h = merged_histogram(seconds, "scenario_latency." + std::to_string(i));
     if (h && !h->empty()) {
       auto sp = spectrum_json(*h);
       sp["name"] = scenarios[i].value("name", "");

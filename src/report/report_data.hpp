@@ -4,10 +4,13 @@
 // stored histogram, exact (not a digest, not a window).
 #pragma once
 
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "metrics/histogram.hpp"
 #include "storage/results_db.hpp"
 
 namespace stampede::report {
@@ -37,6 +40,11 @@ nlohmann::json report_data(const storage::run_record& run,
                            const std::vector<storage::interval_record>& seconds);
 
 /// The report's "spectrum": the run's and each of `summary`'s scenarios' over `seconds`.
+/// The histogram `name` of every second merged ("latency": the run's; nullopt when no second
+/// has it).
+std::optional<metrics::histogram> merged_histogram(
+    const std::vector<storage::interval_record>& seconds, std::string_view name);
+
 nlohmann::json spectrum_data(const std::vector<storage::interval_record>& seconds,
                              const nlohmann::json& summary);
 

@@ -15,6 +15,7 @@ import time
 import urllib.parse
 import urllib.request
 
+import harness
 from harness import check, main, run, target, write
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
@@ -430,6 +431,70 @@ def test_graphite_and_opentsdb_reach_victoria_metrics_exactly(workdir):
         vm.stop()
 
 
+def js_readers():
+    """tests/integration/js's packages (an independent HdrHistogram), fetched from the npm
+    registry by their lockfile once, beside the build."""
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js")
+    cache = os.path.join(os.path.dirname(harness.STAMPEDE), "test-js")
+    stamp = os.path.join(cache, "package-lock.json")
+    with open(os.path.join(here, "package-lock.json")) as f:
+        lock = f.read()
+    if not os.path.exists(stamp) or open(stamp).read() != lock:
+        os.makedirs(cache, exist_ok=True)
+        for name in ("package.json", "package-lock.json"):
+            shutil.copy(os.path.join(here, name), cache)
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=cache,
+                       check=True, capture_output=True, timeout=300)
+    return here, os.path.join(cache, "node_modules")
+
+
+def test_hdrlog_is_read_back_by_hdrhistogram_itself(workdir):
+    r, _ = run_shop(workdir, "hdrlog=latency.hlog", "jsonl=seconds.jsonl")
+    s = r.summary
+    check(r.returncode == 0 and s["outputs"]["hdrlog"]["dropped"] == 0, "the run", r)
+    here, modules = js_readers()
+    read = subprocess.run(["node", os.path.join(here, "read_hdrlog.js"),
+                           os.path.join(workdir, "latency.hlog")],
+                          env=dict(os.environ, NODE_PATH=modules), capture_output=True,
+                          text=True, timeout=60)
+    check(read.returncode == 0, "hdr-histogram-js reads the log", read)
+    intervals = [json.loads(line) for line in read.stdout.splitlines()]
+    with open(os.path.join(workdir, "seconds.jsonl")) as f:
+        seconds = [json.loads(line) for line in f]
+    untagged = [x for x in intervals if x["tag"] == "NO TAG"]
+    check(len(untagged) == len(seconds) and
+          sum(x["count"] for x in untagged) == s["requests"]["total"],
+          "an untagged line a second holding every request", (len(untagged), len(seconds)))
+    for x, sec in zip(untagged, seconds):
+        if not sec["requests"]:
+            continue
+        # The same counters read by another implementation: the same percentiles, in µs,
+        # within the histogram's precision (its max is the counter's, stampede's the exact one).
+        for key in ("p50", "p99", "max"):
+            mine = sec["latency_ms"][key] * 1000
+            check(abs(x[key] - mine) <= mine / 1000 + 1,
+                  "second %d: %s %s µs == stampede's %s ms" % (sec["index"], key, x[key],
+                                                              sec["latency_ms"][key]))
+        check(abs(x["start"] - sec["t"] * 1000) < 2, "stamped with its second", (x, sec["t"]))
+    # `show --hgrm`: the whole run's distribution in HdrHistogram's layout.
+    r2 = run(["show", "1", "--hgrm", "--db", os.path.join(workdir, "stampede.db")], workdir)
+    rows = [line.split() for line in r2.stdout.splitlines()
+            if line.strip() and not line.startswith("#")][1:]
+    check(r2.returncode == 0 and rows[-1][1] == "1.000000000000" and
+          int(rows[-1][2]) == s["requests"]["total"], "the .hgrm ends at 100% with every request",
+          r2.stdout[-600:])
+    check(all(float(a[0]) <= float(b[0]) and float(a[1]) < float(b[1])
+              for a, b in zip(rows, rows[1:])), "values and percentiles rise")
+    check("#[Max     =" in r2.stdout and
+          "Total count    = %12d]" % s["requests"]["total"] in r2.stdout, "its footer", r2.stdout)
+    r3 = run(["show", "9", "--hgrm", "--db", os.path.join(workdir, "stampede.db")], workdir)
+    check(r3.returncode == 1 and "no run 9" in r3.stderr, "an unknown run", r3)
+    for st in s["steps"]:
+        tag = st["name"].replace(" ", "_").replace(",", "_")  # the rule: ',' and ' ' are '_'
+        check(sum(x["count"] for x in intervals if x["tag"] == tag) == st["requests"],
+              "step %s as Tag=%s" % (st["name"], tag))
+
+
 def test_bad_outputs_are_refused_before_any_load(workdir):
     with target() as t:
         path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
@@ -464,4 +529,5 @@ if __name__ == "__main__":
           test_a_slow_sink_never_slows_the_run,
           test_statsd_and_dogstatsd_datagrams_add_up_to_the_run,
           test_graphite_and_opentsdb_reach_victoria_metrics_exactly,
+          test_hdrlog_is_read_back_by_hdrhistogram_itself,
           test_bad_outputs_are_refused_before_any_load])
