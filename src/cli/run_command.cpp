@@ -129,6 +129,14 @@ int run(const run_flags& f, const std::string& command) {
       return exit_code::usage_error;
     }
   }
+  try {
+    for (auto& spec : outputs::campaign_outputs(plan->campaign)) {
+      output_specs.push_back(std::move(spec));
+    }
+  } catch (const scenario::campaign_error& e) {
+    std::cerr << campaign_error_text(e);
+    return exit_code::usage_error;
+  }
 
   engine::run_settings settings;
   if (!output_specs.empty()) {

@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/run_parameter_flags.hpp"
 #include "core/duration_text.hpp"
+#include "outputs/output_set.hpp"
 #include "scenario/campaign_parser.hpp"
 #include "scenario/campaign_warnings.hpp"
 
@@ -27,6 +28,7 @@ void register_validate_command(CLI::App& app, int& exit) {
     const auto* file = &f->file;
     try {
       const auto c = scenario::load_campaign_file(*file, parameters_of(f->parameters));
+      outputs::campaign_outputs(c);  // its outputs: as a run would take them
       for (const auto& w : scenario::campaign_warnings(c)) {
         std::cerr << "stampede: " << w << "\n";
       }

@@ -17,6 +17,7 @@
 #include "outputs/prometheus_endpoint.hpp"
 #include "outputs/remote_write_output.hpp"
 #include "outputs/statsd_output.hpp"
+#include "scenario/campaign_error.hpp"
 
 namespace stampede::outputs {
 
@@ -64,7 +65,7 @@ void take_auth(std::map<std::string, std::string>& options, output_spec& spec) {
 
 }  // namespace
 
-output_spec parse_output_spec(const std::string& text) {
+output_spec parse_output_spec(const std::string& text, bool from_campaign) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
     throw std::invalid_argument(fmt::format("expected KIND=TARGET (KIND one of {}), got '{}'",
@@ -99,6 +100,14 @@ output_spec parse_output_spec(const std::string& text) {
       options.erase(it);
     }
   } else {
+    if (from_campaign) {
+      for (const auto& [option, value] : options) {
+        if (option.ends_with("_env") || option.ends_with("_file")) {
+          throw std::invalid_argument(fmt::format(
+              "{}: a campaign names no credentials; give this output with --out instead", option));
+        }
+      }
+    }
     take_auth(options, spec);
     (void)parse_http_url(spec.target);  // refuses what is no http:// URL, or holds credentials
   }
@@ -120,6 +129,23 @@ output_spec parse_output_spec(const std::string& text) {
                                             options.begin()->first, text));
   }
   return spec;
+}
+
+std::vector<output_spec> campaign_outputs(const scenario::campaign& c) {
+  std::vector<output_spec> out;
+  std::vector<scenario::campaign_problem> problems;
+  for (std::size_t i = 0; i < c.outputs.size(); ++i) {
+    try {
+      out.push_back(parse_output_spec(c.outputs[i].spec, true));
+    } catch (const std::invalid_argument& e) {
+      problems.push_back(
+          {c.source_file, c.outputs[i].line, fmt::format("outputs[{}]", i), e.what()});
+    }
+  }
+  if (!problems.empty()) {
+    throw scenario::campaign_error(std::move(problems));
+  }
+  return out;
 }
 
 output_set::output_set(const std::vector<output_spec>& specs) {

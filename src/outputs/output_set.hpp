@@ -13,6 +13,7 @@
 #include "engine/interval_observer.hpp"
 #include "outputs/http_post.hpp"
 #include "outputs/output.hpp"
+#include "scenario/campaign.hpp"
 
 namespace stampede::outputs {
 
@@ -29,8 +30,14 @@ struct output_spec {
 /// The kinds --out knows, for errors and --help.
 const std::vector<std::string>& output_kinds();
 
-/// Parses one --out value. Throws std::invalid_argument saying what is wrong with it.
-output_spec parse_output_spec(const std::string& text);
+/// Parses one --out value. Throws std::invalid_argument saying what is wrong with it. A
+/// campaign's `outputs:` (`from_campaign`) may not name credentials: those are given with --out
+/// by whoever runs it.
+output_spec parse_output_spec(const std::string& text, bool from_campaign = false);
+
+/// The campaign's `outputs:`, parsed. Throws scenario::campaign_error naming the file, line
+/// and field of each that is wrong.
+std::vector<output_spec> campaign_outputs(const scenario::campaign& c);
 
 class output_set final : public engine::interval_observer {
  public:

@@ -318,6 +318,12 @@ enum class agent_loss_policy {
   abort,      ///< the run stops
 };
 
+/// One of the campaign's `outputs:`, as --out takes it (KIND=TARGET), checked by the run.
+struct campaign_output {
+  std::string spec;
+  int line = 0;  ///< 1-based, for errors
+};
+
 struct campaign {
   std::string name;    ///< from `name:` or the file name
   std::string target;  ///< base URL: http(s)://host:port, or h2c:// or h2:// for HTTP/2
@@ -328,8 +334,9 @@ struct campaign {
   std::optional<data_feeder> data;
   std::optional<std::uint32_t> threads;  ///< worker threads; unset = cores
   agent_loss_policy on_agent_loss = agent_loss_policy::rebalance;
-  std::string source_text;  ///< the file as read, stored with the run
-  std::string source_file;  ///< path as given, for messages
+  std::vector<campaign_output> outputs;  ///< `outputs:`, honoured by local runs
+  std::string source_text;               ///< the file as read, stored with the run
+  std::string source_file;               ///< path as given, for messages
 };
 
 }  // namespace stampede::scenario

@@ -133,7 +133,7 @@ class campaign_reader {
     unknown_sections_ = !errors().attempt([&] {
       r_.only_fields(root, "",
                      {"name", "target", "threads", "defaults", "phases", "scenarios", "thresholds",
-                      "data", "on_agent_loss"});
+                      "data", "on_agent_loss", "outputs"});
     });
     errors().attempt([&] {
       c.name = root["name"] ? r_.name(root["name"], "name")
@@ -163,6 +163,17 @@ class campaign_reader {
     }
     if (root["on_agent_loss"]) {
       errors().attempt([&] { c.on_agent_loss = agent_loss_policy_of(root["on_agent_loss"]); });
+    }
+    if (const auto list = root["outputs"]) {
+      errors().attempt([&] {
+        r_.expect_list(list, "outputs", false);
+        for (std::size_t i = 0; i < list.size(); ++i) {
+          errors().attempt([&] {
+            c.outputs.push_back(
+                {r_.text(list[i], index_path("outputs", i)), list[i].Mark().line + 1});
+          });
+        }
+      });
     }
     std::vector<YAML::Node> phase_nodes;  // of c.phases, for later checks to point at
     const bool phases_read =

@@ -495,6 +495,27 @@ def test_hdrlog_is_read_back_by_hdrhistogram_itself(workdir):
               "step %s as Tag=%s" % (st["name"], tag))
 
 
+def test_a_campaigns_outputs_are_honoured_and_checked_by_line(workdir):
+    with target() as t:
+        path = write(workdir, "c.yaml", CAMPAIGN % t.url + "outputs:\n  - jsonl=from-campaign.jsonl\n")
+        r = run(["run", path, "-q", "--out", "csv=from-flag.csv"], workdir)
+        check(r.returncode == 0 and sorted(r.summary["outputs"]) == ["csv", "jsonl"],
+              "the campaign's outputs and the flag's, both", r)
+        with open(os.path.join(workdir, "from-campaign.jsonl")) as f:
+            check(sum(json.loads(x)["requests"] for x in f) == r.summary["requests"]["total"],
+                  "the campaign's file holds the run")
+        bad = write(workdir, "bad.yaml", CAMPAIGN % t.url +
+                    "outputs:\n  - jsonl=ok.jsonl\n  - nope=x\n"
+                    "  - influxdb=http://127.0.0.1:1?db=x&bearer_env=HOME\n")
+        for cmd in (["run", bad, "-q"], ["validate", bad]):
+            r = run(cmd, workdir)
+            check(r.returncode == 2 and "bad.yaml:12: outputs[1]: unknown output kind 'nope'"
+                  in r.stderr and "bad.yaml:13: outputs[2]: bearer_env: a campaign names no "
+                  "credentials" in r.stderr, "%s: each bad output by file, line and field"
+                  % cmd[0], r.stderr)
+        check(not os.path.exists(os.path.join(workdir, "ok.jsonl")), "and nothing ran")
+
+
 def test_bad_outputs_are_refused_before_any_load(workdir):
     with target() as t:
         path = write(workdir, "shop.yaml", CAMPAIGN % t.url)
@@ -530,4 +551,5 @@ if __name__ == "__main__":
           test_statsd_and_dogstatsd_datagrams_add_up_to_the_run,
           test_graphite_and_opentsdb_reach_victoria_metrics_exactly,
           test_hdrlog_is_read_back_by_hdrhistogram_itself,
+          test_a_campaigns_outputs_are_honoured_and_checked_by_line,
           test_bad_outputs_are_refused_before_any_load])
