@@ -203,7 +203,8 @@ web::route_result controller_web::api(const web::http_request& r, const web::acc
         return web::http_response::error(400, "agents: 0 (all healthy ones) or more");
       }
       std::map<std::string, std::string> parameters;
-      for (const auto& [k, v] : body.value("env", json::object()).items()) {
+      const auto env = body.value("env", json::object());  // items() refers to it: keep it
+      for (const auto& [k, v] : env.items()) {
         parameters[k] = v.is_string() ? v.get<std::string>() : v.dump();
       }
       const auto command = fmt::format("stampede start {} (web UI{})", *name,

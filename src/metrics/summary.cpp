@@ -478,7 +478,8 @@ void from_json(const nlohmann::json& j, summary& s) {
   }
   s.degraded = j.value("degraded", false);
   s.events = j.value("events", std::vector<std::string>{});
-  for (const auto& [name, o] : j.value("outputs", nlohmann::json::object()).items()) {
+  const auto outputs = j.value("outputs", nlohmann::json::object());  // outlives the loop
+  for (const auto& [name, o] : outputs.items()) {
     s.outputs[name] = {o.value("sent", std::uint64_t{0}), o.value("dropped", std::uint64_t{0}),
                        o.value("errors", std::uint64_t{0})};
   }

@@ -75,9 +75,10 @@ TEST_F(AccessGate, SigningInGivesAStrictHttpOnlySessionWhosePostsNeedTheCsrfToke
   EXPECT_TRUE(who->by_session);
   EXPECT_EQ(who->csrf.size(), 32u);
   EXPECT_FALSE(access_gate::may_change(request("POST", "/api/x", {{"cookie", value}}), *who));
+  // A token one character off (never the token itself, whatever its first character is).
+  const auto forged = std::string(who->csrf[0] == '0' ? "1" : "0") + who->csrf.substr(1);
   EXPECT_FALSE(access_gate::may_change(
-      request("POST", "/api/x", {{"cookie", value}, {"x-csrf-token", "0" + who->csrf.substr(1)}}),
-      *who));
+      request("POST", "/api/x", {{"cookie", value}, {"x-csrf-token", forged}}), *who));
   EXPECT_TRUE(access_gate::may_change(
       request("POST", "/api/x", {{"cookie", value}, {"x-csrf-token", who->csrf}}), *who));
 
