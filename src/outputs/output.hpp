@@ -28,6 +28,8 @@ class output {
   virtual metrics::output_stats stats() const = 0;
   /// Whether its records must carry the second's histograms (copied only then).
   virtual bool wants_histograms() const { return false; }
+  /// Whether finish() serves on for a while whatever the deadline (a scrape endpoint).
+  virtual bool lingers() const { return false; }
 };
 
 /// An output whose deliveries may block (a file, a network sink): a bounded queue and a thread.

@@ -240,9 +240,16 @@ void output_set::on_interval(const engine::completed_interval& second) {
 }
 
 void output_set::on_finish(metrics::summary& summary) {
-  for (auto& o : outputs_) {
-    o.out->finish(std::chrono::steady_clock::now() + finish_within);
-    summary.outputs[o.name] = o.out->stats();
+  // The queued outputs first, within one deadline (their threads deliver side by side), then
+  // the endpoints that linger for a last scrape: the run's end waits at most for both.
+  const auto deadline = std::chrono::steady_clock::now() + finish_within;
+  for (const bool lingering : {false, true}) {
+    for (auto& o : outputs_) {
+      if (o.out->lingers() == lingering) {
+        o.out->finish(deadline);
+        summary.outputs[o.name] = o.out->stats();
+      }
+    }
   }
 }
 

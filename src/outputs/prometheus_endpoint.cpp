@@ -92,6 +92,8 @@ class prometheus_endpoint final : public output {
     last_ = std::move(second);
   }
 
+  bool lingers() const override { return true; }
+
   void finish(std::chrono::steady_clock::time_point) override {
     std::this_thread::sleep_for(linger_);
     server_.stop(std::chrono::milliseconds(0));
