@@ -73,7 +73,7 @@ class csv_file final : public line_file {
   void write(const second_record& second) override {
     const auto t = fmt::format("{:.3f}", static_cast<double>(second.t_ms) / 1000.0);
     static constexpr std::string_view labels[] = {"scenario", "step", "status", "error", "agent"};
-    for (const auto& p : points(second)) {
+    for (const auto& p : second.points) {
       out_ << t << ',' << p.metric;
       for (const auto label : labels) {
         out_ << ',' << (p.label == label ? csv_field(p.label_value) : "");

@@ -60,7 +60,7 @@ std::string graphite_lines(const second_record& second, name_cleaner& tags) {
   }
   const auto at = second.t_ms / 1000;
   std::string out;
-  for (const auto& p : points(second)) {
+  for (const auto& p : second.points) {
     out += "stampede." + p.metric + common;
     if (!p.label.empty()) {
       out += fmt::format(";{}={}", p.label, tags(p.label_value));

@@ -56,7 +56,7 @@ std::string line_protocol(const second_record& second) {
   // Measurement `stampede` for the run's totals, `stampede_<label>` by label (stampede_step,
   // ...); the field is the series' name without its label's prefix (step_requests: requests).
   std::map<std::pair<std::string, std::string>, std::string> lines;  // (label, value) -> fields
-  for (const auto& p : points(second)) {
+  for (const auto& p : second.points) {
     auto field = p.metric;
     if (!p.label.empty() && field.starts_with(std::string(p.label) + "_")) {
       field.erase(0, p.label.size() + 1);

@@ -32,7 +32,7 @@ std::vector<std::string> opentsdb_batches(const second_record& second, name_clea
   }
   std::vector<std::string> out;
   auto batch = nlohmann::json::array();
-  for (const auto& p : points(second)) {
+  for (const auto& p : second.points) {
     auto point_tags = common;
     if (!p.label.empty()) {
       point_tags[std::string(p.label)] = tags(p.label_value);

@@ -211,7 +211,7 @@ void output_set::on_interval(const engine::completed_interval& second) {
   if (!plan_->phases.empty()) {
     r->phase = plan_->phases.at(std::min(second.phase, plan_->phases.size() - 1)).name;
   }
-  for (auto& p : points(*r)) {
+  for (const auto& p : r->points) {
     if (p.counter) {
       auto key = p.metric + '\0' + std::string(p.label) + '\0' + p.label_value;
       const auto [it, added] = totals_.try_emplace(std::move(key), p);

@@ -85,7 +85,7 @@ class prometheus_endpoint final : public output {
   std::string address() const { return server_.address(); }
 
   void offer(std::shared_ptr<const second_record> second) override {
-    auto now = points(*second);
+    auto now = second->points;
     std::erase_if(now, [](const series_point& p) { return p.counter; });
     std::lock_guard lock(mutex_);
     levels_ = std::move(now);

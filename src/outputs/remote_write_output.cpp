@@ -67,7 +67,7 @@ std::string write_request(const second_record& second) {
   for (const auto& p : second.totals) {
     add_series(req, second, p);
   }
-  for (const auto& p : points(second)) {
+  for (const auto& p : second.points) {
     if (!p.counter) {
       add_series(req, second, p);
     }

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "metrics/error_class.hpp"
 #include "report/second_data.hpp"
 
@@ -101,39 +103,26 @@ second_record make_record(const engine::completed_interval& second,
   for (const auto& [name, share] : second.sources) {
     r.agents.emplace_back(name, request_figures{share.requests, share.failed, std::nullopt});
   }
+  r.points = points(r);
   return r;
 }
 
 std::vector<series_point> points(const second_record& r) {
   std::vector<series_point> out;
-  const auto requests = [&](std::string_view prefix, std::string_view label,
-                            const std::string& value, const request_figures& f) {
-    // One name per figure: "requests" for the run, "step_requests" by step, ...
-    static const std::string names[][3] = {{"requests", "ok", "failed"},
-                                           {"scenario_requests", "scenario_ok", "scenario_failed"},
-                                           {"step_requests", "step_ok", "step_failed"},
-                                           {"agent_requests", "agent_ok", "agent_failed"}};
-    const auto k = prefix.empty() ? 0 : prefix == "scenario" ? 1 : prefix == "step" ? 2 : 3;
-    out.push_back({names[k][0], label, value, static_cast<double>(f.requests), true});
-    out.push_back({names[k][1], label, value, static_cast<double>(f.requests - f.failed), true});
-    out.push_back({names[k][2], label, value, static_cast<double>(f.failed), true});
+  // The run's "requests", "latency_p99_ms", ...; by label "step_requests", "step_latency_p99_ms".
+  const auto requests = [&](std::string_view label, const std::string& value,
+                            const request_figures& f) {
+    const auto prefix = label.empty() ? std::string() : std::string(label) + "_";
+    out.push_back({prefix + "requests", label, value, static_cast<double>(f.requests), true});
+    out.push_back({prefix + "ok", label, value, static_cast<double>(f.requests - f.failed), true});
+    out.push_back({prefix + "failed", label, value, static_cast<double>(f.failed), true});
     if (f.latency) {
-      static const std::string latency_names[][7] = {
-          {"latency_p50_ms", "latency_p90_ms", "latency_p95_ms", "latency_p99_ms",
-           "latency_p999_ms", "latency_max_ms", "latency_mean_ms"},
-          {"scenario_latency_p50_ms", "scenario_latency_p90_ms", "scenario_latency_p95_ms",
-           "scenario_latency_p99_ms", "scenario_latency_p999_ms", "scenario_latency_max_ms",
-           "scenario_latency_mean_ms"},
-          {"step_latency_p50_ms", "step_latency_p90_ms", "step_latency_p95_ms",
-           "step_latency_p99_ms", "step_latency_p999_ms", "step_latency_max_ms",
-           "step_latency_mean_ms"}};
-      const auto all = stats(*f.latency);
-      for (std::size_t s = 0; s < all.size(); ++s) {
-        out.push_back({latency_names[k][s], label, value, all[s].second, false});
+      for (const auto& [stat, v] : stats(*f.latency)) {
+        out.push_back({fmt::format("{}latency_{}_ms", prefix, stat), label, value, v, false});
       }
     }
   };
-  requests("", "", "", r.total);
+  requests("", "", r.total);
   const auto count = [&](std::string_view metric, std::uint64_t v) {
     out.push_back({std::string(metric), "", "", static_cast<double>(v), true});
   };
@@ -152,10 +141,10 @@ std::vector<series_point> points(const second_record& r) {
     count(name, v);
   }
   for (const auto& [name, f] : r.scenarios) {
-    requests("scenario", "scenario", name, f);
+    requests("scenario", name, f);
   }
   for (const auto& [name, f] : r.steps) {
-    requests("step", "step", name, f);
+    requests("step", name, f);
   }
   for (const auto& [code, n] : r.status) {
     out.push_back({"responses", "status", code, static_cast<double>(n), true});
@@ -164,7 +153,7 @@ std::vector<series_point> points(const second_record& r) {
     out.push_back({"errors", "error", error, static_cast<double>(n), true});
   }
   for (const auto& [name, f] : r.agents) {
-    requests("agent", "agent", name, f);
+    requests("agent", name, f);
   }
   return out;
 }

@@ -59,6 +59,8 @@ struct second_record {
   keyed<std::uint64_t> status;    ///< by status code ("200"), those seen
   keyed<std::uint64_t> errors;    ///< by error class, those seen
   keyed<request_figures> agents;  ///< distributed runs: what each agent added
+  /// points() of this record, made once by make_record() for every output to read.
+  std::vector<series_point> points;
   /// The counters of points() summed over the run up to this second, included (set by
   /// output_set, which sees every second even when an output drops one).
   std::vector<series_point> totals;
@@ -71,7 +73,8 @@ struct second_record {
 second_record make_record(const engine::completed_interval& second,
                           const metrics::metric_layout& layout, std::int64_t start_ms);
 
-/// Every value of the record, flat: what the time-series outputs send.
+/// Every value of the record, flat: what the time-series outputs send (the outputs read the
+/// record's `points`, made with it).
 std::vector<series_point> points(const second_record& r);
 
 /// The record as one JSON object: the totals at the top level, the breakdowns nested

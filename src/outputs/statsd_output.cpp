@@ -89,7 +89,7 @@ std::vector<std::string> statsd_lines::operator()(const second_record& second) {
       common += fmt::format(",run:{}", second.run_id);
     }
   }
-  for (const auto& p : points(second)) {
+  for (const auto& p : second.points) {
     auto line = "stampede." + p.metric;
     if (!dogstatsd_ && !p.label.empty()) {
       line += "." + names_(p.label_value);
