@@ -310,6 +310,41 @@ def test_a_slow_sink_never_slows_the_run(workdir):
           "what the sink took, and what it could not", out)
 
 
+def test_a_refusal_is_final_and_a_server_error_is_tried_again(workdir):
+    """400: the sink refuses these points, sent once a second; 503: each second tried again
+    (five tries) before it is dropped."""
+    tries = {"400": 0, "503": 0}
+
+    class Refusing(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            code = self.path.split("db=")[1].split("&")[0]
+            tries[code] += 1
+            self.send_response(int(code))
+            self.end_headers()
+            self.wfile.write(b"no")
+
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = "http://127.0.0.1:%d" % server.server_address[1]
+        r, stats = run_shop(workdir, "influxdb=%s?db=400" % base, "influxdb=%s?db=503" % base)
+    finally:
+        server.shutdown()
+    s = r.summary
+    refused, failing = s["outputs"]["influxdb"], s["outputs"]["influxdb-2"]
+    check(r.returncode == 0 and s["requests"]["total"] == stats["requests"], "the run", r)
+    check(refused["sent"] == 0 and refused["dropped"] == refused["errors"] == tries["400"] >= 4,
+          "a 400 is one try a second, each dropped", (refused, tries))
+    check(failing["sent"] == 0 and failing["dropped"] >= 1 and
+          failing["errors"] == tries["503"] and tries["503"] >= 5 * failing["dropped"] - 4,
+          "a 503 is tried again before it is dropped", (failing, tries))
+    check("answered 400: no (what it drops is counted in the summary)" in r.stderr and
+          "answered 503" in r.stderr, "each says once why", r.stderr)
+
+
 def clean(name, allowed):
     """docs/outputs.md's cleaning rule: every byte but letters, digits and `allowed` is '_'."""
     return "".join(c if c.isascii() and (c.isalnum() or c in allowed) else "_" for c in name)
@@ -548,6 +583,7 @@ if __name__ == "__main__":
           test_influxdb_holds_one_point_a_second_adding_up_to_the_run,
           test_a_sink_that_is_down_costs_dropped_seconds_never_the_counts,
           test_a_slow_sink_never_slows_the_run,
+          test_a_refusal_is_final_and_a_server_error_is_tried_again,
           test_statsd_and_dogstatsd_datagrams_add_up_to_the_run,
           test_graphite_and_opentsdb_reach_victoria_metrics_exactly,
           test_hdrlog_is_read_back_by_hdrhistogram_itself,
