@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/thread_name.hpp"
 #include "engine/push_deliveries.hpp"
 
 namespace stampede::engine {
@@ -72,7 +73,10 @@ void worker::start(clock::time_point run_start, clock::time_point resume_at) {
       on_fatal(e, false);
     }
   });
-  thread_ = std::thread([this] { ctx_.run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("worker " + std::to_string(index_));
+    ctx_.run();
+  });
 }
 
 void worker::on_fatal(std::exception_ptr failure, bool in_main_loop) {

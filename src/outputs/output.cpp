@@ -4,6 +4,8 @@
 #include <iostream>
 #include <utility>
 
+#include "core/thread_name.hpp"
+
 namespace stampede::outputs {
 
 queued_output::queued_output(std::string name, std::size_t capacity)
@@ -16,7 +18,10 @@ queued_output::~queued_output() {
 }
 
 void queued_output::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("out " + name_);
+    loop();
+  });
 }
 
 void queued_output::offer(std::shared_ptr<const second_record> second) {

@@ -19,6 +19,7 @@
 
 #include "core/percent_decoding.hpp"
 #include "core/text.hpp"
+#include "core/thread_name.hpp"
 
 namespace stampede::web {
 namespace {
@@ -356,7 +357,10 @@ std::string http_server::address() const {
 
 void http_server::start() {
   asio::co_spawn(*io_, accept_loop(), asio::detached);
-  thread_ = std::thread([this] { io_->run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("http");
+    io_->run();
+  });
 }
 
 asio::awaitable<void> http_server::accept_loop() {
