@@ -23,6 +23,7 @@
 #include "control/process_agent.hpp"
 #include "engine/run_controller.hpp"
 #include "engine/run_plan.hpp"
+#include "monitor/local_monitors.hpp"
 #include "outputs/output_set.hpp"
 #include "report/report_file.hpp"
 #include "scenario/campaign_parser.hpp"
@@ -48,7 +49,8 @@ struct run_flags {
   bool dashboard = false;
   std::string dashboard_address = web::default_dashboard_address;
   bool quiet = false;
-  std::vector<std::string> outputs;  ///< --out KIND=TARGET
+  std::vector<std::string> outputs;                                           ///< --out KIND=TARGET
+  std::vector<std::string> monitor_pids, monitor_processes, monitor_cgroups;  ///< [NAME=]WHAT
   /// The quick-mode flags given on the command line, as their long names: a campaign file
   /// sets all of these itself, so they are refused beside one.
   std::vector<std::string> quick_flags_given;
@@ -59,6 +61,57 @@ struct run_flags {
 constexpr auto quick_only_flags = std::to_array<const char*>(
     {"--connections", "--requests", "--iterations", "--duration", "--rate", "--users", "--method",
      "--h2", "--streams", "--header", "--body", "--timeout", "--connect-timeout", "--insecure"});
+
+/// "web=1234" -> ("web", "1234"); "1234" -> ("", "1234").
+std::pair<std::string, std::string> named_value(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos) {
+    return {"", text};
+  }
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+/// What --monitor-* and the campaign's `monitor:` ask to watch. Throws std::invalid_argument.
+std::vector<monitor::sut_target> monitor_targets(const run_flags& f,
+                                                 const scenario::campaign& campaign) {
+  std::vector<monitor::sut_target> targets;
+  for (const auto& text : f.monitor_pids) {
+    auto [name, value] = named_value(text);
+    monitor::sut_target t;
+    t.name = name;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), t.pid);
+    if (ec != std::errc{} || end != value.data() + value.size() || t.pid <= 0) {
+      throw std::invalid_argument("--monitor-pid: expected [NAME=]PID, got '" + text + "'");
+    }
+    targets.push_back(std::move(t));
+  }
+  for (const auto& text : f.monitor_processes) {
+    auto [name, value] = named_value(text);
+    if (value.empty()) {
+      throw std::invalid_argument("--monitor-process: expected [NAME=]COMMAND, got '" + text + "'");
+    }
+    targets.push_back({name, 0, value, ""});
+  }
+  for (const auto& text : f.monitor_cgroups) {
+    auto [name, value] = named_value(text);
+    if (value.empty()) {
+      throw std::invalid_argument("--monitor-cgroup: expected [NAME=]PATH, got '" + text + "'");
+    }
+    targets.push_back({name, 0, "", value});
+  }
+  for (const auto& m : campaign.monitors) {
+    targets.push_back({m.name, m.pid, m.process, m.cgroup});
+  }
+  for (const auto& t : targets) {
+    if (t.name.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+        std::string::npos) {
+      throw std::invalid_argument("monitor name '" + t.name +
+                                  "': expected letters, digits, '_' and '-' only");
+    }
+  }
+  return targets;
+}
 
 int run(const run_flags& f, const std::string& command) {
   scenario::campaign campaign;
@@ -139,6 +192,19 @@ int run(const run_flags& f, const std::string& command) {
   }
 
   engine::run_settings settings;
+  try {
+    auto targets = monitor_targets(f, plan->campaign);
+    if (!targets.empty()) {
+      auto monitors = std::make_shared<monitor::local_monitors>(std::move(targets));
+      for (const auto& d : monitors->descriptions()) {
+        std::cerr << "stampede: monitor " << d << "\n";
+      }
+      settings.monitors = std::move(monitors);
+    }
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "stampede run: " << e.what() << "\n";
+    return exit_code::usage_error;
+  }
   if (!output_specs.empty()) {
     // Made before the run: a file that cannot be created or a port taken stops it here.
     try {
@@ -298,6 +364,15 @@ void register_run_command(CLI::App& app, int& exit) {
                   "prometheus-rw=URL, influxdb=URL?db=NAME, opentsdb=URL, graphite=HOST:PORT, "
                   "statsd=HOST:PORT, dogstatsd=HOST:PORT, jsonl=FILE, csv=FILE, hdrlog=FILE "
                   "(docs/outputs.md)");
+  cmd->add_option("--monitor-pid", flags->monitor_pids,
+                  "Sample process [NAME=]PID of the system under test each second: CPU, memory, "
+                  "descriptors, and the host's CPU, memory and TCP (docs/monitor.md); repeatable");
+  cmd->add_option("--monitor-process", flags->monitor_processes,
+                  "Sample every process of command [NAME=]COMM (as /proc/PID/comm has it) each "
+                  "second; repeatable");
+  cmd->add_option("--monitor-cgroup", flags->monitor_cgroups,
+                  "Sample the processes of cgroup [NAME=]PATH each second, and its CPU "
+                  "throttling and memory; repeatable");
   cmd->add_flag("-q,--quiet", flags->quiet, "No live progress line");
   cmd->callback([cmd, flags, &exit] {
     for (const char* name : quick_only_flags) {

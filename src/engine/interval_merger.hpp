@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/interval_report.hpp"
+#include "engine/sut_source.hpp"
 #include "metrics/metric_set.hpp"
 
 namespace stampede::engine {
@@ -30,6 +31,8 @@ struct completed_interval {
   /// By source name, for reports added with one: a source absent here never reported the
   /// interval (or its report came too late to count).
   std::map<std::string, source_share> sources;
+  /// The system under test during the second, by monitor (set by the run's recorder).
+  sut_second sut;
 };
 
 /// Thread-safety: none; the controller feeds it from its own thread.

@@ -231,6 +231,7 @@ run_outcome controller::run() {
   const auto run_start = clock::now() + 50ms;
   recorder_->set_start_unix_ms(unix_ms() + 50);
   recorder_->observe(settings_.observer);
+  recorder_->monitor(settings_.monitors);
   bool failed = false;
   std::string failure;
   try {

@@ -14,6 +14,7 @@
 #include "engine/interval_observer.hpp"
 #include "engine/run_plan.hpp"
 #include "engine/run_recorder.hpp"
+#include "engine/sut_source.hpp"
 
 namespace stampede::engine {
 
@@ -38,6 +39,8 @@ struct run_settings {
   std::function<void(std::int64_t run_id)> on_stored;
   /// Follows the run's seconds besides the database (the outputs); may be null.
   std::shared_ptr<interval_observer> observer;
+  /// The system under test's monitors sampled each second (`--monitor-pid`); may be null.
+  std::shared_ptr<sut_source> monitors;
 };
 
 /// Runs in the calling thread; installs SIGINT/SIGTERM handlers for the run's duration: the

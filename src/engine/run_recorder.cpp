@@ -70,8 +70,14 @@ void run_recorder::observe(std::shared_ptr<interval_observer> observer) {
   }
 }
 
-void run_recorder::note_merged(const std::vector<completed_interval>& done) {
-  for (const auto& c : done) {
+void run_recorder::note_merged(std::vector<completed_interval>& done) {
+  for (auto& c : done) {
+    if (sut_source_) {
+      c.sut = sut_source_->take(c.index);
+      for (const auto& [name, values] : c.sut) {
+        sut_[name].add(values);
+      }
+    }
     tally(c);
     store(c);
     merged_seconds_ = std::max(merged_seconds_, c.index + 1);
@@ -85,7 +91,11 @@ std::optional<threshold_abort> run_recorder::check_abort() {
   if (aborted_by_) {
     return std::nullopt;
   }
-  auto failed = abort_thresholds_.check(merger_.totals(), plan_->layout, merged_seconds_);
+  abort_thresholds::sut_so_far sut;
+  for (const auto& [name, seconds] : sut_) {
+    sut[name] = seconds.figures();
+  }
+  auto failed = abort_thresholds_.check(merger_.totals(), plan_->layout, merged_seconds_, sut);
   if (failed) {
     aborted_by_ = failed;
     add_event(fmt::format("{} the run was aborted by threshold '{}': it failed after {}s (actual "
@@ -126,6 +136,9 @@ void run_recorder::store(const completed_interval& c) {
       if (share.ended) {
         a["ended"] = true;
       }
+    }
+    if (!c.sut.empty()) {
+      encoded.counters["sut"] = c.sut;
     }
     rec.metrics_json = encoded.counters.dump();
     rec.histograms = std::move(encoded.histograms);
@@ -169,7 +182,8 @@ progress_state run_recorder::progress(const completed_interval& c) const {
 
 run_outcome run_recorder::finish(const std::string& status, bool failed, bool interrupted,
                                  double duration_s) {
-  note_merged(merger_.drain());
+  auto rest = merger_.drain();
+  note_merged(rest);
   run_outcome outcome;
   outcome.summary =
       metrics::summary::build(merger_.totals(), plan_->layout, std::max(0.0, duration_s));
@@ -187,6 +201,9 @@ run_outcome run_recorder::finish(const std::string& status, bool failed, bool in
   outcome.summary.started_at_ms = start_unix_ms_;
   outcome.summary.degraded = degraded_;
   outcome.summary.events = events_;
+  for (const auto& [name, seconds] : sut_) {
+    outcome.summary.sut[name] = seconds.figures();
+  }
   if (observer_) {
     observer_->on_finish(outcome.summary);  // what the outputs sent, dropped and failed
   }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "engine/interval_observer.hpp"
 #include "engine/progress_line.hpp"
 #include "engine/run_plan.hpp"
+#include "engine/sut_source.hpp"
 #include "engine/threshold_abort.hpp"
 #include "metrics/summary.hpp"
 #include "storage/results_db.hpp"
@@ -51,6 +53,14 @@ class run_recorder {
   /// Shows `observer` every second from now on, and the summary before it is stored (after
   /// set_start_unix_ms(): it is told when interval 0 begins).
   void observe(std::shared_ptr<interval_observer> observer);
+  /// Takes the system under test's samples from `source` each second from now on: stored with
+  /// the second, shown to the observer, folded into the summary's `sut`.
+  void monitor(std::shared_ptr<sut_source> source) {
+    sut_source_ = std::move(source);
+    if (sut_source_) {
+      sut_source_->begin();
+    }
+  }
 
   /// Merges one report (from `source`, an agent, if named; see interval_merger::add); returns
   /// the intervals it completed, already stored.
@@ -92,7 +102,7 @@ class run_recorder {
   void store(const completed_interval& c);
   /// Counts the iterations begun in the phase the intervals are in, for the live line.
   void tally(const completed_interval& c);
-  void note_merged(const std::vector<completed_interval>& done);
+  void note_merged(std::vector<completed_interval>& done);
 
   std::shared_ptr<const run_plan> plan_;
   interval_merger merger_;
@@ -110,6 +120,8 @@ class run_recorder {
   std::int64_t merged_seconds_ = 0;  ///< intervals [0, this) are in the totals
   std::optional<threshold_abort> aborted_by_;
   std::shared_ptr<interval_observer> observer_;
+  std::shared_ptr<sut_source> sut_source_;
+  std::map<std::string, metrics::sut_accumulator> sut_;  ///< by monitor, over the run
 };
 
 }  // namespace stampede::engine

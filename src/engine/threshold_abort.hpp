@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "metrics/metric_set.hpp"
@@ -26,13 +28,16 @@ class abort_thresholds {
   explicit abort_thresholds(const std::vector<scenario::threshold>& thresholds)
       : thresholds_(thresholds) {}
 
+  /// The system under test over the seconds so far, by monitor.
+  using sut_so_far = std::map<std::string, metrics::sut_figures>;
+
   /// Checks each abort_on_fail threshold whose delay `seconds` (merged into `totals`) have
   /// reached. The first that fails is returned; one without data yet (no response so far)
   /// waits, since the run may still measure it. Costs a summary build when there is one to
   /// check, nothing otherwise.
   std::optional<threshold_abort> check(const metrics::metric_set& totals,
-                                       const metrics::metric_layout& layout,
-                                       std::int64_t seconds) const;
+                                       const metrics::metric_layout& layout, std::int64_t seconds,
+                                       const sut_so_far& sut = {}) const;
 
  private:
   const std::vector<scenario::threshold>& thresholds_;

@@ -229,6 +229,8 @@ std::optional<double> summary::metric(std::string_view name) const {
     return rps;
   if (name == "iterations.dropped")
     return static_cast<double>(iterations_dropped);
+  if (name.substr(0, 4) == "sut.")
+    return sut_metric(sut, name);
   return std::nullopt;
 }
 
@@ -417,6 +419,12 @@ void to_json(nlohmann::json& j, const summary& s) {
       outputs[name] = {{"sent", o.sent}, {"dropped", o.dropped}, {"errors", o.errors}};
     }
   }
+  if (!s.sut.empty()) {
+    auto& sut = j["sut"] = nlohmann::json::object();
+    for (const auto& [name, figures] : s.sut) {
+      sut[name] = sut_to_json(figures);
+    }
+  }
 }
 
 void from_json(const nlohmann::json& j, summary& s) {
@@ -482,6 +490,10 @@ void from_json(const nlohmann::json& j, summary& s) {
   for (const auto& [name, o] : outputs.items()) {
     s.outputs[name] = {o.value("sent", std::uint64_t{0}), o.value("dropped", std::uint64_t{0}),
                        o.value("errors", std::uint64_t{0})};
+  }
+  const auto sut = j.value("sut", nlohmann::json::object());
+  for (const auto& [name, figures] : sut.items()) {
+    s.sut[name] = sut_from_json(figures);
   }
   const auto status_codes_json = j.value("status_codes", nlohmann::json::object());
   for (const auto& [code, n] : status_codes_json.items()) {

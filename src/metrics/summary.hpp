@@ -14,6 +14,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "metrics/metric_set.hpp"
+#include "metrics/sut_figures.hpp"
 
 namespace stampede::metrics {
 
@@ -126,12 +127,14 @@ struct summary {
   std::vector<std::string> events;
   /// By output name (--out): empty without outputs.
   std::map<std::string, output_stats> outputs;
+  /// By monitor name: the system under test over the run. Empty without monitors.
+  std::map<std::string, sut_figures> sut;
 
   static summary build(const metric_set& totals, const metric_layout& layout, double duration_s);
 
   /// Value of a threshold metric such as "http.latency.p95" (ms), "http.error_rate" (ratio),
-  /// "checks.rate", "http.requests", "http.rps", "iterations.dropped". nullopt when the metric
-  /// is unknown or has no data (a latency percentile of zero requests).
+  /// "checks.rate", "http.requests", "http.rps", "iterations.dropped", "sut.NAME.cpu.max". nullopt
+  /// when the metric is unknown or has no data (a latency percentile of zero requests).
   std::optional<double> metric(std::string_view name) const;
 
   bool thresholds_ok() const;

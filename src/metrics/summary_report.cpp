@@ -2,6 +2,7 @@
 #include "metrics/summary_report.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,11 +34,30 @@ std::string latency_line(const char* label, const latency_stats& s) {
 
 }  // namespace
 
+std::string format_sut_value(std::string_view key, double v) {
+  switch (unit_of(key)) {
+    case sut_unit::percent:
+      return fmt::format("{:.1f}%", v);
+    case sut_unit::bytes:
+      return format_bytes(static_cast<std::uint64_t>(std::max(0.0, v)));
+    case sut_unit::number:
+      break;
+  }
+  return fmt::format("{:.6g}", v);
+}
+
 std::string format_threshold_value(const std::string& expression, double v) {
   // Latency thresholds are in milliseconds, rates are ratios, counts are counts. Only the
   // metric decides: a filter's names ({scenario=rate-limits}) must not.
   const auto start = std::min(expression.find_first_not_of(" \t"), expression.size());
   const auto metric = expression.substr(start, expression.find_first_of("{<>= \t", start) - start);
+  if (metric.rfind("sut.", 0) == 0) {
+    auto key = std::string_view(metric).substr(4);
+    if (!is_sut_figure(key)) {
+      key = key.substr(std::min(key.find('.') + 1, key.size()));  // past the monitor's name
+    }
+    return format_sut_value(key, v);
+  }
   for (const std::string_view timed :
        {"latency.", "ttfb.", "connect.", "ws.rtt.", "ws.handshake."}) {
     if (metric.find(timed) != std::string::npos) {
@@ -315,6 +335,44 @@ std::string format_summary(const summary& s, bool color) {
       parts.push_back(std::move(part));
     }
     out += fmt::format("  {:<13}{}\n", "outputs", fmt::join(parts, " · "));
+  }
+  if (!s.sut.empty()) {
+    // Each monitor's peaks, and the kernel's signs of a server overwhelmed.
+    out += "  system under test\n";
+    for (const auto& [name, f] : s.sut) {
+      const auto get = [&f](const char* key) {
+        const auto it = f.find(key);
+        return it == f.end() ? std::optional<double>() : std::optional<double>(it->second);
+      };
+      std::vector<std::string> parts;
+      if (const auto cpu = get("cpu.max")) {
+        parts.push_back(
+            fmt::format("cpu max {:.1f}% mean {:.1f}%", *cpu, get("cpu.mean").value_or(0)));
+      } else if (get("processes.max").value_or(0) == 0) {
+        parts.emplace_back("no process found");
+      }
+      if (const auto rss = get("rss.max")) {
+        parts.push_back("rss max " + format_bytes(static_cast<std::uint64_t>(*rss)));
+      }
+      if (const auto fds = get("fds.max")) {
+        const auto limit = get("fd_limit");
+        parts.push_back(fmt::format(
+            "fds max {}{}", group_digits(static_cast<std::uint64_t>(*fds)),
+            limit ? " of " + group_digits(static_cast<std::uint64_t>(*limit)) : std::string()));
+      }
+      if (const auto host = get("host_cpu.max")) {
+        parts.push_back(fmt::format("host cpu max {:.1f}%", *host));
+      }
+      for (const auto& [key, label] : {std::pair("listen_overflows", "listen overflows"),
+                                       std::pair("listen_drops", "listen drops"),
+                                       std::pair("tcp_retransmits", "retransmits")}) {
+        if (const auto n = get(key)) {
+          parts.push_back(
+              fmt::format("{} {}", label, group_digits(static_cast<std::uint64_t>(*n))));
+        }
+      }
+      out += fmt::format("    {:<12} {}\n", name, fmt::join(parts, " · "));
+    }
   }
   if (!s.events.empty()) {
     out += s.degraded ? "  degraded\n" : "  events\n";

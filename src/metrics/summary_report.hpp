@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "metrics/summary.hpp"
 
@@ -18,6 +19,8 @@ std::string format_bytes(std::uint64_t n);
 /// Milliseconds for people: "850us", "12.3ms", "1.25s".
 std::string format_ms(double ms);
 /// A threshold's measured value in its metric's unit: "12.3ms", "2.50%", "1200".
+/// A system-under-test value of `key` ("cpu.max", "rss.max"): "153.2%", "12.0 MiB", "3".
+std::string format_sut_value(std::string_view key, double v);
 std::string format_threshold_value(const std::string& expression, double v);
 
 }  // namespace stampede::metrics

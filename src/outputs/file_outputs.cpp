@@ -64,7 +64,7 @@ std::string csv_field(const std::string& v) {
 class csv_file final : public line_file {
  public:
   csv_file(const std::string& name, const std::string& path) : line_file(name, path) {
-    out_ << "t,metric,scenario,step,status,error,agent,value\n";
+    out_ << "t,metric,scenario,step,status,error,agent,monitor,value\n";
     start();
   }
   ~csv_file() override { finish(std::chrono::steady_clock::now()); }
@@ -72,7 +72,8 @@ class csv_file final : public line_file {
  private:
   void write(const second_record& second) override {
     const auto t = fmt::format("{:.3f}", static_cast<double>(second.t_ms) / 1000.0);
-    static constexpr std::string_view labels[] = {"scenario", "step", "status", "error", "agent"};
+    static constexpr std::string_view labels[] = {"scenario", "step",  "status",
+                                                  "error",    "agent", "monitor"};
     for (const auto& p : second.points) {
       out_ << t << ',' << p.metric;
       for (const auto label : labels) {

@@ -91,6 +91,27 @@ TEST(SecondRecord, TheSecondsFiguresExactFromItsOwnHistograms) {
   EXPECT_EQ(by_agent, 5);
 }
 
+TEST(SecondRecord, TheSystemUnderTestBySeriesWithItsUnitAndMonitor) {
+  const auto l = layout();
+  auto c = second_of(l);
+  c.sut["web"] = {{"cpu", 150.5}, {"rss", 4096}, {"listen_overflows", 3}, {"pid", 42}};
+  const auto r = make_record(c, l, 1'700'000'000'000);
+  std::map<std::string, series_point> sut;
+  for (const auto& p : r.points) {
+    if (p.label == "monitor") {
+      sut[p.metric] = p;
+    }
+  }
+  ASSERT_EQ(sut.size(), 3u);  // the pid is no series
+  EXPECT_EQ(sut["sut_cpu_percent"].value, 150.5);
+  EXPECT_FALSE(sut["sut_cpu_percent"].counter);
+  EXPECT_EQ(sut["sut_rss_bytes"].label_value, "web");
+  EXPECT_TRUE(sut["sut_listen_overflows"].counter);  // a count: it adds up over the run
+  EXPECT_EQ(to_json(r)["sut"]["web"]["cpu"], 150.5);
+  EXPECT_EQ(prometheus_name(sut["sut_listen_overflows"]).first,
+            "stampede_sut_listen_overflows_total");
+}
+
 TEST(OutputSpec, KindTargetAndOptions) {
   const auto p = parse_output_spec("prometheus=127.0.0.1:9464?linger=15s");
   EXPECT_EQ(p.kind, "prometheus");
@@ -344,10 +365,10 @@ TEST(FileOutputs, OneLineASecondAndOneRowASecondPerSeries) {
   EXPECT_EQ(lines, 2);
   std::ifstream rows(csv);
   std::getline(rows, line);
-  EXPECT_EQ(line, "t,metric,scenario,step,status,error,agent,value");
+  EXPECT_EQ(line, "t,metric,scenario,step,status,error,agent,monitor,value");
   bool found = false;
   while (std::getline(rows, line)) {
-    found = found || line == "1700000003.000,step_failed,,POST /cart,,,,1";
+    found = found || line == "1700000003.000,step_failed,,POST /cart,,,,,1";
   }
   EXPECT_TRUE(found);
   EXPECT_THROW(make_jsonl_output("jsonl", dir + "/no/such/dir/o.jsonl"), std::runtime_error);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "metrics/error_class.hpp"
+#include "metrics/sut_figures.hpp"
 #include "report/second_data.hpp"
 
 namespace stampede::outputs {
@@ -103,6 +104,7 @@ second_record make_record(const engine::completed_interval& second,
   for (const auto& [name, share] : second.sources) {
     r.agents.emplace_back(name, request_figures{share.requests, share.failed, std::nullopt});
   }
+  r.sut = second.sut;
   r.points = points(r);
   return r;
 }
@@ -155,6 +157,20 @@ std::vector<series_point> points(const second_record& r) {
   for (const auto& [name, f] : r.agents) {
     requests("agent", name, f);
   }
+  // "sut_cpu_percent", "sut_rss_bytes", "sut_listen_overflows" (a count), by monitor.
+  for (const auto& [monitor, values] : r.sut) {
+    for (const auto& [key, v] : values) {
+      if (key == "pid") {
+        continue;  // an identity, not a measure
+      }
+      const auto unit = metrics::unit_of(key);
+      const char* suffix = unit == metrics::sut_unit::percent ? "_percent"
+                           : unit == metrics::sut_unit::bytes ? "_bytes"
+                                                              : "";
+      out.push_back({"sut_" + key + suffix, "monitor", monitor, v,
+                     metrics::fold_of(key) == metrics::sut_fold::total});
+    }
+  }
   return out;
 }
 
@@ -189,6 +205,9 @@ nlohmann::json to_json(const second_record& r) {
         g[name].erase("latency_ms");  // agents send counts only
       }
     }
+  }
+  if (!r.sut.empty()) {
+    out["sut"] = r.sut;
   }
   auto& status = out["status"] = nlohmann::json::object();
   for (const auto& [code, n] : r.status) {

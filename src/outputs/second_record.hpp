@@ -36,7 +36,8 @@ using keyed = std::vector<std::pair<std::string, T>>;
 /// One value of a second: `metric` (see docs/outputs.md) with at most one label.
 struct series_point {
   std::string metric;
-  std::string_view label;  ///< "", "scenario", "step", "status", "error" or "agent" (static)
+  /// "", "scenario", "step", "status", "error", "agent" or "monitor" (static)
+  std::string_view label;
   std::string label_value;
   double value = 0;
   /// A count over the second (it adds up over a run), not a level or a statistic.
@@ -59,6 +60,7 @@ struct second_record {
   keyed<std::uint64_t> status;    ///< by status code ("200"), those seen
   keyed<std::uint64_t> errors;    ///< by error class, those seen
   keyed<request_figures> agents;  ///< distributed runs: what each agent added
+  engine::sut_second sut;         ///< the system under test, by monitor (docs/monitor.md)
   /// points() of this record, made once by make_record() for every output to read.
   std::vector<series_point> points;
   /// The counters of points() summed over the run up to this second, included (set by

@@ -61,6 +61,29 @@ json agent_columns(const std::vector<json>& per_second) {
   return out;
 }
 
+/// The system under test by monitor: {name: {key: [...]}}, null in the seconds without a
+/// sample of that value.
+json sut_columns(const std::vector<json>& per_second) {
+  json out = json::object();
+  const auto n = per_second.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto it = per_second[i].find("sut");
+    if (it == per_second[i].end()) {
+      continue;
+    }
+    for (const auto& [name, values] : it->items()) {
+      for (const auto& [key, v] : values.items()) {
+        auto& column = out[name][key];
+        if (column.is_null()) {
+          column = json(std::vector<std::nullptr_t>(n, nullptr));
+        }
+        column[i] = v;
+      }
+    }
+  }
+  return out;
+}
+
 /// Per-second objects (second_json) as columns: one array per key, one value per second; the
 /// keyed groups (errors, status) with a zero where a key is absent that second.
 json columns(const std::vector<json>& per_second) {
@@ -99,6 +122,9 @@ json columns(const std::vector<json>& per_second) {
   out["schedule_lag_ms"] = std::move(lag);
   if (auto agents = agent_columns(per_second); !agents.empty()) {
     out["agents"] = std::move(agents);
+  }
+  if (auto sut = sut_columns(per_second); !sut.empty()) {
+    out["sut"] = std::move(sut);
   }
   for (const char* group : {"errors", "status", "counts"}) {
     json keyed = json::object();

@@ -148,6 +148,10 @@ json second_json(const storage::interval_record& second, const json& m) {
     }
     out["agents"] = std::move(agents);
   }
+  // The system under test, by monitor: its values as sampled (docs/monitor.md).
+  if (const auto it = m.find("sut"); it != m.end() && it->is_object()) {
+    out["sut"] = *it;
+  }
   return out;
 }
 

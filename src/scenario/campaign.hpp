@@ -324,6 +324,16 @@ struct campaign_output {
   int line = 0;  ///< 1-based, for errors
 };
 
+/// One of the campaign's `monitor:` entries: a process of the system under test to sample each
+/// second. Exactly one of pid, process and cgroup is set.
+struct campaign_monitor {
+  std::string name;  ///< empty: named after what it watches
+  std::int64_t pid = 0;
+  std::string process;
+  std::string cgroup;
+  int line = 0;  ///< 1-based, for errors
+};
+
 struct campaign {
   std::string name;    ///< from `name:` or the file name
   std::string target;  ///< base URL: http(s)://host:port, or h2c:// or h2:// for HTTP/2
@@ -334,9 +344,10 @@ struct campaign {
   std::optional<data_feeder> data;
   std::optional<std::uint32_t> threads;  ///< worker threads; unset = cores
   agent_loss_policy on_agent_loss = agent_loss_policy::rebalance;
-  std::vector<campaign_output> outputs;  ///< `outputs:`, honoured by local runs
-  std::string source_text;               ///< the file as read, stored with the run
-  std::string source_file;               ///< path as given, for messages
+  std::vector<campaign_output> outputs;    ///< `outputs:`, honoured by local runs
+  std::vector<campaign_monitor> monitors;  ///< `monitor:`, honoured by local runs
+  std::string source_text;                 ///< the file as read, stored with the run
+  std::string source_file;                 ///< path as given, for messages
 };
 
 }  // namespace stampede::scenario

@@ -133,7 +133,7 @@ class campaign_reader {
     unknown_sections_ = !errors().attempt([&] {
       r_.only_fields(root, "",
                      {"name", "target", "threads", "defaults", "phases", "scenarios", "thresholds",
-                      "data", "on_agent_loss", "outputs"});
+                      "data", "on_agent_loss", "outputs", "monitor"});
     });
     errors().attempt([&] {
       c.name = root["name"] ? r_.name(root["name"], "name")
@@ -172,6 +172,15 @@ class campaign_reader {
             c.outputs.push_back(
                 {r_.text(list[i], index_path("outputs", i)), list[i].Mark().line + 1});
           });
+        }
+      });
+    }
+    if (const auto list = root["monitor"]) {
+      errors().attempt([&] {
+        r_.expect_list(list, "monitor", false);
+        for (std::size_t i = 0; i < list.size(); ++i) {
+          errors().attempt(
+              [&] { c.monitors.push_back(monitor_of(list[i], index_path("monitor", i))); });
         }
       });
     }
@@ -306,6 +315,42 @@ class campaign_reader {
             threshold_of(list[i], index_path("thresholds", i), scenarios_read ? &c : nullptr));
       });
     }
+  }
+
+  /// `- process: nginx` (or `pid:`, `cgroup:`), with an optional `name:`.
+  campaign_monitor monitor_of(const YAML::Node& n, const std::string& field) const {
+    r_.expect_map(n, field);
+    r_.only_fields(n, field, {"name", "pid", "process", "cgroup"});
+    campaign_monitor m;
+    m.line = n.Mark().line + 1;
+    int given = 0;
+    if (n["pid"]) {
+      m.pid = static_cast<std::int64_t>(
+          r_.positive_int(n["pid"], field + ".pid", std::numeric_limits<std::int32_t>::max()));
+      ++given;
+    }
+    if (n["process"]) {
+      m.process = r_.name(n["process"], field + ".process");
+      ++given;
+    }
+    if (n["cgroup"]) {
+      m.cgroup = r_.name(n["cgroup"], field + ".cgroup");
+      ++given;
+    }
+    if (given != 1) {
+      r_.fail(n, field, "expected one of pid, process or cgroup: what to watch");
+    }
+    if (n["name"]) {
+      m.name = r_.name(n["name"], field + ".name");
+      if (m.name.find_first_not_of(
+              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+          std::string::npos) {
+        r_.fail(
+            n["name"], field + ".name",
+            "expected letters, digits, '_' and '-' only (it names series), got '" + m.name + "'");
+      }
+    }
+    return m;
   }
 
   agent_loss_policy agent_loss_policy_of(const YAML::Node& n) const {

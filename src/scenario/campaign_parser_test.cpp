@@ -416,7 +416,8 @@ TEST(CampaignParser, ThresholdErrors) {
             "p99 p999 max; "
             "http.error_rate, checks.rate, http.requests, http.rps, iterations.dropped, push.lost, "
             "push.duplicated, push.out_of_order, connections.established, connections.held, "
-            "connections.failed, connections.dropped)");
+            "connections.failed, connections.dropped; sut.NAME.cpu.max and the other values "
+            "of a monitor, docs/monitor.md)");
   EXPECT_EQ(error_of(with("  - http.latency.p95 < 1ms",
                           "  - http.error_rate < 1%\n  - http.latency.p95 < fast")),
             "c.yaml:12: thresholds[1]: expected a latency like 200ms, 1.5s or 800us (a bare "
@@ -503,6 +504,27 @@ TEST(CampaignParser, DataFeederErrors) {
             dir.path() +
                 "/empty.csv:1: data: the CSV file is empty: expected a header row naming the "
                 "columns");
+}
+
+TEST(CampaignParser, MonitorsOfTheSystemUnderTest) {
+  const auto c = parse(std::string(minimal) +
+                       "monitor:\n  - process: nginx\n  - {pid: 4242, name: db}\n"
+                       "  - cgroup: /system.slice/app.service\n");
+  ASSERT_EQ(c.monitors.size(), 3u);
+  EXPECT_EQ(c.monitors[0].process, "nginx");
+  EXPECT_EQ(c.monitors[0].line, 13);
+  EXPECT_EQ(c.monitors[1].pid, 4242);
+  EXPECT_EQ(c.monitors[1].name, "db");
+  EXPECT_EQ(c.monitors[2].cgroup, "/system.slice/app.service");
+  EXPECT_EQ(error_of(std::string(minimal) + "monitor:\n  - {pid: 1, process: x}\n"),
+            "c.yaml:13: monitor[0]: expected one of pid, process or cgroup: what to watch");
+  EXPECT_EQ(error_of(std::string(minimal) + "monitor:\n  - {process: x, name: a b}\n"),
+            "c.yaml:13: monitor[0].name: expected letters, digits, '_' and '-' only (it names "
+            "series), got 'a b'");
+  EXPECT_EQ(error_of(std::string(minimal) + "monitor:\n  - {pid: -3}\n"),
+            "c.yaml:13: monitor[0].pid: expected a positive integer, got '-3'");
+  EXPECT_NE(error_of(std::string(minimal) + "monitor:\n  - {proces: x}\n").find("proces"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -13,12 +13,17 @@
 #include <fmt/format.h>
 
 #include "core/duration_text.hpp"
+#include "metrics/sut_figures.hpp"
 #include "scenario/yaml_reader.hpp"
 
 namespace stampede::scenario {
 namespace {
 
-enum class value_kind { latency, rate, count };
+bool is_space(char c) {
+  return c == ' ' || c == '\t';
+}
+
+enum class value_kind { latency, rate, count, sut };
 
 // avg and med are what k6 users type; metrics::summary understands both spellings.
 constexpr auto latency_stats = std::to_array<std::string_view>(
@@ -31,7 +36,46 @@ constexpr auto count_metrics = std::to_array<std::string_view>(
      "push.out_of_order", "connections.established", "connections.held", "connections.failed",
      "connections.dropped"});
 
+/// sut.NAME.KEY or sut.KEY (docs/monitor.md): the monitor's name is one the run gives.
+bool is_sut_metric(std::string_view metric) {
+  if (metric.substr(0, 4) != "sut.") {
+    return false;
+  }
+  const auto rest = metric.substr(4);
+  const auto dot = rest.find('.');
+  return metrics::is_sut_figure(rest) ||
+         (dot != std::string_view::npos && dot > 0 && metrics::is_sut_figure(rest.substr(dot + 1)));
+}
+
+/// A size: a bare number of bytes, or with B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB.
+std::optional<double> plain_number(std::string_view text);
+std::optional<double> byte_size(std::string_view text) {
+  static constexpr std::array<std::pair<std::string_view, double>, 7> units = {{
+      {"KiB", 1024.0},
+      {"MiB", 1024.0 * 1024},
+      {"GiB", 1024.0 * 1024 * 1024},
+      {"KB", 1e3},
+      {"MB", 1e6},
+      {"GB", 1e9},
+      {"B", 1.0},
+  }};
+  for (const auto& [unit, scale] : units) {
+    if (text.size() > unit.size() && text.substr(text.size() - unit.size()) == unit) {
+      auto number = text.substr(0, text.size() - unit.size());
+      while (!number.empty() && is_space(number.back())) {
+        number.remove_suffix(1);
+      }
+      const auto v = plain_number(number);
+      return v ? std::optional<double>(*v * scale) : std::nullopt;
+    }
+  }
+  return plain_number(text);
+}
+
 std::optional<value_kind> kind_of(std::string_view metric) {
+  if (is_sut_metric(metric)) {
+    return value_kind::sut;
+  }
   for (const std::string_view prefix : latency_metrics) {
     if (metric.substr(0, prefix.size()) == prefix) {
       const auto stat = metric.substr(prefix.size());
@@ -74,10 +118,6 @@ std::optional<double> plain_number(std::string_view text) {
     return std::nullopt;
   }
   return v;
-}
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t';
 }
 
 constexpr auto scope_keys = std::to_array<std::string_view>({"scenario", "step", "status"});
@@ -297,7 +337,12 @@ threshold parse_threshold(std::string_view expression) {
         "ws.handshake.<stat>, push.latency.<stat> with <stat> one of min mean p50 p90 p95 p99 "
         "p999 max; http.error_rate, checks.rate, http.requests, http.rps, iterations.dropped, "
         "push.lost, push.duplicated, push.out_of_order, connections.established, "
-        "connections.held, connections.failed, connections.dropped)");
+        "connections.held, connections.failed, connections.dropped; sut.NAME.cpu.max and the "
+        "other values of a monitor, docs/monitor.md)");
+  }
+  if (*kind == value_kind::sut && !t.scope.empty()) {
+    throw std::invalid_argument("'" + t.metric +
+                                "' is the system under test's: it has no scenario, step or status");
   }
   check_scope(t.scope, t.metric);
   switch (*kind) {
@@ -335,6 +380,31 @@ threshold parse_threshold(std::string_view expression) {
         throw std::invalid_argument("a rate is between 0 and 1 (or 0% and 100%), got '" +
                                     value_text + "'");
       }
+      break;
+    }
+    case value_kind::sut: {
+      const auto unit = metrics::unit_of(metrics::is_sut_figure(t.metric.substr(4))
+                                             ? t.metric.substr(4)
+                                             : t.metric.substr(t.metric.find('.', 4) + 1));
+      std::optional<double> v;
+      if (unit == metrics::sut_unit::percent) {
+        // CPU is in percent of one core: 150% is a core and a half.
+        v = plain_number(value.back() == '%' ? value.substr(0, value.size() - 1) : value);
+      } else if (unit == metrics::sut_unit::bytes) {
+        v = byte_size(value);
+      } else {
+        v = plain_number(value);
+      }
+      if (!v || *v < 0) {
+        throw std::invalid_argument(
+            unit == metrics::sut_unit::percent
+                ? "expected a percentage like 150% (of one core for a process's cpu), got '" +
+                      value_text + "'"
+            : unit == metrics::sut_unit::bytes
+                ? "expected a size like 512MiB, 2GB or a number of bytes, got '" + value_text + "'"
+                : "expected a number >= 0, got '" + value_text + "'");
+      }
+      t.value = *v;
       break;
     }
     case value_kind::count:

@@ -85,7 +85,8 @@ TEST(Thresholds, Errors) {
       "p99 p999 max; "
       "http.error_rate, checks.rate, http.requests, http.rps, iterations.dropped, push.lost, "
       "push.duplicated, push.out_of_order, connections.established, connections.held, "
-      "connections.failed, connections.dropped)";
+      "connections.failed, connections.dropped; sut.NAME.cpu.max and the other values of a "
+      "monitor, docs/monitor.md)";
   EXPECT_EQ(error_of("cpu < 50"), "unknown metric 'cpu'" + known);
   EXPECT_EQ(error_of("http.latency.p42 < 5ms"),
             "unknown metric 'http.latency.p42'; did you mean 'http.latency.p50'?" + known);
@@ -196,6 +197,34 @@ TEST(Thresholds, ScopeErrors) {
   EXPECT_EQ(error_of("checks.rate{scenario=a} > 99%"),
             "'checks.rate' is not measured by scenario (by scenario and by step: "
             "http.latency.<stat>, http.error_rate, http.requests, http.rps)");
+}
+
+TEST(Thresholds, SystemUnderTestValuesHaveTheirUnits) {
+  // CPU in percent of one core: above 100 on several.
+  const auto cpu = parse_threshold("sut.nginx.cpu.max < 150%");
+  EXPECT_EQ(cpu.metric, "sut.nginx.cpu.max");
+  EXPECT_DOUBLE_EQ(cpu.value, 150);
+  EXPECT_DOUBLE_EQ(parse_threshold("sut.cpu.max < 90").value, 90);
+  EXPECT_DOUBLE_EQ(parse_threshold("sut.web.rss.max < 512MiB").value, 512.0 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(parse_threshold("sut.rss.max < 2GB").value, 2e9);
+  EXPECT_DOUBLE_EQ(parse_threshold("sut.web.rss.max < 1000").value, 1000);
+  EXPECT_DOUBLE_EQ(parse_threshold("sut.web.listen_overflows == 0").value, 0);
+  EXPECT_DOUBLE_EQ(parse_threshold("sut.mem_available.min > 1GiB").value, 1024.0 * 1024 * 1024);
+  EXPECT_EQ(parse_threshold("sut.samples >= 10").metric, "sut.samples");
+}
+
+TEST(Thresholds, SystemUnderTestMistakesAreNamed) {
+  EXPECT_NE(error_of("sut.web.cpu.p99 < 10%").find("unknown metric 'sut.web.cpu.p99'"),
+            std::string::npos);
+  EXPECT_NE(error_of("sut.web.listen_overflows.max == 0").find("unknown metric"),
+            std::string::npos);
+  EXPECT_NE(error_of("sut.cpu < 10%").find("unknown metric"), std::string::npos);
+  EXPECT_EQ(error_of("sut.web.rss.max < lots"),
+            "expected a size like 512MiB, 2GB or a number of bytes, got 'lots'");
+  EXPECT_EQ(error_of("sut.web.cpu.max < -5%"),
+            "expected a percentage like 150% (of one core for a process's cpu), got '-5%'");
+  EXPECT_EQ(error_of("sut.web.cpu.max{step=home} < 50%"),
+            "'sut.web.cpu.max' is the system under test's: it has no scenario, step or status");
 }
 
 }  // namespace

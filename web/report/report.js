@@ -19,6 +19,14 @@
   const ms = (v) => v === null || v === undefined ? "–" :
     v < 1 ? num(v * 1000, 0) + " µs" : v < 1000 ? num(v, 2) + " ms" : num(v / 1000, 2) + " s";
   const pct = (v) => v === null || v === undefined ? "–" : num(v * 100, 2) + "%";
+  const percent = (v) => v === null || v === undefined ? "–" : num(v, 1) + "%";
+  const bytes = (v) => {
+    if (v === null || v === undefined) return "–";
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let u = 0;
+    while (Math.abs(v) >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+    return num(v, u ? 1 : 0) + " " + units[u];
+  };
 
   function render() {
     for (const id of ["nav", "header", "tiles", "charts", "tables"]) document.getElementById(id).replaceChildren();
@@ -220,6 +228,41 @@
       push_published: "published", push_received: "received", push_lost: "lost", push_duplicated: "duplicated",
     });
     spectrumChart();
+    sutCharts();
+
+    // The system under test, on the same timeline: each monitor's process and host, sampled
+    // once a second (docs/monitor.md).
+    function sutCharts() {
+      const sut = sec.sut || {};
+      const names = Object.keys(sut).sort();
+      if (!names.length || !sec.t.length) return;
+      charts.append(el("h2", { "data-section": "sut" }, "System under test"));
+      const of = (key, label) => names.filter((n) => sut[n][key]).map((n) => ({
+        label: names.length > 1 ? `${n} ${label}` : label, pick: (d) => d === sec ? sut[n][key] : null,
+      }));
+      const draw = (title, series, format) => {
+        if (series.length) chart(title, series, { alone: true, axis: format });
+      };
+      draw("CPU of the system under test (% of one core)", [].concat(
+        of("cpu", "cpu"), names.length === 1 ? of("cpu_user", "user").concat(of("cpu_system", "system")) : [],
+        of("cgroup_cpu", "cgroup")).map((x) => Object.assign(x, { format: percent })), percent);
+      draw("Memory of the system under test", of("rss", "rss")
+        .map((x) => Object.assign(x, { format: bytes })), bytes);
+      // A cgroup holds more than the process (page cache, its other processes): drawn apart.
+      draw("Memory of its cgroup", of("cgroup_memory", "cgroup memory")
+        .map((x) => Object.assign(x, { format: bytes })), bytes);
+      draw("Open descriptors and threads", of("fds", "descriptors").concat(of("threads", "threads")));
+      draw("Host CPU (% of all cores) and pressure", of("host_cpu", "host cpu").concat(
+        of("psi_cpu", "cpu pressure"), of("psi_memory", "memory pressure"), of("psi_io", "io pressure"))
+        .map((x) => Object.assign(x, { format: percent })), percent);
+      draw("Host memory available", of("mem_available", "available")
+        .map((x) => Object.assign(x, { format: bytes })), bytes);
+      draw("TCP sockets on the host", of("tcp_inuse", "in use").concat(of("tcp_tw", "TIME_WAIT"),
+        of("tcp_orphan", "orphaned")));
+      draw("Listen queue overflows, drops and retransmits per second", of("listen_overflows", "listen overflows")
+        .concat(of("listen_drops", "listen drops"), of("tcp_retransmits", "retransmits"),
+          of("cgroup_throttled", "cgroup throttled periods")));
+    }
 
     // A distributed run's requests per second by agent. A second an agent never reported is a
     // gap, shaded in its colour rather than drawn as zero; after its load ended it is none.
@@ -408,6 +451,23 @@
       { label: "count", value: (r) => r[1], format: num },
       { label: "sample messages", value: (r) => Object.keys(reasons[r[0]] || {}).slice(0, 3).join(" · ") },
     ], Object.entries(s.errors || {}));
+    const sutFigure = (key, format) => ({ label: key.replace(".", " "), format,
+      value: (r) => r[1][key] ?? null, bad: key.startsWith("listen_") ? (r) => r[1][key] > 0 : undefined });
+    const flat = (f) => {
+      const out = {};
+      for (const [k, v] of Object.entries(f || {})) {
+        if (v !== null && typeof v === "object") for (const [stat, x] of Object.entries(v)) out[k + "." + stat] = x;
+        else out[k] = v;
+      }
+      return out;
+    };
+    table("System under test", [
+      { label: "monitor", value: (r) => r[0] },
+      sutFigure("cpu.max", percent), sutFigure("cpu.mean", percent), sutFigure("rss.max", bytes),
+      sutFigure("fds.max", num), sutFigure("threads.max", num), sutFigure("host_cpu.max", percent),
+      sutFigure("mem_available.min", bytes), sutFigure("listen_overflows", num),
+      sutFigure("listen_drops", num), sutFigure("tcp_retransmits", num),
+    ], Object.entries(s.sut || {}).map(([name, f]) => [name, flat(f)]));
     table("Status codes", [
       { label: "status", value: (r) => r[0] },
       { label: "responses", value: (r) => r[1], format: num },
@@ -494,6 +554,17 @@
       if (lag[k]) lag[k].push(v);
     }
     data.heatmap.counts.push(x.heatmap);
+    if (x.sut || sec.sut) {
+      const sut = sec.sut || (sec.sut = {});
+      for (const [m, values] of Object.entries(x.sut || {})) {
+        const cols = sut[m] || (sut[m] = {});
+        for (const k of Object.keys(values)) if (!cols[k]) cols[k] = new Array(n).fill(null);
+      }
+      for (const [m, cols] of Object.entries(sut)) {
+        const values = (x.sut || {})[m] || {};
+        for (const [k, col] of Object.entries(cols)) col.push(values[k] ?? null);
+      }
+    }
     if (x.agents || sec.agents) {
       const agents = sec.agents || (sec.agents = {});
       for (const k of Object.keys(x.agents || {})) {
