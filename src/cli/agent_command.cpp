@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // `stampede agent` (a load-generating agent) and `stampede agents` (what a controller sees).
-#include <pthread.h>
-#include <signal.h>
-
 #include <iostream>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/controller_connection.hpp"
+#include "cli/run_until_signal.hpp"
 #include "control/agent_runner.hpp"
 
 namespace stampede::cli {
@@ -51,27 +48,8 @@ void register_agent_command(CLI::App& app, int& exit) {
       exit = exit_code::usage_error;
       return;
     }
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::unique_ptr<control::agent_runner> runner;
-    try {
-      runner = std::make_unique<control::agent_runner>(*options);
-    } catch (const std::exception& e) {
-      std::cerr << "stampede agent: " << e.what() << "\n";
-      exit = exit_code::runtime_failure;
-      return;
-    }
-    std::thread waiter([&] {
-      int sig = 0;
-      sigwait(&signals, &sig);
-      runner->stop();
-    });
-    exit = runner->run();
-    pthread_kill(waiter.native_handle(), SIGTERM);
-    waiter.join();
+    exit = run_until_signal("agent",
+                            [&] { return std::make_unique<control::agent_runner>(*options); });
   });
 }
 

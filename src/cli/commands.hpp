@@ -35,6 +35,7 @@ void register_campaign_command(CLI::App& app, int& exit_code);
 void register_ping_command(CLI::App& app, int& exit_code);
 void register_agent_command(CLI::App& app, int& exit_code);
 void register_agents_command(CLI::App& app, int& exit_code);
+void register_monitor_command(CLI::App& app, int& exit_code);
 /// `agents up`, `agents down` and `agents manifest`, under the `agents` command.
 void add_agents_deploy_commands(CLI::App& agents, int& exit_code);
 void register_start_command(CLI::App& app, int& exit_code);

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   register_ping_command(app, exit);
   register_agent_command(app, exit);
   register_agents_command(app, exit);
+  register_monitor_command(app, exit);
   register_start_command(app, exit);
   register_status_command(app, exit);
   register_attach_command(app, exit);

@@ -55,8 +55,9 @@ void describe(const storage::campaign_row& row, v1::Campaign* out) {
 
 }  // namespace
 
-control_service::control_service(std::string token, storage::results_db& db)
-    : token_(std::move(token)), db_(db) {
+control_service::control_service(std::string token, std::string monitor_token,
+                                 storage::results_db& db)
+    : token_(std::move(token)), monitor_token_(std::move(monitor_token)), db_(db) {
   for (const auto& row : db_.list_agents()) {
     agent_state a;
     a.name = row.name;
@@ -69,12 +70,16 @@ control_service::control_service(std::string token, storage::results_db& db)
   }
 }
 
-grpc::Status control_service::authenticate(grpc::ServerContext* ctx, const char* call) const {
+grpc::Status control_service::authenticate(grpc::ServerContext* ctx, const char* call,
+                                           bool monitor) const {
   const auto& metadata = ctx->client_metadata();
   const auto it = metadata.find("authorization");
   if (it != metadata.end()) {
     const std::string value(it->second.data(), it->second.size());
     if (same_secret(value, "Bearer " + token_)) {
+      return grpc::Status::OK;
+    }
+    if (monitor && !monitor_token_.empty() && same_secret(value, "Bearer " + monitor_token_)) {
       return grpc::Status::OK;
     }
   }
@@ -441,6 +446,48 @@ grpc::Status control_service::RunIntervals(grpc::ServerContext* ctx,
       after = iv.index;
     }
   }
+}
+
+grpc::Status control_service::MonitorSession(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<v1::MonitorReply, v1::MonitorMessage>* stream) {
+  if (auto s = authenticate(ctx, "MonitorSession", true); !s.ok()) {
+    return s;
+  }
+  v1::MonitorMessage in;
+  if (!stream->Read(&in) || !in.has_hello()) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "a monitor session starts with a hello"};
+  }
+  monitor_info info;
+  info.name = in.hello().name();
+  info.target = in.hello().target();
+  info.host = in.hello().host();
+  info.peer = ctx->peer();
+  v1::MonitorReply reply;
+  if (!valid_name(info.name) || info.name.find('.') != std::string::npos) {
+    reply.set_reason(
+        fmt::format("invalid monitor name '{}': use letters, digits, '-' or '_'", info.name));
+    stream->Write(reply);
+    return {grpc::StatusCode::INVALID_ARGUMENT, reply.reason()};
+  }
+  if (auto refusal = monitors_->attach(info)) {
+    reply.set_reason(*refusal);
+    stream->Write(reply);
+    return {grpc::StatusCode::ALREADY_EXISTS, *refusal};
+  }
+  std::cerr << fmt::format("stampede controller: monitor '{}' attached from {} ({} on {})\n",
+                           info.name, info.peer, info.target, info.host);
+  reply.set_accepted(true);
+  stream->Write(reply);
+  while (stream->Read(&in)) {
+    if (in.has_sample()) {
+      const auto& values = in.sample().values();
+      monitors_->add(info.name, unix_ms(), {values.begin(), values.end()});
+    }
+  }
+  monitors_->detach(info.name);
+  std::cerr << fmt::format("stampede controller: monitor '{}' detached\n", info.name);
+  return grpc::Status::OK;
 }
 
 }  // namespace stampede::control

@@ -3,10 +3,12 @@
 // controller's database.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "control/agent_registry.hpp"
+#include "control/monitor_hub.hpp"
 #include "control/run_manager.hpp"
 #include "stampede/control/v1/control.grpc.pb.h"
 #include "storage/results_db.hpp"
@@ -25,7 +27,8 @@ inline constexpr std::uint32_t protocol_version = 4;
 /// are used under one mutex, which the run manager shares.
 class control_service final : public v1::Control::Service {
  public:
-  control_service(std::string token, storage::results_db& db);
+  /// `monitor_token` lets MonitorSession in and nothing else.
+  control_service(std::string token, std::string monitor_token, storage::results_db& db);
   void set_lease(std::chrono::milliseconds lease) { runs_.set_lease(lease); }
 
   grpc::Status Ping(grpc::ServerContext* ctx, const v1::PingRequest* req,
@@ -56,24 +59,31 @@ class control_service final : public v1::Control::Service {
                         grpc::ServerWriter<v1::RunEvent>* writer) override;
   grpc::Status RunIntervals(grpc::ServerContext* ctx, const v1::RunIntervalsRequest* req,
                             grpc::ServerWriter<v1::StoredInterval>* writer) override;
+  grpc::Status MonitorSession(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<v1::MonitorReply, v1::MonitorMessage>* stream) override;
 
   /// For the web UI, already past its own access check: the agents as ListAgents gives them,
   /// and the runs to start and stop.
   v1::ListAgentsReply agents();
   run_manager& runs() { return runs_; }
+  const monitor_hub& monitors() const { return *monitors_; }
 
  private:
   /// OK when the call carries "authorization: Bearer <token>"; otherwise UNAUTHENTICATED, and
   /// the refusal is logged with the peer's address.
-  grpc::Status authenticate(grpc::ServerContext* ctx, const char* call) const;
+  /// `monitor`: the monitor token is good too (MonitorSession only).
+  grpc::Status authenticate(grpc::ServerContext* ctx, const char* call, bool monitor = false) const;
   grpc::Status put_campaign(const v1::PutCampaignRequest& req, bool update,
                             v1::CampaignReply* reply);
 
   std::string token_;
+  std::string monitor_token_;
+  std::shared_ptr<monitor_hub> monitors_ = std::make_shared<monitor_hub>();
   std::mutex mutex_;  ///< guards db_ and agents_
   storage::results_db& db_;
   agent_registry agents_;
-  run_manager runs_{mutex_, db_, agents_};  ///< last: it uses the members above
+  run_manager runs_{mutex_, db_, agents_, monitors_};  ///< last: it uses the members above
 };
 
 }  // namespace stampede::control

@@ -48,7 +48,7 @@ controller_server::controller_server(const controller_options& options) {
   const auto creds = load_or_create_credentials(options.data_dir);
   db_ = std::make_unique<storage::results_db>(
       (std::filesystem::path(options.data_dir) / "stampede.db").string());
-  service_ = std::make_unique<control_service>(creds.token, *db_);
+  service_ = std::make_unique<control_service>(creds.token, creds.monitor_token, *db_);
   service_->set_lease(options.lease);
 
   grpc::SslServerCredentialsOptions tls;

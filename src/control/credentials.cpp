@@ -222,14 +222,23 @@ controller_credentials load_or_create_credentials(const std::string& data_dir) {
     write_file(key_path, c.server_key_pem, true);
     write_file(cert_path, c.server_cert_pem, false);
   }
-  if (fs::exists(token_path)) {
-    c.token = read_token(token_path);
-    if (c.token.size() < 32) {
-      fail(fmt::format("{}: the token is too short (at least 32 characters)", token_path.string()));
+  const auto token_of = [](const fs::path& path) {
+    if (!fs::exists(path)) {
+      auto token = random_token();
+      write_file(path, token + "\n", true);
+      return token;
     }
-  } else {
-    c.token = random_token();
-    write_file(token_path, c.token + "\n", true);
+    auto token = read_token(path);
+    if (token.size() < 32) {
+      fail(fmt::format("{}: the token is too short (at least 32 characters)", path.string()));
+    }
+    return token;
+  };
+  c.token = token_of(token_path);
+  c.monitor_token = token_of(dir / "monitor-token");
+  if (same_secret(c.token, c.monitor_token)) {
+    fail(fmt::format("{}: the monitor token must differ from the access token",
+                     (dir / "monitor-token").string()));
   }
   return c;
 }

@@ -17,6 +17,9 @@ struct controller_credentials {
   std::string server_cert_pem;  ///< DIR/server.pem
   std::string server_key_pem;   ///< DIR/server-key.pem
   std::string token;            ///< DIR/token: 64 hex characters
+  /// DIR/monitor-token: lets `stampede monitor` stream samples and do nothing else, so the
+  /// server's host never holds the token that starts runs.
+  std::string monitor_token;
 };
 
 /// Loads the credentials from `data_dir`, creating the directory, the CA, the token and the

@@ -46,6 +46,12 @@ TEST_F(Credentials, CreatedOnceThenReused) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   const auto again = load_or_create_credentials(dir_.string());
   EXPECT_EQ(again.token, first.token);
+  // The monitor's token is its own, kept beside the access token with the same care.
+  EXPECT_EQ(first.monitor_token.size(), 64u);
+  EXPECT_NE(first.monitor_token, first.token);
+  EXPECT_EQ(again.monitor_token, first.monitor_token);
+  ASSERT_EQ(::stat((dir_ / "monitor-token").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(again.ca_pem, first.ca_pem);
   EXPECT_EQ(again.server_cert_pem, first.server_cert_pem);
 }

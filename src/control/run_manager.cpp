@@ -27,8 +27,9 @@ constexpr std::int64_t overdue_ms = 60'000;
 
 }  // namespace
 
-run_manager::run_manager(std::mutex& mutex, storage::results_db& db, agent_registry& agents)
-    : mutex_(mutex), db_(db), agents_(agents) {
+run_manager::run_manager(std::mutex& mutex, storage::results_db& db, agent_registry& agents,
+                         std::shared_ptr<const monitor_hub> monitors)
+    : mutex_(mutex), db_(db), agents_(agents), monitors_(std::move(monitors)) {
   restore();
   monitor_ = std::thread([this] { monitor(); });
 }
@@ -138,6 +139,7 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
         std::chrono::duration_cast<std::chrono::milliseconds>(plan->total_length).count() +
         overdue_ms;
     r->recorder->set_start_unix_ms(r->start_at_ms);
+    r->recorder->monitor(std::make_shared<hub_source>(monitors_, r->start_at_ms));
     place_on_steady_clock(*r);
 
     r->source_file = row->source_file.empty() ? campaign_name + ".yaml" : row->source_file;

@@ -24,6 +24,7 @@
 #include "control/agent_link.hpp"
 #include "control/agent_registry.hpp"
 #include "control/call_error.hpp"
+#include "control/monitor_hub.hpp"
 #include "engine/run_recorder.hpp"
 #include "stampede/control/v1/control.pb.h"
 #include "storage/results_db.hpp"
@@ -34,7 +35,9 @@ namespace stampede::control {
 /// control service holds around `db` and `agents`; the manager takes it itself.
 class run_manager {
  public:
-  run_manager(std::mutex& mutex, storage::results_db& db, agent_registry& agents);
+  /// `monitors`: the system under test's, whose samples every run records.
+  run_manager(std::mutex& mutex, storage::results_db& db, agent_registry& agents,
+              std::shared_ptr<const monitor_hub> monitors);
   /// How long agents go on without the controller before they stop by themselves.
   void set_lease(std::chrono::milliseconds lease) { lease_ms_ = lease.count(); }
   ~run_manager();
@@ -173,6 +176,7 @@ class run_manager {
   std::mutex& mutex_;
   storage::results_db& db_;
   agent_registry& agents_;
+  std::shared_ptr<const monitor_hub> monitors_;
   std::condition_variable_any changed_;  ///< a run's log grew or it ended
   std::map<std::int64_t, std::unique_ptr<run>> runs_;
   std::map<std::string, std::shared_ptr<agent_link>> links_;

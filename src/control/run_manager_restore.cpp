@@ -170,6 +170,9 @@ void run_manager::restore() {
           ++replayed;
         }
       }
+      // The monitors' samples from now on (those of the seconds before the restart went with
+      // the controller that had them).
+      r->recorder->monitor(std::make_shared<hub_source>(monitors_, r->start_at_ms));
       std::cerr << fmt::format(
           "stampede controller: run {} ({}) goes on: {} reports replayed, waiting for its "
           "agents to reconnect\n",
