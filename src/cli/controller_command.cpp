@@ -39,6 +39,9 @@ int serve(const control::controller_options& options) {
       "  clients and agents need: --controller {}:{} --token-file {} --ca {}\n",
       host, server->port(), dir.string(), host, server->port(), (dir / "token").string(),
       (dir / "ca.pem").string());
+  for (const auto& d : server->output_descriptions()) {
+    std::cout << "  output " << d << "\n";
+  }
   if (const auto url = server->web_url(); !url.empty()) {
     std::cout << fmt::format("  web UI at {} (sign in with the token)\n", url);
   }
@@ -74,6 +77,10 @@ void register_controller_command(CLI::App& app, int& exit) {
                   "PEM certificate chain to serve --http over TLS with (with --http-key); off "
                   "loopback, without it, the controller's CA issues one (DIR/http.pem)");
   cmd->add_option("--http-key", options->http_key, "PEM private key of --http-cert");
+  cmd->add_option("--out", options->outputs,
+                  "Send every run's merged seconds to KIND=TARGET, repeatable, as `run --out` "
+                  "takes it; prometheus=HOST:PORT serves every run's series at once, a file "
+                  "gets the run's id (runs.jsonl: runs-17.jsonl) (docs/outputs.md)");
   auto lease = std::make_shared<std::string>("60s");
   cmd->add_option("--lease", *lease,
                   "How long agents go on with a run while this controller is unreachable, "

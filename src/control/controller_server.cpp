@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "control/control_service.hpp"
+#include "control/controller_outputs.hpp"
 #include "control/controller_web.hpp"
 #include "control/credentials.hpp"
 #include "storage/results_db.hpp"
@@ -48,7 +49,13 @@ controller_server::controller_server(const controller_options& options) {
   const auto creds = load_or_create_credentials(options.data_dir);
   db_ = std::make_unique<storage::results_db>(
       (std::filesystem::path(options.data_dir) / "stampede.db").string());
+  try {
+    outputs_ = std::make_unique<controller_outputs>(options.outputs, options.data_dir);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(fmt::format("--out: {}", e.what()));
+  }
   service_ = std::make_unique<control_service>(creds.token, creds.monitor_token, *db_);
+  service_->runs().set_outputs(outputs_.get());
   service_->set_lease(options.lease);
 
   grpc::SslServerCredentialsOptions tls;
@@ -76,6 +83,10 @@ controller_server::controller_server(const controller_options& options) {
 controller_server::~controller_server() {
   shutdown();
   web_.reset();  // before the service its pages call
+}
+
+std::vector<std::string> controller_server::output_descriptions() const {
+  return outputs_->descriptions();
 }
 
 std::string controller_server::web_url() const {

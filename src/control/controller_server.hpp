@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace grpc {
 class Server;
@@ -18,6 +19,7 @@ class results_db;
 namespace stampede::control {
 
 class control_service;
+class controller_outputs;
 class controller_web;
 
 struct controller_options {
@@ -31,6 +33,8 @@ struct controller_options {
   /// it is served over TLS with a certificate from the controller's CA (DIR/http.pem).
   std::string http_cert;
   std::string http_key;
+  /// --out KIND=TARGET, for every run (docs/outputs.md).
+  std::vector<std::string> outputs;
 };
 
 /// Thread-safety: shutdown() may be called from any thread; the rest from the owner's.
@@ -45,12 +49,15 @@ class controller_server {
   int port() const { return port_; }
   /// The web UI's address, "http://HOST:PORT/"; empty without --http.
   std::string web_url() const;
+  /// What every run's outputs are ("prometheus: http://127.0.0.1:9464/metrics (every run)").
+  std::vector<std::string> output_descriptions() const;
   /// Blocks until shutdown().
   void wait();
   void shutdown();
 
  private:
   std::unique_ptr<storage::results_db> db_;
+  std::unique_ptr<controller_outputs> outputs_;  ///< before the service: its runs use it
   std::unique_ptr<control_service> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<controller_web> web_;

@@ -113,6 +113,13 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
     } catch (const std::exception& e) {
       throw call_error(grpc::StatusCode::INVALID_ARGUMENT, e.what());
     }
+    if (outputs_ != nullptr) {
+      try {
+        outputs_->check(campaign);
+      } catch (const std::exception& e) {
+        throw call_error(grpc::StatusCode::INVALID_ARGUMENT, e.what());
+      }
+    }
     storage::run_record record;
     record.name = campaign_name;  // the name it was added under, as `stampede runs` lists it
     record.command = command;
@@ -140,6 +147,15 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
         overdue_ms;
     r->recorder->set_start_unix_ms(r->start_at_ms);
     r->recorder->monitor(std::make_shared<hub_source>(monitors_, r->start_at_ms));
+    if (outputs_ != nullptr) {
+      try {
+        r->recorder->observe(outputs_->for_run(r->id, campaign));
+      } catch (const std::exception& e) {
+        // A file that cannot be made: the run goes on without the outputs, and says why.
+        std::cerr << fmt::format("stampede controller: run {}: no outputs: {}\n", r->id, e.what());
+        r->recorder->add_event(fmt::format("outputs not sent: {}", e.what()), false);
+      }
+    }
     place_on_steady_clock(*r);
 
     r->source_file = row->source_file.empty() ? campaign_name + ".yaml" : row->source_file;

@@ -24,6 +24,7 @@
 #include "control/agent_link.hpp"
 #include "control/agent_registry.hpp"
 #include "control/call_error.hpp"
+#include "control/controller_outputs.hpp"
 #include "control/monitor_hub.hpp"
 #include "engine/run_recorder.hpp"
 #include "stampede/control/v1/control.pb.h"
@@ -38,6 +39,8 @@ class run_manager {
   /// `monitors`: the system under test's, whose samples every run records.
   run_manager(std::mutex& mutex, storage::results_db& db, agent_registry& agents,
               std::shared_ptr<const monitor_hub> monitors);
+  /// `controller --out` and the campaigns' `outputs:`; may be null. Outlives the manager.
+  void set_outputs(controller_outputs* outputs) { outputs_ = outputs; }
   /// How long agents go on without the controller before they stop by themselves.
   void set_lease(std::chrono::milliseconds lease) { lease_ms_ = lease.count(); }
   ~run_manager();
@@ -177,6 +180,7 @@ class run_manager {
   storage::results_db& db_;
   agent_registry& agents_;
   std::shared_ptr<const monitor_hub> monitors_;
+  controller_outputs* outputs_ = nullptr;
   std::condition_variable_any changed_;  ///< a run's log grew or it ended
   std::map<std::int64_t, std::unique_ptr<run>> runs_;
   std::map<std::string, std::shared_ptr<agent_link>> links_;

@@ -239,6 +239,18 @@ void output_set::on_interval(const engine::completed_interval& second) {
   }
 }
 
+void output_set::add(std::string name, std::unique_ptr<output> out, std::string description) {
+  wants_histograms_ = wants_histograms_ || out->wants_histograms();
+  outputs_.push_back({std::move(name), std::move(out)});
+  descriptions_.push_back(std::move(description));
+}
+
+void output_set::stats_now(metrics::summary& summary) const {
+  for (const auto& o : outputs_) {
+    summary.outputs[o.name] = o.out->stats();
+  }
+}
+
 void output_set::on_finish(metrics::summary& summary) {
   // The queued outputs first, within one deadline (their threads deliver side by side), then
   // the endpoints that linger for a last scrape: the run's end waits at most for both.

@@ -45,6 +45,11 @@ class output_set final : public engine::interval_observer {
   /// the output that cannot be made.
   explicit output_set(const std::vector<output_spec>& specs);
 
+  /// Adds an output made elsewhere (the controller's shared scrape endpoint), before the run.
+  void add(std::string name, std::unique_ptr<output> out, std::string description);
+  /// What each output has sent, dropped and failed so far, into `summary`.
+  void stats_now(metrics::summary& summary) const;
+
   /// What each output is, for the run's first lines ("prometheus at 127.0.0.1:9464").
   const std::vector<std::string>& descriptions() const { return descriptions_; }
 

@@ -36,30 +36,22 @@ std::pair<std::string, double> prometheus_name(const series_point& p) {
   return {name, 1.0};
 }
 
+namespace {
+void add_samples(const scraped_run& run, std::map<std::string, std::vector<std::string>>& by_name,
+                 std::map<std::string, bool>& is_counter);
+}  // namespace
+
 std::string exposition_text(const second_record* last, const std::vector<series_point>& totals,
                             const std::vector<series_point>& levels) {
-  // Every sample of a metric together, under its TYPE line.
+  return exposition_text({{last, &totals, &levels}});
+}
+
+std::string exposition_text(const std::vector<scraped_run>& runs) {
+  // Every sample of a metric together, under its TYPE line, whichever run it is of.
   std::map<std::string, std::vector<std::string>> by_name;
   std::map<std::string, bool> is_counter;
-  // The run's id only when it is stored (--no-db: none).
-  std::string common;
-  if (last != nullptr) {
-    common = fmt::format("campaign=\"{}\"", escaped(last->campaign));
-    if (last->run_id != 0) {
-      common += fmt::format(",run=\"{}\"", last->run_id);
-    }
-  }
-  for (const auto* list : {&totals, &levels}) {
-    for (const auto& p : *list) {
-      const auto [name, scale] = prometheus_name(p);
-      std::string labels = common;
-      if (!p.label.empty()) {
-        labels +=
-            fmt::format("{}{}=\"{}\"", labels.empty() ? "" : ",", p.label, escaped(p.label_value));
-      }
-      by_name[name].push_back(fmt::format("{}{{{}}} {}", name, labels, p.value * scale));
-      is_counter[name] = p.counter;
-    }
+  for (const auto& run : runs) {
+    add_samples(run, by_name, is_counter);
   }
   std::string out;
   for (const auto& [name, samples] : by_name) {
@@ -71,6 +63,35 @@ std::string exposition_text(const second_record* last, const std::vector<series_
   }
   return out;
 }
+
+namespace {
+
+void add_samples(const scraped_run& run, std::map<std::string, std::vector<std::string>>& by_name,
+                 std::map<std::string, bool>& is_counter) {
+  const auto* last = run.last;
+  // The run's id only when it is stored (--no-db: none).
+  std::string common;
+  if (last != nullptr) {
+    common = fmt::format("campaign=\"{}\"", escaped(last->campaign));
+    if (last->run_id != 0) {
+      common += fmt::format(",run=\"{}\"", last->run_id);
+    }
+  }
+  for (const auto* list : {run.totals, run.levels}) {
+    for (const auto& p : *list) {
+      const auto [name, scale] = prometheus_name(p);
+      std::string labels = common;
+      if (!p.label.empty()) {
+        labels +=
+            fmt::format("{}{}=\"{}\"", labels.empty() ? "" : ",", p.label, escaped(p.label_value));
+      }
+      by_name[name].push_back(fmt::format("{}{{{}}} {}", name, labels, p.value * scale));
+      is_counter[name] = p.counter;
+    }
+  }
+}
+
+}  // namespace
 
 class prometheus_endpoint final : public output {
  public:
