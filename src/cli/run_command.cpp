@@ -24,6 +24,7 @@
 #include "engine/run_controller.hpp"
 #include "engine/run_plan.hpp"
 #include "monitor/local_monitors.hpp"
+#include "monitor/sut_profiler.hpp"
 #include "outputs/output_set.hpp"
 #include "report/report_file.hpp"
 #include "scenario/campaign_parser.hpp"
@@ -51,6 +52,7 @@ struct run_flags {
   bool quiet = false;
   std::vector<std::string> outputs;                                           ///< --out KIND=TARGET
   std::vector<std::string> monitor_pids, monitor_processes, monitor_cgroups;  ///< [NAME=]WHAT
+  std::string profile_sut;  ///< --profile-sut LENGTH[@START]
   /// The quick-mode flags given on the command line, as their long names: a campaign file
   /// sets all of these itself, so they are refused beside one.
   std::vector<std::string> quick_flags_given;
@@ -61,6 +63,31 @@ struct run_flags {
 constexpr auto quick_only_flags = std::to_array<const char*>(
     {"--connections", "--requests", "--iterations", "--duration", "--rate", "--users", "--method",
      "--h2", "--streams", "--header", "--body", "--timeout", "--connect-timeout", "--insecure"});
+
+/// Folds the profile and stores it with the run, for the report and `show --folded`.
+void store_profile(monitor::sut_profiler& profiler, const std::string& monitor,
+                   const engine::run_outcome& outcome, const std::string& db_path) {
+  const auto profile = profiler.finish();
+  if (!profile) {
+    return;
+  }
+  const auto stacks = std::count(profile->folded.begin(), profile->folded.end(), '\n');
+  const double start_s =
+      static_cast<double>(profile->started_unix_ms - outcome.summary.started_at_ms) / 1000.0;
+  if (!outcome.run_id || db_path.empty()) {
+    std::cerr << "stampede: --profile-sut: the run is not stored, nor its profile\n";
+    return;
+  }
+  try {
+    storage::results_db db(db_path);
+    db.add_profile({*outcome.run_id, monitor, start_s, profile->duration_s, profile->folded});
+    std::cout << fmt::format(
+        "  profile      {}: {} stacks over {:.1f} s from {:.1f} s (stampede show {} --folded)\n",
+        monitor, stacks, profile->duration_s, start_s, *outcome.run_id);
+  } catch (const std::exception& e) {
+    std::cerr << "stampede: --profile-sut: cannot store the profile: " << e.what() << "\n";
+  }
+}
 
 /// "web=1234" -> ("web", "1234"); "1234" -> ("", "1234").
 std::pair<std::string, std::string> named_value(const std::string& text) {
@@ -192,18 +219,33 @@ int run(const run_flags& f, const std::string& command) {
   }
 
   engine::run_settings settings;
+  std::shared_ptr<monitor::local_monitors> monitors;
   try {
     auto targets = monitor_targets(f, plan->campaign);
     if (!targets.empty()) {
-      auto monitors = std::make_shared<monitor::local_monitors>(std::move(targets));
+      monitors = std::make_shared<monitor::local_monitors>(std::move(targets));
       for (const auto& d : monitors->descriptions()) {
         std::cerr << "stampede: monitor " << d << "\n";
       }
-      settings.monitors = std::move(monitors);
+      settings.monitors = monitors;
     }
   } catch (const std::invalid_argument& e) {
     std::cerr << "stampede run: " << e.what() << "\n";
     return exit_code::usage_error;
+  }
+  std::optional<monitor::profile_window> profile_window;
+  if (!f.profile_sut.empty()) {
+    profile_window = monitor::parse_profile_window(f.profile_sut);
+    if (!profile_window) {
+      std::cerr << "stampede run: --profile-sut: expected LENGTH[@START] like 20s@30s, got '"
+                << f.profile_sut << "'\n";
+      return exit_code::usage_error;
+    }
+    if (!monitors) {
+      std::cerr << "stampede run: --profile-sut records a monitored process: give --monitor-pid "
+                   "or --monitor-process\n";
+      return exit_code::usage_error;
+    }
   }
   if (!output_specs.empty()) {
     // Made before the run: a file that cannot be created or a port taken stops it here.
@@ -271,7 +313,22 @@ int run(const run_flags& f, const std::string& command) {
   settings.summary_json = f.summary_json;
   settings.command_line = command;
   settings.progress = !f.quiet;
+  std::unique_ptr<monitor::sut_profiler> profiler;
+  std::optional<storage::scratch_database> profile_dir;  // for perf's files
+  if (profile_window) {
+    profile_dir.emplace();
+    std::vector<pid_t> pids;
+    for (const auto p : monitors->first_pids()) {
+      pids.push_back(static_cast<pid_t>(p));
+    }
+    profiler = std::make_unique<monitor::sut_profiler>(*profile_window, std::move(pids),
+                                                       profile_dir->directory());
+    profiler->begin();
+  }
   auto outcome = engine::execute_run(plan, settings);
+  if (profiler) {
+    store_profile(*profiler, monitors->first_name(), outcome, settings.db_path);
+  }
   if (board) {
     // Open pages get the summary; the run does not wait for them longer than this.
     board->finish(std::chrono::seconds(1));
@@ -373,6 +430,9 @@ void register_run_command(CLI::App& app, int& exit) {
   cmd->add_option("--monitor-cgroup", flags->monitor_cgroups,
                   "Sample the processes of cgroup [NAME=]PATH each second, and its CPU "
                   "throttling and memory; repeatable");
+  cmd->add_option("--profile-sut", flags->profile_sut,
+                  "Record the first monitor's process with perf for LENGTH[@START] of the run "
+                  "(20s@30s), for the report's flame graph and `show RUN --folded`");
   cmd->add_flag("-q,--quiet", flags->quiet, "No live progress line");
   cmd->callback([cmd, flags, &exit] {
     for (const char* name : quick_only_flags) {

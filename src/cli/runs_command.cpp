@@ -144,6 +144,7 @@ void register_show_command(CLI::App& app, int& exit) {
     bool json = false;
     bool campaign = false;
     bool hgrm = false;
+    bool folded = false;
     control::client_settings settings;
   };
   auto f = std::make_shared<flags>();
@@ -155,8 +156,17 @@ void register_show_command(CLI::App& app, int& exit) {
   cmd->add_flag("--campaign", f->campaign, "Print the campaign the run used");
   cmd->add_flag("--hgrm", f->hgrm,
                 "Print the run's latency distribution in HdrHistogram's .hgrm layout (ms)");
+  cmd->add_flag("--folded", f->folded,
+                "Print the folded stacks of the run's --profile-sut window (frame;frame;leaf "
+                "count), as flame graph tools read them");
   add_connection_flags(cmd, f->settings);
   cmd->callback([f, cmd, &exit] {
+    if (f->folded && use_controller(cmd, f->settings)) {
+      std::cerr << "stampede show: --folded: a controller's runs have no profiles (--profile-sut "
+                   "is a local run's)\n";
+      exit = exit_code::usage_error;
+      return;
+    }
     if (use_controller(cmd, f->settings)) {
       exit = show_remote_run(f->settings, f->run, f->json, f->campaign, f->hgrm);
       return;
@@ -181,6 +191,20 @@ void register_show_command(CLI::App& app, int& exit) {
       }
       if (f->hgrm) {
         exit = print_hgrm(db.intervals(r->id, -1, {"latency"}), r->id);
+        return;
+      }
+      if (f->folded) {
+        const auto profiles = db.profiles(r->id);
+        if (profiles.empty()) {
+          std::cerr << fmt::format("stampede: run {} has no profile (run with --profile-sut)\n",
+                                   r->id);
+          exit = exit_code::runtime_failure;
+          return;
+        }
+        for (const auto& p : profiles) {
+          std::cout << p.folded;
+        }
+        exit = exit_code::ok;
         return;
       }
       if (r->summary_json.empty()) {

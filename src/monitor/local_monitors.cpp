@@ -49,6 +49,14 @@ engine::sut_second local_monitors::take(std::int64_t /*index*/) {
   return second;
 }
 
+std::string local_monitors::first_name() const {
+  return samplers_.empty() ? std::string() : samplers_.front().target().name;
+}
+
+std::vector<std::int64_t> local_monitors::first_pids() const {
+  return samplers_.empty() ? std::vector<std::int64_t>() : samplers_.front().matching_pids();
+}
+
 std::vector<std::string> local_monitors::descriptions() const {
   std::vector<std::string> out;
   for (const auto& s : samplers_) {

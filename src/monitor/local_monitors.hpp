@@ -23,6 +23,9 @@ class local_monitors : public engine::sut_source {
 
   /// "target: --pid 123": what is watched, for the run's first lines.
   std::vector<std::string> descriptions() const;
+  /// The first monitor's name and the processes it watches now (what --profile-sut records).
+  std::string first_name() const;
+  std::vector<std::int64_t> first_pids() const;
 
  private:
   std::vector<sut_sampler> samplers_;

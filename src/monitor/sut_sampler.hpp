@@ -46,13 +46,15 @@ class sut_sampler {
   /// sample has the levels only.
   sut_values sample();
 
+  /// The processes it watches now.
+  std::vector<std::int64_t> matching_pids() const;
+
  private:
   struct process_ticks {
     std::uint64_t ticks = 0;  ///< utime + stime
     std::uint64_t user = 0, system = 0;
     std::uint64_t switches = 0;
   };
-  std::vector<std::int64_t> matching_pids() const;
   std::vector<std::int64_t> cgroup_pids() const;
   void sample_processes(const std::vector<std::int64_t>& pids, double elapsed_s, sut_values& v);
   void sample_host(double elapsed_s, sut_values& v);
@@ -71,7 +73,7 @@ class sut_sampler {
   long page_size_;
   bool procfs_ = false;  ///< `proc` is a procfs, whose fd directories' sizes are counts
   std::optional<std::chrono::steady_clock::time_point> last_;
-  std::map<std::int64_t, process_ticks> ticks_;  ///< by pid, as of the last sample
+  std::map<std::int64_t, process_ticks> ticks_;    ///< by pid, as of the last sample
   std::map<std::string, std::uint64_t> counters_;  ///< host and cgroup counters, last sample
 };
 

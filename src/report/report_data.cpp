@@ -2,6 +2,7 @@
 #include "report/report_data.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -243,6 +244,41 @@ json report_data(const storage::run_record& run,
   out["heatmap"] = {{"edges_ms", edges}, {"counts", heat}};
   out["spectrum"] = spectrum_data(seconds, out["summary"]);
   out["steps"] = step_series(metrics, out["summary"], busiest_steps_drawn);
+  return out;
+}
+
+json profiles_json(const std::vector<storage::profile_record>& profiles) {
+  json out = json::array();
+  for (const auto& p : profiles) {
+    // The folded lines come most frequent first: past the cap, the rest are one "(other
+    // stacks)" block, so an hour's profile keeps the page small.
+    json stacks = json::array();
+    std::uint64_t other = 0;
+    std::size_t lines = 0;
+    std::size_t at = 0;
+    while (at < p.folded.size()) {
+      const auto end = std::min(p.folded.find('\n', at), p.folded.size());
+      const std::string_view line(p.folded.data() + at, end - at);
+      at = end + 1;
+      const auto space = line.rfind(' ');
+      if (space == std::string_view::npos) {
+        continue;
+      }
+      const auto count = std::strtoull(std::string(line.substr(space + 1)).c_str(), nullptr, 10);
+      if (++lines > profile_stacks_drawn) {
+        other += count;
+      } else {
+        stacks.push_back({std::string(line.substr(0, space)), count});
+      }
+    }
+    if (other > 0) {
+      stacks.push_back({"(other stacks)", other});
+    }
+    out.push_back({{"monitor", p.monitor},
+                   {"start_s", p.start_s},
+                   {"duration_s", p.duration_s},
+                   {"stacks", std::move(stacks)}});
+  }
   return out;
 }
 

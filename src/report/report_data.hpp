@@ -48,4 +48,11 @@ std::optional<metrics::histogram> merged_histogram(
 nlohmann::json spectrum_data(const std::vector<storage::interval_record>& seconds,
                              const nlohmann::json& summary);
 
+/// Folded stacks kept per profile in the page; the rest are drawn as one "(other stacks)".
+inline constexpr std::size_t profile_stacks_drawn = 3000;
+
+/// The report's "profiles": [{"monitor", "start_s", "duration_s", "stacks": [[stack, count]]}],
+/// a stack "comm;frame;...;leaf", most samples first.
+nlohmann::json profiles_json(const std::vector<storage::profile_record>& profiles);
+
 }  // namespace stampede::report

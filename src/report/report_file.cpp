@@ -24,7 +24,7 @@ stored_run read_run(const storage::results_db& db, std::int64_t run_id) {
   if (!run) {
     throw std::runtime_error(fmt::format("no run {} in {}", run_id, db.path()));
   }
-  return {std::move(*run), db.intervals(run_id, -1, drawn_histograms())};
+  return {std::move(*run), db.intervals(run_id, -1, drawn_histograms()), db.profiles(run_id)};
 }
 
 void write_report(const storage::results_db& db, std::int64_t run_id, const std::string& path,
@@ -39,6 +39,9 @@ void write_report(const storage::results_db& db, std::int64_t run_id, const std:
 void write_report(const stored_run& run, const std::string& path,
                   const std::optional<stored_run>& compare) {
   auto data = report_data(run.run, run.seconds);
+  if (!run.profiles.empty()) {
+    data["profiles"] = profiles_json(run.profiles);
+  }
   if (compare) {
     // What the charts and tables draw of the other run; its campaign and heatmap are not.
     auto other = report_data(compare->run, compare->seconds);

@@ -18,6 +18,7 @@ std::string default_report_path(std::int64_t run_id);
 struct stored_run {
   storage::run_record run;
   std::vector<storage::interval_record> seconds;  ///< with drawn_histograms() at least
+  std::vector<storage::profile_record> profiles;  ///< --profile-sut's, drawn as flame graphs
 };
 
 /// Reads run `run_id` of `db` with the histograms the report draws. Throws std::runtime_error

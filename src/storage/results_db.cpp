@@ -98,6 +98,17 @@ constexpr const char* migrations[] = {
     R"sql(
     ALTER TABLE agent_reports ADD COLUMN agent TEXT NOT NULL DEFAULT '';
     )sql",
+    // 8: profiles of the system under test (--profile-sut): folded stacks of a window
+    R"sql(
+    CREATE TABLE sut_profiles (
+      run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+      monitor TEXT NOT NULL,
+      start_s REAL NOT NULL,
+      duration_s REAL NOT NULL,
+      folded TEXT NOT NULL,
+      PRIMARY KEY (run_id, monitor, start_s)
+    );
+    )sql",
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));
@@ -487,6 +498,26 @@ std::vector<kept_report> results_db::agent_reports(std::int64_t run_id) const {
 void results_db::drop_agent_reports(std::int64_t run_id) {
   statement s(db_, path_, "DELETE FROM agent_reports WHERE run_id = ?");
   s.bind(1, run_id).run();
+}
+
+void results_db::add_profile(const profile_record& p) {
+  statement s(db_, path_,
+              "INSERT OR REPLACE INTO sut_profiles (run_id, monitor, start_s, duration_s, folded) "
+              "VALUES (?, ?, ?, ?, ?)");
+  s.bind(1, p.run_id).bind(2, p.monitor).bind(3, p.start_s).bind(4, p.duration_s).bind(5, p.folded);
+  s.run();
+}
+
+std::vector<profile_record> results_db::profiles(std::int64_t run_id) const {
+  statement s(db_, path_,
+              "SELECT monitor, start_s, duration_s, folded FROM sut_profiles WHERE run_id = ? "
+              "ORDER BY start_s, monitor");
+  s.bind(1, run_id);
+  std::vector<profile_record> out;
+  while (s.step()) {
+    out.push_back({run_id, s.text(0), s.real(1), s.real(2), s.text(3)});
+  }
+  return out;
 }
 
 }  // namespace stampede::storage

@@ -68,6 +68,15 @@ struct kept_report {
   std::string bytes;  ///< the report as received
 };
 
+/// A profile of the system under test over a window of a run (--profile-sut).
+struct profile_record {
+  std::int64_t run_id = 0;
+  std::string monitor;
+  double start_s = 0;     ///< since the run's start
+  double duration_s = 0;  ///< what was recorded
+  std::string folded;     ///< "frame;frame;leaf count" lines
+};
+
 /// One open results database. Every failure throws storage_error.
 ///
 /// Thread-safety: none; use one object from one thread. Several processes (and objects) may
@@ -137,6 +146,10 @@ class results_db {
   /// A run's kept reports, by worker then index.
   std::vector<kept_report> agent_reports(std::int64_t run_id) const;
   void drop_agent_reports(std::int64_t run_id);
+
+  /// Stores a profile (again over one of the same run, monitor and start).
+  void add_profile(const profile_record& p);
+  std::vector<profile_record> profiles(std::int64_t run_id) const;
 
   const std::string& path() const { return path_; }
   /// The schema version after migrations.

@@ -288,8 +288,9 @@ TEST_F(ResultsDb, OlderFilesAreMigratedKeepingTheirRuns) {
   }
   // What a version 1 file looks like: runs and intervals only.
   raw_sql(
-      "DROP TABLE agent_reports; DROP TABLE run_control; DROP TABLE agents; DROP TABLE campaigns; "
-      "UPDATE schema_version SET version = 1;");  // migrations 2 to 7 run again
+      "DROP TABLE sut_profiles; DROP TABLE agent_reports; DROP TABLE run_control; "
+      "DROP TABLE agents; DROP TABLE campaigns; "
+      "UPDATE schema_version SET version = 1;");  // migrations 2 to 8 run again
   results_db db(path_);
   EXPECT_EQ(db.schema_version(), results_db::latest_schema_version());
   ASSERT_TRUE(db.find_run(id));
@@ -298,6 +299,11 @@ TEST_F(ResultsDb, OlderFilesAreMigratedKeepingTheirRuns) {
   db.upsert_agent({"a1", 2, 1024, "0.1.0", 1, 1});
   EXPECT_EQ(db.list_agents().size(), 1u);
   EXPECT_TRUE(db.add_agent_report(id, "a1", 0, 0, "r"));
+  db.add_profile({id, "web", 1.5, 2.0, "main;work 3\n"});
+  ASSERT_EQ(db.profiles(id).size(), 1u);
+  EXPECT_EQ(db.profiles(id)[0].folded, "main;work 3\n");
+  EXPECT_EQ(db.profiles(id)[0].start_s, 1.5);
+  EXPECT_TRUE(db.profiles(id + 1).empty());
 }
 
 TEST_F(ResultsDb, NewerSchemaIsRefused) {

@@ -29,6 +29,8 @@ class scratch_database {
   scratch_database& operator=(const scratch_database&) = delete;
 
   std::string path() const { return (dir_ / "stampede.db").string(); }
+  /// Its directory, gone with it: room for other scratch files of the run (a perf profile).
+  std::string directory() const { return dir_.string(); }
 
  private:
   std::filesystem::path dir_;

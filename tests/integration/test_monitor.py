@@ -158,6 +158,51 @@ thresholds:
     check(r.summary["thresholds"][0]["ok"], "the campaign's threshold", r.summary)
 
 
+def test_a_profile_of_a_window_is_folded_stored_and_drawn(workdir):
+    with target(threads=1) as t:
+        report = os.path.join(workdir, "r.html")
+        r = run(["run", "--url", t.url + "/", "-c", "10", "-d", "4s", "-q",
+                 "--monitor-pid", "web=%d" % t.proc.pid, "--profile-sut", "2s@1s",
+                 "--report", report], workdir)
+    check(r.returncode == 0, "the run", r)
+    m = re.search(r"profile      web: (\d+) stacks over ([\d.]+) s from ([\d.]+) s", r.stdout)
+    check(m and int(m.group(1)) > 0, "the profile is said", r.stdout)
+    check(float(m.group(2)) <= 2.0 and 0.9 <= float(m.group(3)) <= 1.5, "its window", m.groups())
+    shown = run(["show", "1", "--folded", "--db", os.path.join(workdir, "stampede.db")], workdir,
+                summary=False)
+    lines = shown.stdout.splitlines()
+    check(shown.returncode == 0 and len(lines) == int(m.group(1)), "show --folded", shown)
+    counts = [int(l.rsplit(" ", 1)[1]) for l in lines]
+    check(all(l.startswith("stampede;") for l in lines) and counts == sorted(counts, reverse=True),
+          "the target's stacks, most samples first", lines[:3])
+    # About 99 samples a second of a busy process: the window's worth, give or take.
+    check(50 <= sum(counts) <= 2.5 * 99, "samples at 99 Hz over 2 s", sum(counts))
+    with open(report) as f:
+        data = embedded_data(f.read())
+    (p,) = data["profiles"]
+    check(p["monitor"] == "web" and sum(c for _, c in p["stacks"]) == sum(counts),
+          "the page holds the stacks", p["monitor"])
+    with browser.Browser(height=1000) as b:
+        b.open("file://" + report)
+        b.evaluate("document.querySelector('[data-flame]').scrollIntoView()")
+        b.screenshot(os.path.join(browser.output_dir(), "report-flame.png"))
+        cells = b.evaluate("document.querySelectorAll('[data-flame] .flame div').length")
+        check(b.errors() == [], "no script errors", b.errors())
+    check(cells > 5, "the flame graph is drawn", cells)
+
+    # Without perf the run goes on, and says why once.
+    with target(threads=1) as t:
+        env_path = os.environ["PATH"]
+        os.environ["PATH"] = "/nonexistent"
+        try:
+            r = run(["run", "--url", t.url + "/", "-d", "2s", "-q", "--monitor-pid",
+                     str(t.proc.pid), "--profile-sut", "1s"], workdir)
+        finally:
+            os.environ["PATH"] = env_path
+    check(r.returncode == 0 and r.stderr.count("--profile-sut: perf is not installed") == 1,
+          "no perf: one message, the run goes on", r)
+
+
 def test_bad_monitors_are_refused_before_the_run(workdir):
     url = "http://127.0.0.1:1/"
     for args, message in [
@@ -168,6 +213,8 @@ def test_bad_monitors_are_refused_before_the_run(workdir):
          "two monitors are named 'a'; give each its own name"),
         (["--monitor-process", "a b=init"], "monitor name 'a b': expected letters"),
         (["--threshold", "sut.web.cpu.p99 < 5%"], "unknown metric 'sut.web.cpu.p99'"),
+        (["--profile-sut", "2s"], "--profile-sut records a monitored process"),
+        (["--monitor-pid", "1", "--profile-sut", "soon"], "expected LENGTH[@START] like 20s@30s"),
     ]:
         r = run(["run", "--url", url, "-d", "1s", "-q"] + args, workdir)
         check(r.returncode == 2, "refused: %s" % args, r)
@@ -176,4 +223,6 @@ def test_bad_monitors_are_refused_before_the_run(workdir):
 
 if __name__ == "__main__":
     main([test_the_targets_cpu_and_rss_agree_with_proc, test_a_listen_queue_overflow_shows_up,
-          test_a_campaigns_monitor_and_a_process_name, test_bad_monitors_are_refused_before_the_run])
+          test_a_campaigns_monitor_and_a_process_name,
+          test_a_profile_of_a_window_is_folded_stored_and_drawn,
+          test_bad_monitors_are_refused_before_the_run])

@@ -39,6 +39,11 @@ statement& statement::bind(int index, std::int64_t value) {
   return *this;
 }
 
+statement& statement::bind(int index, double value) {
+  check_bind(sqlite3_bind_double(stmt_, index, value), index);
+  return *this;
+}
+
 statement& statement::bind(int index, std::string_view text) {
   // A null pointer would bind SQL NULL; an empty view may have one.
   const char* data = text.data() ? text.data() : "";
@@ -77,6 +82,10 @@ void statement::reset() {
 
 std::int64_t statement::int64(int column) const {
   return sqlite3_column_int64(stmt_, column);
+}
+
+double statement::real(int column) const {
+  return sqlite3_column_double(stmt_, column);
 }
 
 std::string statement::text(int column) const {

@@ -26,6 +26,7 @@ class statement {
 
   // Parameters count from 1, as in SQL.
   statement& bind(int index, std::int64_t value);
+  statement& bind(int index, double value);
   statement& bind(int index, std::string_view text);
   statement& bind_blob(int index, std::string_view bytes);
 
@@ -38,6 +39,7 @@ class statement {
 
   // Columns count from 0. NULL reads as 0 or an empty string.
   std::int64_t int64(int column) const;
+  double real(int column) const;
   std::string text(int column) const;
   std::string blob(int column) const;
 
