@@ -11,7 +11,9 @@
 #include "control/report_codec.hpp"
 #include "core/unix_time.hpp"
 #include "engine/schedule.hpp"
+#include "engine/sut_sources.hpp"
 #include "metrics/summary.hpp"
+#include "monitor/local_monitors.hpp"
 #include "scenario/campaign_parser.hpp"
 
 namespace stampede::control {
@@ -113,6 +115,20 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
     } catch (const std::exception& e) {
       throw call_error(grpc::StatusCode::INVALID_ARGUMENT, e.what());
     }
+    // A campaign's own `monitor:` watches processes of the controller's host, beside the
+    // monitors attached from elsewhere.
+    std::shared_ptr<engine::sut_source> own_monitors;
+    if (!campaign.monitors.empty()) {
+      std::vector<monitor::sut_target> targets;
+      for (const auto& m : campaign.monitors) {
+        targets.push_back({m.name, m.pid, m.process, m.cgroup});
+      }
+      try {
+        own_monitors = std::make_shared<monitor::local_monitors>(std::move(targets));
+      } catch (const std::exception& e) {
+        throw call_error(grpc::StatusCode::INVALID_ARGUMENT, fmt::format("monitor: {}", e.what()));
+      }
+    }
     if (outputs_ != nullptr) {
       try {
         outputs_->check(campaign);
@@ -146,7 +162,11 @@ v1::RunInfo run_manager::start(const std::string& campaign_name, std::uint32_t a
         std::chrono::duration_cast<std::chrono::milliseconds>(plan->total_length).count() +
         overdue_ms;
     r->recorder->set_start_unix_ms(r->start_at_ms);
-    r->recorder->monitor(std::make_shared<hub_source>(monitors_, r->start_at_ms));
+    std::shared_ptr<engine::sut_source> remote =
+        std::make_shared<hub_source>(monitors_, r->start_at_ms);
+    r->recorder->monitor(
+        own_monitors ? std::make_shared<engine::sut_sources>(std::vector{own_monitors, remote})
+                     : remote);
     if (outputs_ != nullptr) {
       try {
         r->recorder->observe(outputs_->for_run(r->id, campaign));

@@ -41,6 +41,7 @@ std::string render_page(const nlohmann::json& data) {
   fill_marker(page, "/*@uplot_css@*/", assets::uplot_css);
   fill_marker(page, "/*@report_css@*/", assets::report_css);
   fill_marker(page, "/*@uplot_js@*/", assets::uplot_js);
+  fill_marker(page, "/*@flame_js@*/", assets::flame_js);
   fill_marker(page, "/*@report_js@*/", assets::report_js);
   fill_marker(page, "/*@data@*/", script_safe_json(data));
   return page;

@@ -10,6 +10,7 @@ namespace stampede::report::assets {
 
 extern const std::string_view report_html;
 extern const std::string_view report_js;
+extern const std::string_view flame_js;  ///< the flame graphs of --profile-sut
 extern const std::string_view report_css;
 extern const std::string_view uplot_js;
 extern const std::string_view uplot_css;

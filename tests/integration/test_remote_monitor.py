@@ -81,6 +81,24 @@ def test_a_distributed_run_records_the_monitored_target(workdir):
               "sampled %.3f s of CPU against %.3f s in /proc" % (sampled, used), cpu)
         check(sum(1 for v in cpu if v is not None) >= len(cpu) - 2, "a value most seconds", cpu)
 
+        # A campaign's own monitor: watches a process of the controller's host, beside those
+        # attached from elsewhere (none now).
+        path = write(workdir, "near.yaml", NEAR % (t.url, t.proc.pid))
+        r = cli(workdir, ["campaign", "add", path] + c.flags())
+        check(r.returncode == 0, "campaign add", r)
+        proc, summary = start(workdir, c, "near", "--wait")
+        rc, out, err, s = finish(proc, summary)
+        check(rc == 0 and set(s["sut"]) == {"near"} and s["sut"]["near"]["pid"] == t.proc.pid,
+              "the campaign's monitor, sampled by the controller", (rc, err, s and s.get("sut")))
+
+
+NEAR = """name: near
+target: %s
+phases: [{name: p, duration: 2s, users: 2}]
+scenarios: [{name: s, flow: [get: /]}]
+monitor: [{pid: %d, name: near}]
+"""
+
 
 def cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:

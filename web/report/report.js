@@ -240,58 +240,10 @@
     sutCharts();
     flameGraphs();
 
-    // --profile-sut: a flame graph of each window, the window shaded on the charts over time.
+    // --profile-sut: a flame graph of each window (flame.js); the windows are shaded on the
+    // charts over time by markPhases.
     function flameGraphs() {
-      for (const p of data.profiles || []) {
-        const root = { name: "all", value: 0, children: new Map() };
-        for (const [stack, count] of p.stacks) {
-          root.value += count;
-          let node = root;
-          for (const frame of stack.split(";")) {
-            let next = node.children.get(frame);
-            if (!next) node.children.set(frame, next = { name: frame, value: 0, children: new Map() });
-            next.value += count;
-            node = next;
-          }
-        }
-        // Drawn icicle-wise: the whole at the top, each frame's callees below it, so the widest
-        // paths come first on the page.
-        const title = `Profile of ${p.monitor}: ${num(p.duration_s, 1)} s from ${num(p.start_s, 1)} s ` +
-          `(${num(root.value)} samples; callers above their callees)`;
-        const box = el("div", { class: "chart", "data-flame": p.monitor }, el("h3", {}, title));
-        charts.append(box);
-        if (!root.value) { box.append(el("div", { class: "meta" }, "no samples")); continue; }
-        let depth = 0;
-        const frames = [];
-        const walk = (node, x, level) => {
-          depth = Math.max(depth, level);
-          frames.push({ node, x, level });
-          let at = x;
-          // Widest first, so the eye finds the heavy paths at the left.
-          for (const child of [...node.children.values()].sort((a, b) => b.value - a.value)) {
-            // Too narrow to read (under half a percent) or too deep (a stack unwound wrong): not drawn.
-            if (child.value / root.value >= 0.005 && level < 64) walk(child, at, level + 1);
-            at += child.value;
-          }
-        };
-        walk(root, 0, 0);
-        const graph = el("div", { class: "flame" });
-        graph.style.height = (depth + 1) * 18 + "px";
-        for (const { node, x, level } of frames) {
-          const share = node.value / root.value;
-          const cell = el("div", { title: `${node.name}: ${num(node.value)} samples (${num(share * 100, 1)}%)` },
-            node.name);
-          cell.style.left = (x / root.value * 100) + "%";
-          cell.style.width = (share * 100) + "%";
-          cell.style.top = level * 18 + "px";
-          // Warm colours by name, the same frame the same colour everywhere.
-          let h = 0;
-          for (const c of node.name) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-          cell.style.background = level === 0 ? "#d9dde3" : `hsl(${10 + h % 45}, 85%, ${62 + h % 15}%)`;
-          graph.append(cell);
-        }
-        box.append(graph);
-      }
+      for (const p of data.profiles || []) charts.append(stampedeFlameGraph(p, el, num));
     }
 
     // The system under test, on the same timeline: each monitor's process and host, sampled
