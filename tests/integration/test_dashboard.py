@@ -41,6 +41,8 @@ def start_run(workdir, args):
                             cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     line = proc.stderr.readline()
+    while line.startswith("stampede: monitor "):  # what --monitor-pid watches comes first
+        line = proc.stderr.readline()
     m = re.search(r"dashboard at (http://127\.0\.0\.1:\d+/)", line)
     if not m:
         proc.kill()
@@ -102,7 +104,8 @@ def test_the_dashboard_follows_the_run_and_ends_with_its_summary(workdir):
         summary_path = os.path.join(workdir, "summary.json")
         began = time.monotonic()
         proc, base = start_run(workdir, [path, "--db", os.path.join(workdir, "stampede.db"),
-                                         "--summary-json", summary_path])
+                                         "--summary-json", summary_path,
+                                         "--monitor-pid", "web=%d" % t.proc.pid])
         # A client that follows the events from the first second, and one that never reads:
         # neither may hold the run up.
         reader = EventReader(base, "/api/runs/1/events")
@@ -142,6 +145,14 @@ def test_the_dashboard_follows_the_run_and_ends_with_its_summary(workdir):
             check(b.evaluate("Number(document.body.dataset.seconds)") >= first + 2,
                   "it draws each new second as it comes")
             b.screenshot(os.path.join(browser.output_dir(), "dashboard-live.png"))
+            # The system under test, live: its section and charts grow with the seconds.
+            sut_points = b.evaluate(
+                "(JSON.parse(document.getElementById('run-data').textContent).seconds.sut || "
+                "{web: {cpu: []}}).web.cpu.length")
+            check(b.evaluate("!!document.querySelector('[data-section=sut]')") and
+                  b.evaluate("!!document.querySelector('[data-chart=\"CPU of the system under "
+                             "test (% of one core)\"]')"), "the live page's sut section")
+            check(sut_points >= 1, "its series", sut_points)
 
             # Reloaded mid-run: the whole run so far at once, from its first second.
             status, stored = get(base + "api/runs/1/intervals")
@@ -195,6 +206,9 @@ def test_the_dashboard_follows_the_run_and_ends_with_its_summary(workdir):
               "the totals so far reach the summary's", seconds[-1]["so_far"])
         check(seconds[0]["phase"] == "warm" and seconds[-1]["phase"] == "peak", "phases", seconds)
         check(all(sum(x["heatmap"]) == x["requests"] for x in seconds), "heatmap rows", seconds)
+        check(all(x["sut"]["web"]["pid"] == t.proc.pid for x in seconds) and
+              all("cpu" in x["sut"]["web"] for x in seconds), "each second has the target's sample",
+              [x.get("sut") for x in seconds][:2])
 
 
 def test_dashboard_flags_and_the_run_without_a_database(workdir):
