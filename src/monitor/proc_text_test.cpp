@@ -31,8 +31,9 @@ TEST(ProcText, StatusLimitsAndHostFiles) {
                                    "Max open files            20000                20000        "
                                    "        files     \n"),
             20000u);
-  EXPECT_FALSE(parse_open_files_limit("Max open files            unlimited            unlimited  "
-                                      "          files     \n"));
+  EXPECT_FALSE(
+      parse_open_files_limit("Max open files            unlimited            unlimited  "
+                             "          files     \n"));
   const auto cpu = parse_cpu_ticks("cpu  100 5 50 800 40 3 2 0 0 0\ncpu0 1 2 3 4\n");
   ASSERT_TRUE(cpu);
   EXPECT_EQ(cpu->busy, 160u);  // all but idle (800) and iowait (40)
@@ -60,8 +61,9 @@ TEST(ProcText, NetworkCounters) {
   EXPECT_EQ(parse_counter_table(netstat, "TcpExt", "ListenDrops"), 19u);
   EXPECT_EQ(parse_counter_table(netstat, "IpExt", "ListenOverflows"), 99u);
   EXPECT_FALSE(parse_counter_table(netstat, "TcpExt", "Nothing"));
-  EXPECT_EQ(parse_counter_table("Tcp: RtoAlgorithm RetransSegs\nTcp: 1 107\n", "Tcp", "RetransSegs"),
-            107u);
+  EXPECT_EQ(
+      parse_counter_table("Tcp: RtoAlgorithm RetransSegs\nTcp: 1 107\n", "Tcp", "RetransSegs"),
+      107u);
 }
 
 TEST(ProcText, CgroupsAndSlabs) {
@@ -72,9 +74,9 @@ TEST(ProcText, CgroupsAndSlabs) {
   EXPECT_EQ(parse_cgroup_path(v1, "cpuacct"), "/app/web-cpu");
   EXPECT_EQ(parse_cgroup_path(v1, ""), "/unified/path");
   EXPECT_FALSE(parse_cgroup_path(v1, "pids"));
-  EXPECT_EQ(parse_keyed_value("nr_periods 10\nnr_throttled 3\nthrottled_time 5000\n",
-                              "nr_throttled"),
-            3u);
+  EXPECT_EQ(
+      parse_keyed_value("nr_periods 10\nnr_throttled 3\nthrottled_time 5000\n", "nr_throttled"),
+      3u);
   EXPECT_EQ(parse_slab_bytes("slabinfo - version: 2.1\n# name <active_objs> ...\n"
                              "TCP                   40     48   2432   13    8 : tunables 0 0 0\n",
                              "TCP"),

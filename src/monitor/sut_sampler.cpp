@@ -372,8 +372,7 @@ void sut_sampler::sample_host(double elapsed_s, sut_values& v) {
       v["tcp_" + key] = static_cast<double>(value);
     }
   }
-  count(v, "tcp_retransmits",
-        parse_counter_table(read(proc_ + "/net/snmp"), "Tcp", "RetransSegs"));
+  count(v, "tcp_retransmits", parse_counter_table(read(proc_ + "/net/snmp"), "Tcp", "RetransSegs"));
   const auto netstat = read(proc_ + "/net/netstat");
   count(v, "listen_overflows", parse_counter_table(netstat, "TcpExt", "ListenOverflows"));
   count(v, "listen_drops", parse_counter_table(netstat, "TcpExt", "ListenDrops"));

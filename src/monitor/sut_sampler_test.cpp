@@ -41,8 +41,8 @@ class fake_host {
                            std::to_string(ticks) + " " + std::to_string(ticks) +
                            " 0 0 20 0 2 0 1 1000 100 0\n");
     put(dir + "/comm", comm + "\n");
-    put(dir + "/status", "voluntary_ctxt_switches: " + std::to_string(ticks) +
-                             "\nnonvoluntary_ctxt_switches: 0\n");
+    put(dir + "/status",
+        "voluntary_ctxt_switches: " + std::to_string(ticks) + "\nnonvoluntary_ctxt_switches: 0\n");
     put(dir + "/limits", "Max open files            1024                 4096       files\n");
     put(dir + "/cgroup", "4:memory:" + cg + "\n2:cpu,cpuacct:" + cg + "\n");
     fs::remove_all(root_ / dir / "fd");
@@ -84,7 +84,7 @@ TEST(SutSampler, ProcessAndHostFromProc) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const long hz = ::sysconf(_SC_CLK_TCK);
   host.process(10, "web", 100 + static_cast<int>(hz) / 10, 5);  // 0.1 s user + 0.1 s system
-  host.put("proc/stat", "cpu  150 0 150 900 0 0 0 0 0 0\n");   // 100 busy of 200
+  host.put("proc/stat", "cpu  150 0 150 900 0 0 0 0 0 0\n");    // 100 busy of 200
   host.put("proc/net/netstat", "TcpExt: ListenOverflows ListenDrops\nTcpExt: 10 12\n");
   host.put("proc/net/snmp", "Tcp: RetransSegs\nTcp: 11\n");
   const auto second = s.sample();
